@@ -1,0 +1,36 @@
+package dev.espfleet.cli;
+
+import picocli.AutoComplete;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The top-level {@code espfleet} command; does nothing itself but list its subcommands. */
+@Command(name = "espfleet",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "From a device config to provisioned ESP32s on AWS IoT Core.",
+        synopsisSubcommandLabel = "COMMAND",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:ok",
+            "1:the job failed (build failed, verify mismatch, device not flashed)",
+            "2:bad input or usage (config, CSV, arguments); nothing was written",
+            "3:a device or tool is unavailable (serial port, idf.py)",
+            "4:internal error in espfleet (rerun with --debug and report it)"},
+        subcommands = {
+            AutoComplete.GenerateCompletion.class,
+        })
+public final class EspfleetCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @picocli.CommandLine.Mixin
+    DebugOption debug;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required");
+    }
+}
