@@ -34,6 +34,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         PrintWriter err = cmd.getErr();
         int code;
         if (ex instanceof EspfleetException e) {
+            e.details().forEach(err::println);
             err.println("error: " + oneLine(e.getMessage()));
             e.hint().ifPresent(h -> err.println("hint: " + oneLine(h)));
             code = e.status().code();
@@ -51,8 +52,8 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         return code;
     }
 
-    /** Multi-line messages (a validation report) stay as they are; stray line breaks in one are folded. */
+    /** Error messages are one line; a stray line break (from a library's message) is folded. */
     private static String oneLine(String message) {
-        return message == null ? "(no message)" : message.strip();
+        return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 }

@@ -20,6 +20,9 @@ import picocli.CommandLine.Spec;
             "3:a device or tool is unavailable (serial port, idf.py)",
             "4:internal error in espfleet (rerun with --debug and report it)"},
         subcommands = {
+            ValidateCommand.class,
+            GenerateCommand.class,
+            BuildCommand.class,
             AutoComplete.GenerateCompletion.class,
         })
 public final class EspfleetCommand implements Runnable {

@@ -17,6 +17,7 @@ public final class Main {
     }
 
     public static CommandLine newCommandLine() {
+        DebugOption.reset();
         CommandLine cli = new CommandLine(new EspfleetCommand());
         ErrorReporter reporter = new ErrorReporter();
         cli.setExecutionExceptionHandler(reporter);

@@ -1,5 +1,6 @@
 package dev.espfleet.common;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,14 @@ public class EspfleetException extends RuntimeException {
 
     public static EspfleetException badInput(String message) {
         return new EspfleetException(ExitStatus.BAD_INPUT, message);
+    }
+
+    /**
+     * Lines printed as they are before the {@code error:} line, for reports of several located problems
+     * ({@code file:line:col: path: message}, as compilers print them). Empty for most errors.
+     */
+    public List<String> details() {
+        return List.of();
     }
 
     public ExitStatus status() {

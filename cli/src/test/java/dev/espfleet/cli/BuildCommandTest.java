@@ -1,0 +1,98 @@
+package dev.espfleet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code espfleet build} against a fake idf.py on PATH that records its arguments. */
+class BuildCommandTest {
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void restoreEnvironment() {
+        BuildCommand.environment = System.getenv();
+    }
+
+    private Path fakeIdf(int exitCode) throws IOException {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path idf = bin.resolve("idf.py");
+        Files.writeString(idf, "#!/bin/sh\necho \"$@\" >> \"" + tmp.resolve("idf-calls.txt") + "\"\n"
+                + "if [ \"$3\" = set-target ]; then printf 'CONFIG_IDF_TARGET=\"%s\"\\n' \"$4\" > \"$2/sdkconfig\"; fi\n"
+                + "exit " + exitCode + "\n");
+        Files.setPosixFilePermissions(idf, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("PATH", bin + ":/usr/bin:/bin");
+        env.remove("IDF_PATH");
+        BuildCommand.environment = env;
+        return idf;
+    }
+
+    private List<String> calls() throws IOException {
+        return Files.readAllLines(tmp.resolve("idf-calls.txt"));
+    }
+
+    @Test
+    void generatesThenRunsSetTargetAndBuild() throws IOException {
+        fakeIdf(0);
+        Path project = tmp.resolve("proj");
+        CliRun run = CliRun.of("build", "../examples/all-types.yaml", "-o", project.toString());
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(List.of("-C " + project + " set-target esp32c3", "-C " + project + " build"), calls());
+        assertTrue(Files.isRegularFile(project.resolve("main/aws_mqtt.c")));
+    }
+
+    @Test
+    void setTargetOnlyWhenTheChipChanges() throws IOException {
+        fakeIdf(0);
+        Path project = tmp.resolve("proj");
+        assertEquals(0, CliRun.of("build", "../examples/env-sensor.yaml", "-o", project.toString()).exitCode());
+        assertEquals(0, CliRun.of("build", project.toString(), "--target", "esp32").exitCode());
+        assertEquals(0, CliRun.of("build", project.toString(), "--target", "esp32s3").exitCode());
+
+        assertEquals(List.of("-C " + project + " set-target esp32", "-C " + project + " build",
+                "-C " + project + " build",
+                "-C " + project + " set-target esp32s3", "-C " + project + " build"), calls());
+    }
+
+    @Test
+    void failedBuildIsJobFailure() throws IOException {
+        fakeIdf(2);
+        CliRun run = CliRun.of("build", "../examples/minimal.yaml", "-o", tmp.resolve("p").toString());
+        assertEquals(1, run.exitCode());
+        assertTrue(run.err().startsWith("error: idf.py set-target esp32 failed with exit code 2"), run.err());
+    }
+
+    @Test
+    void withoutEspIdfSaysHowToInstallItAndExits3() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("PATH", tmp.toString());
+        env.remove("IDF_PATH");
+        BuildCommand.environment = env;
+        CliRun run = CliRun.of("build", "../examples/minimal.yaml", "-o", tmp.resolve("p").toString());
+
+        assertEquals(3, run.exitCode());
+        assertEquals("error: ESP-IDF not found: idf.py is not on PATH and IDF_PATH is not set", run.err().lines().findFirst().orElse(""));
+        assertTrue(run.err().contains("hint: install ESP-IDF v5.x"), run.err());
+        assertTrue(Files.notExists(tmp.resolve("p")), "nothing generated when ESP-IDF is missing");
+    }
+
+    @Test
+    void unknownTargetIsBadInput() throws IOException {
+        fakeIdf(0);
+        CliRun run = CliRun.of("build", "../examples/minimal.yaml", "--target", "esp8266");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("error: --target: unknown chip 'esp8266'"), run.err());
+    }
+}

@@ -1,0 +1,321 @@
+#include "aws_mqtt.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "esp_log.h"
+#include "esp_random.h"
+#include "esp_timer.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
+#include "mqtt_client.h"
+
+#include "backoff.h"
+#include "device_state.h"
+#include "espfleet_config.h"
+#include "msg_assembler.h"
+#include "shadow.h"
+
+static const char *TAG = "aws_mqtt";
+
+#define SUBSCRIPTION_COUNT 4
+
+static esp_mqtt_client_handle_t s_client;
+static esp_timer_handle_t s_reconnect_timer;
+static TaskHandle_t s_reconnect_task;
+static uint32_t s_attempt;
+static volatile bool s_connected;
+static shadow_topics_t s_topics;
+static shadow_sync_t s_sync;
+static msg_assembler_t s_assembler;
+static char s_message[ESPFLEET_MQTT_MAX_MESSAGE + 1];
+static int s_pending_subscriptions[SUBSCRIPTION_COUNT];
+
+static const backoff_policy_t s_backoff = {
+    .initial_ms = ESPFLEET_BACKOFF_INITIAL_MS,
+    .max_ms = ESPFLEET_BACKOFF_MAX_MS,
+    .multiplier = ESPFLEET_BACKOFF_MULTIPLIER,
+    .jitter = ESPFLEET_BACKOFF_JITTER,
+    .jitter_percent = ESPFLEET_BACKOFF_JITTER_PERCENT,
+};
+
+static uint32_t hardware_random(void *ctx)
+{
+    (void)ctx;
+    return esp_random();
+}
+
+/*
+ * Arms the one-shot reconnect timer. Called from the MQTT event handler, so it only computes a delay
+ * and starts a timer: it never waits. esp_mqtt_client_reconnect() is then called from our own task,
+ * because from the disconnect handler it fails (the client is not yet waiting to reconnect).
+ */
+static void schedule_reconnect(void)
+{
+    uint32_t delay_ms = backoff_delay_ms(&s_backoff, s_attempt, hardware_random, NULL);
+    if (s_attempt < UINT32_MAX) {
+        s_attempt++;
+    }
+    if (esp_timer_is_active(s_reconnect_timer)) {
+        esp_timer_stop(s_reconnect_timer);
+    }
+    esp_err_t err = esp_timer_start_once(s_reconnect_timer, (uint64_t)delay_ms * 1000u);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "cannot arm the reconnect timer: %s", esp_err_to_name(err));
+        return;
+    }
+    ESP_LOGW(TAG, "disconnected; reconnect attempt %" PRIu32 " in %" PRIu32 " ms", s_attempt, delay_ms);
+}
+
+static void reconnect_timer_fired(void *arg)
+{
+    (void)arg;
+    xTaskNotifyGive(s_reconnect_task);
+}
+
+static void reconnect_task(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+        esp_err_t err = esp_mqtt_client_reconnect(s_client);
+        if (err != ESP_OK) {
+            ESP_LOGW(TAG, "reconnect refused (%s); backing off again", esp_err_to_name(err));
+            schedule_reconnect();
+        }
+    }
+}
+
+static void request_shadow_get(void)
+{
+    /* An empty message on .../get: the answer on get/accepted catches up on changes made offline. */
+    if (esp_mqtt_client_publish(s_client, s_topics.get, "", 0, ESPFLEET_MQTT_QOS, 0) < 0) {
+        ESP_LOGW(TAG, "could not request the shadow document");
+    }
+}
+
+static void subscribe_shadow_topics(void)
+{
+    const char *filters[SUBSCRIPTION_COUNT] = {
+        s_topics.update_delta, s_topics.get_accepted, s_topics.get_rejected, s_topics.update_rejected,
+    };
+    for (int i = 0; i < SUBSCRIPTION_COUNT; i++) {
+        s_pending_subscriptions[i] = esp_mqtt_client_subscribe(s_client, filters[i], ESPFLEET_MQTT_QOS);
+        if (s_pending_subscriptions[i] < 0) {
+            ESP_LOGE(TAG, "subscribe to %s failed", filters[i]);
+        }
+    }
+}
+
+/* Marks one SUBACK; once all shadow subscriptions are in place, asks for the shadow document. */
+static void subscription_acknowledged(int msg_id)
+{
+    bool pending = false;
+    bool matched = false;
+    for (int i = 0; i < SUBSCRIPTION_COUNT; i++) {
+        if (s_pending_subscriptions[i] == msg_id && msg_id > 0) {
+            s_pending_subscriptions[i] = 0;
+            matched = true;
+        }
+        pending = pending || s_pending_subscriptions[i] > 0;
+    }
+    if (matched && !pending) {
+        request_shadow_get();
+    }
+}
+
+static void publish_reported_if_needed(bool needed)
+{
+    if (needed) {
+        mqtt_publish_reported(false);
+    }
+}
+
+static void handle_message(const char *topic, const char *data, size_t length)
+{
+    shadow_message_t kind = shadow_classify(&s_topics, topic);
+    switch (kind) {
+    case SHADOW_MESSAGE_DELTA:
+    case SHADOW_MESSAGE_GET_ACCEPTED:
+        publish_reported_if_needed(shadow_handle_document(&s_sync, kind, data, length));
+        break;
+    case SHADOW_MESSAGE_GET_REJECTED:
+        /* 404 when the shadow does not exist yet: reporting creates it. */
+        ESP_LOGW(TAG, "shadow get rejected: %.*s", (int)length, data);
+        publish_reported_if_needed(true);
+        break;
+    case SHADOW_MESSAGE_UPDATE_REJECTED:
+        ESP_LOGW(TAG, "shadow update rejected: %.*s", (int)length, data);
+        break;
+    case SHADOW_MESSAGE_UNKNOWN:
+    default:
+        ESP_LOGW(TAG, "message on unexpected topic %s ignored", topic);
+        break;
+    }
+}
+
+static void log_error(const esp_mqtt_event_t *event)
+{
+    const esp_mqtt_error_codes_t *error = event->error_handle;
+    if (error == NULL) {
+        ESP_LOGE(TAG, "MQTT error");
+    } else if (error->error_type == MQTT_ERROR_TYPE_TCP_TRANSPORT) {
+        ESP_LOGE(TAG, "transport error: esp-tls %s, tls stack 0x%x, socket errno %d",
+                 esp_err_to_name(error->esp_tls_last_esp_err), error->esp_tls_stack_err,
+                 error->esp_transport_sock_errno);
+    } else if (error->error_type == MQTT_ERROR_TYPE_CONNECTION_REFUSED) {
+        ESP_LOGE(TAG, "connection refused by the broker (code 0x%x): check the certificate is active "
+                 "and its policy allows this client id", (unsigned)error->connect_return_code);
+    } else {
+        ESP_LOGE(TAG, "MQTT error type %d", (int)error->error_type);
+    }
+}
+
+static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_t event_id, void *event_data)
+{
+    (void)handler_args;
+    (void)base;
+    esp_mqtt_event_handle_t event = event_data;
+
+    switch ((esp_mqtt_event_id_t)event_id) {
+    case MQTT_EVENT_CONNECTED:
+        ESP_LOGI(TAG, "connected to AWS IoT Core (session present: %d)", event->session_present);
+        s_connected = true;
+        s_attempt = 0;
+        if (esp_mqtt_client_publish(s_client, s_topics.status, shadow_status_message(true), 0,
+                                    ESPFLEET_MQTT_QOS, 0) < 0) {
+            ESP_LOGW(TAG, "could not publish the online status");
+        }
+        if (ESPFLEET_MQTT_PERSISTENT_SESSION && event->session_present) {
+            request_shadow_get(); /* the broker kept our subscriptions */
+        } else {
+            subscribe_shadow_topics();
+        }
+        break;
+    case MQTT_EVENT_SUBSCRIBED:
+        subscription_acknowledged(event->msg_id);
+        break;
+    case MQTT_EVENT_DISCONNECTED:
+        s_connected = false;
+        schedule_reconnect();
+        break;
+    case MQTT_EVENT_DATA:
+        switch (msg_assembler_feed(&s_assembler, event->topic, event->topic_len, event->data,
+                                   event->data_len, event->current_data_offset, event->total_data_len)) {
+        case MSG_ASSEMBLER_COMPLETE:
+            handle_message(s_assembler.topic, s_assembler.data, s_assembler.length);
+            break;
+        case MSG_ASSEMBLER_DROPPED:
+            ESP_LOGW(TAG, "dropped a message of %d bytes (limit %d) or out of order",
+                     event->total_data_len, ESPFLEET_MQTT_MAX_MESSAGE);
+            break;
+        case MSG_ASSEMBLER_INCOMPLETE:
+        default:
+            break;
+        }
+        break;
+    case MQTT_EVENT_ERROR:
+        log_error(event);
+        break;
+    default:
+        break;
+    }
+}
+
+esp_err_t mqtt_init(const device_identity_t *identity)
+{
+    if (!shadow_topics_init(&s_topics, identity->thing_name, ESPFLEET_SHADOW_NAME, ESPFLEET_STATUS_TOPIC_PREFIX)) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    msg_assembler_init(&s_assembler, s_message, ESPFLEET_MQTT_MAX_MESSAGE);
+    device_state_init();
+
+    static char uri[300];
+    int n = snprintf(uri, sizeof(uri), "mqtts://%s:%d", identity->endpoint, ESPFLEET_MQTT_PORT);
+    if (n < 0 || (size_t)n >= sizeof(uri)) {
+        ESP_LOGE(TAG, "endpoint '%s' is too long", identity->endpoint);
+        return ESP_ERR_INVALID_ARG;
+    }
+
+    const esp_timer_create_args_t timer_args = {
+        .callback = reconnect_timer_fired,
+        .name = "mqtt_reconnect",
+    };
+    esp_err_t err = esp_timer_create(&timer_args, &s_reconnect_timer);
+    if (err != ESP_OK) {
+        return err;
+    }
+    if (xTaskCreate(reconnect_task, "mqtt_reconnect", 3072, NULL, 5, &s_reconnect_task) != pdPASS) {
+        return ESP_ERR_NO_MEM;
+    }
+
+    const esp_mqtt_client_config_t config = {
+        .broker = {
+            .address.uri = uri,
+            .verification.certificate = identity->server_ca,
+        },
+        .credentials = {
+            .client_id = identity->thing_name,
+            .authentication = {
+                .certificate = identity->device_cert,
+                .key = identity->private_key,
+            },
+        },
+        .session = {
+            .keepalive = ESPFLEET_MQTT_KEEPALIVE_S,
+            .disable_clean_session = ESPFLEET_MQTT_PERSISTENT_SESSION,
+            .last_will = {
+                .topic = s_topics.status,
+                .msg = shadow_status_message(false),
+                .qos = ESPFLEET_MQTT_QOS,
+                .retain = 0,
+            },
+        },
+        .network = {
+            .timeout_ms = ESPFLEET_MQTT_NETWORK_TIMEOUT_MS,
+            .disable_auto_reconnect = true,
+        },
+        .buffer = {
+            .size = ESPFLEET_MQTT_BUFFER_SIZE,
+        },
+    };
+    s_client = esp_mqtt_client_init(&config);
+    if (s_client == NULL) {
+        ESP_LOGE(TAG, "esp_mqtt_client_init failed");
+        return ESP_FAIL;
+    }
+    err = esp_mqtt_client_register_event(s_client, ESP_EVENT_ANY_ID, mqtt_event_handler, NULL);
+    if (err == ESP_OK) {
+        err = esp_mqtt_client_start(s_client);
+    }
+    return err;
+}
+
+bool mqtt_publish_reported(bool with_telemetry)
+{
+    char *document = shadow_build_reported(with_telemetry);
+    if (document == NULL) {
+        return false;
+    }
+    size_t length = strlen(document);
+    bool ok = false;
+    if (length > ESPFLEET_SHADOW_MAX_DOCUMENT) {
+        ESP_LOGE(TAG, "reported document of %u bytes exceeds the shadow limit of %d",
+                 (unsigned)length, ESPFLEET_SHADOW_MAX_DOCUMENT);
+    } else if (esp_mqtt_client_publish(s_client, s_topics.update, document, (int)length,
+                                       ESPFLEET_MQTT_QOS, 0) < 0) {
+        ESP_LOGW(TAG, "could not publish the reported state");
+    } else {
+        ok = true;
+    }
+    cJSON_free(document);
+    return ok;
+}
+
+bool mqtt_is_connected(void)
+{
+    return s_connected;
+}

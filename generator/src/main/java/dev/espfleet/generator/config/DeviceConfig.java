@@ -1,0 +1,69 @@
+package dev.espfleet.generator.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One device product, as its YAML config describes it, after validation: every value here is within
+ * the limits of ESP-IDF and AWS IoT Core.
+ *
+ * @param sourceName the config's file name (no directory), for "generated from" comments
+ */
+public record DeviceConfig(
+        String sourceName,
+        Product product,
+        ChipTarget target,
+        FlashSize flashSize,
+        Aws aws,
+        Mqtt mqtt,
+        Reconnect reconnect,
+        Shadow shadow,
+        Telemetry telemetry,
+        Identity identity,
+        Wifi wifi) {
+
+    public record Product(String name, String firmwareVersion) {
+    }
+
+    /** @param thingName pinned thing name; empty when the firmware reads it from NVS (the default) */
+    public record Aws(String endpoint, Optional<String> thingName, Optional<String> accountId) {
+        /** The AWS region in an {@code xxxx-ats.iot.REGION.amazonaws.com} endpoint. */
+        public Optional<String> region() {
+            var m = java.util.regex.Pattern.compile("^[^.]+\\.iot\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?$")
+                    .matcher(endpoint);
+            return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
+        }
+    }
+
+    public record Mqtt(int keepAliveSeconds, boolean persistentSession, int qos, String topicPrefix,
+                       int bufferSize, int maxMessageBytes, int networkTimeoutMs) {
+    }
+
+    public record Reconnect(int initialDelayMs, int maxDelayMs, int multiplier, JitterStrategy jitter,
+                            int jitterPercent) {
+    }
+
+    /** @param name the named shadow; empty for the classic (unnamed) shadow */
+    public record Shadow(Optional<String> name, List<DesiredField> desired, List<ReportedField> reported) {
+    }
+
+    /** A value the cloud sets through the shadow's desired state, checked before it is applied. */
+    public record DesiredField(String name, FieldType type, Optional<Double> min, Optional<Double> max,
+                               Object defaultValue, int maxLength) {
+    }
+
+    /** A value the device reports, read from a generated weak {@code read_<name>()} hook. */
+    public record ReportedField(String name, FieldType type, int maxLength) {
+    }
+
+    public record Telemetry(int intervalSeconds) {
+    }
+
+    public record Identity(String partition, int partitionSize, String namespace, String thingNameKey,
+                           String endpointKey, String deviceCertKey, String privateKeyKey,
+                           String serverCaKey) {
+    }
+
+    public record Wifi(String partition, String namespace, String ssidKey, String passwordKey) {
+    }
+}

@@ -1,0 +1,110 @@
+package dev.espfleet.generator.config;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** The naming rules of C, CMake, NVS and AWS IoT that config values must follow. */
+public final class Names {
+    private static final Pattern C_IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern THING_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
+    private static final Pattern SHADOW_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,64}");
+    private static final Pattern PROJECT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
+    private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    private static final Pattern TOPIC_LEVEL = Pattern.compile("[A-Za-z0-9_-]+");
+
+    /** C keywords (C17) and names the generated code already uses in the shadow document. */
+    private static final Set<String> RESERVED = Set.of(
+            "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+            "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+            "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+            "volatile", "while", "_Bool", "_Complex", "_Imaginary", "_Alignas", "_Alignof", "_Atomic",
+            "_Generic", "_Noreturn", "_Static_assert", "_Thread_local", "bool", "true", "false",
+            "online", "firmware_version");
+
+    private Names() {
+    }
+
+    public static Optional<String> thingNameProblem(String name) {
+        if (!THING_NAME.matcher(name).matches()) {
+            return Optional.of("AWS thing names are 1-128 characters of a-z, A-Z, 0-9, ':', '_' and '-'; got '"
+                    + name + "'");
+        }
+        return Optional.empty();
+    }
+
+    static Optional<String> shadowNameProblem(String name) {
+        if (!SHADOW_NAME.matcher(name).matches()) {
+            return Optional.of("AWS shadow names are 1-64 characters of a-z, A-Z, 0-9, ':', '_' and '-'; got '"
+                    + name + "'");
+        }
+        if (name.equals("classic")) {
+            return Optional.of("'classic' means the unnamed shadow: leave name out instead");
+        }
+        return Optional.empty();
+    }
+
+    static Optional<String> fieldNameProblem(String name) {
+        if (!C_IDENTIFIER.matcher(name).matches()) {
+            return Optional.of("must be a C identifier (letters, digits and _, not starting with a digit); got '"
+                    + name + "'");
+        }
+        if (RESERVED.contains(name)) {
+            return Optional.of("'" + name + "' is reserved (a C keyword or a key the firmware reports itself)");
+        }
+        if (name.length() > 48) {
+            return Optional.of("must be at most 48 characters, got " + name.length());
+        }
+        if (name.startsWith("_")) {
+            return Optional.of("must not start with '_' (reserved in C)");
+        }
+        return Optional.empty();
+    }
+
+    static Optional<String> nvsKeyProblem(String key) {
+        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+        if (key.isEmpty() || bytes > ConfigLoader.NVS_KEY_MAX) {
+            return Optional.of("NVS keys and namespaces are 1-15 bytes; '" + key + "' is " + bytes);
+        }
+        if (!key.chars().allMatch(c -> c > 32 && c < 127 && c != '"' && c != '\\')) {
+            return Optional.of("NVS keys must be printable ASCII without spaces or quotes; got '" + key + "'");
+        }
+        return Optional.empty();
+    }
+
+    static Optional<String> topicPrefixProblem(String prefix) {
+        if (prefix.startsWith("$")) {
+            return Optional.of("must not start with '$': AWS reserves those topics and ignores Last Will messages"
+                    + " sent to them");
+        }
+        String[] levels = prefix.split("/", -1);
+        for (String level : levels) {
+            if (!TOPIC_LEVEL.matcher(level).matches()) {
+                return Optional.of("topic levels are letters, digits, '_' and '-' (no wildcards, no empty levels);"
+                        + " got '" + prefix + "'");
+            }
+        }
+        // <prefix>/<thing>/status: AWS allows at most 7 slashes in a topic
+        if (levels.length + 1 > 7) {
+            return Optional.of("at most 6 levels: the status topic <prefix>/<thing>/status may have 7 slashes at most");
+        }
+        return Optional.empty();
+    }
+
+    static boolean isProjectName(String name) {
+        return PROJECT_NAME.matcher(name).matches();
+    }
+
+    static boolean isHostName(String host) {
+        if (host.isEmpty() || host.length() > 253 || !host.contains(".")) {
+            return false;
+        }
+        for (String label : host.split("\\.", -1)) {
+            if (!HOST_LABEL.matcher(label).matches()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,281 @@
+package dev.espfleet.generator.config;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * A YAML mapping read against a schema: each accessor names a key the schema knows, checks the
+ * value's type and range, and reports problems with their position instead of throwing. {@link
+ * #finish()} then reports every key nobody asked for, with a "did you mean" when one is close.
+ */
+final class YamlSection {
+    private static final Pattern INTEGER = Pattern.compile("[-+]?(0x[0-9a-fA-F]+|[0-9]+)");
+
+    private final Node node;
+    private final String path;
+    private final ProblemCollector problems;
+    private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+    private final Set<String> known = new LinkedHashSet<>();
+
+    private YamlSection(Node node, String path, ProblemCollector problems) {
+        this.node = node;
+        this.path = path;
+        this.problems = problems;
+        if (node instanceof MappingNode mapping) {
+            for (NodeTuple tuple : mapping.getValue()) {
+                String key = tuple.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+                if (key == null) {
+                    problems.add(tuple.getKeyNode(), path, "keys must be plain names");
+                } else if (entries.containsKey(key)) {
+                    problems.add(tuple.getKeyNode(), join(key), "duplicate key (first given on line "
+                            + (entries.get(key).getKeyNode().getStartMark().map(m -> m.getLine() + 1).orElse(0)) + ")");
+                } else {
+                    entries.put(key, tuple);
+                }
+            }
+        }
+    }
+
+    /** The section at {@code node}, or empty (with a problem reported) when it is not a mapping. */
+    static Optional<YamlSection> of(Node node, String path, ProblemCollector problems) {
+        if (!(node instanceof MappingNode)) {
+            problems.add(node, path, "expected a mapping of keys to values, got " + describe(node));
+            return Optional.empty();
+        }
+        return Optional.of(new YamlSection(node, path, problems));
+    }
+
+    String path() {
+        return path;
+    }
+
+    String join(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    boolean has(String key) {
+        known.add(key);
+        return entries.containsKey(key) && !isNull(entries.get(key).getValueNode());
+    }
+
+    Optional<Node> value(String key) {
+        known.add(key);
+        NodeTuple t = entries.get(key);
+        if (t == null || isNull(t.getValueNode())) {
+            return Optional.empty();
+        }
+        return Optional.of(t.getValueNode());
+    }
+
+    /** Reports a problem at the value of {@code key}, or at this mapping when the key is absent. */
+    void problem(String key, String message) {
+        NodeTuple t = entries.get(key);
+        problems.add(t == null ? node : t.getValueNode(), join(key), message);
+    }
+
+    void missing(String key, String what) {
+        problems.add(node, join(key), "is required: " + what);
+    }
+
+    Optional<String> string(String key) {
+        Optional<Node> v = value(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!(v.get() instanceof ScalarNode s)) {
+            problem(key, "expected a string, got " + describe(v.get()));
+            return Optional.empty();
+        }
+        return Optional.of(s.getValue());
+    }
+
+    Optional<String> requiredString(String key, String what) {
+        Optional<String> s = string(key);
+        if (s.isEmpty() && !entries.containsKey(key)) {
+            missing(key, what);
+        } else if (s.isPresent() && s.get().isEmpty()) {
+            problem(key, "must not be empty: " + what);
+            return Optional.empty();
+        }
+        return s;
+    }
+
+    /** An integer in [min, max]; decimal or 0x hex. */
+    Optional<Long> integer(String key, long min, long max) {
+        Optional<Node> v = value(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Long> parsed = parseInteger(v.get());
+        if (parsed.isEmpty()) {
+            problem(key, "expected a whole number, got " + describe(v.get()));
+            return Optional.empty();
+        }
+        long n = parsed.get();
+        if (n < min || n > max) {
+            problem(key, "must be between " + min + " and " + max + ", got " + n);
+            return Optional.empty();
+        }
+        return parsed;
+    }
+
+    int integer(String key, int defaultValue, long min, long max) {
+        return integer(key, min, max).map(Long::intValue).orElse(defaultValue);
+    }
+
+    Optional<Double> number(String key) {
+        Optional<Node> v = value(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Double> parsed = parseNumber(v.get());
+        if (parsed.isEmpty()) {
+            problem(key, "expected a number, got " + describe(v.get()));
+        }
+        return parsed;
+    }
+
+    Optional<Boolean> bool(String key) {
+        Optional<Node> v = value(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Boolean> parsed = parseBool(v.get());
+        if (parsed.isEmpty()) {
+            problem(key, "expected true or false, got " + describe(v.get()));
+        }
+        return parsed;
+    }
+
+    Optional<YamlSection> section(String key) {
+        return value(key).flatMap(n -> of(n, join(key), problems));
+    }
+
+    /** The items of a list of mappings; a problem for each item that is not a mapping. */
+    List<YamlSection> list(String key) {
+        Optional<Node> v = value(key);
+        List<YamlSection> out = new ArrayList<>();
+        if (v.isEmpty()) {
+            return out;
+        }
+        if (!(v.get() instanceof SequenceNode seq)) {
+            problem(key, "expected a list, got " + describe(v.get()));
+            return out;
+        }
+        for (int i = 0; i < seq.getValue().size(); i++) {
+            of(seq.getValue().get(i), join(key) + "[" + i + "]", problems).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** Reports every key that no accessor asked for. */
+    void finish() {
+        for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+            if (!known.contains(e.getKey())) {
+                String message = "unknown key" + suggestion(e.getKey()).map(s -> "; did you mean '" + s + "'?")
+                        .orElse("; expected one of: " + String.join(", ", known));
+                problems.add(e.getValue().getKeyNode(), join(e.getKey()), message);
+            }
+        }
+    }
+
+    private Optional<String> suggestion(String unknown) {
+        return known.stream()
+                .filter(k -> distance(k, unknown) <= Math.max(2, k.length() / 3)
+                        || k.contains(unknown) || unknown.contains(k))
+                .min(Comparator.comparingInt(k -> distance(k, unknown)));
+    }
+
+    static Optional<Long> parseInteger(Node n) {
+        if (!(n instanceof ScalarNode s) || !INTEGER.matcher(s.getValue()).matches()) {
+            return Optional.empty();
+        }
+        String text = s.getValue().replace("+", "");
+        boolean negative = text.startsWith("-");
+        String digits = negative ? text.substring(1) : text;
+        try {
+            long value = digits.startsWith("0x") ? Long.parseLong(digits.substring(2), 16) : Long.parseLong(digits);
+            return Optional.of(negative ? -value : value);
+        } catch (NumberFormatException e) {
+            return Optional.empty(); // more digits than a long holds
+        }
+    }
+
+    static Optional<Double> parseNumber(Node n) {
+        if (!(n instanceof ScalarNode s)) {
+            return Optional.empty();
+        }
+        String text = s.getValue().strip();
+        if (!text.matches("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?")) {
+            return Optional.empty();
+        }
+        double d = Double.parseDouble(text);
+        return Double.isFinite(d) ? Optional.of(d) : Optional.empty();
+    }
+
+    static Optional<Boolean> parseBool(Node n) {
+        if (n instanceof ScalarNode s) {
+            switch (s.getValue()) {
+                case "true", "True", "TRUE" -> {
+                    return Optional.of(true);
+                }
+                case "false", "False", "FALSE" -> {
+                    return Optional.of(false);
+                }
+                default -> {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    static boolean isNull(Node n) {
+        return n instanceof ScalarNode s && s.isPlain()
+                && (s.getValue().isEmpty() || s.getValue().equals("~") || s.getValue().equals("null"));
+    }
+
+    static String describe(Node n) {
+        if (n instanceof MappingNode) {
+            return "a mapping";
+        }
+        if (n instanceof SequenceNode) {
+            return "a list";
+        }
+        if (n instanceof ScalarNode s) {
+            return isNull(s) ? "nothing" : "'" + s.getValue() + "'";
+        }
+        return "nothing";
+    }
+
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

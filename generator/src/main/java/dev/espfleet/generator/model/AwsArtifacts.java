@@ -1,0 +1,48 @@
+package dev.espfleet.generator.model;
+
+import dev.espfleet.generator.config.DeviceConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the AWS side needs next to the firmware: a least-privilege IoT policy (a device may connect only
+ * as its own thing name and use only its own shadow and status topics, through policy variables) and
+ * the rule that republishes the status topic, Last Will included, into the shadow's reported.online.
+ */
+final class AwsArtifacts {
+    /** AWS IoT policy variable: the thing attached to the certificate that connected. */
+    static final String THING = "${iot:Connection.Thing.ThingName}";
+
+    private AwsArtifacts() {
+    }
+
+    static Map<String, Object> of(DeviceConfig c) {
+        String region = c.aws().region().orElse("*");
+        String account = c.aws().accountId().orElse("*");
+        String arn = "arn:aws:iot:" + region + ":" + account + ":";
+        String shadow = "$aws/things/" + THING + "/shadow" + c.shadow().name().map(n -> "/name/" + n).orElse("");
+        String status = c.mqtt().topicPrefix() + "/" + THING + "/status";
+        List<String> subscribed = List.of(shadow + "/get/accepted", shadow + "/get/rejected",
+                shadow + "/update/delta", shadow + "/update/rejected");
+
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("policyName", c.product().name() + "-device");
+        m.put("clientResource", arn + "client/" + THING);
+        m.put("publishResources", List.of(arn + "topic/" + shadow + "/get", arn + "topic/" + shadow + "/update",
+                arn + "topic/" + status));
+        m.put("subscribeResources", subscribed.stream().map(t -> arn + "topicfilter/" + t).toList());
+        m.put("receiveResources", subscribed.stream().map(t -> arn + "topic/" + t).toList());
+
+        int thingLevel = c.mqtt().topicPrefix().split("/").length + 1; // topic(n) is 1-based
+        m.put("ruleName", c.product().name().replace('-', '_') + "_status_to_shadow");
+        m.put("ruleSql", "SELECT state FROM '" + c.mqtt().topicPrefix() + "/+/status'");
+        m.put("ruleTopic", "$$aws/things/${topic(" + thingLevel + ")}/shadow"
+                + c.shadow().name().map(n -> "/name/" + n).orElse("") + "/update");
+        m.put("ruleRoleArn", "arn:aws:iam::" + c.aws().accountId().orElse("ACCOUNT_ID") + ":role/"
+                + c.product().name() + "-status-republish");
+        m.put("accountKnown", c.aws().accountId().isPresent());
+        m.put("region", region);
+        return Map.copyOf(m);
+    }
+}

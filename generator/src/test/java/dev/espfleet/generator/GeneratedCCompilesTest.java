@@ -1,0 +1,55 @@
+package dev.espfleet.generator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.espfleet.generator.render.ProjectWriter;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every generated .c file compiles with gcc -std=gnu17 -Wall -Wextra -Werror against the host
+ * headers in host/include, which mirror ESP-IDF v5.x (a field or function ESP-IDF does not have fails
+ * here too), and Debian's real cJSON. CI installs gcc and libcjson-dev; without them this test fails.
+ */
+class GeneratedCCompilesTest {
+    static final Path HOST_INCLUDE = Path.of("..", "host", "include").toAbsolutePath().normalize();
+    static final Path CJSON_INCLUDE = Path.of("/usr/include/cjson");
+
+    static List<String> examples() {
+        return Examples.names();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void everySourceCompilesWarningFree(String example, @TempDir Path tmp) throws Exception {
+        assertTrue(Files.isRegularFile(CJSON_INCLUDE.resolve("cJSON.h")),
+                "Debian's libcjson-dev is needed (apt-get install libcjson-dev; .ci/run does it)");
+        Path project = tmp.resolve(example);
+        ProjectWriter.write(Examples.render(example), project);
+        List<Path> sources;
+        try (Stream<Path> s = Files.list(project.resolve("main"))) {
+            sources = s.filter(p -> p.toString().endsWith(".c")).sorted().toList();
+        }
+        assertTrue(sources.size() >= 8, "generated sources: " + sources);
+        for (Path source : sources) {
+            List<String> cmd = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
+                    "-Wshadow", "-Wformat=2", "-O2", "-c", "-I", HOST_INCLUDE.toString(), "-I", CJSON_INCLUDE.toString(),
+                    "-I", project.resolve("main").toString(), source.toString(), "-o",
+                    tmp.resolve(source.getFileName() + ".o").toString()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), source.getFileName() + " does not compile cleanly:\n" + output);
+            assertEquals("", output, source.getFileName() + " printed warnings");
+        }
+    }
+
+}

@@ -1,0 +1,23 @@
+/*
+ * MQTT over TLS to AWS IoT Core with X.509 mutual authentication, the shadow subscriptions, the
+ * online/offline status, and reconnects scheduled by the app with exponential backoff and jitter.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "esp_err.h"
+
+#include "identity.h"
+
+/*
+ * Creates and starts the MQTT client for `identity`, which must stay valid while the client runs
+ * (esp-mqtt keeps the certificate and key pointers, it does not copy them).
+ */
+esp_err_t mqtt_init(const device_identity_t *identity);
+
+/* Publishes the reported state (desired values, telemetry, firmware version) to the shadow. */
+bool mqtt_publish_reported(bool with_telemetry);
+
+/* True between MQTT_EVENT_CONNECTED and MQTT_EVENT_DISCONNECTED. */
+bool mqtt_is_connected(void);
