@@ -1,0 +1,85 @@
+/*
+ * Test-side control of the host fakes of ESP-IDF: NVS contents served from a table, a seeded
+ * esp_random(), recorded timers, tasks, MQTT publishes and subscriptions, and a count of calls that
+ * would block (so a test can prove an event handler never waits).
+ */
+#pragma once
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esp_event.h"
+#include "esp_log.h"
+#include "esp_timer.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
+#include "mqtt_client.h"
+#include "nvs.h"
+
+#define FAKE_MAX_RECORDS 256
+
+/* Forget everything recorded; NVS empty; random seeded with 1. */
+void fake_reset(void);
+
+/* Logs. */
+int fake_log_count(esp_log_level_t level);
+bool fake_log_contains(const char *needle);
+void fake_log_echo(bool echo); /* also print logs on stderr */
+
+/* NVS: values the firmware will read. */
+void fake_nvs_put_str(const char *partition, const char *ns, const char *key, const char *value);
+void fake_nvs_put_blob(const char *partition, const char *ns, const char *key, const void *value, size_t length);
+void fake_nvs_set_flash_init_result(esp_err_t first_result);
+int fake_nvs_open_handles(void); /* opened and not yet closed */
+
+/* esp_random(): a deterministic xorshift sequence. */
+void fake_random_seed(uint64_t seed);
+
+/* Timers. */
+typedef struct {
+    esp_timer_cb_t callback;
+    void *arg;
+    const char *name;
+    bool active;
+    uint64_t timeout_us;
+    int starts;
+} fake_timer_t;
+fake_timer_t *fake_timer(const char *name); /* NULL when none was created with that name */
+void fake_timer_fire(fake_timer_t *timer);  /* runs the callback as the esp_timer task would */
+
+/* Tasks: created, never run; the test calls the task function. */
+typedef struct {
+    TaskFunction_t function;
+    void *arg;
+    const char *name;
+    uint32_t notifications;
+} fake_task_t;
+fake_task_t *fake_task(const char *name);
+/* While set, a blocking wait that would block forever longjmps here instead (to leave task loops). */
+void fake_set_escape(jmp_buf *escape);
+/* Calls that could block: vTaskDelay, ulTaskNotifyTake, xEventGroupWaitBits. */
+int fake_blocking_calls(void);
+int fake_critical_depth(void);
+
+/* MQTT. */
+typedef struct {
+    char topic[320];
+    char data[16384];
+    int len;
+    int qos;
+    int retain;
+} fake_publish_t;
+int fake_mqtt_publish_count(void);
+const fake_publish_t *fake_mqtt_publish(int index);
+int fake_mqtt_subscribe_count(void);
+const char *fake_mqtt_subscription(int index);
+int fake_mqtt_subscription_msg_id(int index);
+int fake_mqtt_reconnect_calls(void);
+void fake_mqtt_set_reconnect_result(esp_err_t result);
+bool fake_mqtt_started(void);
+/* The configuration given to esp_mqtt_client_init (pointers as the firmware passed them). */
+const esp_mqtt_client_config_t *fake_mqtt_config(void);
+/* Delivers an event to the registered handler, as the MQTT task would. */
+void fake_mqtt_dispatch(esp_mqtt_event_t *event);

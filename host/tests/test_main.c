@@ -1,0 +1,613 @@
+/*
+ * Host tests of a generated firmware project: backoff, message reassembly, shadow documents, the MQTT
+ * event flow and boot with and without identity, all against the fakes in host/fakes. Built once per
+ * example config, plain and with AddressSanitizer + UndefinedBehaviorSanitizer.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws_mqtt.h"
+#include "backoff.h"
+#include "check.h"
+#include "device_state.h"
+#include "msg_assembler.h"
+#include "support.h"
+
+void app_main(void);
+
+bool g_test_failed;
+static int s_passed;
+static int s_failed;
+
+void run_test(const char *name, void (*test)(void))
+{
+    g_test_failed = false;
+    int critical_before = fake_critical_depth();
+    test();
+    if (fake_critical_depth() != critical_before) {
+        fprintf(stderr, "  critical section left unbalanced\n");
+        g_test_failed = true;
+    }
+    if (g_test_failed) {
+        s_failed++;
+        printf("FAIL %s\n", name);
+    } else {
+        s_passed++;
+        printf("ok   %s\n", name);
+    }
+    fflush(stdout);
+}
+
+/* ---- support ---- */
+
+static shadow_topics_t s_topics;
+static long long s_version = 1000;
+
+const shadow_topics_t *test_topics(void)
+{
+    return &s_topics;
+}
+
+long long next_version(void)
+{
+    return ++s_version;
+}
+
+void deliver_split(const char *topic, const char *json, const int *cuts, int cut_count)
+{
+    int total = (int)strlen(json);
+    int start = 0;
+    for (int i = 0; i <= cut_count; i++) {
+        int end = i < cut_count ? cuts[i] : total;
+        esp_mqtt_event_t event = {
+            .event_id = MQTT_EVENT_DATA,
+            .data = (char *)json + start,
+            .data_len = end - start,
+            .total_data_len = total,
+            .current_data_offset = start,
+            .topic = start == 0 ? (char *)topic : NULL,
+            .topic_len = start == 0 ? (int)strlen(topic) : 0,
+        };
+        fake_mqtt_dispatch(&event);
+        start = end;
+    }
+}
+
+void deliver(const char *topic, const char *json)
+{
+    deliver_split(topic, json, NULL, 0);
+}
+
+long long deliver_delta_version(const char *state_json, long long version)
+{
+    char json[4096];
+    int n = snprintf(json, sizeof(json), "{\"state\":%s,\"metadata\":{},\"version\":%lld,\"timestamp\":1700000000}",
+                     state_json, version);
+    CHECK(n > 0 && (size_t)n < sizeof(json));
+    deliver(s_topics.update_delta, json);
+    return version;
+}
+
+long long deliver_delta(const char *state_json)
+{
+    return deliver_delta_version(state_json, next_version());
+}
+
+void deliver_get_accepted(const char *desired_json)
+{
+    char json[4096];
+    int n = snprintf(json, sizeof(json),
+                     "{\"state\":{\"desired\":%s,\"reported\":{\"online\":true}},\"metadata\":{},\"version\":%lld}",
+                     desired_json, next_version());
+    CHECK(n > 0 && (size_t)n < sizeof(json));
+    deliver(s_topics.get_accepted, json);
+}
+
+int publishes_to(const char *topic)
+{
+    int n = 0;
+    for (int i = 0; i < fake_mqtt_publish_count(); i++) {
+        n += strcmp(fake_mqtt_publish(i)->topic, topic) == 0 ? 1 : 0;
+    }
+    return n;
+}
+
+const fake_publish_t *last_publish_to(const char *topic)
+{
+    for (int i = fake_mqtt_publish_count() - 1; i >= 0; i--) {
+        if (strcmp(fake_mqtt_publish(i)->topic, topic) == 0) {
+            return fake_mqtt_publish(i);
+        }
+    }
+    return NULL;
+}
+
+cJSON *last_reported(void)
+{
+    const fake_publish_t *p = last_publish_to(s_topics.update);
+    if (p == NULL) {
+        return NULL;
+    }
+    cJSON *root = cJSON_Parse(p->data);
+    cJSON *reported = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "state"),
+                                                              "reported");
+    cJSON_Delete(root);
+    return reported;
+}
+
+/* ---- backoff ---- */
+
+static uint64_t s_lcg;
+
+static uint32_t seeded_random(void *ctx)
+{
+    (void)ctx;
+    s_lcg = s_lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(s_lcg >> 32);
+}
+
+static void backoff_grows_exponentially_up_to_the_cap(void)
+{
+    backoff_policy_t p = {.initial_ms = 1000, .max_ms = 60000, .multiplier = 2, .jitter = BACKOFF_JITTER_NONE};
+    uint32_t expected[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000};
+    for (uint32_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+        CHECK_EQ_INT(expected[i], backoff_base_delay_ms(&p, i));
+        CHECK_EQ_INT(expected[i], backoff_delay_ms(&p, i, seeded_random, NULL));
+    }
+    CHECK_EQ_INT(60000, backoff_base_delay_ms(&p, UINT32_MAX));
+    backoff_policy_t big = {.initial_ms = 3000000, .max_ms = 3600000, .multiplier = 10, .jitter = BACKOFF_JITTER_NONE};
+    CHECK_EQ_INT(3600000, backoff_base_delay_ms(&big, 1000)); /* no overflow */
+    backoff_policy_t flat = {.initial_ms = 500, .max_ms = 9000, .multiplier = 1, .jitter = BACKOFF_JITTER_NONE};
+    CHECK_EQ_INT(500, backoff_base_delay_ms(&flat, 50));
+}
+
+/* 10,000 draws at a fixed attempt: every delay in range, and the mean where the strategy puts it. */
+static void check_spread(backoff_jitter_t jitter, uint32_t percent, double low_fraction, double high_fraction,
+                         double mean_fraction)
+{
+    backoff_policy_t p = {.initial_ms = 1000, .max_ms = 64000, .multiplier = 2, .jitter = jitter,
+                          .jitter_percent = percent};
+    s_lcg = 12345;
+    const uint32_t attempt = 3; /* base 8000 ms */
+    const double base = 8000.0;
+    double sum = 0;
+    uint32_t lowest = UINT32_MAX;
+    uint32_t highest = 0;
+    for (int i = 0; i < 10000; i++) {
+        uint32_t d = backoff_delay_ms(&p, attempt, seeded_random, NULL);
+        sum += d;
+        lowest = d < lowest ? d : lowest;
+        highest = d > highest ? d : highest;
+    }
+    double mean = sum / 10000.0;
+    CHECK(lowest >= (uint32_t)(base * low_fraction));
+    CHECK(highest <= (uint32_t)(base * high_fraction));
+    CHECK(highest <= p.max_ms);
+    CHECK(fabs(mean - base * mean_fraction) < base * 0.02);
+    /* the draws really spread over the range, not a constant */
+    CHECK(jitter == BACKOFF_JITTER_NONE || highest - lowest > (uint32_t)(base * (high_fraction - low_fraction) * 0.9));
+}
+
+static void backoff_jitter_spreads_as_configured(void)
+{
+    check_spread(BACKOFF_JITTER_NONE, 0, 1.0, 1.0, 1.0);
+    check_spread(BACKOFF_JITTER_FULL, 0, 0.0, 1.0, 0.5);
+    check_spread(BACKOFF_JITTER_EQUAL, 0, 0.5, 1.0, 0.75);
+    check_spread(BACKOFF_JITTER_PROPORTIONAL, 25, 0.75, 1.25, 1.0);
+}
+
+static void backoff_never_exceeds_the_cap_with_jitter(void)
+{
+    backoff_policy_t p = {.initial_ms = 1000, .max_ms = 10000, .multiplier = 3,
+                          .jitter = BACKOFF_JITTER_PROPORTIONAL, .jitter_percent = 50};
+    s_lcg = 7;
+    for (uint32_t attempt = 0; attempt < 40; attempt++) {
+        for (int i = 0; i < 250; i++) {
+            CHECK(backoff_delay_ms(&p, attempt, seeded_random, NULL) <= 10000);
+        }
+    }
+}
+
+static void backoff_of_this_config_stays_within_its_cap(void)
+{
+    backoff_policy_t p = {.initial_ms = ESPFLEET_BACKOFF_INITIAL_MS, .max_ms = ESPFLEET_BACKOFF_MAX_MS,
+                          .multiplier = ESPFLEET_BACKOFF_MULTIPLIER, .jitter = ESPFLEET_BACKOFF_JITTER,
+                          .jitter_percent = ESPFLEET_BACKOFF_JITTER_PERCENT};
+    s_lcg = 99;
+    uint32_t previous_base = 0;
+    for (uint32_t attempt = 0; attempt < 30; attempt++) {
+        uint32_t base = backoff_base_delay_ms(&p, attempt);
+        CHECK(base >= previous_base);
+        previous_base = base;
+        for (int i = 0; i < 300; i++) {
+            CHECK(backoff_delay_ms(&p, attempt, seeded_random, NULL) <= ESPFLEET_BACKOFF_MAX_MS);
+        }
+    }
+    CHECK_EQ_INT(ESPFLEET_BACKOFF_MAX_MS, previous_base);
+}
+
+/* ---- message reassembly ---- */
+
+static char s_buffer[64 + 1];
+
+static void assembler_rebuilds_a_message_split_at_every_boundary(void)
+{
+    const char *message = "{\"state\":{\"a\":1},\"version\":7}";
+    int total = (int)strlen(message);
+    for (int cut = 1; cut < total; cut++) {
+        msg_assembler_t a;
+        msg_assembler_init(&a, s_buffer, 64);
+        CHECK_EQ_INT(MSG_ASSEMBLER_INCOMPLETE, msg_assembler_feed(&a, "t/x", 3, message, cut, 0, total));
+        CHECK_EQ_INT(MSG_ASSEMBLER_COMPLETE, msg_assembler_feed(&a, NULL, 0, message + cut, total - cut, cut, total));
+        CHECK(strcmp(a.data, message) == 0);
+        CHECK(strcmp(a.topic, "t/x") == 0);
+    }
+    for (int first = 1; first < total - 1; first++) {
+        for (int second = first + 1; second < total; second++) {
+            msg_assembler_t a;
+            msg_assembler_init(&a, s_buffer, 64);
+            msg_assembler_feed(&a, "t/x", 3, message, first, 0, total);
+            msg_assembler_feed(&a, NULL, 0, message + first, second - first, first, total);
+            CHECK_EQ_INT(MSG_ASSEMBLER_COMPLETE,
+                         msg_assembler_feed(&a, NULL, 0, message + second, total - second, second, total));
+            CHECK_EQ_INT(total, a.length);
+            CHECK(memcmp(a.data, message, (size_t)total) == 0);
+        }
+    }
+}
+
+static void assembler_drops_messages_larger_than_its_buffer(void)
+{
+    char big[200];
+    memset(big, 'x', sizeof(big));
+    msg_assembler_t a;
+    msg_assembler_init(&a, s_buffer, 64);
+    CHECK_EQ_INT(MSG_ASSEMBLER_INCOMPLETE, msg_assembler_feed(&a, "t", 1, big, 100, 0, 200));
+    CHECK_EQ_INT(MSG_ASSEMBLER_DROPPED, msg_assembler_feed(&a, NULL, 0, big + 100, 100, 100, 200));
+    CHECK_EQ_INT(MSG_ASSEMBLER_DROPPED, msg_assembler_feed(&a, "t", 1, big, 65, 0, 65));
+    CHECK_EQ_INT(MSG_ASSEMBLER_COMPLETE, msg_assembler_feed(&a, "t", 1, big, 64, 0, 64)); /* exactly fits */
+    CHECK_EQ_INT('\0', a.data[64]);
+}
+
+static void assembler_drops_stray_and_out_of_order_fragments(void)
+{
+    msg_assembler_t a;
+    msg_assembler_init(&a, s_buffer, 64);
+    CHECK_EQ_INT(MSG_ASSEMBLER_DROPPED, msg_assembler_feed(&a, NULL, 0, "bc", 2, 1, 3)); /* no start */
+    CHECK_EQ_INT(MSG_ASSEMBLER_INCOMPLETE, msg_assembler_feed(&a, "t", 1, "ab", 2, 0, 6));
+    CHECK_EQ_INT(MSG_ASSEMBLER_DROPPED, msg_assembler_feed(&a, NULL, 0, "ef", 2, 4, 6)); /* gap */
+    CHECK_EQ_INT(MSG_ASSEMBLER_DROPPED, msg_assembler_feed(&a, NULL, 0, "x", 1, 0, -1)); /* nonsense */
+    CHECK_EQ_INT(MSG_ASSEMBLER_DROPPED, msg_assembler_feed(&a, NULL, 0, "abc", 3, 0, 3)); /* no topic */
+    CHECK_EQ_INT(MSG_ASSEMBLER_COMPLETE, msg_assembler_feed(&a, "t", 1, "ok", 2, 0, 2));
+    CHECK(strcmp(a.data, "ok") == 0);
+}
+
+/* ---- shadow documents (any config) ---- */
+
+static int applied(const char *json)
+{
+    shadow_sync_t sync = {0};
+    return shadow_handle_document(&sync, SHADOW_MESSAGE_DELTA, json, strlen(json)) ? 1 : 0;
+}
+
+static void shadow_refuses_malformed_documents(void)
+{
+    const char *bad[] = {
+        "", "{", "{\"state\":", "not json", "[]", "null", "42", "\"state\"",
+        "{\"version\":5}",                                /* no state */
+        "{\"state\":[1,2],\"version\":5}",                /* state not an object */
+        "{\"state\":\"x\",\"version\":5}",
+        "{\"state\":{},\"version\":5}",                   /* nothing to apply */
+        "{\"state\":{\"no_such_field\":1},\"version\":5}",
+        "{\"state\":{\"no_such_field\":{\"deep\":[1,{\"x\":1e308}]}},\"version\":5}",
+        "{\"state\":{\"no_such_field\":1e999},\"version\":5}",
+        "{\"state\":{\"no_such_field\":1}}",              /* no version */
+        "{\"state\":{\"no_such_field\":1},\"version\":\"5\"}",
+        "{\"state\":{\"no_such_field\":1},\"version\":-3}",
+        "{\"state\":{\"no_such_field\":1},\"version\":1.5}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int before = fake_log_count(ESP_LOG_WARN) + fake_log_count(ESP_LOG_INFO);
+        CHECK_EQ_INT(0, applied(bad[i]));
+        CHECK(fake_log_count(ESP_LOG_WARN) + fake_log_count(ESP_LOG_INFO) > before || strlen(bad[i]) == 0
+              || strstr(bad[i], "{}") != NULL);
+    }
+    /* a valid delta's every prefix is invalid JSON: never applied, never a crash */
+    const char *valid = "{\"state\":{\"no_such_field\":12345,\"x\":[true,false,null]},\"version\":77}";
+    for (size_t n = 0; n < strlen(valid); n++) {
+        shadow_sync_t sync = {0};
+        CHECK(!shadow_handle_document(&sync, SHADOW_MESSAGE_DELTA, valid, n));
+        CHECK(!sync.have_version);
+    }
+}
+
+static void shadow_ignores_get_and_update_rejected_documents(void)
+{
+    shadow_sync_t sync = {0};
+    const char *doc = "{\"code\":404,\"message\":\"No shadow exists with name: 'x'\"}";
+    CHECK(!shadow_handle_document(&sync, SHADOW_MESSAGE_GET_REJECTED, doc, strlen(doc)));
+    CHECK(!shadow_handle_document(&sync, SHADOW_MESSAGE_UPDATE_REJECTED, doc, strlen(doc)));
+    CHECK(!shadow_handle_document(&sync, SHADOW_MESSAGE_UNKNOWN, doc, strlen(doc)));
+}
+
+static void shadow_topics_are_built_for_the_thing(void)
+{
+    const shadow_topics_t *t = test_topics();
+    const char *shadow = ESPFLEET_SHADOW_NAME;
+    char expected[SHADOW_TOPIC_MAX];
+    if (shadow[0] == '\0') {
+        snprintf(expected, sizeof(expected), "$aws/things/%s/shadow/update/delta", TEST_THING);
+    } else {
+        snprintf(expected, sizeof(expected), "$aws/things/%s/shadow/name/%s/update/delta", TEST_THING, shadow);
+    }
+    CHECK(strcmp(t->update_delta, expected) == 0);
+    snprintf(expected, sizeof(expected), "%s/%s/status", ESPFLEET_STATUS_TOPIC_PREFIX, TEST_THING);
+    CHECK(strcmp(t->status, expected) == 0);
+    CHECK(t->status[0] != '$');
+    CHECK_EQ_INT(SHADOW_MESSAGE_DELTA, shadow_classify(t, t->update_delta));
+    CHECK_EQ_INT(SHADOW_MESSAGE_GET_ACCEPTED, shadow_classify(t, t->get_accepted));
+    CHECK_EQ_INT(SHADOW_MESSAGE_UNKNOWN, shadow_classify(t, t->update));
+
+    shadow_topics_t too_long;
+    char thing[300];
+    memset(thing, 'a', sizeof(thing) - 1);
+    thing[sizeof(thing) - 1] = '\0';
+    CHECK(!shadow_topics_init(&too_long, thing, shadow, ESPFLEET_STATUS_TOPIC_PREFIX));
+}
+
+static void reported_document_parses_back(void)
+{
+    char *text = shadow_build_reported(true);
+    CHECK(text != NULL);
+    cJSON *root = cJSON_Parse(text);
+    CHECK(root != NULL);
+    cJSON *reported = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "state"), "reported");
+    CHECK(cJSON_IsObject(reported));
+    CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(reported, "firmware_version")),
+                 ESPFLEET_FIRMWARE_VERSION) == 0);
+    cJSON_Delete(root);
+    cJSON_free(text);
+}
+
+/* ---- boot ---- */
+
+static void put_identity(bool with_key)
+{
+#ifndef ESPFLEET_PINNED_THING_NAME
+    fake_nvs_put_str(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, ESPFLEET_NVS_KEY_THING_NAME, TEST_THING);
+#endif
+    fake_nvs_put_str(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, ESPFLEET_NVS_KEY_DEVICE_CERT,
+                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    if (with_key) {
+        /* written as a blob (file,binary): must come back NUL-terminated */
+        const char key[] = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n";
+        fake_nvs_put_blob(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, ESPFLEET_NVS_KEY_PRIVATE_KEY,
+                          key, sizeof(key) - 1);
+    }
+    fake_nvs_put_str(ESPFLEET_WIFI_PARTITION, ESPFLEET_WIFI_NAMESPACE, ESPFLEET_NVS_KEY_WIFI_SSID, "bench-ap");
+    fake_nvs_put_str(ESPFLEET_WIFI_PARTITION, ESPFLEET_WIFI_NAMESPACE, ESPFLEET_NVS_KEY_WIFI_PASSWORD, "secret123");
+}
+
+static void boot_without_private_key_halts_with_a_clear_log(void)
+{
+    fake_reset();
+    fake_nvs_set_flash_init_result(ESP_ERR_NVS_NO_FREE_PAGES); /* the default partition gets erased once */
+    put_identity(false);
+    app_main(); /* returns: nothing started */
+    CHECK(!fake_mqtt_started());
+    CHECK(fake_log_contains("key '" ESPFLEET_NVS_KEY_PRIVATE_KEY "' is missing from NVS partition '"
+                            ESPFLEET_IDENTITY_PARTITION "'"));
+    CHECK(fake_log_contains("halted"));
+    CHECK_EQ_INT(0, fake_nvs_open_handles());
+}
+
+static void boot_with_identity_starts_mqtt_with_mutual_tls(void)
+{
+    fake_reset();
+    put_identity(true);
+    jmp_buf escape;
+    if (setjmp(escape) == 0) {
+        fake_set_escape(&escape); /* leaves the telemetry loop at its first vTaskDelay */
+        app_main();
+        CHECK(!"app_main returned although identity is complete");
+    }
+    CHECK(fake_mqtt_started());
+    const esp_mqtt_client_config_t *c = fake_mqtt_config();
+    CHECK(c != NULL);
+    if (c == NULL) {
+        return;
+    }
+    char uri[300];
+    snprintf(uri, sizeof(uri), "mqtts://%s:8883", ESPFLEET_DEFAULT_ENDPOINT);
+    CHECK(strcmp(c->broker.address.uri, uri) == 0);
+    CHECK(strcmp(c->credentials.client_id, TEST_THING) == 0);
+    CHECK(strstr(c->credentials.authentication.certificate, "BEGIN CERTIFICATE") != NULL);
+    CHECK(strcmp(c->credentials.authentication.key + strlen(c->credentials.authentication.key) - 26,
+                 "-----END PRIVATE KEY-----\n") == 0);
+    CHECK(strstr(c->broker.verification.certificate, "MIIDQTCCAimgAwIBAgITBmyfz5m/jAo54vB4ikPmljZbyjANBgkqhkiG9w0BAQsF")
+          != NULL); /* Amazon Root CA 1 by default */
+    CHECK(c->network.disable_auto_reconnect);
+    CHECK_EQ_INT(ESPFLEET_MQTT_KEEPALIVE_S, c->session.keepalive);
+    CHECK_EQ_INT(ESPFLEET_MQTT_PERSISTENT_SESSION, c->session.disable_clean_session);
+    CHECK(strcmp(c->session.last_will.topic, test_topics()->status) == 0);
+    CHECK(strstr(c->session.last_will.msg, "\"online\":false") != NULL);
+    CHECK(c->session.last_will.qos == 0 || c->session.last_will.qos == 1);
+    CHECK(fake_timer("mqtt_reconnect") != NULL);
+    CHECK(fake_task("mqtt_reconnect") != NULL);
+}
+
+/* ---- MQTT event flow ---- */
+
+static void connect_event(int session_present)
+{
+    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_CONNECTED, .session_present = session_present};
+    fake_mqtt_dispatch(&event);
+}
+
+static void connected_subscribes_then_gets_the_shadow(void)
+{
+    fake_reset();
+    int blocking = fake_blocking_calls();
+    connect_event(0);
+    const shadow_topics_t *t = test_topics();
+    CHECK_EQ_INT(4, fake_mqtt_subscribe_count());
+    const char *want[] = {t->update_delta, t->get_accepted, t->get_rejected, t->update_rejected};
+    for (int i = 0; i < 4; i++) {
+        bool found = false;
+        for (int j = 0; j < fake_mqtt_subscribe_count(); j++) {
+            found = found || strcmp(fake_mqtt_subscription(j), want[i]) == 0;
+        }
+        CHECK(found);
+    }
+    const fake_publish_t *online = last_publish_to(t->status);
+    CHECK(online != NULL && strstr(online->data, "\"online\":true") != NULL);
+    CHECK_EQ_INT(0, publishes_to(t->get)); /* not before the subscriptions are acknowledged */
+    for (int i = 0; i < 4; i++) {
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i)};
+        fake_mqtt_dispatch(&suback);
+        CHECK_EQ_INT(i == 3 ? 1 : 0, publishes_to(t->get));
+    }
+    CHECK_EQ_INT(0, last_publish_to(t->get)->len);
+    CHECK_EQ_INT(blocking, fake_blocking_calls());
+    CHECK(mqtt_is_connected());
+}
+
+static void connected_with_a_kept_session_gets_the_shadow_at_once(void)
+{
+    fake_reset();
+    connect_event(1);
+    if (ESPFLEET_MQTT_PERSISTENT_SESSION) {
+        CHECK_EQ_INT(0, fake_mqtt_subscribe_count());
+        CHECK_EQ_INT(1, publishes_to(test_topics()->get));
+    } else {
+        CHECK_EQ_INT(4, fake_mqtt_subscribe_count()); /* clean session: the broker kept nothing */
+    }
+}
+
+static void disconnected_arms_the_backoff_timer_without_blocking(void)
+{
+    fake_reset();
+    connect_event(0);
+    fake_timer_t *timer = fake_timer("mqtt_reconnect");
+    uint64_t previous_cap = 0;
+    for (int attempt = 0; attempt < 12; attempt++) {
+        int blocking = fake_blocking_calls();
+        int starts = timer->starts;
+        esp_mqtt_event_t event = {.event_id = MQTT_EVENT_DISCONNECTED};
+        fake_mqtt_dispatch(&event);
+        CHECK_EQ_INT(blocking, fake_blocking_calls()); /* nothing in the handler waited */
+        CHECK_EQ_INT(starts + 1, timer->starts);
+        CHECK(timer->active);
+        CHECK(timer->timeout_us <= (uint64_t)ESPFLEET_BACKOFF_MAX_MS * 1000u);
+        CHECK(timer->timeout_us % 1000u == 0); /* microseconds from whole milliseconds */
+        CHECK_EQ_INT(0, fake_mqtt_reconnect_calls());
+        (void)previous_cap;
+    }
+    CHECK(!mqtt_is_connected());
+}
+
+static void timer_wakes_the_reconnect_task(void)
+{
+    fake_reset();
+    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_DISCONNECTED};
+    fake_mqtt_dispatch(&event);
+    fake_timer_t *timer = fake_timer("mqtt_reconnect");
+    fake_task_t *task = fake_task("mqtt_reconnect");
+    fake_timer_fire(timer);
+    CHECK_EQ_INT(1, task->notifications);
+
+    jmp_buf escape;
+    if (setjmp(escape) == 0) {
+        fake_set_escape(&escape);
+        task->function(task->arg); /* reconnects, then waits again: the escape leaves the loop */
+    }
+    CHECK_EQ_INT(1, fake_mqtt_reconnect_calls());
+    CHECK(!timer->active);
+
+    /* the client refuses (not yet waiting to reconnect): the task backs off again */
+    fake_mqtt_set_reconnect_result(ESP_FAIL);
+    fake_timer_fire(timer);
+    task = fake_task("mqtt_reconnect");
+    if (setjmp(escape) == 0) {
+        fake_set_escape(&escape);
+        task->function(task->arg);
+    }
+    CHECK_EQ_INT(2, fake_mqtt_reconnect_calls());
+    CHECK(timer->active);
+    fake_mqtt_set_reconnect_result(ESP_OK);
+}
+
+static void error_events_are_logged_not_fatal(void)
+{
+    fake_reset();
+    esp_mqtt_error_codes_t codes = {.error_type = MQTT_ERROR_TYPE_TCP_TRANSPORT, .esp_tls_last_esp_err = ESP_FAIL,
+                                    .esp_transport_sock_errno = 104};
+    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_ERROR, .error_handle = &codes};
+    fake_mqtt_dispatch(&event);
+    codes.error_type = MQTT_ERROR_TYPE_CONNECTION_REFUSED;
+    codes.connect_return_code = MQTT_CONNECTION_REFUSE_NOT_AUTHORIZED;
+    fake_mqtt_dispatch(&event);
+    event.error_handle = NULL;
+    fake_mqtt_dispatch(&event);
+    CHECK(fake_log_contains("socket errno 104"));
+    CHECK(fake_log_contains("connection refused by the broker"));
+}
+
+static void oversized_message_is_dropped_safely(void)
+{
+    fake_reset();
+    static char big[ESPFLEET_MQTT_MAX_MESSAGE + 100];
+    memset(big, ' ', sizeof(big) - 1);
+    big[0] = '{';
+    big[sizeof(big) - 2] = '}';
+    big[sizeof(big) - 1] = '\0';
+    int cuts[] = {1000, 5000};
+    int before = fake_mqtt_publish_count();
+    deliver_split(test_topics()->update_delta, big, cuts, 2);
+    CHECK_EQ_INT(before, fake_mqtt_publish_count());
+    CHECK(fake_log_contains("dropped a message"));
+}
+
+static void get_rejected_reports_to_create_the_shadow(void)
+{
+    fake_reset();
+    deliver(test_topics()->get_rejected, "{\"code\":404,\"message\":\"No shadow exists\"}");
+    CHECK_EQ_INT(1, publishes_to(test_topics()->update));
+    cJSON *reported = last_reported();
+    CHECK(reported != NULL);
+    cJSON_Delete(reported);
+}
+
+int main(void)
+{
+    shadow_topics_init(&s_topics, TEST_THING, ESPFLEET_SHADOW_NAME, ESPFLEET_STATUS_TOPIC_PREFIX);
+    device_state_init();
+
+    RUN(backoff_grows_exponentially_up_to_the_cap);
+    RUN(backoff_jitter_spreads_as_configured);
+    RUN(backoff_never_exceeds_the_cap_with_jitter);
+    RUN(backoff_of_this_config_stays_within_its_cap);
+    RUN(assembler_rebuilds_a_message_split_at_every_boundary);
+    RUN(assembler_drops_messages_larger_than_its_buffer);
+    RUN(assembler_drops_stray_and_out_of_order_fragments);
+    RUN(shadow_refuses_malformed_documents);
+    RUN(shadow_ignores_get_and_update_rejected_documents);
+    RUN(shadow_topics_are_built_for_the_thing);
+    RUN(reported_document_parses_back);
+    RUN(boot_without_private_key_halts_with_a_clear_log);
+    RUN(boot_with_identity_starts_mqtt_with_mutual_tls);
+    RUN(connected_subscribes_then_gets_the_shadow);
+    RUN(connected_with_a_kept_session_gets_the_shadow_at_once);
+    RUN(disconnected_arms_the_backoff_timer_without_blocking);
+    RUN(timer_wakes_the_reconnect_task);
+    RUN(error_events_are_logged_not_fatal);
+    RUN(oversized_message_is_dropped_safely);
+    RUN(get_rejected_reports_to_create_the_shadow);
+    run_field_tests();
+
+    printf("%d passed, %d failed\n", s_passed, s_failed);
+    return s_failed == 0 ? 0 : 1;
+}
