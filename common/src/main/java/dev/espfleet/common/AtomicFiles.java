@@ -18,6 +18,8 @@ import java.util.Set;
  */
 public final class AtomicFiles {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    /** Files.createTempFile makes 0600 files; ordinary outputs get the usual 0644. */
+    private static final Set<PosixFilePermission> ORDINARY = PosixFilePermissions.fromString("rw-r--r--");
 
     private AtomicFiles() {
     }
@@ -61,11 +63,15 @@ public final class AtomicFiles {
 
     private static Path createTemp(Path dir, String name, boolean secret) throws IOException {
         boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-        if (secret && posix) {
-            FileAttribute<Set<PosixFilePermission>> ownerOnly = PosixFilePermissions.asFileAttribute(OWNER_ONLY);
-            return Files.createTempFile(dir, "." + name + ".", ".tmp", ownerOnly);
+        if (!posix) {
+            return Files.createTempFile(dir, "." + name + ".", ".tmp");
         }
-        return Files.createTempFile(dir, "." + name + ".", ".tmp");
+        FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(OWNER_ONLY);
+        Path tmp = Files.createTempFile(dir, "." + name + ".", ".tmp", mode);
+        if (!secret) {
+            Files.setPosixFilePermissions(tmp, ORDINARY);
+        }
+        return tmp;
     }
 
     /** A one-line description of an I/O failure, without the exception class name. */
