@@ -80,7 +80,7 @@ public final class NvsPartitionWriter {
 
     private void add(int index, NvsEntry entry) {
         entryIndex = index;
-        entryKey = entry.isNamespaceDeclaration() ? entry.namespace() : entry.key();
+        entryKey = entry.isNamespaceDeclaration() ? null : entry.key();
         checkName("namespace", entry.namespace());
         int ns = namespaceIndex(entry.namespace());
         if (entry.isNamespaceDeclaration()) {
@@ -241,17 +241,17 @@ public final class NvsPartitionWriter {
 
     private void checkName(String what, String name) {
         if (name.isEmpty()) {
-            throw fail(what + " is empty");
+            throw new NvsEntryException(entryIndex, what + " is empty");
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c < 0x20 || c > 0x7E) {
-                throw fail(String.format("%s '%s' has the non-ASCII or control character U+%04X at position %d;"
-                        + " NVS keys are printable ASCII", what, name, (int) c, i + 1));
+                throw new NvsEntryException(entryIndex, String.format("%s '%s' has the non-ASCII or control character U+%04X at position %d;"
+                        + " NVS keys and namespaces are printable ASCII", what, name, (int) c, i + 1));
             }
         }
         if (name.length() > MAX_KEY_BYTES) {
-            throw fail(what + " '" + name + "' is " + name.length() + " bytes; NVS keys are at most "
+            throw new NvsEntryException(entryIndex, what + " '" + name + "' is " + name.length() + " bytes; NVS keys and namespaces are at most "
                     + MAX_KEY_BYTES + " bytes");
         }
     }
@@ -263,8 +263,9 @@ public final class NvsPartitionWriter {
         }
     }
 
+    /** "key 'k': detail" for an item; a namespace problem names the namespace in its detail. */
     private NvsEntryException fail(String detail) {
-        return new NvsEntryException(entryIndex, "key '" + entryKey + "': " + detail);
+        return new NvsEntryException(entryIndex, entryKey == null ? detail : "key '" + entryKey + "': " + detail);
     }
 
     static int entriesFor(int bytes) {

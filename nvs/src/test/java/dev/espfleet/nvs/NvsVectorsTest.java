@@ -112,7 +112,7 @@ class NvsVectorsTest {
             assertEquals(ExitStatus.BAD_INPUT, e.status());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
             if (!dir.getFileName().toString().equals("err_size_not_multiple")) {
-                assertTrue(e.getMessage().matches(".*input\\.csv:\\d+: key '[^']+': .*"), e.getMessage());
+                assertTrue(e.getMessage().matches(".*input\\.csv:\\d+: (key|namespace) '[^']+'[: ].*"), e.getMessage());
             }
             assertFalse(Files.exists(out), "no output file");
             try (Stream<Path> left = Files.list(tmp)) {
@@ -124,8 +124,9 @@ class NvsVectorsTest {
     @Test
     void rejectMessagesNameLineKeyAndLimit() throws IOException {
         assertEquals(message("err_key_16chars"),
-                Vectors.dir("reject/err_key_16chars/input.csv") + ":3: key 'sixteen_chars_xx': key 'sixteen_chars_xx'"
-                        + " is 16 bytes; NVS keys are at most 15 bytes");
+                Vectors.dir("reject/err_key_16chars/input.csv") + ":3: key 'sixteen_chars_xx' is 16 bytes; NVS keys and namespaces are at most 15 bytes");
+        assertTrue(message("err_namespace_16chars").endsWith(":2: namespace 'namespace_16char' is 16 bytes;"
+                + " NVS keys and namespaces are at most 15 bytes"), message("err_namespace_16chars"));
         assertTrue(message("err_u8_256").endsWith(":3: key 'v': u8 value 256 is out of range 0..255"));
         assertTrue(message("err_u8_negative").endsWith(":3: key 'v': u8 value -1 is out of range 0..255"));
         assertTrue(message("err_string_4000").contains(":3: key 's': string of 4001 bytes including its NUL exceeds"
