@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
             "4:internal error in espfleet (rerun with --debug and report it)"},
         subcommands = {
             AutoComplete.GenerateCompletion.class,
+            NvsCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec
