@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             AutoComplete.GenerateCompletion.class,
             NvsCommand.class,
+            PartitionsCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec
