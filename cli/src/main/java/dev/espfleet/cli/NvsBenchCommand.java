@@ -56,6 +56,9 @@ public final class NvsBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "Worker threads (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--in-memory", description = "Build the images but write nothing (separates CPU from disk time).")
+    boolean inMemory;
+
     @Override
     public Integer call() throws Exception {
         if (count < 1 || threads < 1) {
@@ -84,8 +87,9 @@ public final class NvsBenchCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("wrote %d images of 0x%x bytes to %s in %.2f s: %.0f images/s, peak heap %.1f MB (%d thread(s))%n",
-                count, bytes, outDir, seconds, count / seconds, peak / 1048576.0, threads);
+        out.printf("%s %d images of 0x%x bytes%s in %.2f s: %.0f images/s, peak heap %.1f MB (%d thread(s))%n",
+                inMemory ? "built" : "wrote", count, bytes, inMemory ? " in memory" : " to " + outDir, seconds,
+                count / seconds, peak / 1048576.0, threads);
         return 0;
     }
 
@@ -99,7 +103,10 @@ public final class NvsBenchCommand implements Callable<Integer> {
                     NvsEntry.string("aws", "endpoint", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com"),
                     NvsEntry.stringBytes("aws", "cert", pem("CERTIFICATE", CERT_DER_BYTES, random)),
                     NvsEntry.stringBytes("aws", "priv_key", pem("PRIVATE KEY", KEY_DER_BYTES, random)));
-            AtomicFiles.write(outDir.resolve(thing + ".bin"), NvsPartitionWriter.write(entries, size, NvsVersion.V2));
+            byte[] image = NvsPartitionWriter.write(entries, size, NvsVersion.V2);
+            if (!inMemory) {
+                AtomicFiles.write(outDir.resolve(thing + ".bin"), image);
+            }
         }
         return null;
     }
