@@ -215,7 +215,7 @@ public final class NvsCsv {
     }
 
     /** Parses CSV text with commons-csv (quoting, embedded newlines), comments and a header row. */
-    static List<Map.Entry<Integer, CSVRecord>> records(String text, String name, boolean header) {
+    static List<Map.Entry<Integer, CSVRecord>> records(String text, String name) {
         CSVFormat.Builder format = CSVFormat.DEFAULT.builder().setCommentMarker('#').setIgnoreEmptyLines(true);
         Lines lines = new Lines(text);
         List<Map.Entry<Integer, CSVRecord>> out = new ArrayList<>();
@@ -247,7 +247,7 @@ public final class NvsCsv {
 
         void read(Path csv) {
             String name = csv.toString();
-            List<Map.Entry<Integer, CSVRecord>> records = records(readText(csv), name, true);
+            List<Map.Entry<Integer, CSVRecord>> records = records(readText(csv), name);
             if (records.isEmpty()) {
                 throw new EspfleetException(ExitStatus.BAD_INPUT, name + ": empty; expected the header key,type,encoding,value");
             }

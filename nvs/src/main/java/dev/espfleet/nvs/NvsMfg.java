@@ -40,7 +40,7 @@ public final class NvsMfg {
     public static List<Device> read(Path config, Path values, String fileIdKey) {
         List<ConfigRow> configRows = readConfig(config);
         String valuesName = values.toString();
-        List<Map.Entry<Integer, CSVRecord>> records = NvsCsv.records(NvsCsv.readText(values), valuesName, true);
+        List<Map.Entry<Integer, CSVRecord>> records = NvsCsv.records(NvsCsv.readText(values), valuesName);
         if (records.isEmpty()) {
             throw bad(valuesName + ": empty; expected a header row naming the keys, then one row per device");
         }
@@ -130,7 +130,7 @@ public final class NvsMfg {
     private static List<ConfigRow> readConfig(Path config) {
         String name = config.toString();
         List<ConfigRow> rows = new ArrayList<>();
-        for (Map.Entry<Integer, CSVRecord> rec : NvsCsv.records(NvsCsv.readText(config), name, false)) {
+        for (Map.Entry<Integer, CSVRecord> rec : NvsCsv.records(NvsCsv.readText(config), name)) {
             String location = name + ":" + rec.getKey();
             CSVRecord r = rec.getValue();
             String key = r.get(0).strip();

@@ -34,6 +34,15 @@ class NvsMfgTest {
     }
 
     @Test
+    void expectedImagesReadBackAsTheirDeviceRows() {
+        Path dir = Vectors.dir("mfg_small");
+        for (NvsMfg.Device d : NvsMfg.read(dir.resolve("config.csv"), dir.resolve("values.csv"), "thing_name")) {
+            NvsImage image = NvsPartitionReader.read(Vectors.bytes(dir.resolve("expected/dev-" + d.fileId() + ".bin")));
+            assertEquals(d.rows().stream().map(NvsCsv.Row::entry).toList(), image.entries(), d.fileId());
+        }
+    }
+
+    @Test
     void repeatTakesTheFirstDevicesValue() {
         Path dir = Vectors.dir("mfg_small");
         List<NvsMfg.Device> devices = NvsMfg.read(dir.resolve("config.csv"), dir.resolve("values.csv"), null);
