@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code espfleet nvs dump IMAGE [--json] [--keyfile F]}: checks every CRC and lists the image's items. */
 @Command(name = "dump", description = {
-    "Check an NVS image (every CRC and entry state) and list its namespaces and items,",
-    "as Espressif CSV (blobs as hex2bin; 'nvs generate' takes it back) or as JSON."})
+    "Check an NVS image (every CRC and entry state) and list its items.",
+    "Prints Espressif CSV (blobs as hex2bin; 'nvs generate' takes it back) or JSON."})
 public final class NvsDumpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

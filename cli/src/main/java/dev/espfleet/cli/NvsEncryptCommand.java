@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code espfleet nvs encrypt CSV... OUTPUT SIZE --inputkey|--keygen|--hmac-key}: as Espressif's {@code encrypt}. */
 @Command(name = "encrypt", description = {
-    "Create an encrypted NVS partition image (XTS-AES-256) from CSV file(s).",
+    "Create an encrypted NVS partition image (XTS-AES-256) from CSV files.",
     "Needs --inputkey FILE, --keygen [--keyfile FILE] or --hmac-key FILE."})
 public final class NvsEncryptCommand extends NvsGenerateCommand {
     @Override

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code espfleet nvs generate CSV... OUTPUT SIZE}: an NVS image, encrypted if a key option is given. */
 @Command(name = "generate", description = {
-    "Create an NVS partition image from Espressif-format CSV file(s) (key,type,encoding,value).",
+    "Create an NVS partition image from Espressif-format CSV files.",
+    "Rows are key,type,encoding,value; several CSVs go into one image in order.",
     "Nothing is written if any row is refused."})
 public class NvsGenerateCommand implements Callable<Integer> {
     @Spec
@@ -30,13 +31,17 @@ public class NvsGenerateCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;
 
-    @Parameters(arity = "3..*", paramLabel = "CSV... OUTPUT SIZE",
+    @Parameters(arity = "3..*", paramLabel = "CSV... OUTPUT SIZE", hideParamSyntax = true,
             description = "Input CSV file(s), the output image, and the partition size (hex 0x6000 or decimal).")
     List<String> args;
 
     @Option(names = "--version", paramLabel = "1|2", defaultValue = "2",
             description = "NVS format: 2 (multi-page blobs, default) or 1 (blobs up to 1984 bytes).")
     int version;
+
+    @Option(names = "--outdir", paramLabel = "DIR",
+            description = "Directory a relative OUTPUT is written to (default: the current directory).")
+    Path outDir;
 
     @Mixin
     NvsKeyOptions keyOptions;
@@ -52,6 +57,9 @@ public class NvsGenerateCommand implements Callable<Integer> {
         }
         int size = PartitionSize.nvs(args.get(args.size() - 1));
         Path out = Path.of(args.get(args.size() - 2));
+        if (outDir != null) {
+            out = outDir.resolve(out);
+        }
         List<Path> csvs = args.subList(0, args.size() - 2).stream().map(Path::of).toList();
         NvsEncryptionKeys keys = keyOptions.resolve(encryptionRequired());
         byte[] image = NvsCsv.generate(csvs, size, NvsVersion.of(version), keys);

@@ -11,8 +11,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code espfleet nvs keygen [--keyfile F] [--hmac-key F]}: a new nvs_keys partition file. */
 @Command(name = "keygen", description = {
-    "Write an nvs_keys partition: a new XTS-AES-256 key pair from a CSPRNG, or keys derived",
-    "from an HMAC key (--hmac-key). The file is created mode 0600 and never overwritten."})
+    "Write a new nvs_keys partition file (NVS encryption keys).",
+    "A new XTS-AES-256 key pair from a CSPRNG, or keys derived from an HMAC key (--hmac-key).",
+    "The file is created mode 0600 and never overwritten."})
 public final class NvsKeygenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code espfleet nvs mfg CONFIG VALUES PREFIX SIZE [--fileid KEY] [--outdir DIR]}: as {@code mfg_gen.py generate}. */
 @Command(name = "mfg", description = {
-    "Mass manufacturing: one NVS image per row of VALUES (mfg_gen.py-compatible config.csv + values.csv,",
-    "REPEAT keys take the first row's value), named PREFIX-<fileid>.bin in --outdir."})
+    "Mass manufacturing: one NVS image per device row of VALUES.",
+    "mfg_gen.py-compatible config.csv + values.csv; REPEAT keys take the first row's value;",
+    "images are named PREFIX-<fileid>.bin in --outdir."})
 public final class NvsMfgCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  * table and back (the input kind is told by the 0xAA50 magic), checking it; without OUTPUT prints the table.
  */
 @Command(name = "partitions", description = {
-    "Check an ESP-IDF partition table and convert it: partitions.csv -> binary (for 0x8000), binary -> CSV.",
+    "Check an ESP-IDF partition table and convert it (CSV <-> binary).",
+    "partitions.csv -> binary table (for 0x8000) with its MD5 entry, binary -> CSV.",
     "Without OUTPUT, print it as CSV; with --find NAME, print that partition's offset and size."})
 public final class PartitionsCommand implements Callable<Integer> {
     @Spec
