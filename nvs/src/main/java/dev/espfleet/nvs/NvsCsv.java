@@ -235,6 +235,8 @@ public final class NvsCsv {
             return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (NoSuchFileException e) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, csv + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, csv + ": not UTF-8 text", "save the CSV as UTF-8");
         } catch (IOException e) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, csv + ": cannot read: " + AtomicFiles.describe(e));
         }

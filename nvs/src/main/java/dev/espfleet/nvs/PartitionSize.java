@@ -3,13 +3,19 @@ package dev.espfleet.nvs;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 
-/** Sizes and offsets as Espressif's tools take them: hex with {@code 0x}, decimal, or with a K/M suffix. */
+/**
+ * Sizes and offsets as Espressif's tools take them: hex with {@code 0x} or decimal, optionally with a
+ * K/M (or KB/MB, as {@code --flash-size 4MB}) suffix of 1024 / 1048576.
+ */
 public final class PartitionSize {
     private PartitionSize() {
     }
 
     public static long parse(String text, String what) {
         String t = text.strip();
+        if (t.endsWith("B") || t.endsWith("b")) {
+            t = t.substring(0, t.length() - 1);
+        }
         long unit = 1;
         if (t.endsWith("K") || t.endsWith("k")) {
             unit = 1024;

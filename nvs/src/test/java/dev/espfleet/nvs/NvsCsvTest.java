@@ -102,6 +102,35 @@ class NvsCsvTest {
     }
 
     @Test
+    void readsCrlfLinesAndCountsThem() throws IOException {
+        Path p = tmp.resolve("crlf.csv");
+        Files.writeString(p, "key,type,encoding,value\r\nn,namespace,,\r\ns,data,string,ab\r\nv,data,i8,200\r\n");
+        EspfleetException e = assertThrows(EspfleetException.class,
+                () -> NvsCsv.generate(List.of(p), 0x3000, NvsVersion.V2, null));
+        assertTrue(e.getMessage().endsWith("crlf.csv:4: key 'v': i8 value 200 is out of range -128..127"), e.getMessage());
+    }
+
+    @Test
+    void rejectsCsvThatIsNotUtf8() throws IOException {
+        Path p = tmp.resolve("latin1.csv");
+        Files.write(p, "key,type,encoding,value\nn,namespace,,\ns,data,string,caf\u00e9\n"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        EspfleetException e = assertThrows(EspfleetException.class,
+                () -> NvsCsv.generate(List.of(p), 0x3000, NvsVersion.V2, null));
+        assertEquals(p + ": not UTF-8 text", e.getMessage());
+    }
+
+    @Test
+    void readsSizesInHexDecimalAndWithSuffix() {
+        assertEquals(0x6000, PartitionSize.parse("0x6000", "size"));
+        assertEquals(24576, PartitionSize.parse("24576", "size"));
+        assertEquals(4L << 20, PartitionSize.parse("4MB", "size"));
+        assertEquals(24576, PartitionSize.parse("24K", "size"));
+        assertTrue(assertThrows(EspfleetException.class, () -> PartitionSize.parse("0x6g00", "partition size"))
+                .getMessage().startsWith("partition size '0x6g00' is not a size"));
+    }
+
+    @Test
     void rejectsPartitionBelow0x3000() {
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> NvsPartitionWriter.write(List.of(), 0x2000, NvsVersion.V2));
