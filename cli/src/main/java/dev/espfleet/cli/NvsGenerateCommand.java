@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -31,7 +32,8 @@ public class NvsGenerateCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;
 
-    @Parameters(arity = "3..*", paramLabel = "CSV... OUTPUT SIZE", hideParamSyntax = true,
+    // no arity: picocli then takes positionals between options too (argparse habit: OUT --version 1 SIZE)
+    @Parameters(paramLabel = "CSV... OUTPUT SIZE", hideParamSyntax = true,
             description = "Input CSV file(s), the output image, and the partition size (hex 0x6000 or decimal).")
     List<String> args;
 
@@ -52,6 +54,10 @@ public class NvsGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (args == null || args.size() < 3) {
+            throw new ParameterException(spec.commandLine(), "expected CSV... OUTPUT SIZE, got "
+                    + (args == null ? 0 : args.size()) + " argument(s)");
+        }
         if (version != 1 && version != 2) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, "--version must be 1 or 2, got " + version);
         }

@@ -45,6 +45,23 @@ class NvsCommandTest {
     }
 
     @Test
+    void generateTakesOptionsBetweenPositionals() throws IOException {
+        Path out = tmp.resolve("out.bin");
+        Result r = run("nvs", "generate", VECTORS.resolve("string_max_v1/input.csv").toString(), out.toString(),
+                "--version", "1", "0x3000");
+        assertEquals(0, r.exit(), r.err());
+        assertArrayEquals(Files.readAllBytes(VECTORS.resolve("string_max_v1/out.bin")), Files.readAllBytes(out));
+    }
+
+    @Test
+    void generateWithTooFewArgumentsIsAUsageError() {
+        Result r = run("nvs", "generate", "in.csv", "out.bin");
+        assertEquals(2, r.exit());
+        assertEquals("error: expected CSV... OUTPUT SIZE, got 2 argument(s)\nhint: see 'espfleet nvs generate --help'\n",
+                r.err());
+    }
+
+    @Test
     void generateTakesDecimalSize() throws IOException {
         Path out = tmp.resolve("out.bin");
         assertEquals(0, run("nvs", "generate", VECTORS.resolve("size_0x6000/input.csv").toString(), out.toString(),
