@@ -43,6 +43,26 @@ class NvsRoundTripTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void corruptedImagesAreRefusedWithAnEspfleetErrorOnly(int versionNumber) {
+        NvsVersion version = NvsVersion.of(versionNumber);
+        for (int seed = 0; seed < CASES; seed++) {
+            Random random = new Random(seed);
+            byte[] image = NvsPartitionWriter.write(randomEntries(random, version), SIZE, version);
+            int usedPages = NvsPartitionReader.read(image).usedPages();
+            for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+                int at = random.nextInt(Math.max(1, usedPages) * NvsLayout.PAGE_SIZE);
+                image[at] ^= (byte) (1 << random.nextInt(8));
+            }
+            try {
+                NvsPartitionReader.read(image);
+            } catch (dev.espfleet.common.EspfleetException expected) {
+                // a clear refusal is the point; anything else (an index out of bounds) fails the test
+            }
+        }
+    }
+
     static List<NvsEntry> randomEntries(Random random, NvsVersion version) {
         List<NvsEntry> entries = new ArrayList<>();
         Set<String> used = new HashSet<>();
