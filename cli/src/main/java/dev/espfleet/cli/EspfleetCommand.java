@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
             GenerateCommand.class,
             BuildCommand.class,
             AutoComplete.GenerateCompletion.class,
+            NvsCommand.class,
+            PartitionsCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec

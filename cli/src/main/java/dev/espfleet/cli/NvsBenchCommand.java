@@ -1,0 +1,120 @@
+package dev.espfleet.cli;
+
+import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import dev.espfleet.nvs.NvsEntry;
+import dev.espfleet.nvs.NvsPartitionWriter;
+import dev.espfleet.nvs.NvsVersion;
+import dev.espfleet.nvs.PartitionSize;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code espfleet nvs bench}: writes N per-device identity images (thing name, endpoint, ~1.2 KB PEM
+ * certificate, ~1.7 KB PEM key) to disk as the bench would, and prints images/s and peak heap. The PEM
+ * bodies are random base64 of real certificate/key sizes: the writer does not parse them.
+ */
+@Command(name = "bench", description = "Write N per-device NVS identity images to disk; print images/s and peak heap.")
+public final class NvsBenchCommand implements Callable<Integer> {
+    /** DER sizes that give PEM files of about 1.2 KB (RSA-2048 certificate) and 1.7 KB (RSA-2048 key). */
+    private static final int CERT_DER_BYTES = 860;
+    private static final int KEY_DER_BYTES = 1218;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
+    @Option(names = {"-n", "--count"}, defaultValue = "10000", description = "Images to write (default ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--outdir", paramLabel = "DIR", defaultValue = "build/nvs-bench",
+            description = "Output directory (default ${DEFAULT-VALUE}).")
+    Path outDir;
+
+    @Option(names = "--size", defaultValue = "0x6000", description = "Partition size (default ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Worker threads (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--in-memory", description = "Build the images but write nothing (separates CPU from disk time).")
+    boolean inMemory;
+
+    @Override
+    public Integer call() throws Exception {
+        if (count < 1 || threads < 1) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, "--count and --threads must be at least 1");
+        }
+        int bytes = PartitionSize.nvs(size);
+        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).toList();
+        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+        long start = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            int per = (count + threads - 1) / threads;
+            for (int t = 0; t < threads; t++) {
+                int from = t * per;
+                int to = Math.min(count, from + per);
+                jobs.add(pool.submit(() -> writeImages(from, to, bytes)));
+            }
+            for (Future<?> job : jobs) {
+                job.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("%s %d images of 0x%x bytes%s in %.2f s: %.0f images/s, peak heap %.1f MB (%d thread(s))%n",
+                inMemory ? "built" : "wrote", count, bytes, inMemory ? " in memory" : " to " + outDir, seconds,
+                count / seconds, peak / 1048576.0, threads);
+        return 0;
+    }
+
+    private Void writeImages(int from, int to, int size) {
+        SplittableRandom random = new SplittableRandom(from);
+        for (int i = from; i < to; i++) {
+            String thing = String.format("bench-thing-%06d", i);
+            List<NvsEntry> entries = List.of(
+                    NvsEntry.namespace("aws"),
+                    NvsEntry.string("aws", "thing_name", thing),
+                    NvsEntry.string("aws", "endpoint", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com"),
+                    NvsEntry.stringBytes("aws", "cert", pem("CERTIFICATE", CERT_DER_BYTES, random)),
+                    NvsEntry.stringBytes("aws", "priv_key", pem("PRIVATE KEY", KEY_DER_BYTES, random)));
+            byte[] image = NvsPartitionWriter.write(entries, size, NvsVersion.V2);
+            if (!inMemory) {
+                AtomicFiles.write(outDir.resolve(thing + ".bin"), image);
+            }
+        }
+        return null;
+    }
+
+    private static byte[] pem(String label, int derBytes, SplittableRandom random) {
+        byte[] der = new byte[derBytes];
+        random.nextBytes(der);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        return ("-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n").getBytes(StandardCharsets.US_ASCII);
+    }
+}

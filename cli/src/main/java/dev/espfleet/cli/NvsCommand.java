@@ -1,0 +1,34 @@
+package dev.espfleet.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code espfleet nvs}: NVS partition images, with the argument habits of Espressif's tools. */
+@Command(name = "nvs",
+        description = "NVS partition images (compatible with ESP-IDF's nvs_partition_gen.py and mfg_gen.py).",
+        synopsisSubcommandLabel = "COMMAND",
+        subcommands = {
+            NvsGenerateCommand.class,
+            NvsEncryptCommand.class,
+            NvsDumpCommand.class,
+            NvsDecryptCommand.class,
+            NvsKeygenCommand.class,
+            NvsMfgCommand.class,
+            NvsBenchCommand.class,
+        })
+public final class NvsCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required: generate, encrypt, dump, decrypt,"
+                + " keygen, mfg or bench");
+    }
+}

@@ -1,0 +1,44 @@
+package dev.espfleet.cli;
+
+import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.nvs.NvsEncryption;
+import dev.espfleet.nvs.NvsEncryptionKeys;
+import dev.espfleet.nvs.NvsPartitionReader;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code espfleet nvs decrypt INPUT KEYFILE OUTPUT}: Espressif's argument order. */
+@Command(name = "decrypt", description = "Decrypt an encrypted NVS image with its nvs_keys partition file.")
+public final class NvsDecryptCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
+    @Parameters(index = "0", paramLabel = "INPUT", description = "The encrypted image.")
+    Path input;
+
+    @Parameters(index = "1", paramLabel = "KEYFILE", description = "The nvs_keys partition file.")
+    Path keyFile;
+
+    @Parameters(index = "2", paramLabel = "OUTPUT", description = "Where to write the decrypted image.")
+    Path output;
+
+    @Override
+    public Integer call() {
+        NvsEncryptionKeys keys = NvsEncryptionKeys.fromKeyPartition(NvsKeyOptions.readFile(keyFile, "key file"));
+        byte[] image = NvsKeyOptions.readFile(input, "image");
+        NvsPartitionReader.read(image, keys); // refuses a wrong key before anything is written
+        byte[] plain = image.clone();
+        NvsEncryption.decryptWrittenEntries(plain, keys);
+        AtomicFiles.write(output, plain);
+        spec.commandLine().getOut().printf("wrote %s: decrypted, 0x%x bytes%n", output, plain.length);
+        return 0;
+    }
+}

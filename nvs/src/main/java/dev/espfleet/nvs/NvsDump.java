@@ -1,0 +1,96 @@
+package dev.espfleet.nvs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HexFormat;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * An {@link NvsImage} as text: Espressif's CSV (which {@code nvs generate} turns back into the same items;
+ * blobs as {@code hex2bin}) or JSON.
+ */
+public final class NvsDump {
+    private NvsDump() {
+    }
+
+    public static String csv(NvsImage image) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("# NVS version %d, 0x%x bytes, %d page(s) in use%n",
+                image.version().number(), image.size(), image.usedPages()));
+        try (CSVPrinter p = new CSVPrinter(out, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get())) {
+            p.printRecord("key", "type", "encoding", "value");
+            for (NvsEntry e : image.entries()) {
+                if (e.isNamespaceDeclaration()) {
+                    p.printRecord(e.namespace(), "namespace", "", "");
+                } else if (e.type().isInteger() || e.type() == NvsType.STRING) {
+                    p.printRecord(e.key(), "data", e.type().csvName(), e.displayValue());
+                } else {
+                    p.printRecord(e.key(), "data", "hex2bin", HexFormat.of().formatHex(e.data()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    public static String json(NvsImage image) {
+        StringBuilder out = new StringBuilder();
+        out.append("{\n  \"version\": ").append(image.version().number())
+                .append(",\n  \"size\": ").append(image.size())
+                .append(",\n  \"usedPages\": ").append(image.usedPages())
+                .append(",\n  \"namespaces\": [");
+        String sep = "";
+        for (NvsEntry e : image.entries()) {
+            if (e.isNamespaceDeclaration()) {
+                out.append(sep).append(quote(e.namespace()));
+                sep = ", ";
+            }
+        }
+        out.append("],\n  \"entries\": [");
+        sep = "\n";
+        for (NvsEntry e : image.items()) {
+            out.append(sep).append("    {\"namespace\": ").append(quote(e.namespace()))
+                    .append(", \"key\": ").append(quote(e.key()))
+                    .append(", \"type\": ").append(quote(e.type().csvName()))
+                    .append(", \"value\": ");
+            if (e.type().isInteger()) {
+                out.append(e.integerValue());
+            } else if (e.type() == NvsType.STRING) {
+                out.append(quote(e.stringValue()));
+            } else {
+                out.append(quote(HexFormat.of().formatHex(e.data())));
+            }
+            if (!e.type().isInteger()) {
+                out.append(", \"size\": ").append(e.data().length);
+            }
+            out.append('}');
+            sep = ",\n";
+        }
+        out.append(image.items().isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
+        return out.toString();
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}
