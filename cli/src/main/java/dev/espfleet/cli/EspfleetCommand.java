@@ -21,6 +21,9 @@ import picocli.CommandLine.Spec;
             "4:internal error in espfleet (rerun with --debug and report it)"},
         subcommands = {
             AutoComplete.GenerateCompletion.class,
+            CaCommand.class,
+            ProvisionCommand.class,
+            ProvisionBenchCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec
