@@ -93,6 +93,19 @@ class MosquittoTlsTest {
     }
 
     @Test
+    void deviceUnderIntermediateCaConnectsPresentingItsChain() throws Exception {
+        Path intermediate = dir.resolve("intermediate");
+        Cli.run("ca", "init", "--out", intermediate.toString(), "--root", dir.resolve("ca").toString()).ok();
+        Path unit2 = dir.resolve("units/dev-002");
+        Cli.run("provision", "--thing", "dev-002", "--out", unit2.toString(), "--ca", intermediate.toString(),
+                "--endpoint", "localhost", "--server-ca", dir.resolve("ca/ca.pem").toString()).ok();
+        List<X509Certificate> chain = new java.util.ArrayList<>(Pem.readCertificates(unit2.resolve("cert.pem")));
+        chain.add(Pem.readCertificate(intermediate.resolve("ca.pem")));
+        MqttConnectProbe.Outcome outcome = connect(Pem.readPrivateKey(unit2.resolve("key.pem")), chain, "dev-002");
+        assertTrue(outcome.accepted(), outcome + broker.log());
+    }
+
+    @Test
     void certificateFromAnotherCaIsRefused() throws Exception {
         Path otherCa = dir.resolve("other-ca");
         Cli.run("ca", "init", "--out", otherCa.toString(), "--name", "bench CA").ok();

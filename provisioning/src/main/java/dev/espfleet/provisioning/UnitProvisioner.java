@@ -17,6 +17,7 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -93,8 +94,9 @@ public final class UnitProvisioner {
         boolean reuseCsr = false;
         if (reuseKey && Files.exists(csrFile)) {
             PKCS10CertificationRequest existing = Pem.readCsr(csrFile);
+            byte[] existingKey = CertificateRequests.publicKey(existing).getEncoded();
             if (existing.getSubject().equals(request.subject().toX500Name())
-                    && java.util.Arrays.equals(CertificateRequests.publicKey(existing).getEncoded(), publicKey.getEncoded())) {
+                    && Arrays.equals(existingKey, publicKey.getEncoded())) {
                 csr = existing;
                 reuseCsr = true;
             }
