@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
@@ -78,6 +79,7 @@ public final class UnitProvisioner {
         boolean reuseKey = !rotate && Files.exists(keyFile);
         PrivateKey key;
         if (reuseKey) {
+            requireUnitBelongsTo(thing, dir);
             key = Pem.readPrivateKey(keyFile);
         } else {
             if (source instanceof CertificateSource.Given g) {
@@ -114,8 +116,12 @@ public final class UnitProvisioner {
         String certOrigin = "";
         if (source instanceof CertificateSource.LocalCa local) {
             route = AwsRegistration.CertificateRoute.LOCAL_CA;
-            if (!rotate && Files.exists(certFile)) {
-                cert = Pem.readCertificate(certFile);
+            X509Certificate existing = !rotate && Files.exists(certFile) ? Pem.readCertificate(certFile) : null;
+            if (existing != null && !subjectOf(existing).equals(request.subject().toX500Name())) {
+                existing = null; // same key, new subject (--org or --country changed): issue anew
+            }
+            if (existing != null) {
+                cert = existing;
                 String hint = "; pass --rotate to issue a new key and certificate";
                 checkDeviceCertificate(cert, certFile.toString(), key, keyFile.toString(), now, hint);
                 try {
@@ -202,6 +208,32 @@ public final class UnitProvisioner {
             lines.add(AWS_DIR + "/: register.sh, policy.json");
         }
         return new Report(dir, lines, cert != null);
+    }
+
+    /**
+     * A unit's key must never serve two things: an existing CSR or certificate naming another thing means
+     * the folder is someone else's.
+     */
+    private static void requireUnitBelongsTo(String thing, Path dir) {
+        Path csrFile = dir.resolve(CSR_FILE);
+        Path certFile = dir.resolve(CERT_FILE);
+        Optional<String> owner = Optional.empty();
+        Path evidence = null;
+        if (Files.exists(certFile)) {
+            owner = CertificateAuthority.commonName(Pem.readCertificate(certFile));
+            evidence = certFile;
+        } else if (Files.exists(csrFile)) {
+            owner = DeviceSubject.commonName(Pem.readCsr(csrFile).getSubject());
+            evidence = csrFile;
+        }
+        if (owner.isPresent() && !owner.get().equals(thing)) {
+            throw EspfleetException.badInput(dir + " belongs to thing '" + owner.get() + "' (CN of " + evidence
+                    + "), not '" + thing + "'; a key must not be shared between things: use another --out");
+        }
+    }
+
+    private static X500Name subjectOf(X509Certificate cert) {
+        return X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
     }
 
     /** The checks every device certificate passes before it is used: key, validity, clientAuth. */

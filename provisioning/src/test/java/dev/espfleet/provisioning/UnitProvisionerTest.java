@@ -192,6 +192,30 @@ class UnitProvisionerTest {
     }
 
     @Test
+    void refusesToReuseAnotherThingsUnitFolder() {
+        provision(local(), false);
+        UnitRequest otherThing = new UnitRequest(unit(""), DeviceSubject.of("dev-002", null, null), KeyType.EC_P256,
+                Optional.of(ENDPOINT), local(), serverCa, "p", IdentityLayout.DEFAULT, false);
+        EspfleetException e = assertThrows(EspfleetException.class,
+                () -> new UnitProvisioner(RANDOM).provision(otherThing, NOW));
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals(unit("") + " belongs to thing 'dev-001' (CN of " + unit("cert.pem") + "), not 'dev-002'; a key "
+                + "must not be shared between things: use another --out", e.getMessage());
+    }
+
+    @Test
+    void changedOrganizationKeepsKeyAndReissuesCertificate() throws Exception {
+        provision(local(), false);
+        byte[] key = Files.readAllBytes(unit("key.pem"));
+        UnitRequest newOrg = new UnitRequest(unit(""), DeviceSubject.of("dev-001", "New Org", "DE"), KeyType.EC_P256,
+                Optional.of(ENDPOINT), local(), serverCa, "p", IdentityLayout.DEFAULT, false);
+        new UnitProvisioner(RANDOM).provision(newOrg, NOW);
+        assertArrayEquals(key, Files.readAllBytes(unit("key.pem")));
+        assertEquals("C=DE,O=New Org,CN=dev-001",
+                Pem.readCertificate(unit("cert.pem")).getSubjectX500Principal().getName());
+    }
+
+    @Test
     void rejectsMissingEndpointBeforeWritingAnything() {
         UnitRequest noEndpoint = new UnitRequest(unit(""), DeviceSubject.of("dev-001", null, null), KeyType.EC_P256,
                 Optional.empty(), local(), serverCa, "p", IdentityLayout.DEFAULT, false);
