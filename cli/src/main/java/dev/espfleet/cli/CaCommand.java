@@ -16,7 +16,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code espfleet ca}: a local certificate authority for offline benches. */
-@Command(name = "ca", description = "A local certificate authority for offline benches.",
+@Command(name = "ca", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "A local certificate authority for offline benches.",
         synopsisSubcommandLabel = "COMMAND", subcommands = {CaCommand.Init.class})
 final class CaCommand implements Runnable {
     @Spec
@@ -28,9 +29,10 @@ final class CaCommand implements Runnable {
     }
 
     /** {@code espfleet ca init --out DIR [--root DIR]}. */
-    @Command(name = "init", description = {
-        "Create a CA in DIR: ca.pem, ca.key.pem (mode 0600) and chain.pem.",
-        "Self-signed root by default; with --root, an intermediate signed by that CA."})
+    @Command(name = "init", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            description = {
+                "Create a CA in DIR: ca.pem, ca.key.pem (mode 0600) and chain.pem.",
+                "Self-signed root by default; with --root, an intermediate signed by that CA."})
     static final class Init implements Callable<Integer> {
         static final int DEFAULT_VALIDITY_DAYS = 7300;
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code espfleet provision-bench}: key + CSR + certificate per device, per key type. */
-@Command(name = "provision-bench",
+@Command(name = "provision-bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Time key generation, CSR and certificate issue per device, for each key type.",
             "Each type first runs as many untimed devices to warm up the JIT."})
 final class ProvisionBenchCommand implements Callable<Integer> {

@@ -230,6 +230,13 @@ class ProvisionCommandTest {
     }
 
     @Test
+    void helpNeedsNoRequiredOptions() {
+        Cli result = Cli.run("provision", "--help").ok();
+        assertTrue(result.out().startsWith("Usage: espfleet provision [-hV]"), result.out());
+        assertEquals(0, Cli.run("ca", "init", "--help").exit());
+    }
+
+    @Test
     void benchmarkPrintsOneRowPerKeyType() {
         Cli result = Cli.run("provision-bench", "--devices", "2", "--rsa-devices", "1", "--key-type",
                 "ec-p256,rsa-2048").ok();
