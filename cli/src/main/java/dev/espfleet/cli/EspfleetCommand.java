@@ -26,6 +26,9 @@ import picocli.CommandLine.Spec;
             AutoComplete.GenerateCompletion.class,
             NvsCommand.class,
             PartitionsCommand.class,
+            CaCommand.class,
+            ProvisionCommand.class,
+            ProvisionBenchCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec

@@ -1,0 +1,92 @@
+package dev.espfleet.cli;
+
+import dev.espfleet.provisioning.CertificateAuthority;
+import dev.espfleet.provisioning.KeyType;
+import dev.espfleet.provisioning.ValidityPeriod;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code espfleet ca}: a local certificate authority for offline benches. */
+@Command(name = "ca", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "A local certificate authority for offline benches.",
+        synopsisSubcommandLabel = "COMMAND", subcommands = {CaCommand.Init.class})
+final class CaCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+
+    /** {@code espfleet ca init --out DIR [--root DIR]}. */
+    @Command(name = "init", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            description = {
+                "Create a CA in DIR: ca.pem, ca.key.pem (mode 0600) and chain.pem.",
+                "Self-signed root by default; with --root, an intermediate signed by that CA."})
+    static final class Init implements Callable<Integer> {
+        static final int DEFAULT_VALIDITY_DAYS = 7300;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the new CA.")
+        Path out;
+
+        @Option(names = "--root", paramLabel = "DIR",
+                description = "An existing CA folder (ca.pem, ca.key.pem) to sign an intermediate CA with.")
+        Path root;
+
+        @Option(names = "--name", paramLabel = "CN", defaultValue = "espfleet local CA",
+                description = "Common name of the CA (default: ${DEFAULT-VALUE}).")
+        String name;
+
+        @Option(names = "--org", paramLabel = "O", description = "Organization of the CA.")
+        String org;
+
+        @Option(names = "--key-type", paramLabel = "TYPE", defaultValue = "ec-p256",
+                converter = KeyTypeConverter.class, completionCandidates = KeyTypeConverter.class,
+                description = "CA key: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        KeyType keyType;
+
+        @Option(names = "--validity-days", paramLabel = "DAYS",
+                description = "Validity of the CA certificate (default: " + DEFAULT_VALIDITY_DAYS
+                        + ", for an intermediate ending no later than its root).")
+        Integer validityDays;
+
+        @Override
+        public Integer call() {
+            Instant now = Instant.now();
+            SecureRandom random = new SecureRandom();
+            int days = validityDays == null ? DEFAULT_VALIDITY_DAYS : validityDays;
+            CertificateAuthority ca;
+            if (root == null) {
+                ca = CertificateAuthority.createRoot(name, Optional.ofNullable(org), keyType,
+                        ValidityPeriod.days(now, days), random);
+            } else {
+                CertificateAuthority parent = CertificateAuthority.load(root, now);
+                ValidityPeriod validity = validityDays == null ? parent.validityWithin(now, days)
+                        : ValidityPeriod.days(now, days);
+                ca = parent.createIntermediate(name, Optional.ofNullable(org), keyType, validity, random);
+            }
+            ca.saveNew(out);
+            PrintWriter o = spec.commandLine().getOut();
+            o.printf("created %s CA '%s' in %s, valid until %s%n", root == null ? "root" : "intermediate",
+                    ca.certificate().getSubjectX500Principal().getName(), out,
+                    ca.certificate().getNotAfter().toInstant());
+            o.printf("  %s, %s (mode 0600), %s%n", CertificateAuthority.CERTIFICATE_FILE,
+                    CertificateAuthority.KEY_FILE, CertificateAuthority.CHAIN_FILE);
+            o.flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.espfleet.provisioning;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.OptionalInt;
+
+/** Where a unit's device certificate comes from. */
+public sealed interface CertificateSource {
+    /**
+     * Issued here by a local CA, valid for {@code validityDays}; when empty, for
+     * {@link #DEFAULT_VALIDITY_DAYS} but no longer than the CA.
+     */
+    record LocalCa(CertificateAuthority ca, String caName, OptionalInt validityDays) implements CertificateSource {
+        public static final int DEFAULT_VALIDITY_DAYS = 3650;
+
+        ValidityPeriod validity(Instant now) {
+            return validityDays.isPresent() ? ValidityPeriod.days(now, validityDays.getAsInt())
+                    : ca.validityWithin(now, DEFAULT_VALIDITY_DAYS);
+        }
+    }
+
+    /** Only the key and CSR are made; AWS signs the CSR ({@code aws/register.sh}). */
+    record CsrOnly() implements CertificateSource {
+    }
+
+    /** A certificate obtained elsewhere (from AWS for this unit's CSR), checked against the unit's key. */
+    record Given(Path file) implements CertificateSource {
+    }
+}

@@ -1,0 +1,282 @@
+package dev.espfleet.provisioning;
+
+import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.common.EspfleetException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+
+/**
+ * Makes or refreshes one unit folder: key, CSR, certificate, server CA, the identity NVS CSV and the
+ * AWS registration files. Everything is decided and checked in memory first, so a bad input writes
+ * nothing. An existing key and certificate are reused unless {@link UnitRequest#rotate()}.
+ */
+public final class UnitProvisioner {
+    public static final String KEY_FILE = "key.pem";
+    public static final String CSR_FILE = "csr.pem";
+    public static final String CERT_FILE = "cert.pem";
+    public static final String SERVER_CA_FILE = "server-ca.pem";
+    public static final String IDENTITY_CSV = "identity.csv";
+    public static final String AWS_DIR = "aws";
+
+    private static final Pattern HOSTNAME =
+            Pattern.compile("(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*");
+
+    private final SecureRandom random;
+
+    public UnitProvisioner(SecureRandom random) {
+        this.random = random;
+    }
+
+    /** What was done, one line per file, for the CLI to print. */
+    public record Report(Path unitDir, List<String> lines, boolean identityComplete) {
+    }
+
+    public Report provision(UnitRequest request, Instant now) {
+        Path dir = request.unitDir();
+        String thing = request.subject().thingName();
+        List<String> lines = new ArrayList<>();
+        CertificateSource source = request.certificateSource();
+        boolean rotate = request.rotate();
+
+        if (rotate && source instanceof CertificateSource.Given) {
+            throw EspfleetException.badInput("--rotate makes a new key, which a given certificate cannot match; "
+                    + "rotate with --csr-only or --ca, then register the new certificate");
+        }
+        boolean certificateExpected = !(source instanceof CertificateSource.CsrOnly);
+        Optional<String> endpoint = request.endpoint().map(String::strip);
+        if (certificateExpected) {
+            String e = endpoint.orElseThrow(() -> EspfleetException.badInput(
+                    "no AWS IoT endpoint for " + thing + "'s identity: pass --endpoint or set aws.endpoint in the config"));
+            if (!HOSTNAME.matcher(e).matches()) {
+                throw EspfleetException.badInput("invalid endpoint '" + e
+                        + "': expected a host name such as abc123-ats.iot.eu-west-1.amazonaws.com");
+            }
+        }
+        AwsRegistration.requireTopicPrefix(request.topicPrefix());
+
+        // 1. The key.
+        Path keyFile = dir.resolve(KEY_FILE);
+        boolean reuseKey = !rotate && Files.exists(keyFile);
+        PrivateKey key;
+        if (reuseKey) {
+            requireUnitBelongsTo(thing, dir);
+            key = Pem.readPrivateKey(keyFile);
+        } else {
+            if (source instanceof CertificateSource.Given g) {
+                throw EspfleetException.badInput("no " + keyFile + " to match " + g.file() + " against; "
+                        + "run 'espfleet provision --csr-only' for this unit first");
+            }
+            key = request.keyType().generate(random).getPrivate();
+        }
+        PublicKey publicKey = KeyType.publicKeyOf(key);
+
+        // 2. The CSR: kept if it still belongs to the key and names the same subject.
+        Path csrFile = dir.resolve(CSR_FILE);
+        PKCS10CertificationRequest csr = null;
+        boolean reuseCsr = false;
+        if (reuseKey && Files.exists(csrFile)) {
+            PKCS10CertificationRequest existing = Pem.readCsr(csrFile);
+            byte[] existingKey = CertificateRequests.publicKey(existing).getEncoded();
+            if (existing.getSubject().equals(request.subject().toX500Name())
+                    && Arrays.equals(existingKey, publicKey.getEncoded())) {
+                csr = existing;
+                reuseCsr = true;
+            }
+        }
+        if (csr == null) {
+            csr = CertificateRequests.create(new KeyPair(publicKey, key), request.subject());
+        }
+        CertificateRequests.requireValid(csr, csrFile);
+
+        // 3. The certificate.
+        Path certFile = dir.resolve(CERT_FILE);
+        X509Certificate cert = null;
+        boolean reuseCert = false;
+        AwsRegistration.CertificateRoute route;
+        String certOrigin = "";
+        if (source instanceof CertificateSource.LocalCa local) {
+            route = AwsRegistration.CertificateRoute.LOCAL_CA;
+            X509Certificate existing = !rotate && Files.exists(certFile) ? Pem.readCertificate(certFile) : null;
+            if (existing != null && !subjectOf(existing).equals(request.subject().toX500Name())) {
+                existing = null; // same key, new subject (--org or --country changed): issue anew
+            }
+            if (existing != null) {
+                cert = existing;
+                String hint = "; pass --rotate to issue a new key and certificate";
+                checkDeviceCertificate(cert, certFile.toString(), key, keyFile.toString(), now, hint);
+                try {
+                    IdentityChecks.requireIssuedBy(cert, certFile.toString(), local.ca().chain(), local.caName());
+                } catch (EspfleetException e) {
+                    throw EspfleetException.badInput(e.getMessage() + hint);
+                }
+                reuseCert = true;
+            } else {
+                cert = local.ca().issueDeviceCertificate(csr, csrFile.toString(),
+                        local.validity(now), random);
+                certOrigin = "issued by " + local.caName() + " until " + cert.getNotAfter().toInstant();
+            }
+            checkDeviceCertificate(cert, certFile.toString(), key, keyFile.toString(), now, "");
+            IdentityChecks.requireIssuedBy(cert, certFile.toString(), local.ca().chain(), local.caName());
+        } else if (source instanceof CertificateSource.Given given) {
+            route = AwsRegistration.CertificateRoute.ISSUED_BY_AWS;
+            cert = Pem.readCertificate(given.file());
+            checkDeviceCertificate(cert, given.file().toString(), key, keyFile.toString(), now, "");
+            certOrigin = "from " + given.file();
+        } else {
+            route = AwsRegistration.CertificateRoute.AWS_SIGNS_CSR;
+        }
+
+        // 4. The server CA and the identity CSV, when there is a certificate to put in it.
+        IdentityLayout layout = request.layout();
+        byte[] keyPem = Pem.encodePrivateKey(key);
+        byte[] certPem = cert == null ? null : Pem.encodeCertificate(cert).getBytes(StandardCharsets.US_ASCII);
+        byte[] serverCaPem = Pem.encodeCertificates(request.serverCa().certificates()).getBytes(StandardCharsets.US_ASCII);
+        String csv = null;
+        if (cert != null) {
+            IdentityCsv.requireFitsNvsString(layout.deviceCertKey(), certPem, CERT_FILE);
+            IdentityCsv.requireFitsNvsString(layout.privateKeyKey(), keyPem, KEY_FILE);
+            IdentityCsv.requireFitsNvsString(layout.serverCaKey(), serverCaPem, SERVER_CA_FILE);
+            csv = IdentityCsv.render(layout, new IdentityCsv.Entries(thing, endpoint.orElseThrow(), CERT_FILE,
+                    KEY_FILE, SERVER_CA_FILE));
+        }
+        Optional<String> region = endpoint.flatMap(AwsRegistration::regionOf);
+        Optional<String> certificateId = Optional.ofNullable(cert).map(UnitProvisioner::awsCertificateId);
+        String script = AwsRegistration.registerScript(thing, request.topicPrefix(), region, route, certificateId);
+        String policy = AwsRegistration.policyJson(request.topicPrefix(), region);
+
+        // 5. Write. The key first: everything else refers to it.
+        if (reuseKey) {
+            lines.add(KEY_FILE + ": reused (" + KeyType.describe(key) + ")");
+        } else {
+            AtomicFiles.writeSecret(keyFile, keyPem);
+            lines.add(KEY_FILE + ": new " + request.keyType().cliName() + " key, mode 0600");
+        }
+        if (reuseCsr) {
+            lines.add(CSR_FILE + ": reused");
+        } else {
+            Pem.writeCsr(csrFile, csr);
+            lines.add(CSR_FILE + ": new, subject " + request.subject().toX500Name());
+        }
+        if (cert != null) {
+            if (reuseCert) {
+                lines.add(CERT_FILE + ": reused, valid until " + cert.getNotAfter().toInstant());
+            } else {
+                AtomicFiles.write(certFile, certPem);
+                lines.add(CERT_FILE + ": " + certOrigin);
+            }
+            AtomicFiles.write(dir.resolve(SERVER_CA_FILE), serverCaPem);
+            lines.add(SERVER_CA_FILE + ": from " + request.serverCa().source());
+            AtomicFiles.write(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
+            lines.add(IDENTITY_CSV + ": NVS namespace '" + layout.namespace() + "' for partition '"
+                    + layout.partition() + "'");
+        } else if (rotate) {
+            // The old certificate and identity belong to the old key.
+            deleteIfExists(certFile, lines);
+            deleteIfExists(dir.resolve(IDENTITY_CSV), lines);
+        }
+        Path aws = dir.resolve(AWS_DIR);
+        Path scriptFile = aws.resolve("register.sh");
+        AtomicFiles.write(scriptFile, script.getBytes(StandardCharsets.UTF_8));
+        makeExecutable(scriptFile);
+        AtomicFiles.write(aws.resolve("policy.json"), policy.getBytes(StandardCharsets.UTF_8));
+        if (source instanceof CertificateSource.LocalCa local) {
+            Pem.writeCertificates(aws.resolve("ca.pem"), List.of(local.ca().certificate()));
+            AtomicFiles.write(aws.resolve("jitp-template.json"),
+                    AwsRegistration.jitpTemplateJson(request.topicPrefix()).getBytes(StandardCharsets.UTF_8));
+            lines.add(AWS_DIR + "/: register.sh, policy.json, ca.pem, jitp-template.json");
+        } else {
+            lines.add(AWS_DIR + "/: register.sh, policy.json");
+        }
+        return new Report(dir, lines, cert != null);
+    }
+
+    /**
+     * A unit's key must never serve two things: an existing CSR or certificate naming another thing means
+     * the folder is someone else's.
+     */
+    private static void requireUnitBelongsTo(String thing, Path dir) {
+        Path csrFile = dir.resolve(CSR_FILE);
+        Path certFile = dir.resolve(CERT_FILE);
+        Optional<String> owner = Optional.empty();
+        Path evidence = null;
+        if (Files.exists(certFile)) {
+            owner = CertificateAuthority.commonName(Pem.readCertificate(certFile));
+            evidence = certFile;
+        } else if (Files.exists(csrFile)) {
+            owner = DeviceSubject.commonName(Pem.readCsr(csrFile).getSubject());
+            evidence = csrFile;
+        }
+        if (owner.isPresent() && !owner.get().equals(thing)) {
+            throw EspfleetException.badInput(dir + " belongs to thing '" + owner.get() + "' (CN of " + evidence
+                    + "), not '" + thing + "'; a key must not be shared between things: use another --out");
+        }
+    }
+
+    private static X500Name subjectOf(X509Certificate cert) {
+        return X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+    }
+
+    /** The checks every device certificate passes before it is used: key, validity, clientAuth. */
+    private static void checkDeviceCertificate(X509Certificate cert, String certName, PrivateKey key, String keyName,
+                                               Instant now, String hint) {
+        try {
+            IdentityChecks.requireKeyMatches(cert, certName, key, keyName);
+            IdentityChecks.requireValidAt(cert, certName, now);
+        } catch (EspfleetException e) {
+            throw EspfleetException.badInput(e.getMessage() + hint);
+        }
+        if (!CertificateAuthority.allowsClientAuth(cert)) {
+            throw EspfleetException.badInput(certName + " is not for TLS clients: its extended key usage lacks "
+                    + "clientAuth" + hint);
+        }
+    }
+
+    /** AWS IoT's certificate ID is the SHA-256 of the DER certificate, in lower-case hex. */
+    public static String awsCertificateId(X509Certificate cert) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+            throw IdentityChecks.internal("cannot fingerprint a certificate", e);
+        }
+    }
+
+    private static void makeExecutable(Path file) {
+        try {
+            if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        } catch (IOException e) {
+            throw EspfleetException.badInput("cannot make " + file + " executable: " + AtomicFiles.describe(e));
+        }
+    }
+
+    private static void deleteIfExists(Path file, List<String> lines) {
+        try {
+            if (Files.deleteIfExists(file)) {
+                lines.add(file.getFileName() + ": removed (it belonged to the old key)");
+            }
+        } catch (IOException e) {
+            throw EspfleetException.badInput("cannot remove " + file + ": " + AtomicFiles.describe(e));
+        }
+    }
+}

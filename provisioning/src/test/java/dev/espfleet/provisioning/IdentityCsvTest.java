@@ -1,0 +1,74 @@
+package dev.espfleet.provisioning;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import org.junit.jupiter.api.Test;
+
+class IdentityCsvTest {
+    private static final IdentityCsv.Entries ENTRIES = new IdentityCsv.Entries("dev-001",
+            "abc123-ats.iot.eu-west-1.amazonaws.com", "cert.pem", "key.pem", "server-ca.pem");
+
+    @Test
+    void rendersNvsPartitionGenCsvWithDefaultLayout() {
+        assertEquals("""
+                key,type,encoding,value
+                identity,namespace,,
+                thing_name,data,string,dev-001
+                endpoint,data,string,abc123-ats.iot.eu-west-1.amazonaws.com
+                device_cert,file,string,cert.pem
+                private_key,file,string,key.pem
+                server_ca,file,string,server-ca.pem
+                """, IdentityCsv.render(IdentityLayout.DEFAULT, ENTRIES));
+    }
+
+    @Test
+    void rendersConfiguredNamespaceAndKeys() {
+        IdentityLayout layout = new IdentityLayout("id", "aws", "thing", "host", "cert", "key", "ca");
+        assertEquals("""
+                key,type,encoding,value
+                aws,namespace,,
+                thing,data,string,dev-001
+                host,data,string,abc123-ats.iot.eu-west-1.amazonaws.com
+                cert,file,string,cert.pem
+                key,file,string,key.pem
+                ca,file,string,server-ca.pem
+                """, IdentityCsv.render(layout, ENTRIES));
+    }
+
+    @Test
+    void rejectsNvsKeyLongerThan15Characters() {
+        EspfleetException e = assertThrows(EspfleetException.class, () -> new IdentityLayout("certs", "identity",
+                "thing_name", "endpoint", "device_certificate", "private_key", "server_ca"));
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals("invalid NVS key name 'device_certificate': expected 1-15 characters of [A-Za-z0-9_]",
+                e.getMessage());
+    }
+
+    @Test
+    void rejectsTheSameKeyTwice() {
+        EspfleetException e = assertThrows(EspfleetException.class, () -> new IdentityLayout("certs", "identity",
+                "thing_name", "endpoint", "cert", "cert", "server_ca"));
+        assertEquals("invalid identity layout: NVS key 'cert' is used twice", e.getMessage());
+    }
+
+    @Test
+    void rejectsValueThatNeedsCsvQuoting() {
+        EspfleetException e = assertThrows(EspfleetException.class, () -> IdentityCsv.render(IdentityLayout.DEFAULT,
+                new IdentityCsv.Entries("dev-001", "a,b", "cert.pem", "key.pem", "ca.pem")));
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals("cannot write NVS key 'endpoint' to the identity CSV: value 'a,b' is empty or contains a comma, "
+                + "quote or line break", e.getMessage());
+    }
+
+    @Test
+    void rejectsFileTooLargeForAnNvsString() {
+        EspfleetException e = assertThrows(EspfleetException.class,
+                () -> IdentityCsv.requireFitsNvsString("device_cert", new byte[4000], "cert.pem"));
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals("cert.pem is 4000 bytes; NVS key 'device_cert' holds at most 3999 bytes of string",
+                e.getMessage());
+    }
+}
