@@ -1,8 +1,13 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.provisioning.AwsRegistration;
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.generator.config.ConfigLoader;
+import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.generator.model.AwsArtifacts;
+import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateSource;
+import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.DeviceSubject;
 import dev.espfleet.provisioning.IdentityLayout;
 import dev.espfleet.provisioning.KeyType;
@@ -10,11 +15,11 @@ import dev.espfleet.provisioning.ServerCa;
 import dev.espfleet.provisioning.ThingName;
 import dev.espfleet.provisioning.UnitProvisioner;
 import dev.espfleet.provisioning.UnitRequest;
+import dev.espfleet.provisioning.WifiCredentials;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
@@ -28,15 +33,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "provision", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {
             "Make or refresh a unit folder: key.pem (0600), csr.pem, cert.pem,",
-            "server-ca.pem, identity.csv (NVS CSV) and aws/ (register.sh, policy.json,",
-            "and for --ca a JITP template). An existing key and certificate are reused",
-            "unless --rotate."})
+            "server-ca.pem, identity.csv (NVS CSV), identity.bin (the identity partition's",
+            "NVS image, 0600) and aws/ (register.sh, policy.json, and for --ca a JITP",
+            "template). An existing key and certificate are reused unless --rotate."})
 final class ProvisionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Device config; aws.endpoint and product.name are read from it.")
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "Device config: endpoint, identity partition, NVS keys and policy come from it.")
     Path config;
 
     @Option(names = "--thing", required = true, paramLabel = "NAME", description = "AWS IoT thing name (CN).")
@@ -80,9 +85,13 @@ final class ProvisionCommand implements Callable<Integer> {
     @Option(names = "--country", paramLabel = "CC", description = "Two-letter country in the subject.")
     String country;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX",
-            description = "First topic level of <prefix>/<thing>/status (default: from product.name, else espfleet).")
-    String topicPrefix;
+    @Option(names = "--wifi-ssid", paramLabel = "SSID",
+            description = "Wi-Fi network the device joins; stored in identity.bin beside the identity.")
+    String wifiSsid;
+
+    @Option(names = "--wifi-password", paramLabel = "PASSWORD", defaultValue = "${env:ESPFLEET_WIFI_PASSWORD}",
+            description = "Wi-Fi password (default: $ESPFLEET_WIFI_PASSWORD; empty for an open network).")
+    String wifiPassword;
 
     @Option(names = "--key-type", paramLabel = "TYPE", defaultValue = "ec-p256",
             converter = KeyTypeConverter.class, completionCandidates = KeyTypeConverter.class,
@@ -98,10 +107,14 @@ final class ProvisionCommand implements Callable<Integer> {
     public Integer call() {
         Instant now = Instant.now();
         ThingName.require(thing);
-        DeviceConfigFields fields = config == null ? DeviceConfigFields.none() : DeviceConfigFields.read(config);
-        Optional<String> product = fields.productName();
-        DeviceSubject subject = DeviceSubject.of(thing, org != null ? org : product.orElse(null), country);
-        String prefix = topicPrefix != null ? topicPrefix : product.map(ProvisionCommand::slug).orElse("espfleet");
+        DeviceConfig device = ConfigLoader.load(config);
+        DeviceSubject subject = DeviceSubject.of(thing, org != null ? org : device.product().name(), country);
+        DevicePolicy policy = new DevicePolicy(AwsArtifacts.policyName(device),
+                new ProjectRenderer().render(device).text("aws/policy.json"));
+        DeviceConfig.Identity id = device.identity();
+        IdentityLayout layout = new IdentityLayout(id.partition(), id.namespace(), id.thingNameKey(),
+                id.endpointKey(), id.deviceCertKey(), id.privateKeyKey(), id.serverCaKey());
+        Optional<WifiCredentials> wifi = wifi(device);
 
         CertificateSource certificateSource;
         if (source != null && source.ca != null) {
@@ -115,16 +128,17 @@ final class ProvisionCommand implements Callable<Integer> {
         }
         ServerCa server = ServerCa.resolve(Optional.ofNullable(serverCa), defaultServerCa, now);
         UnitRequest request = new UnitRequest(out, subject, keyType,
-                Optional.ofNullable(endpoint).or(fields::endpoint), certificateSource, server, prefix,
-                IdentityLayout.DEFAULT, rotate);
+                Optional.of(endpoint != null ? endpoint : device.aws().endpoint()), certificateSource, server, policy,
+                layout, id.partitionSize(), wifi, rotate);
 
         UnitProvisioner.Report report = new UnitProvisioner(new SecureRandom()).provision(request, now);
         PrintWriter o = spec.commandLine().getOut();
         o.printf("provisioned %s in %s%n", thing, out);
         report.lines().forEach(line -> o.println("  " + line));
         if (report.identityComplete()) {
-            o.printf("next: register with %s, then flash identity.csv into the '%s' partition%n",
-                    out.resolve(UnitProvisioner.AWS_DIR).resolve("register.sh"), IdentityLayout.DEFAULT.partition());
+            o.printf("next: register with %s, then flash %s into the '%s' partition%n",
+                    out.resolve(UnitProvisioner.AWS_DIR).resolve("register.sh"),
+                    out.resolve(UnitProvisioner.IDENTITY_IMAGE), layout.partition());
         } else {
             o.printf("next: %s has AWS sign csr.pem and saves cert.pem; then rerun with --cert %s%n",
                     out.resolve(UnitProvisioner.AWS_DIR).resolve("register.sh"),
@@ -134,9 +148,16 @@ final class ProvisionCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** "Greenhouse Sensor" becomes the topic level "greenhouse-sensor". */
-    static String slug(String productName) {
-        String s = productName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]+", "-").replaceAll("^-+|-+$", "");
-        return AwsRegistration.requireTopicPrefix(s.isEmpty() ? "espfleet" : s.length() > 64 ? s.substring(0, 64) : s);
+    private Optional<WifiCredentials> wifi(DeviceConfig device) {
+        if (wifiSsid == null) {
+            return Optional.empty();
+        }
+        DeviceConfig.Wifi w = device.wifi();
+        if (!w.partition().equals(device.identity().partition())) {
+            throw EspfleetException.badInput(config + ": wifi.partition is '" + w.partition() + "', not the identity"
+                    + " partition '" + device.identity().partition() + "', so --wifi-ssid cannot go into identity.bin");
+        }
+        return Optional.of(new WifiCredentials(w.namespace(), w.ssidKey(), w.passwordKey(), wifiSsid,
+                wifiPassword == null ? "" : wifiPassword));
     }
 }

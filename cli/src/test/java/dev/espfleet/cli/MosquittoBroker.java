@@ -26,6 +26,14 @@ final class MosquittoBroker implements AutoCloseable {
         this.log = log;
     }
 
+    /** A device config for units that talk to this broker (endpoint localhost; tests pass --endpoint too). */
+    static Path deviceConfig(Path dir) throws IOException {
+        Path config = dir.resolve("device.yaml");
+        java.nio.file.Files.writeString(config, "product:\n  name: tls-proof\n  firmware_version: 1.0.0\n"
+                + "aws:\n  endpoint: localhost.localdomain\n");
+        return config;
+    }
+
     static boolean installed() {
         return Files.isExecutable(BINARY);
     }

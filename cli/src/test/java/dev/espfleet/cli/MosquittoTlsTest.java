@@ -45,7 +45,7 @@ class MosquittoTlsTest {
         Path caDir = dir.resolve("ca");
         Cli.run("ca", "init", "--out", caDir.toString(), "--name", "bench CA").ok();
         unit = dir.resolve("units/dev-001");
-        Cli.run("provision", "--thing", "dev-001", "--out", unit.toString(), "--ca", caDir.toString(),
+        Cli.run("provision", "--config", MosquittoBroker.deviceConfig(dir).toString(), "--thing", "dev-001", "--out", unit.toString(), "--ca", caDir.toString(),
                 "--endpoint", "localhost", "--server-ca", caDir.resolve("ca.pem").toString()).ok();
 
         ca = CertificateAuthority.load(caDir, Instant.now());
@@ -97,7 +97,7 @@ class MosquittoTlsTest {
         Path intermediate = dir.resolve("intermediate");
         Cli.run("ca", "init", "--out", intermediate.toString(), "--root", dir.resolve("ca").toString()).ok();
         Path unit2 = dir.resolve("units/dev-002");
-        Cli.run("provision", "--thing", "dev-002", "--out", unit2.toString(), "--ca", intermediate.toString(),
+        Cli.run("provision", "--config", MosquittoBroker.deviceConfig(dir).toString(), "--thing", "dev-002", "--out", unit2.toString(), "--ca", intermediate.toString(),
                 "--endpoint", "localhost", "--server-ca", dir.resolve("ca/ca.pem").toString()).ok();
         List<X509Certificate> chain = new java.util.ArrayList<>(Pem.readCertificates(unit2.resolve("cert.pem")));
         chain.add(Pem.readCertificate(intermediate.resolve("ca.pem")));
@@ -110,7 +110,7 @@ class MosquittoTlsTest {
         Path otherCa = dir.resolve("other-ca");
         Cli.run("ca", "init", "--out", otherCa.toString(), "--name", "bench CA").ok();
         Path otherUnit = dir.resolve("units/intruder");
-        Cli.run("provision", "--thing", "intruder", "--out", otherUnit.toString(), "--ca", otherCa.toString(),
+        Cli.run("provision", "--config", MosquittoBroker.deviceConfig(dir).toString(), "--thing", "intruder", "--out", otherUnit.toString(), "--ca", otherCa.toString(),
                 "--endpoint", "localhost", "--server-ca", otherCa.resolve("ca.pem").toString()).ok();
         MqttConnectProbe.Outcome outcome = connect(Pem.readPrivateKey(otherUnit.resolve("key.pem")),
                 Pem.readCertificates(otherUnit.resolve("cert.pem")), "intruder");

@@ -39,28 +39,29 @@ class ProvisionCommandTest {
         config = tmp.resolve("device.yaml");
         Files.writeString(config, """
                 product:
-                  name: Greenhouse Sensor
+                  name: greenhouse-sensor
+                  firmware_version: 1.0.0
                 aws:
                   endpoint: %s
-                wifi:
-                  ssid: ignored-here
+                mqtt:
+                  topic_prefix: greenhouse-sensor
                 """.formatted(ENDPOINT));
         unit = tmp.resolve("units/dev-001");
     }
 
     private Cli provision(String... extra) {
-        List<String> args = new ArrayList<>(List.of("provision", "--thing", "dev-001", "--out", unit.toString(),
-                "--server-ca", serverCa.toString()));
+        List<String> args = new ArrayList<>(List.of("provision", "--config", config.toString(), "--thing", "dev-001",
+                "--out", unit.toString(), "--server-ca", serverCa.toString()));
         args.addAll(List.of(extra));
         return Cli.run(args.toArray(String[]::new));
     }
 
     @Test
     void caThenProvisionMakesUnitThatOpensslVerifies() throws Exception {
-        Cli result = provision("--config", config.toString(), "--ca", ca.toString(), "--country", "DE").ok();
+        Cli result = provision("--ca", ca.toString(), "--country", "DE").ok();
         assertEquals(List.of("provisioned dev-001 in " + unit,
                 "  key.pem: new ec-p256 key, mode 0600",
-                "  csr.pem: new, subject CN=dev-001,O=Greenhouse Sensor,C=DE"), result.out().lines().limit(3).toList());
+                "  csr.pem: new, subject CN=dev-001,O=greenhouse-sensor,C=DE"), result.out().lines().limit(3).toList());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(unit.resolve("key.pem"))));
         assertEquals(List.of("key,type,encoding,value", "identity,namespace,,", "thing_name,data,string,dev-001",
                 "endpoint,data,string," + ENDPOINT, "device_cert,file,string,cert.pem",
@@ -71,7 +72,7 @@ class ProvisionCommandTest {
         assumeTrue(Openssl.installed());
         assertEquals(new Openssl(0, "cert.pem: OK\n"),
                 Openssl.run(unit, "verify", "-CAfile", ca.resolve("chain.pem").toString(), "cert.pem"));
-        assertEquals(new Openssl(0, "subject=CN = dev-001, O = Greenhouse Sensor, C = DE\n"),
+        assertEquals(new Openssl(0, "subject=CN = dev-001, O = greenhouse-sensor, C = DE\n"),
                 Openssl.run(unit, "x509", "-in", "cert.pem", "-noout", "-subject"));
         // The key is really the certificate's: openssl derives the same public key from both.
         assertEquals(Openssl.run(unit, "x509", "-in", "cert.pem", "-noout", "-pubkey"),
@@ -92,7 +93,7 @@ class ProvisionCommandTest {
 
     @Test
     void endpointOptionOverridesConfig() throws Exception {
-        provision("--config", config.toString(), "--ca", ca.toString(), "--endpoint", "broker.local").ok();
+        provision("--ca", ca.toString(), "--endpoint", "broker.local").ok();
         assertTrue(Files.readAllLines(unit.resolve("identity.csv")).contains("endpoint,data,string,broker.local"));
     }
 
@@ -112,7 +113,7 @@ class ProvisionCommandTest {
 
     @Test
     void csrOnlyThenCertificateFromAwsCompletesTheUnit() throws Exception {
-        Cli first = provision("--config", config.toString(), "--csr-only").ok();
+        Cli first = provision("--csr-only").ok();
         assertTrue(first.out().endsWith("next: " + unit.resolve("aws/register.sh") + " has AWS sign csr.pem and "
                 + "saves cert.pem; then rerun with --cert " + unit.resolve("cert.pem") + "\n"), first.out());
         assertFalse(Files.exists(unit.resolve("identity.csv")));
@@ -120,7 +121,7 @@ class ProvisionCommandTest {
         // What AWS would return for csr.pem; here signed by a test CA.
         Path fromAws = tmp.resolve("aws-cert.pem");
         issueFor(Pem.readCsr(unit.resolve("csr.pem")), fromAws, ValidityPeriod.days(Instant.now(), 30));
-        provision("--config", config.toString(), "--cert", fromAws.toString()).ok();
+        provision("--cert", fromAws.toString()).ok();
         assertTrue(Files.exists(unit.resolve("identity.csv")));
         assertEquals(Files.readString(fromAws), Files.readString(unit.resolve("cert.pem")));
     }
@@ -129,7 +130,7 @@ class ProvisionCommandTest {
     void rejectsCertificateThatDoesNotMatchTheUnitsKey() throws Exception {
         provision("--csr-only").ok();
         Path other = tmp.resolve("units/other");
-        Cli.run("provision", "--thing", "other", "--out", other.toString(), "--csr-only").ok();
+        Cli.run("provision", "--config", config.toString(), "--thing", "other", "--out", other.toString(), "--csr-only").ok();
         Path cert = tmp.resolve("other-cert.pem");
         issueFor(Pem.readCsr(other.resolve("csr.pem")), cert, ValidityPeriod.days(Instant.now(), 30));
         Cli result = provision("--cert", cert.toString(), "--endpoint", ENDPOINT);
@@ -166,7 +167,7 @@ class ProvisionCommandTest {
 
     @Test
     void rejectsInvalidThingNameAndWritesNothing() {
-        Cli result = Cli.run("provision", "--thing", "dev 001", "--out", unit.toString(), "--csr-only");
+        Cli result = Cli.run("provision", "--config", config.toString(), "--thing", "dev 001", "--out", unit.toString(), "--csr-only");
         assertEquals(2, result.exit());
         assertEquals("error: invalid thing name 'dev 001': expected 1-128 characters of [a-zA-Z0-9:_-], but it "
                 + "contains ' '\n", result.err());
@@ -175,7 +176,7 @@ class ProvisionCommandTest {
 
     @Test
     void missingAmazonRootCaFailsWithHintToPassServerCa() {
-        Cli result = Cli.run("provision", "--thing", "dev-001", "--out", unit.toString(), "--ca", ca.toString(),
+        Cli result = Cli.run("provision", "--config", config.toString(), "--thing", "dev-001", "--out", unit.toString(), "--ca", ca.toString(),
                 "--endpoint", ENDPOINT, "--default-server-ca", tmp.resolve("no-such.pem").toString());
         assertEquals(2, result.exit());
         assertEquals("error: Amazon Root CA 1 is not in the system trust store: no " + tmp.resolve("no-such.pem")
@@ -187,7 +188,7 @@ class ProvisionCommandTest {
     @Test
     void serverCaDefaultsToAmazonRootCa1FromTheTrustStore() throws Exception {
         assumeTrue(Files.isRegularFile(Path.of("/etc/ssl/certs/Amazon_Root_CA_1.pem")), "ca-certificates missing");
-        Cli.run("provision", "--thing", "dev-001", "--out", unit.toString(), "--ca", ca.toString(),
+        Cli.run("provision", "--config", config.toString(), "--thing", "dev-001", "--out", unit.toString(), "--ca", ca.toString(),
                 "--endpoint", ENDPOINT).ok();
         assertEquals("CN=Amazon Root CA 1,O=Amazon,C=US", Pem.readCertificate(unit.resolve("server-ca.pem"))
                 .getSubjectX500Principal().getName());
@@ -197,28 +198,57 @@ class ProvisionCommandTest {
     void rejectsServerCaThatIsNotACa() throws Exception {
         provision("--ca", ca.toString(), "--endpoint", ENDPOINT).ok();
         Path deviceCert = unit.resolve("cert.pem");
-        Cli result = Cli.run("provision", "--thing", "dev-002", "--out", tmp.resolve("units/dev-002").toString(),
+        Cli result = Cli.run("provision", "--config", config.toString(), "--thing", "dev-002", "--out", tmp.resolve("units/dev-002").toString(),
                 "--ca", ca.toString(), "--endpoint", ENDPOINT, "--server-ca", deviceCert.toString());
         assertEquals(2, result.exit());
-        assertEquals("error: " + deviceCert + " holds 'CN=dev-001', which is not a CA certificate; --server-ca "
+        assertEquals("error: " + deviceCert + " holds 'O=greenhouse-sensor,CN=dev-001', which is not a CA certificate; --server-ca "
                 + "expects the CA that signed the broker's certificate\n", result.err());
     }
 
     @Test
-    void rejectsMissingEndpointWhenACertificateIsMade() {
+    void rejectsConfigWithoutEndpointBeforeWritingAnything() throws Exception {
+        Files.writeString(config, "product:\n  name: greenhouse-sensor\n  firmware_version: 1.0.0\naws:\n"
+                + "  thing_name: dev-001\n");
         Cli result = provision("--ca", ca.toString());
         assertEquals(2, result.exit());
-        assertEquals("error: no AWS IoT endpoint for dev-001's identity: pass --endpoint or set aws.endpoint in "
-                + "the config\n", result.err());
+        assertEquals(config + ":5:3: aws.endpoint: is required: your account's AWS IoT data endpoint (aws iot "
+                + "describe-endpoint --endpoint-type iot:Data-ATS)\nerror: invalid config " + config + ": 1 problem\n",
+                result.err());
         assertFalse(Files.exists(unit));
+    }
+
+    @Test
+    void identityImageHoldsWhatTheFirmwareReadsAndIsOwnerOnly() throws Exception {
+        provision("--ca", ca.toString(), "--wifi-ssid", "bench-ap", "--wifi-password", "secret123").ok();
+        Path image = unit.resolve("identity.bin");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(image)));
+        assertEquals(0x6000, Files.size(image));
+        Cli dump = Cli.run("nvs", "dump", image.toString()).ok();
+        String pem = Files.readString(unit.resolve("cert.pem"));
+        for (String line : List.of("identity,namespace,,", "thing_name,data,string,dev-001",
+                "endpoint,data,string," + ENDPOINT, "wifi,namespace,,", "ssid,data,string,bench-ap",
+                "password,data,string,secret123")) {
+            assertTrue(dump.out().lines().anyMatch(line::equals), line + " missing from\n" + dump.out());
+        }
+        assertTrue(dump.out().contains("device_cert,data,string,"), dump.out());
+        assertTrue(pem.startsWith("-----BEGIN CERTIFICATE-----"));
+    }
+
+    @Test
+    void rejectsWifiPasswordTooShortForWpa2() {
+        Cli result = provision("--ca", ca.toString(), "--wifi-ssid", "ap", "--wifi-password", "short");
+        assertEquals(2, result.exit());
+        assertEquals("error: --wifi-password must be empty (open network), 8 to 63 characters, or 64 hex digits; "
+                + "got 5 bytes\n", result.err());
     }
 
     @Test
     void rejectsConfigWithInvalidYamlPointingAtTheLine() throws Exception {
         Files.writeString(config, "aws:\n  endpoint: [unclosed\n");
-        Cli result = provision("--config", config.toString(), "--csr-only");
+        Cli result = provision("--csr-only");
         assertEquals(2, result.exit());
-        assertTrue(result.err().startsWith("error: " + config + ":3:1: invalid YAML: "), result.err());
+        assertTrue(result.err().startsWith(config + ":3:1: invalid YAML: "), result.err());
+        assertTrue(result.err().endsWith("error: invalid config " + config + ": 1 problem\n"), result.err());
     }
 
     @Test

@@ -1,13 +1,13 @@
 package dev.espfleet.provisioning;
 
-import dev.espfleet.common.EspfleetException;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The AWS IoT Core side of a unit: {@code register.sh} (aws CLI steps), the fleet's least-privilege
- * policy, and a just-in-time provisioning (JITP) template for the local-CA path. Renders text only.
+ * The AWS IoT Core side of a unit: {@code register.sh} (aws CLI steps) and a just-in-time
+ * provisioning (JITP) template for the local-CA path. Renders text only; the policy document comes from
+ * the generator ({@link DevicePolicy}).
  */
 public final class AwsRegistration {
     /** How the unit's certificate reaches AWS IoT. */
@@ -20,27 +20,11 @@ public final class AwsRegistration {
         ISSUED_BY_AWS
     }
 
-    private static final Pattern TOPIC_PREFIX = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** {@code <id>[-ats].iot.<region>.amazonaws.com[.cn]}, the endpoint shape AWS IoT Core hands out. */
     private static final Pattern ENDPOINT_REGION =
             Pattern.compile("[a-z0-9]+(?:-ats)?\\.iot\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?");
-    private static final String THING = "${iot:Connection.Thing.ThingName}";
 
     private AwsRegistration() {
-    }
-
-    /** Topic prefixes become MQTT topic levels: no '/', '+', '#' or spaces. */
-    public static String requireTopicPrefix(String prefix) {
-        if (prefix == null || !TOPIC_PREFIX.matcher(prefix).matches()) {
-            throw EspfleetException.badInput("invalid topic prefix '" + prefix
-                    + "': expected 1-64 characters of [A-Za-z0-9_-]");
-        }
-        return prefix;
-    }
-
-    /** The name of the policy all devices of a product share; it grants each only its own topics. */
-    public static String policyName(String topicPrefix) {
-        return requireTopicPrefix(topicPrefix) + "-device-policy";
     }
 
     /** The AWS region named in an AWS IoT endpoint, if it has the usual shape. */
@@ -50,61 +34,11 @@ public final class AwsRegistration {
     }
 
     /**
-     * The least-privilege device policy: connect only as its own thing name (and only while the thing is
-     * attached to the certificate), publish to its shadow's update/get and its status topic, subscribe to
-     * and receive only its shadow's replies and deltas.
-     */
-    public static String policyJson(String topicPrefix, Optional<String> region) {
-        String arn = "arn:aws:iot:" + region.orElse("*") + ":*:";
-        String shadow = "$aws/things/" + THING + "/shadow/";
-        String status = requireTopicPrefix(topicPrefix) + "/" + THING + "/status";
-        String[] replies = {"update/accepted", "update/rejected", "update/delta", "get/accepted", "get/rejected"};
-        StringBuilder subscribe = new StringBuilder();
-        StringBuilder receive = new StringBuilder();
-        for (String r : replies) {
-            subscribe.append(subscribe.isEmpty() ? "" : ",\n").append("        ")
-                    .append(Json.quote(arn + "topicfilter/" + shadow + r));
-            receive.append(receive.isEmpty() ? "" : ",\n").append("        ")
-                    .append(Json.quote(arn + "topic/" + shadow + r));
-        }
-        return "{\n"
-                + "  \"Version\": \"2012-10-17\",\n"
-                + "  \"Statement\": [\n"
-                + "    {\n"
-                + "      \"Effect\": \"Allow\",\n"
-                + "      \"Action\": \"iot:Connect\",\n"
-                + "      \"Resource\": " + Json.quote(arn + "client/" + THING) + ",\n"
-                + "      \"Condition\": {\"Bool\": {\"iot:Connection.Thing.IsAttached\": \"true\"}}\n"
-                + "    },\n"
-                + "    {\n"
-                + "      \"Effect\": \"Allow\",\n"
-                + "      \"Action\": \"iot:Publish\",\n"
-                + "      \"Resource\": [\n"
-                + "        " + Json.quote(arn + "topic/" + shadow + "update") + ",\n"
-                + "        " + Json.quote(arn + "topic/" + shadow + "get") + ",\n"
-                + "        " + Json.quote(arn + "topic/" + status) + "\n"
-                + "      ]\n"
-                + "    },\n"
-                + "    {\n"
-                + "      \"Effect\": \"Allow\",\n"
-                + "      \"Action\": \"iot:Subscribe\",\n"
-                + "      \"Resource\": [\n" + subscribe + "\n      ]\n"
-                + "    },\n"
-                + "    {\n"
-                + "      \"Effect\": \"Allow\",\n"
-                + "      \"Action\": \"iot:Receive\",\n"
-                + "      \"Resource\": [\n" + receive + "\n      ]\n"
-                + "    }\n"
-                + "  ]\n"
-                + "}\n";
-    }
-
-    /**
      * A JITP template for {@code register-ca-certificate --registration-config}: on a device's first
      * connection AWS creates the thing named by the certificate's CN, activates the certificate and
      * attaches the fleet policy. The role ARN must be filled in for the account.
      */
-    public static String jitpTemplateJson(String topicPrefix) {
+    public static String jitpTemplateJson(String policyName) {
         String body = "{\"Parameters\":{"
                 + "\"AWS::IoT::Certificate::CommonName\":{\"Type\":\"String\"},"
                 + "\"AWS::IoT::Certificate::Id\":{\"Type\":\"String\"}},"
@@ -114,7 +48,7 @@ public final class AwsRegistration {
                 + "\"certificate\":{\"Type\":\"AWS::IoT::Certificate\",\"Properties\":"
                 + "{\"CertificateId\":{\"Ref\":\"AWS::IoT::Certificate::Id\"},\"Status\":\"ACTIVE\"}},"
                 + "\"policy\":{\"Type\":\"AWS::IoT::Policy\",\"Properties\":"
-                + "{\"PolicyName\":" + Json.quote(policyName(topicPrefix)) + "}}}}";
+                + "{\"PolicyName\":" + Json.quote(policyName) + "}}}}";
         return "{\n"
                 + "  \"templateBody\": " + Json.quote(body) + ",\n"
                 + "  \"roleArn\": \"arn:aws:iam::ACCOUNT_ID:role/JITP_ROLE_NAME\"\n"
@@ -127,7 +61,7 @@ public final class AwsRegistration {
      *
      * @param certificateId the AWS certificate ID (SHA-256 of the DER certificate), when the certificate exists
      */
-    public static String registerScript(String thingName, String topicPrefix, Optional<String> region,
+    public static String registerScript(String thingName, String policyName, Optional<String> region,
                                         CertificateRoute route, Optional<String> certificateId) {
         ThingName.require(thingName);
         String regionLine = region.map(r -> "export AWS_DEFAULT_REGION=\"${AWS_DEFAULT_REGION:-" + r
@@ -138,7 +72,7 @@ public final class AwsRegistration {
             case ISSUED_BY_AWS -> SCRIPT_ISSUED_BY_AWS.replace("@CERT_ID@", certificateId.orElseThrow());
         };
         return SCRIPT.replace("@THING@", thingName)
-                .replace("@POLICY@", policyName(topicPrefix))
+                .replace("@POLICY@", policyName)
                 .replace("@REGION@", regionLine)
                 .replace("@CERTIFICATE_STEP@", certificateStep);
     }

@@ -36,6 +36,8 @@ public final class UnitProvisioner {
     public static final String CERT_FILE = "cert.pem";
     public static final String SERVER_CA_FILE = "server-ca.pem";
     public static final String IDENTITY_CSV = "identity.csv";
+    /** identity.csv (and Wi-Fi credentials, when given) as the identity partition's NVS image. */
+    public static final String IDENTITY_IMAGE = "identity.bin";
     public static final String AWS_DIR = "aws";
 
     private static final Pattern HOSTNAME =
@@ -72,7 +74,6 @@ public final class UnitProvisioner {
                         + "': expected a host name such as abc123-ats.iot.eu-west-1.amazonaws.com");
             }
         }
-        AwsRegistration.requireTopicPrefix(request.topicPrefix());
 
         // 1. The key.
         Path keyFile = dir.resolve(KEY_FILE);
@@ -161,8 +162,10 @@ public final class UnitProvisioner {
         }
         Optional<String> region = endpoint.flatMap(AwsRegistration::regionOf);
         Optional<String> certificateId = Optional.ofNullable(cert).map(UnitProvisioner::awsCertificateId);
-        String script = AwsRegistration.registerScript(thing, request.topicPrefix(), region, route, certificateId);
-        String policy = AwsRegistration.policyJson(request.topicPrefix(), region);
+        String script = AwsRegistration.registerScript(thing, request.policy().name(), region, route, certificateId);
+        String policy = request.policy().json();
+        byte[] image = csv == null ? null : IdentityImage.build(layout, new IdentityImage.Contents(thing,
+                endpoint.orElseThrow(), certPem, keyPem, serverCaPem), request.identityPartitionSize(), request.wifi());
 
         // 5. Write. The key first: everything else refers to it.
         if (reuseKey) {
@@ -189,10 +192,15 @@ public final class UnitProvisioner {
             AtomicFiles.write(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
             lines.add(IDENTITY_CSV + ": NVS namespace '" + layout.namespace() + "' for partition '"
                     + layout.partition() + "'");
+            AtomicFiles.writeSecret(dir.resolve(IDENTITY_IMAGE), image);
+            lines.add(IDENTITY_IMAGE + ": NVS image of partition '" + layout.partition() + "' (0x"
+                    + Integer.toHexString(image.length) + " bytes" + request.wifi().map(w -> ", with Wi-Fi '"
+                    + w.ssid() + "'").orElse("") + "), mode 0600");
         } else if (rotate) {
             // The old certificate and identity belong to the old key.
             deleteIfExists(certFile, lines);
             deleteIfExists(dir.resolve(IDENTITY_CSV), lines);
+            deleteIfExists(dir.resolve(IDENTITY_IMAGE), lines);
         }
         Path aws = dir.resolve(AWS_DIR);
         Path scriptFile = aws.resolve("register.sh");
@@ -202,7 +210,7 @@ public final class UnitProvisioner {
         if (source instanceof CertificateSource.LocalCa local) {
             Pem.writeCertificates(aws.resolve("ca.pem"), List.of(local.ca().certificate()));
             AtomicFiles.write(aws.resolve("jitp-template.json"),
-                    AwsRegistration.jitpTemplateJson(request.topicPrefix()).getBytes(StandardCharsets.UTF_8));
+                    AwsRegistration.jitpTemplateJson(request.policy().name()).getBytes(StandardCharsets.UTF_8));
             lines.add(AWS_DIR + "/: register.sh, policy.json, ca.pem, jitp-template.json");
         } else {
             lines.add(AWS_DIR + "/: register.sh, policy.json");

@@ -3,8 +3,14 @@ package dev.espfleet.provisioning;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** What {@link UnitProvisioner} is asked to make in one unit folder. */
+/**
+ * What {@link UnitProvisioner} is asked to make in one unit folder.
+ *
+ * @param identityPartitionSize size of the identity NVS partition, which {@code identity.bin} fills
+ * @param wifi credentials added to {@code identity.bin} beside the identity, when given
+ */
 public record UnitRequest(Path unitDir, DeviceSubject subject, KeyType keyType, Optional<String> endpoint,
-                          CertificateSource certificateSource, ServerCa serverCa, String topicPrefix,
-                          IdentityLayout layout, boolean rotate) {
+                          CertificateSource certificateSource, ServerCa serverCa, DevicePolicy policy,
+                          IdentityLayout layout, int identityPartitionSize, Optional<WifiCredentials> wifi,
+                          boolean rotate) {
 }

@@ -20,75 +20,10 @@ class AwsRegistrationTest {
     private static final String CERT_ID = "948df2580b054eb80bdf5835fdf0413ec35aa11e602849e456b5e64f143e5441";
 
     @Test
-    void policyAllowsOnlyTheThingsOwnClientIdShadowAndStatusTopics() {
-        String arn = "arn:aws:iot:eu-west-1:*:";
-        String t = "${iot:Connection.Thing.ThingName}";
-        assertEquals("""
-                {
-                  "Version": "2012-10-17",
-                  "Statement": [
-                    {
-                      "Effect": "Allow",
-                      "Action": "iot:Connect",
-                      "Resource": "ARNclient/T",
-                      "Condition": {"Bool": {"iot:Connection.Thing.IsAttached": "true"}}
-                    },
-                    {
-                      "Effect": "Allow",
-                      "Action": "iot:Publish",
-                      "Resource": [
-                        "ARNtopic/$aws/things/T/shadow/update",
-                        "ARNtopic/$aws/things/T/shadow/get",
-                        "ARNtopic/greenhouse/T/status"
-                      ]
-                    },
-                    {
-                      "Effect": "Allow",
-                      "Action": "iot:Subscribe",
-                      "Resource": [
-                        "ARNtopicfilter/$aws/things/T/shadow/update/accepted",
-                        "ARNtopicfilter/$aws/things/T/shadow/update/rejected",
-                        "ARNtopicfilter/$aws/things/T/shadow/update/delta",
-                        "ARNtopicfilter/$aws/things/T/shadow/get/accepted",
-                        "ARNtopicfilter/$aws/things/T/shadow/get/rejected"
-                      ]
-                    },
-                    {
-                      "Effect": "Allow",
-                      "Action": "iot:Receive",
-                      "Resource": [
-                        "ARNtopic/$aws/things/T/shadow/update/accepted",
-                        "ARNtopic/$aws/things/T/shadow/update/rejected",
-                        "ARNtopic/$aws/things/T/shadow/update/delta",
-                        "ARNtopic/$aws/things/T/shadow/get/accepted",
-                        "ARNtopic/$aws/things/T/shadow/get/rejected"
-                      ]
-                    }
-                  ]
-                }
-                """.replace("ARN", arn).replace("/T/", "/" + t + "/").replace("/T\"", "/" + t + "\""),
-                AwsRegistration.policyJson("greenhouse", Optional.of("eu-west-1")));
-    }
-
-    @Test
-    void policyUsesAnyRegionWhenTheEndpointNamesNone() {
-        assertTrue(AwsRegistration.policyJson("p", Optional.empty())
-                .contains("\"Resource\": \"arn:aws:iot:*:*:client/${iot:Connection.Thing.ThingName}\""));
-    }
-
-    @Test
     void readsRegionFromAwsIotEndpoint() {
         assertEquals(Optional.of("eu-west-1"), AwsRegistration.regionOf("abc123-ats.iot.eu-west-1.amazonaws.com"));
         assertEquals(Optional.of("cn-north-1"), AwsRegistration.regionOf("abc123.iot.cn-north-1.amazonaws.com.cn"));
         assertEquals(Optional.empty(), AwsRegistration.regionOf("localhost"));
-    }
-
-    @Test
-    void rejectsTopicPrefixWithWildcardOrLevelSeparator() {
-        EspfleetException e = assertThrows(EspfleetException.class,
-                () -> AwsRegistration.policyJson("a/#", Optional.empty()));
-        assertEquals(ExitStatus.BAD_INPUT, e.status());
-        assertEquals("invalid topic prefix 'a/#': expected 1-64 characters of [A-Za-z0-9_-]", e.getMessage());
     }
 
     @Test
@@ -103,12 +38,12 @@ class AwsRegistrationTest {
                 \\"AWS::IoT::Policy\\",\\"Properties\\":{\\"PolicyName\\":\\"greenhouse-device-policy\\"}}}}",
                   "roleArn": "arn:aws:iam::ACCOUNT_ID:role/JITP_ROLE_NAME"
                 }
-                """, AwsRegistration.jitpTemplateJson("greenhouse"));
+                """, AwsRegistration.jitpTemplateJson("greenhouse-device-policy"));
     }
 
     @Test
     void csrRouteHasAwsSignTheCsrThenCreatesThingAndAttaches() {
-        String script = AwsRegistration.registerScript("dev-001", "greenhouse", Optional.of("eu-west-1"),
+        String script = AwsRegistration.registerScript("dev-001", "greenhouse-device-policy", Optional.of("eu-west-1"),
                 AwsRegistration.CertificateRoute.AWS_SIGNS_CSR, Optional.empty());
         assertCommandsInOrder(script, "aws iot create-certificate-from-csr --certificate-signing-request file://csr.pem",
                 "aws iot create-policy --policy-name \"$policy\" --policy-document file://aws/policy.json",
@@ -121,7 +56,7 @@ class AwsRegistrationTest {
 
     @Test
     void localCaRouteRegistersTheCertificateWithOrWithoutCa() {
-        String script = AwsRegistration.registerScript("dev-001", "greenhouse", Optional.empty(),
+        String script = AwsRegistration.registerScript("dev-001", "greenhouse-device-policy", Optional.empty(),
                 AwsRegistration.CertificateRoute.LOCAL_CA, Optional.of(CERT_ID));
         assertCommandsInOrder(script, "cert_id='" + CERT_ID + "'",
                 "aws iot register-certificate-without-ca --certificate-pem file://cert.pem --status ACTIVE",
@@ -133,7 +68,7 @@ class AwsRegistrationTest {
     @EnumSource(AwsRegistration.CertificateRoute.class)
     void registerScriptIsValidBash(AwsRegistration.CertificateRoute route, @TempDir Path dir) throws Exception {
         Path script = dir.resolve("register.sh");
-        Files.writeString(script, AwsRegistration.registerScript("dev-001", "p", Optional.of("eu-west-1"), route,
+        Files.writeString(script, AwsRegistration.registerScript("dev-001", "p-device-policy", Optional.of("eu-west-1"), route,
                 Optional.of(CERT_ID)));
         Process bash = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
         String output = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

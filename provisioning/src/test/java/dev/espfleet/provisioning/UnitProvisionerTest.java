@@ -28,6 +28,7 @@ class UnitProvisionerTest {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Instant NOW = Instant.now();
     private static final String ENDPOINT = "abc123-ats.iot.eu-west-1.amazonaws.com";
+    private static final DevicePolicy POLICY = new DevicePolicy("greenhouse-device", "{\"Version\": \"2012-10-17\"}\n");
     private static CertificateAuthority ca;
     private static ServerCa serverCa;
 
@@ -42,8 +43,7 @@ class UnitProvisionerTest {
 
     private UnitRequest request(CertificateSource source, boolean rotate) {
         return new UnitRequest(tmp.resolve("units/dev-001"), DeviceSubject.of("dev-001", "Acme", "DE"),
-                KeyType.EC_P256, Optional.of(ENDPOINT), source, serverCa, "greenhouse", IdentityLayout.DEFAULT,
-                rotate);
+                KeyType.EC_P256, Optional.of(ENDPOINT), source, serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), rotate);
     }
 
     private UnitProvisioner.Report provision(CertificateSource source, boolean rotate) {
@@ -73,6 +73,9 @@ class UnitProvisionerTest {
         assertTrue(Files.isExecutable(unit("aws/register.sh")));
         assertTrue(Files.readString(unit("aws/register.sh"))
                 .contains("cert_id='" + UnitProvisioner.awsCertificateId(cert) + "'"));
+        assertEquals(POLICY.json(), Files.readString(unit("aws/policy.json")));
+        assertTrue(Files.readString(unit("aws/register.sh")).contains("policy='greenhouse-device'"));
+        assertTrue(Files.exists(unit("identity.bin")));
         for (String f : List.of("aws/policy.json", "aws/jitp-template.json", "aws/ca.pem")) {
             assertTrue(Files.isRegularFile(unit(f)), f);
         }
@@ -109,8 +112,8 @@ class UnitProvisionerTest {
         provision(new CertificateSource.CsrOnly(), false);
         byte[] key = Files.readAllBytes(unit("key.pem"));
         UnitRequest other = new UnitRequest(unit(""), DeviceSubject.of("dev-001", "Other Org", null),
-                KeyType.EC_P256, Optional.empty(), new CertificateSource.CsrOnly(), serverCa, "p",
-                IdentityLayout.DEFAULT, false);
+                KeyType.EC_P256, Optional.empty(), new CertificateSource.CsrOnly(), serverCa, POLICY,
+                IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         new UnitProvisioner(RANDOM).provision(other, NOW);
         assertArrayEquals(key, Files.readAllBytes(unit("key.pem")));
         assertEquals("dev-001", CertificateRequests.requireValid(Pem.readCsr(unit("csr.pem")), "csr"));
@@ -195,7 +198,7 @@ class UnitProvisionerTest {
     void refusesToReuseAnotherThingsUnitFolder() {
         provision(local(), false);
         UnitRequest otherThing = new UnitRequest(unit(""), DeviceSubject.of("dev-002", null, null), KeyType.EC_P256,
-                Optional.of(ENDPOINT), local(), serverCa, "p", IdentityLayout.DEFAULT, false);
+                Optional.of(ENDPOINT), local(), serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> new UnitProvisioner(RANDOM).provision(otherThing, NOW));
         assertEquals(ExitStatus.BAD_INPUT, e.status());
@@ -208,7 +211,7 @@ class UnitProvisionerTest {
         provision(local(), false);
         byte[] key = Files.readAllBytes(unit("key.pem"));
         UnitRequest newOrg = new UnitRequest(unit(""), DeviceSubject.of("dev-001", "New Org", "DE"), KeyType.EC_P256,
-                Optional.of(ENDPOINT), local(), serverCa, "p", IdentityLayout.DEFAULT, false);
+                Optional.of(ENDPOINT), local(), serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         new UnitProvisioner(RANDOM).provision(newOrg, NOW);
         assertArrayEquals(key, Files.readAllBytes(unit("key.pem")));
         assertEquals("C=DE,O=New Org,CN=dev-001",
@@ -218,7 +221,7 @@ class UnitProvisionerTest {
     @Test
     void rejectsMissingEndpointBeforeWritingAnything() {
         UnitRequest noEndpoint = new UnitRequest(unit(""), DeviceSubject.of("dev-001", null, null), KeyType.EC_P256,
-                Optional.empty(), local(), serverCa, "p", IdentityLayout.DEFAULT, false);
+                Optional.empty(), local(), serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> new UnitProvisioner(RANDOM).provision(noEndpoint, NOW));
         assertEquals(ExitStatus.BAD_INPUT, e.status());

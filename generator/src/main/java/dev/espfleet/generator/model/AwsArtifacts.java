@@ -10,11 +10,16 @@ import java.util.Map;
  * as its own thing name and use only its own shadow and status topics, through policy variables) and
  * the rule that republishes the status topic, Last Will included, into the shadow's reported.online.
  */
-final class AwsArtifacts {
+public final class AwsArtifacts {
     /** AWS IoT policy variable: the thing attached to the certificate that connected. */
     static final String THING = "${iot:Connection.Thing.ThingName}";
 
     private AwsArtifacts() {
+    }
+
+    /** The policy all devices of the product share; aws/policy.json is its document. */
+    public static String policyName(DeviceConfig c) {
+        return c.product().name() + "-device";
     }
 
     static Map<String, Object> of(DeviceConfig c) {
@@ -27,7 +32,7 @@ final class AwsArtifacts {
                 shadow + "/update/delta", shadow + "/update/rejected");
 
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("policyName", c.product().name() + "-device");
+        m.put("policyName", policyName(c));
         m.put("clientResource", arn + "client/" + THING);
         m.put("publishResources", List.of(arn + "topic/" + shadow + "/get", arn + "topic/" + shadow + "/update",
                 arn + "topic/" + status));
