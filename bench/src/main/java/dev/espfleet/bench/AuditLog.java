@@ -1,0 +1,84 @@
+package dev.espfleet.bench;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * An append-only JSON-lines record of what the bench did, one line per event, forced to disk before
+ * {@link #append} returns, so a crash loses at most the event in flight.
+ */
+public final class AuditLog implements AutoCloseable {
+    private final Path file;
+    private final FileChannel channel;
+
+    public AuditLog(Path file) {
+        this.file = file;
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot open audit log " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Appends {"time":...,"event":...,<fields>} and fsyncs. */
+    public synchronized void append(String event, Map<String, ?> fields) {
+        StringBuilder line = new StringBuilder("{\"time\":").append(quote(Instant.now().toString()))
+                .append(",\"event\":").append(quote(event));
+        fields.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            line.append(',').append(quote(e.getKey())).append(':');
+            Object v = e.getValue();
+            line.append(v instanceof Number || v instanceof Boolean ? v.toString() : quote(String.valueOf(v)));
+        });
+        line.append("}\n");
+        try {
+            ByteBuffer buffer = ByteBuffer.wrap(line.toString().getBytes(StandardCharsets.UTF_8));
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        } catch (IOException e) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot append to audit log " + file + ": " + e.getMessage());
+        }
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // every record was already forced to disk
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.espfleet.bench;
+
+import dev.espfleet.common.EspfleetException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How a new device's thing name is made: {@code {product}}, {@code {mac}} (12 lower-case hex digits),
+ * {@code {seq}} or a zero-padded {@code {seq:04}} (the ledger's next sequence number), and literal text.
+ * The result must be a valid AWS thing name.
+ */
+public record ThingNamePattern(String pattern) {
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{(product|mac|seq)(?::0(\\d))?\\}");
+    private static final Pattern THING_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
+
+    public ThingNamePattern {
+        String literal = PLACEHOLDER.matcher(pattern).replaceAll("");
+        if (literal.contains("{") || literal.contains("}")) {
+            throw EspfleetException.badInput("--name-pattern '" + pattern + "': placeholders are {product}, {mac},"
+                    + " {seq} and {seq:0N}");
+        }
+        if (!pattern.contains("{mac}") && !pattern.contains("{seq")) {
+            throw EspfleetException.badInput("--name-pattern '" + pattern + "' must contain {mac} or {seq}, or every"
+                    + " device would get the same thing name");
+        }
+    }
+
+    public static ThingNamePattern defaultPattern() {
+        return new ThingNamePattern("{product}-{mac}");
+    }
+
+    /** The thing name for a device; {@code mac} as aa:bb:cc:dd:ee:ff. */
+    public String apply(String product, String mac, long sequence) {
+        Matcher m = PLACEHOLDER.matcher(pattern);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = switch (m.group(1)) {
+                case "product" -> product;
+                case "mac" -> mac.replace(":", "").toLowerCase(Locale.ROOT);
+                default -> m.group(2) == null ? Long.toString(sequence)
+                        : String.format("%0" + m.group(2) + "d", sequence);
+            };
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        String name = out.toString();
+        if (!THING_NAME.matcher(name).matches()) {
+            throw EspfleetException.badInput("--name-pattern '" + pattern + "' gives '" + name
+                    + "', which is not a valid AWS thing name (1-128 of a-z, A-Z, 0-9, ':', '_', '-')");
+        }
+        return name;
+    }
+}

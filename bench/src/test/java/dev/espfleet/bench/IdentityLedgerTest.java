@@ -1,0 +1,121 @@
+package dev.espfleet.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.espfleet.common.EspfleetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdentityLedgerTest {
+    @TempDir
+    Path tmp;
+
+    private String url() {
+        return "jdbc:sqlite:" + tmp.resolve("ledger.db");
+    }
+
+    @Test
+    void knownMacGetsItsIdentityBack() {
+        ThingNamePattern pattern = new ThingNamePattern("{product}-{seq:04}");
+        try (IdentityLedger ledger = IdentityLedger.open(url())) {
+            UnitRecord first = ledger.allocate("24:0a:c4:00:00:01", "sensor", pattern, "st1");
+            UnitRecord second = ledger.allocate("24:0a:c4:00:00:02", "sensor", pattern, "st1");
+            assertEquals("sensor-0001", first.thingName());
+            assertEquals("sensor-0002", second.thingName());
+            assertEquals(first, ledger.allocate("24:0a:c4:00:00:01", "sensor", pattern, "st2"));
+        }
+        try (IdentityLedger reopened = IdentityLedger.open(url())) {
+            assertEquals("sensor-0001", reopened.allocate("24:0a:c4:00:00:01", "sensor", pattern, "st1").thingName());
+            assertEquals(2, reopened.list().size());
+        }
+    }
+
+    @Test
+    void unitIsDoneOnlyWhenMarkedAndCertificatesAreUnique() {
+        ThingNamePattern pattern = ThingNamePattern.defaultPattern();
+        try (IdentityLedger ledger = IdentityLedger.open(url())) {
+            UnitRecord unit = ledger.allocate("24:0A:C4:00:00:01", "sensor", pattern, "st1");
+            assertEquals("sensor-240ac4000001", unit.thingName());
+            assertEquals(UnitRecord.State.ALLOCATED, unit.state());
+            ledger.markDone("24:0A:C4:00:00:01", "ab12");
+            ledger.allocate("24:0a:c4:00:00:02", "sensor", pattern, "st1");
+            EspfleetException e = assertThrows(EspfleetException.class,
+                    () -> ledger.recordCertificate("24:0a:c4:00:00:02", "ab12"));
+            assertTrue(e.getMessage().contains("one identity to two devices"), e.getMessage());
+            List<UnitRecord> all = ledger.list();
+            assertEquals(UnitRecord.State.DONE, all.get(0).state());
+            assertTrue(all.get(0).doneAt().isPresent());
+            assertEquals(UnitRecord.State.ALLOCATED, all.get(1).state());
+        }
+    }
+
+    @Test
+    void concurrentStationsSharingOneFileNeverHandOutANameTwice() throws Exception {
+        ThingNamePattern pattern = new ThingNamePattern("dev-{seq:05}");
+        int stations = 4;
+        int perStation = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(stations);
+        List<Future<List<UnitRecord>>> results = new ArrayList<>();
+        for (int s = 0; s < stations; s++) {
+            int station = s;
+            results.add(pool.submit(() -> {
+                List<UnitRecord> mine = new ArrayList<>();
+                try (IdentityLedger ledger = IdentityLedger.open(url())) { // its own connection, as a process would
+                    for (int i = 0; i < perStation; i++) {
+                        String mac = String.format("24:0a:c4:%02x:00:%02x", station, i);
+                        mine.add(ledger.allocate(mac, "p", pattern, "station-" + station));
+                    }
+                }
+                return mine;
+            }));
+        }
+        Set<String> names = new HashSet<>();
+        for (Future<List<UnitRecord>> f : results) {
+            for (UnitRecord r : f.get()) {
+                assertTrue(names.add(r.thingName()), "name handed out twice: " + r.thingName());
+            }
+        }
+        pool.shutdown();
+        assertEquals(stations * perStation, names.size());
+        try (IdentityLedger ledger = IdentityLedger.open(url())) {
+            assertEquals(stations * perStation, ledger.list().size());
+        }
+    }
+
+    @Test
+    void patternsMustMakeDistinctValidNames() {
+        assertThrows(EspfleetException.class, () -> new ThingNamePattern("{product}"));
+        assertThrows(EspfleetException.class, () -> new ThingNamePattern("{product}-{serial}"));
+        EspfleetException e = assertThrows(EspfleetException.class,
+                () -> new ThingNamePattern("{product}/{mac}").apply("p", "24:0a:c4:00:00:01", 1));
+        assertEquals("--name-pattern '{product}/{mac}' gives 'p/240ac4000001', which is not a valid AWS thing name "
+                + "(1-128 of a-z, A-Z, 0-9, ':', '_', '-')", e.getMessage());
+    }
+
+    @Test
+    void auditLogAppendsOneJsonLinePerEvent() throws Exception {
+        Path log = tmp.resolve("audit.jsonl");
+        try (AuditLog audit = new AuditLog(log)) {
+            audit.append("unit-done", java.util.Map.of("mac", "24:0a:c4:00:00:01", "thing", "a\"b", "ok", true));
+        }
+        try (AuditLog audit = new AuditLog(log)) {
+            audit.append("unit-failed", java.util.Map.of("reason", "line\nbreak"));
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(2, lines.size());
+        assertTrue(lines.get(0).matches("\\{\"time\":\"[^\"]+\",\"event\":\"unit-done\",\"mac\":\"24:0a:c4:00:00:01\","
+                + "\"ok\":true,\"thing\":\"a\\\\\"b\"}"), lines.get(0));
+        assertTrue(lines.get(1).endsWith("\"reason\":\"line\\nbreak\"}"), lines.get(1));
+    }
+}
