@@ -68,6 +68,9 @@ public final class SimulatedEsp32 {
     private boolean dtr;
     private boolean rts;
     private int flashParamsSize;
+    private long pendingBootSince;
+    /** EN's RC delay before the chip samples its strapping pins. */
+    static final long STRAP_SAMPLE_NANOS = 5_000_000L;
     private long commandsHandled;
 
     public SimulatedEsp32(SimConfig config) {
@@ -134,6 +137,7 @@ public final class SimulatedEsp32 {
     /** Bytes from the host, as they arrive on the UART; returns what the chip sends back (SLIP-framed). */
     public byte[] receive(byte[] bytes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(settleBoot());
         for (byte b : bytes) {
             byte[] packet = decoder.feed(b);
             if (packet != null) {
@@ -445,27 +449,40 @@ public final class SimulatedEsp32 {
 
     /**
      * DTR/RTS as wired on dev boards (esptool docs, "automatic bootloader"): EN is low while RTS is asserted
-     * and DTR is not; IO0 is low while DTR is asserted and RTS is not. Releasing EN boots the chip, into
-     * download mode if IO0 is low. Returns what the chip prints.
+     * and DTR is not; IO0 is low while DTR is asserted and RTS is not. An RC delay on EN means the chip
+     * samples IO0 {@link #STRAP_SAMPLE_NANOS} after EN rises, so a momentary state while the host sets one
+     * line after the other does not count. Returns what the chip prints.
      */
     public byte[] setModemLines(boolean newDtr, boolean newRts) {
+        long now = System.nanoTime();
+        byte[] out = new byte[0];
+        if (pendingBootSince != 0 && now - pendingBootSince >= STRAP_SAMPLE_NANOS) {
+            out = boot(dtr && !rts);
+        }
         boolean enWasLow = rts && !dtr;
         dtr = newDtr;
         rts = newRts;
         boolean enLow = rts && !dtr;
-        boolean io0Low = dtr && !rts;
         if (enLow) {
             mode = Mode.HELD_IN_RESET;
+            pendingBootSince = 0;
+        } else if (enWasLow) {
+            pendingBootSince = now;
+        }
+        return out;
+    }
+
+    /** A boot whose strapping sample is due happens before the chip looks at new bytes. */
+    private byte[] settleBoot() {
+        if (pendingBootSince == 0) {
             return new byte[0];
         }
-        if (enWasLow) {
-            return boot(io0Low);
-        }
-        return new byte[0];
+        return boot(dtr && !rts);
     }
 
     /** A reset (power glitch, watchdog, EN pressed): the loader starts over at 115200 baud. */
     public byte[] boot(boolean downloadMode) {
+        pendingBootSince = 0;
         decoder.reset();
         writeMode = WriteMode.NONE;
         inflater = null;
