@@ -26,6 +26,10 @@ public final class RomLoader implements AutoCloseable {
     private static final int SYNCS_PER_ATTEMPT = 5;
     /** How long the line must be quiet before we trust it is empty. */
     private static final Duration QUIET = Duration.ofMillis(50);
+    /** A read-only query (MD5) is asked this often before giving up. */
+    private static final int QUERY_ATTEMPTS = 3;
+    /** Rounds of SYNC when recovering from an ambiguous failure. */
+    private static final int RECOVER_ROUNDS = 3;
 
     private final RomConnection connection;
     private final Transport transport;
@@ -203,8 +207,22 @@ public final class RomLoader implements AutoCloseable {
         return new ChipInfo(chip, mac, revision, flashId(), flashSize);
     }
 
-    /** MD5 of a flash region as 32 lowercase hex digits (the ROM's own form). */
+    /** MD5 of a flash region as 32 lowercase hex digits (the ROM's own form); asked again if garbled. */
     public String md5(int address, int size) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return md5Once(address, size);
+            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+                if (attempt >= QUERY_ATTEMPTS) {
+                    throw e;
+                }
+                log.accept("retrying MD5 of 0x" + Integer.toHexString(address) + ": " + e.getMessage());
+                recover();
+            }
+        }
+    }
+
+    private String md5Once(int address, int size) {
         Response r = connection.execute(new Command.SpiFlashMd5(address, size));
         byte[] body = r.body(connection.statusLengthOf(r));
         if (body.length == 32) {
@@ -237,9 +255,10 @@ public final class RomLoader implements AutoCloseable {
 
     /** After an ambiguous failure: drop stale bytes, sync again (at 115200 if the chip was reset). */
     public void recover() {
-        connection.discardInput(connection.scaled(QUIET));
-        if (trySync()) {
-            return;
+        for (int round = 0; round < RECOVER_ROUNDS; round++) {
+            if (trySync()) {
+                return;
+            }
         }
         if (baud != ConnectOptions.ROM_BAUD) {
             try {
