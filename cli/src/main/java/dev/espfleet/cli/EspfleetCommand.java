@@ -21,6 +21,13 @@ import picocli.CommandLine.Spec;
             "4:internal error in espfleet (rerun with --debug and report it)"},
         subcommands = {
             AutoComplete.GenerateCompletion.class,
+            ChipInfoCommand.class,
+            WriteFlashCommand.class,
+            FlashCommand.class,
+            ReadFlashCommand.class,
+            EraseRegionCommand.class,
+            VerifyCommand.class,
+            SimCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec

@@ -62,6 +62,59 @@ public final class FlashWriter {
         return results;
     }
 
+    /**
+     * Erases whole sectors through the ROM: FLASH_BEGIN erases before it answers, and no data follows.
+     * The chip's MD5 then proves the region reads as 0xFF.
+     */
+    public void erase(int offset, int size) {
+        if (offset < 0 || offset % SECTOR_SIZE != 0 || size <= 0 || size % SECTOR_SIZE != 0) {
+            throw EspfleetException.badInput(String.format(
+                    "erase-region needs an offset and size that are multiples of 0x1000, got 0x%x and 0x%x", offset, size));
+        }
+        if ((long) offset + size > loader.flashSize()) {
+            throw EspfleetException.badInput(String.format("0x%x + 0x%x is past the end of the %s flash", offset, size,
+                    ChipInfo.sizeText(loader.flashSize())));
+        }
+        byte[] erased = new byte[size];
+        Arrays.fill(erased, (byte) 0xFF);
+        String expected = md5Hex(erased);
+        for (int attempt = 1; attempt <= options.regionAttempts(); attempt++) {
+            try {
+                progress.regionStarted("erase", offset, size, 0, false);
+                loader.connection().execute(new Command.FlashBegin(size, (size + ROM_BLOCK_SIZE - 1) / ROM_BLOCK_SIZE,
+                        ROM_BLOCK_SIZE, offset, loader.spec().flashBeginWords() == 5));
+                String actual = loader.md5(offset, size);
+                if (actual.equals(expected)) {
+                    progress.regionDone("erase", actual, false);
+                    return;
+                }
+                progress.retrying(String.format("erase at 0x%x: flash does not read as erased, again", offset));
+            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+                progress.retrying("erase: " + e.getMessage());
+            }
+            if (attempt < options.regionAttempts()) {
+                loader.recover();
+            }
+        }
+        throw new EspfleetException(ExitStatus.JOB_FAILED, String.format(
+                "0x%x..0x%x does not read as erased after %d attempts", offset, offset + size, options.regionAttempts()));
+    }
+
+    /** Compares each region with the chip's MD5; returns one line per mismatch (empty when all match). */
+    public List<String> verify(List<FlashRegion> regions) {
+        List<String> mismatches = new ArrayList<>();
+        for (FlashRegion r : regions) {
+            byte[] data = r.paddedData();
+            String expected = md5Hex(data);
+            String actual = loader.md5(r.offset(), data.length);
+            if (!expected.equals(actual)) {
+                mismatches.add(String.format("%s: flash MD5 %s, file MD5 %s", r, actual, expected));
+            }
+            progress.regionDone(r.name(), actual, false);
+        }
+        return mismatches;
+    }
+
     private RegionResult writeVerified(FlashRegion region, byte[] data, String expected, boolean compress,
             long[] done, long total) {
         long startDone = done[0];

@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The host's end of a wire to a {@link SimulatedEsp32}: a {@link Transport} in the same process. It injects
@@ -193,30 +192,36 @@ public final class SimLink implements Transport {
         }
         long at = sentAt + (timing.timed() ? timing.turnaround().toNanos() : 0) + timing.wireNanos(bytes.length, hostBaud);
         toHost.add(new Chunk(at, bytes, new int[] {0}));
+        notifyAll();
     }
 
     @Override
-    public int read(byte[] buffer, Duration timeout) throws IOException {
+    public synchronized int read(byte[] buffer, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            synchronized (this) {
-                checkOpen();
-                Chunk head = toHost.peek();
-                long now = System.nanoTime();
-                if (head != null && head.availableAt() <= now) {
-                    int n = Math.min(buffer.length, head.bytes().length - head.offset()[0]);
-                    System.arraycopy(head.bytes(), head.offset()[0], buffer, 0, n);
-                    head.offset()[0] += n;
-                    if (head.offset()[0] == head.bytes().length) {
-                        toHost.poll();
-                    }
-                    return n;
+            checkOpen();
+            Chunk head = toHost.peek();
+            long now = System.nanoTime();
+            if (head != null && head.availableAt() <= now) {
+                int n = Math.min(buffer.length, head.bytes().length - head.offset()[0]);
+                System.arraycopy(head.bytes(), head.offset()[0], buffer, 0, n);
+                head.offset()[0] += n;
+                if (head.offset()[0] == head.bytes().length) {
+                    toHost.poll();
                 }
-                if (now >= deadline) {
-                    return 0;
-                }
-                long wake = head == null ? deadline : Math.min(deadline, head.availableAt());
-                LockSupport.parkNanos(Math.max(1000, wake - now));
+                return n;
+            }
+            if (now >= deadline) {
+                return 0;
+            }
+            long wake = head == null ? deadline : Math.min(deadline, head.availableAt());
+            long waitNanos = Math.max(1000, wake - now);
+            try {
+                // released by write() when a reply is queued (another thread may be writing)
+                wait(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while reading from the simulator", e);
             }
         }
     }
@@ -266,6 +271,7 @@ public final class SimLink implements Transport {
     @Override
     public synchronized void close() {
         closed = true;
+        notifyAll();
     }
 
     @Override
