@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             EraseRegionCommand.class,
             VerifyCommand.class,
             SimCommand.class,
+            FlashBenchCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec

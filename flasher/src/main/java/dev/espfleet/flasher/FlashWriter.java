@@ -56,7 +56,8 @@ public final class FlashWriter {
                 continue;
             }
             boolean compress = options.compression() == FlashOptions.Compression.AUTO
-                    && spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize());
+                    && spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize())
+                    && worthCompressing(data);
             results.add(writeVerified(region, data, expected, compress, done, total));
         }
         return results;
@@ -224,6 +225,11 @@ public final class FlashWriter {
             }
         }
         return covered >= spillEnd;
+    }
+
+    /** Compressed data that is not clearly smaller (an encrypted or already compressed image) only costs time. */
+    static boolean worthCompressing(byte[] data) {
+        return zlib(data).length < data.length * 0.9;
     }
 
     /** Offsets on sector boundaries, inside the flash, no overlaps: else nothing is written. */

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The host's end of a wire to a {@link SimulatedEsp32}: a {@link Transport} in the same process. It injects
@@ -33,6 +34,7 @@ public final class SimLink implements Transport {
     private long wireFreeAt;
     private boolean disconnected;
     private boolean closed;
+    private long virtualNow;
 
     private record Chunk(long availableAt, byte[] bytes, int[] offset) {
     }
@@ -59,7 +61,7 @@ public final class SimLink implements Transport {
     @Override
     public synchronized void write(byte[] data) throws IOException {
         checkOpen();
-        long now = System.nanoTime();
+        long now = now();
         long arrival = Math.max(now, wireFreeAt) + timing.wireNanos(data.length, hostBaud);
         wireFreeAt = arrival;
         ByteArrayOutputStream loose = new ByteArrayOutputStream();
@@ -196,33 +198,61 @@ public final class SimLink implements Transport {
     }
 
     @Override
-    public synchronized int read(byte[] buffer, Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    public int read(byte[] buffer, Duration timeout) throws IOException {
+        long deadline = now() + timeout.toNanos();
         while (true) {
-            checkOpen();
-            Chunk head = toHost.peek();
-            long now = System.nanoTime();
-            if (head != null && head.availableAt() <= now) {
-                int n = Math.min(buffer.length, head.bytes().length - head.offset()[0]);
-                System.arraycopy(head.bytes(), head.offset()[0], buffer, 0, n);
-                head.offset()[0] += n;
-                if (head.offset()[0] == head.bytes().length) {
-                    toHost.poll();
+            long parkUntil;
+            synchronized (this) {
+                checkOpen();
+                Chunk head = toHost.peek();
+                long now = now();
+                if (head != null && head.availableAt() <= now) {
+                    int n = Math.min(buffer.length, head.bytes().length - head.offset()[0]);
+                    System.arraycopy(head.bytes(), head.offset()[0], buffer, 0, n);
+                    head.offset()[0] += n;
+                    if (head.offset()[0] == head.bytes().length) {
+                        toHost.poll();
+                    }
+                    return n;
                 }
-                return n;
+                if (now >= deadline) {
+                    return 0;
+                }
+                if (head == null && timing.virtual()) {
+                    // nothing is on its way, and on a virtual clock nothing else will send
+                    virtualNow = Math.max(virtualNow, deadline);
+                    return 0;
+                }
+                if (head == null) {
+                    long waitNanos = deadline - now;
+                    try {
+                        // released by a write from another thread that queues a reply
+                        wait(Math.max(1, waitNanos / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while reading from the simulator", e);
+                    }
+                    continue;
+                }
+                parkUntil = Math.min(deadline, head.availableAt());
             }
-            if (now >= deadline) {
-                return 0;
+            // a reply on its way: sleep until it has crossed the (timed) wire, outside the lock
+            sleepUntil(parkUntil);
+        }
+    }
+
+    /** Link time: the real clock, or the virtual one of a {@link LinkTiming#virtual()} link. */
+    public synchronized long now() {
+        return timing.virtual() ? virtualNow : System.nanoTime();
+    }
+
+    private void sleepUntil(long t) {
+        if (timing.virtual()) {
+            synchronized (this) {
+                virtualNow = Math.max(virtualNow, t);
             }
-            long wake = head == null ? deadline : Math.min(deadline, head.availableAt());
-            long waitNanos = Math.max(1000, wake - now);
-            try {
-                // released by write() when a reply is queued (another thread may be writing)
-                wait(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while reading from the simulator", e);
-            }
+        } else {
+            LockSupport.parkNanos(Math.max(1000, t - System.nanoTime()));
         }
     }
 
@@ -244,14 +274,14 @@ public final class SimLink implements Transport {
     public synchronized void setDtr(boolean asserted) throws IOException {
         checkOpen();
         dtr = asserted;
-        queueToHost(chip.setModemLines(dtr, rts), System.nanoTime(), SimulatedEsp32.DEFAULT_BAUD);
+        queueToHost(chip.setModemLines(dtr, rts), now(), SimulatedEsp32.DEFAULT_BAUD);
     }
 
     @Override
     public synchronized void setRts(boolean asserted) throws IOException {
         checkOpen();
         rts = asserted;
-        queueToHost(chip.setModemLines(dtr, rts), System.nanoTime(), SimulatedEsp32.DEFAULT_BAUD);
+        queueToHost(chip.setModemLines(dtr, rts), now(), SimulatedEsp32.DEFAULT_BAUD);
     }
 
     private void checkOpen() throws IOException {
