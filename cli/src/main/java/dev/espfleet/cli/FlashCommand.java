@@ -26,10 +26,22 @@ public final class FlashCommand implements Callable<Integer> {
             description = "ESP-IDF build directory holding flasher_args.json.")
     Path build;
 
+    @Option(names = "--nvs", paramLabel = "IMAGE",
+            description = "Also write this image (e.g. an NVS partition) into the partition named by --partition.")
+    Path nvs;
+
+    @Option(names = "--partition", defaultValue = "nvs", paramLabel = "NAME",
+            description = "Partition (by name, from the build's partition table) that --nvs goes to. Default: ${DEFAULT-VALUE}.")
+    String partition;
+
     @Override
     public Integer call() {
         FlasherArgs args = FlasherArgs.load(build);
-        spec.commandLine().getErr().printf("%s: %d file(s)%n", args.file(), args.regions().size());
-        return write.run(connection, args.regions(), spec.commandLine().getErr(), args.chip());
+        java.util.List<dev.espfleet.flasher.FlashRegion> regions = new java.util.ArrayList<>(args.regions());
+        if (nvs != null) {
+            regions.add(args.regionForPartition(partition, nvs.toString(), WriteFlashCommand.readFile(nvs)));
+        }
+        spec.commandLine().getErr().printf("%s: %d file(s)%n", args.file(), regions.size());
+        return write.run(connection, regions, spec.commandLine().getErr(), args.chip());
     }
 }

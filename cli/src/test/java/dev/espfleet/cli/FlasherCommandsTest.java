@@ -159,6 +159,53 @@ class FlasherCommandsTest {
         assertTrue(wrong.err().contains("the build is for esp32, but the connected chip is ESP32-S3"), wrong.toString());
     }
 
+    /** An ESP-IDF binary partition table with nvs, certs and factory entries, then the erased rest. */
+    private static byte[] partitionTable() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(0xC00).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        Object[][] parts = {{"nvs", 1, 2, 0x9000, 0x6000}, {"certs", 1, 2, 0xF000, 0x1000}, {"factory", 0, 0, 0x10000, 0x100000}};
+        for (Object[] p : parts) {
+            b.put((byte) 0xAA).put((byte) 0x50).put((byte) (int) p[1]).put((byte) (int) p[2]).putInt((int) p[3]).putInt((int) p[4]);
+            byte[] label = java.util.Arrays.copyOf(((String) p[0]).getBytes(java.nio.charset.StandardCharsets.US_ASCII), 16);
+            b.put(label).putInt(0);
+        }
+        while (b.hasRemaining()) {
+            b.put((byte) 0xFF);
+        }
+        return b.array();
+    }
+
+    @Test
+    void flashBuildPutsAnNvsImageIntoTheNamedPartition() throws Exception {
+        Path build = Files.createDirectories(dir.resolve("build2"));
+        Files.write(build.resolve("pt.bin"), partitionTable());
+        Files.write(build.resolve("app.bin"), Files.readAllBytes(file("a2", 0x8000, 10)));
+        Files.writeString(build.resolve("flasher_args.json"), """
+                {"flash_files": {"0x8000": "pt.bin", "0x10000": "app.bin"},
+                 "partition-table": {"offset": "0x8000", "file": "pt.bin"}}
+                """);
+        Path certs = file("certs.bin", 0x1000, 11);
+        try (SimServer server = new SimServer(new SimulatedEsp32(SimConfig.esp32()), List.of(), "127.0.0.1", 0, l -> {
+        }).start()) {
+            String url = "socket://127.0.0.1:" + server.port();
+            CliRun r = CliRun.of("flash", "--port", url, "--build", build.toString(), "--nvs", certs.toString(),
+                    "--partition", "certs");
+            assertEquals(0, r.exitCode(), r.toString());
+            assertArrayEquals(Files.readAllBytes(certs), server.chip().flash().read(0xF000, 0x1000));
+
+            Path big = file("big.bin", 0x2000, 12);
+            CliRun tooBig = CliRun.of("flash", "--port", url, "--build", build.toString(), "--nvs", big.toString(),
+                    "--partition", "certs");
+            assertEquals(2, tooBig.exitCode(), tooBig.toString());
+            assertTrue(tooBig.err().contains("larger than partition 'certs' (4096 bytes at 0xf000)"), tooBig.toString());
+
+            CliRun unknown = CliRun.of("flash", "--port", url, "--build", build.toString(), "--nvs", certs.toString(),
+                    "--partition", "keys");
+            assertEquals(2, unknown.exitCode(), unknown.toString());
+            assertTrue(unknown.err().contains("no partition named 'keys' in the partition table (it has: nvs, certs, factory)"),
+                    unknown.toString());
+        }
+    }
+
     @Test
     void traceShowsEveryFrame() {
         CliRun r = CliRun.of("chip-info", "--port", "sim", "--before", "no-reset", "--trace");

@@ -137,8 +137,8 @@ public final class RomLoader implements AutoCloseable {
                 int id = Wire.le(body).getInt(12);
                 found = Chip.bySecurityChipId(id).orElse(null);
             }
-        } catch (FlasherErrors.Unsupported e) {
-            // the ESP32 ROM: fall back to the magic register
+        } catch (FlasherErrors.Unsupported | FlasherErrors.Rejected e) {
+            // the ESP32 ROM does not know the command: fall back to the magic register
         }
         if (found == null) {
             int magic = readReg(ChipSpec.MAGIC_REGISTER);
