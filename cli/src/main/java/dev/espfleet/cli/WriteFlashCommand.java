@@ -8,6 +8,7 @@ import dev.espfleet.flasher.FlashWriter;
 import dev.espfleet.flasher.ImageCheck;
 import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.job.ImageHeaderPatch;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -68,6 +69,18 @@ public final class WriteFlashCommand implements Callable<Integer> {
         @Option(names = "--no-skip", description = "Write regions even if the chip already holds them.")
         boolean noSkip;
 
+        @Option(names = "--flash-mode", defaultValue = "keep", paramLabel = "MODE",
+                description = "keep, qio, qout, dio or dout: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
+        String flashMode;
+
+        @Option(names = "--flash-freq", defaultValue = "keep", paramLabel = "FREQ",
+                description = "keep or e.g. 40m, 80m: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
+        String flashFreq;
+
+        @Option(names = "--flash-size", defaultValue = "keep", paramLabel = "SIZE",
+                description = "keep, detect or 1MB..128MB: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
+        String flashSize;
+
         int run(ConnectionOptions connection, List<FlashRegion> regions, PrintWriter err,
                 java.util.Optional<String> expectedChip) {
             FlashOptions options = FlashOptions.defaults()
@@ -80,9 +93,15 @@ public final class WriteFlashCommand implements Callable<Integer> {
                                 + ", but the connected chip is " + loader.chip().spec().name(), "connect the right board");
                     }
                 });
+                List<FlashRegion> patched = new ArrayList<>();
                 for (FlashRegion r : regions) {
                     ImageCheck.requireChip(r, loader.chip());
+                    ImageHeaderPatch.Result p = ImageHeaderPatch.apply(r, loader.spec(), flashMode, flashFreq, flashSize,
+                            loader.flashSize());
+                    p.note().ifPresent(err::println);
+                    patched.add(p.region());
                 }
+                regions = patched;
                 long start = System.nanoTime();
                 new FlashWriter(loader, options, new ProgressPrinter(err)).write(regions);
                 double seconds = (System.nanoTime() - start) / 1e9;
