@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
             VerifyCommand.class,
             SimCommand.class,
             FlashBenchCommand.class,
+            MonitorCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec

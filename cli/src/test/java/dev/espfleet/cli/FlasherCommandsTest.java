@@ -207,6 +207,13 @@ class FlasherCommandsTest {
     }
 
     @Test
+    void monitorShowsTheApplicationBootLog() {
+        CliRun r = CliRun.of("monitor", "--port", "sim", "--seconds", "1");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("espfleet-sim: application running"), r.toString());
+    }
+
+    @Test
     void traceShowsEveryFrame() {
         CliRun r = CliRun.of("chip-info", "--port", "sim", "--before", "no-reset", "--trace");
         assertEquals(0, r.exitCode(), r.toString());

@@ -204,6 +204,7 @@ public final class SimLink implements Transport {
             long parkUntil;
             synchronized (this) {
                 checkOpen();
+                queueToHost(chip.tick(), now(), SimulatedEsp32.DEFAULT_BAUD);
                 Chunk head = toHost.peek();
                 long now = now();
                 if (head != null && head.availableAt() <= now) {
@@ -226,8 +227,9 @@ public final class SimLink implements Transport {
                 if (head == null) {
                     long waitNanos = deadline - now;
                     try {
-                        // released by a write from another thread that queues a reply
-                        wait(Math.max(1, waitNanos / 1_000_000));
+                        // released by a write from another thread that queues a reply; short, so a
+                        // chip that is booting gets to print
+                        wait(Math.max(1, Math.min(5, waitNanos / 1_000_000)));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new IOException("interrupted while reading from the simulator", e);

@@ -472,6 +472,14 @@ public final class SimulatedEsp32 {
         return out;
     }
 
+    /** Lets time pass: a boot whose strapping sample is due happens now. Returns what the chip prints. */
+    public byte[] tick() {
+        if (pendingBootSince != 0 && System.nanoTime() - pendingBootSince >= STRAP_SAMPLE_NANOS) {
+            return boot(dtr && !rts);
+        }
+        return new byte[0];
+    }
+
     /** A boot whose strapping sample is due happens before the chip looks at new bytes. */
     private byte[] settleBoot() {
         if (pendingBootSince == 0) {
