@@ -56,17 +56,47 @@ public final class SimServer implements AutoCloseable {
     private void acceptLoop() {
         // faults count across connections: the plan describes one session of the chip
         SimLink link = new SimLink(chip, faults, LinkTiming.UNTIMED);
+        java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
         while (!closed) {
-            try (Socket s = server.accept()) {
-                s.setTcpNoDelay(true);
-                log.accept("client connected from " + s.getRemoteSocketAddress());
-                serve(s, link);
-                log.accept("client disconnected");
+            Socket s;
+            try {
+                s = server.accept();
             } catch (IOException e) {
                 if (!closed) {
-                    log.accept("connection ended: " + e.getMessage());
+                    log.accept("accept failed: " + e.getMessage());
                 }
+                continue;
             }
+            if (!busy.compareAndSet(false, true)) {
+                // one UART, one client: a second one is told at once instead of hanging
+                log.accept("refused " + s.getRemoteSocketAddress() + ": busy with another client");
+                closeQuietly(s);
+                continue;
+            }
+            Thread t = new Thread(() -> {
+                try (s) {
+                    s.setTcpNoDelay(true);
+                    log.accept("client connected from " + s.getRemoteSocketAddress());
+                    serve(s, link);
+                    log.accept("client disconnected");
+                } catch (IOException e) {
+                    if (!closed) {
+                        log.accept("connection ended: " + e.getMessage());
+                    }
+                } finally {
+                    busy.set(false);
+                }
+            }, "espfleet-sim-client");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // refused anyway
         }
     }
 
