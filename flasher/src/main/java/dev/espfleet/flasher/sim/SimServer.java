@@ -16,6 +16,9 @@ import java.util.function.Consumer;
  * rate, so the link follows the chip's.
  */
 public final class SimServer implements AutoCloseable {
+    /** How long a new client waits for the previous one to let go of the simulated UART. */
+    private static final long BUSY_WAIT_MILLIS = 2000;
+
     private final SimulatedEsp32 chip;
     private final List<Fault> faults;
     private final ServerSocket server;
@@ -56,7 +59,7 @@ public final class SimServer implements AutoCloseable {
     private void acceptLoop() {
         // faults count across connections: the plan describes one session of the chip
         SimLink link = new SimLink(chip, faults, LinkTiming.UNTIMED);
-        java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.Semaphore uart = new java.util.concurrent.Semaphore(1);
         while (!closed) {
             Socket s;
             try {
@@ -67,13 +70,19 @@ public final class SimServer implements AutoCloseable {
                 }
                 continue;
             }
-            if (!busy.compareAndSet(false, true)) {
-                // one UART, one client: a second one is told at once instead of hanging
-                log.accept("refused " + s.getRemoteSocketAddress() + ": busy with another client");
-                closeQuietly(s);
-                continue;
-            }
             Thread t = new Thread(() -> {
+                try {
+                    // one UART, one client: a client that is just leaving gets a moment to finish; one that
+                    // stays connected (socat holding a pseudo-terminal) makes the next one be refused at once
+                    if (!uart.tryAcquire(BUSY_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        log.accept("refused " + s.getRemoteSocketAddress() + ": busy with another client");
+                        closeQuietly(s);
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    closeQuietly(s);
+                    return;
+                }
                 try (s) {
                     s.setTcpNoDelay(true);
                     log.accept("client connected from " + s.getRemoteSocketAddress());
@@ -84,7 +93,7 @@ public final class SimServer implements AutoCloseable {
                         log.accept("connection ended: " + e.getMessage());
                     }
                 } finally {
-                    busy.set(false);
+                    uart.release();
                 }
             }, "espfleet-sim-client");
             t.setDaemon(true);
