@@ -130,6 +130,10 @@ public final class FlashWriter {
                     writePlain(region, data, done, total);
                 }
                 actual = loader.md5(region.offset(), data.length);
+                if (!actual.equals(expected)) {
+                    // a garbled reply looks like a mismatch: ask once more before writing it all again
+                    actual = loader.md5(region.offset(), data.length);
+                }
                 if (actual.equals(expected)) {
                     progress.regionDone(region.name(), actual, false);
                     return new RegionResult(region, actual, false, compress, attempt);

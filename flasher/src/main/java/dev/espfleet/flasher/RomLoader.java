@@ -95,15 +95,7 @@ public final class RomLoader implements AutoCloseable {
         }
         log.accept("connecting to " + transport.description() + " ...");
         for (int attempt = 1; attempt <= options.connectAttempts(); attempt++) {
-            try {
-                if (canReset && before == ConnectOptions.Before.DEFAULT_RESET) {
-                    ResetSequence.classic(transport);
-                } else if (canReset && before == ConnectOptions.Before.USB_RESET) {
-                    ResetSequence.usbJtagSerial(transport);
-                }
-            } catch (IOException e) {
-                throw new FlasherErrors.LinkLost(transport.description(), e);
-            }
+            resetIntoLoader();
             if (trySync()) {
                 return;
             }
@@ -160,17 +152,45 @@ public final class RomLoader implements AutoCloseable {
         connection.execute(new Command.SpiSetParams(flashSize));
     }
 
+    /**
+     * CHANGE_BAUDRATE, then the host follows. A refusal leaves the chip at its rate, so it is asked again; with
+     * no reply it is unknown whether the chip switched, so SYNC finds out at the new rate, then the old.
+     */
     public void changeBaud(int newBaud) {
-        connection.execute(new Command.ChangeBaudrate(newBaud, 0));
+        int oldBaud = baud;
+        for (int attempt = 1; attempt <= QUERY_ATTEMPTS; attempt++) {
+            try {
+                connection.execute(new Command.ChangeBaudrate(newBaud, 0));
+                setHostBaud(newBaud);
+                // the ROM needs a moment at the new rate; anything sent meanwhile is garbage
+                connection.discardInput(connection.scaled(QUIET));
+                log.accept("changed baud rate to " + newBaud);
+                return;
+            } catch (FlasherErrors.Rejected e) {
+                log.accept("retrying CHANGE_BAUDRATE: " + e.getMessage());
+            } catch (FlasherErrors.NoReply e) {
+                setHostBaud(newBaud);
+                if (trySync()) {
+                    log.accept("changed baud rate to " + newBaud);
+                    return;
+                }
+                setHostBaud(oldBaud);
+                if (!trySync()) {
+                    throw e;
+                }
+            }
+        }
+        throw new FlasherErrors.NoReply("the chip did not take baud rate " + newBaud + " after " + QUERY_ATTEMPTS
+                + " attempts on " + transport.description());
+    }
+
+    private void setHostBaud(int rate) {
         try {
-            transport.setBaudRate(newBaud);
+            transport.setBaudRate(rate);
         } catch (IOException e) {
             throw new FlasherErrors.LinkLost(transport.description(), e);
         }
-        baud = newBaud;
-        // the ROM needs a moment at the new rate; anything sent meanwhile is garbage
-        connection.discardInput(connection.scaled(QUIET));
-        log.accept("changed baud rate to " + newBaud);
+        baud = rate;
     }
 
     public int readReg(int address) {
@@ -260,20 +280,51 @@ public final class RomLoader implements AutoCloseable {
                 return;
             }
         }
+        int target = baud;
         if (baud != ConnectOptions.ROM_BAUD) {
-            try {
-                transport.setBaudRate(ConnectOptions.ROM_BAUD);
-            } catch (IOException e) {
-                throw new FlasherErrors.LinkLost(transport.description(), e);
-            }
+            // a reset chip is back at 115200
+            setHostBaud(ConnectOptions.ROM_BAUD);
             if (trySync()) {
-                connection.execute(new Command.SpiAttach(0));
-                connection.execute(new Command.SpiSetParams(flashSize));
-                changeBaud(baud);
+                reattach(target);
+                return;
+            }
+        }
+        if (resetIntoLoader()) {
+            // last resort (a chip at an unknown rate, a hung loader): reset it where the port can
+            setHostBaud(ConnectOptions.ROM_BAUD);
+            if (trySync()) {
+                reattach(target);
                 return;
             }
         }
         throw new FlasherErrors.NoReply("the chip stopped answering on " + transport.description());
+    }
+
+    private void reattach(int targetBaud) {
+        connection.execute(new Command.SpiAttach(0));
+        connection.execute(new Command.SpiSetParams(flashSize));
+        if (targetBaud != ConnectOptions.ROM_BAUD) {
+            changeBaud(targetBaud);
+        }
+    }
+
+    /** Runs the {@code --before} reset sequence if there is one and the port has the lines; false otherwise. */
+    private boolean resetIntoLoader() {
+        if (!transport.hasModemLines()) {
+            return false;
+        }
+        try {
+            switch (options.before()) {
+                case DEFAULT_RESET -> ResetSequence.classic(transport);
+                case USB_RESET -> ResetSequence.usbJtagSerial(transport);
+                default -> {
+                    return false;
+                }
+            }
+        } catch (IOException e) {
+            throw new FlasherErrors.LinkLost(transport.description(), e);
+        }
+        return true;
     }
 
     /** {@code --after}: restart into the application where the port has the lines for it. */

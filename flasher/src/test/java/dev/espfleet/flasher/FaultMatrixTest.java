@@ -93,6 +93,58 @@ class FaultMatrixTest {
         return outcome;
     }
 
+    /** Several faults at once, from fixed seeds: recovery may give up, but never with wrong flash. */
+    @Test
+    void combinedFaultsNeverEndInSuccessWithWrongFlash() {
+        Opcode[] points = {Opcode.SYNC, Opcode.CHANGE_BAUDRATE, Opcode.FLASH_BEGIN, Opcode.FLASH_DATA,
+            Opcode.FLASH_DATA, Opcode.FLASH_DATA, Opcode.SPI_FLASH_MD5};
+        Map<String, Integer> counts = new TreeMap<>();
+        List<String> failures = new ArrayList<>();
+        for (int seed = 0; seed < 40; seed++) {
+            java.util.Random r = new java.util.Random(seed);
+            List<Fault> faults = new ArrayList<>();
+            int n = 1 + r.nextInt(4);
+            for (int i = 0; i < n; i++) {
+                Fault.Kind kind = Fault.Kind.values()[r.nextInt(Fault.Kind.values().length)];
+                Opcode op = points[r.nextInt(points.length)];
+                int occurrence = 1 + r.nextInt(op == Opcode.FLASH_DATA ? 14 : 3);
+                faults.add(new Fault(kind, op, occurrence, kind == Fault.Kind.DELAY_REPLY ? 5 + r.nextInt(80) : 0));
+            }
+            SimHarness h = new SimHarness(SimConfig.esp32(), faults);
+            h.chip.flash().load(PLAIN_OFFSET, SimHarness.pattern(PLAIN.length, 98));
+            String outcome;
+            try (RomLoader loader = h.connect(SimHarness.options().withBaud(seed % 2 == 0 ? 115200 : 921600))) {
+                new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE)
+                        .write(List.of(new FlashRegion("image", PLAIN_OFFSET, PLAIN)));
+                outcome = Arrays.equals(PLAIN, h.chip.flash().read(PLAIN_OFFSET, PLAIN.length)) ? "verified" : "WRONG-FLASH";
+                if (outcome.equals("WRONG-FLASH")) {
+                    failures.add("seed " + seed + " " + faults + ": reported success but the flash is wrong");
+                }
+            } catch (EspfleetException e) {
+                assertNotEquals(ExitStatus.OK, e.status());
+                outcome = "failed loudly (" + e.status() + ")";
+                System.out.println("  seed " + seed + " " + faults + " -> " + e.getMessage());
+            }
+            counts.merge(outcome, 1, Integer::sum);
+        }
+        System.out.println("combined faults: 40 seeded runs " + counts);
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** A bit flip in CHANGE_BAUDRATE's payload (it has no checksum) leaves the chip at a rate nobody uses. */
+    @Test
+    void resetsAChipLostAtAnUnknownBaudRateWhereThePortHasTheLines() {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(
+                Fault.at(Fault.Kind.CORRUPT_HOST_BYTE, Opcode.CHANGE_BAUDRATE, 1)));
+        try (RomLoader loader = h.connect(SimHarness.options().withBaud(921600)
+                .withBefore(ConnectOptions.Before.DEFAULT_RESET))) {
+            new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE)
+                    .write(List.of(new FlashRegion("app.bin", PLAIN_OFFSET, PLAIN)));
+        }
+        assertArrayEquals(PLAIN, h.chip.flash().read(PLAIN_OFFSET, PLAIN.length));
+        assertEquals(921600, h.chip.baud());
+    }
+
     @Test
     void failsLoudlyWhenEveryVerifyIsGarbled() {
         List<Fault> faults = new ArrayList<>();
