@@ -29,6 +29,15 @@ import picocli.CommandLine.Spec;
             CaCommand.class,
             ProvisionCommand.class,
             ProvisionBenchCommand.class,
+            ChipInfoCommand.class,
+            WriteFlashCommand.class,
+            FlashCommand.class,
+            ReadFlashCommand.class,
+            EraseRegionCommand.class,
+            VerifyCommand.class,
+            SimCommand.class,
+            FlashBenchCommand.class,
+            MonitorCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec

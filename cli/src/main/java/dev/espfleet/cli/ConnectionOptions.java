@@ -1,0 +1,78 @@
+package dev.espfleet.cli;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.flasher.ConnectOptions;
+import dev.espfleet.flasher.PortOpener;
+import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.transport.TracingTransport;
+import dev.espfleet.flasher.transport.Transport;
+import java.io.PrintWriter;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** {@code --port --baud --before --after --trace}: shared by every command that talks to a chip. */
+public final class ConnectionOptions {
+    @Option(names = {"-p", "--port"}, required = true, paramLabel = "PORT",
+            description = "Serial port (/dev/ttyUSB0, a pseudo-terminal), socket://HOST:PORT, or sim[:CHIP] for the "
+                    + "built-in simulated chip (esp32 unless e.g. sim:esp32c3).")
+    String port;
+
+    @Option(names = {"-b", "--baud"}, defaultValue = "115200", paramLabel = "BAUD",
+            description = "Baud rate to switch to after connecting (the ROM starts at 115200). Default: ${DEFAULT-VALUE}.")
+    int baud;
+
+    @Option(names = "--before", defaultValue = "default-reset", paramLabel = "MODE",
+            description = "Reset before connecting: default-reset, usb-reset, no-reset, no-reset-no-sync. Default: ${DEFAULT-VALUE}.")
+    String before;
+
+    @Option(names = "--after", defaultValue = "hard-reset", paramLabel = "MODE",
+            description = "After the job: hard-reset (run the application) or no-reset. Default: ${DEFAULT-VALUE}.")
+    String after;
+
+    @Option(names = "--trace", description = "Print every frame sent and received (time delta, opcode, length, hex).")
+    boolean trace;
+
+    @Option(names = "--connect-attempts", defaultValue = "7", paramLabel = "N",
+            description = "Reset-and-sync attempts before giving up. Default: ${DEFAULT-VALUE}.")
+    int connectAttempts;
+
+    ConnectOptions connectOptions() {
+        if (baud < 9600 || baud > 5_000_000) {
+            throw EspfleetException.badInput("--baud " + baud + " is out of range (9600..5000000)");
+        }
+        if (connectAttempts < 1) {
+            throw EspfleetException.badInput("--connect-attempts must be at least 1, got " + connectAttempts);
+        }
+        return new ConnectOptions(parse(ConnectOptions.Before.class, "--before", before),
+                parse(ConnectOptions.After.class, "--after", after), baud, connectAttempts, PortOpener.timeoutScale(port));
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
+        String constant = value.strip().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(constant)) {
+                return e;
+            }
+        }
+        StringBuilder expected = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            expected.append(expected.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw EspfleetException.badInput(option + " " + value + ": expected one of " + expected);
+    }
+
+    Transport openTransport() {
+        Transport t = PortOpener.open(port, ConnectOptions.ROM_BAUD);
+        return trace ? new TracingTransport(t, System.err) : t;
+    }
+
+    /** Opens the port and connects; messages go to {@code err}. */
+    RomLoader connect(PrintWriter err) {
+        ConnectOptions options = connectOptions();
+        Transport t = openTransport();
+        return RomLoader.connect(t, options, line -> {
+            err.println(line);
+            err.flush();
+        });
+    }
+}

@@ -1,0 +1,71 @@
+package dev.espfleet.cli;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.flasher.sim.FlashBenchmark;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code espfleet flash-bench}: ROM-path write rate on the timed simulated link, as a Markdown table. */
+@Command(name = "flash-bench", mixinStandardHelpOptions = true,
+        description = "Measure the write rate through the ROM path on a timed simulated link (baud/10 is the wire limit).")
+public final class FlashBenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--baud", split = ",", defaultValue = "115200,460800,921600", paramLabel = "BAUD[,BAUD...]",
+            description = "Baud rates to measure. Default: ${DEFAULT-VALUE}.")
+    List<Integer> bauds;
+
+    @Option(names = "--size", defaultValue = "131072", paramLabel = "BYTES",
+            description = "Image size; a multiple of 64 KB lets compressible data go compressed. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--turnaround-ms", defaultValue = "1.0", paramLabel = "MS",
+            description = "Time from the end of a request to the start of its reply (USB latency plus ROM work). Default: ${DEFAULT-VALUE}.")
+    double turnaroundMs;
+
+    @Option(names = "--clock", defaultValue = "both", paramLabel = "real|virtual|both",
+            description = "real: sleep on the wire and measure wall time (host CPU and machine load included); "
+                    + "virtual: the link's own clock (the protocol alone). Default: ${DEFAULT-VALUE}.")
+    String clock;
+
+    @Override
+    public Integer call() {
+        List<Boolean> clocks = switch (clock) {
+            case "real" -> List.of(false);
+            case "virtual" -> List.of(true);
+            case "both" -> List.of(true, false);
+            default -> throw EspfleetException.badInput("--clock " + clock + ": expected real, virtual or both");
+        };
+        if (size < 4096 || size > 4 << 20) {
+            throw EspfleetException.badInput("--size " + size + " is out of range (4096..4194304)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Duration turnaround = Duration.ofNanos((long) (turnaroundMs * 1_000_000));
+        out.printf("ROM path (1 KB blocks), %d-byte image at 0x10000, turnaround %.2f ms, %s%n%n", size, turnaroundMs,
+                Runtime.version());
+        out.println("| clock | baud | data | sent | time (s) | payload rate (B/s) | % of baud/10 |");
+        out.println("|---|---:|---|---|---:|---:|---:|");
+        out.flush();
+        for (boolean virtual : clocks) {
+          for (int baud : bauds) {
+            for (String kind : List.of("incompressible", "compressible")) {
+                byte[] image = kind.equals("incompressible") ? FlashBenchmark.incompressible(size)
+                        : FlashBenchmark.compressible(size);
+                FlashBenchmark.Result r = FlashBenchmark.run(baud, kind, image, turnaround, virtual);
+                out.printf("| %s | %d | %s | %s | %.2f | %.0f | %.1f %% |%n", virtual ? "virtual" : "real", baud, kind,
+                        r.compressed() ? "deflate, " + r.wireBytes() + " B" : "plain, " + r.wireBytes() + " B",
+                        r.seconds(), r.rate(), r.percentOfWire());
+                out.flush();
+            }
+          }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.espfleet.cli;
+
+import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.flasher.FlashOptions;
+import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.FlashWriter;
+import dev.espfleet.flasher.ImageCheck;
+import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.job.ImageHeaderPatch;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code espfleet write-flash ADDR FILE [ADDR FILE...]}, as esptool. */
+@Command(name = "write-flash", mixinStandardHelpOptions = true,
+        description = "Write files to flash at the given offsets, then prove each region with the chip's MD5.")
+public final class WriteFlashCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    WriteOptions write;
+
+    @Parameters(arity = "2..*", paramLabel = "ADDR FILE",
+            description = "Pairs of flash offset (0x10000) and file.")
+    List<String> pairs;
+
+    @Override
+    public Integer call() {
+        if (pairs.size() % 2 != 0) {
+            throw EspfleetException.badInput("write-flash takes pairs of ADDR FILE; got " + pairs.size() + " arguments");
+        }
+        List<FlashRegion> regions = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i += 2) {
+            int offset = FlasherArgs.parseOffset(pairs.get(i), "write-flash argument " + (i + 1));
+            regions.add(new FlashRegion(pairs.get(i + 1), offset, readFile(Path.of(pairs.get(i + 1)))));
+        }
+        return write.run(connection, regions, spec.commandLine().getErr(), java.util.Optional.empty());
+    }
+
+    static byte[] readFile(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw EspfleetException.badInput("cannot read " + file + ": " + AtomicFiles.describe(e));
+        }
+    }
+
+    /** Write-job options shared by write-flash and flash. */
+    public static final class WriteOptions {
+        @Option(names = "--no-compress", description = "Never send compressed data (default: compress where safe).")
+        boolean noCompress;
+
+        @Option(names = "--no-skip", description = "Write regions even if the chip already holds them.")
+        boolean noSkip;
+
+        @Option(names = "--flash-mode", defaultValue = "keep", paramLabel = "MODE",
+                description = "keep, qio, qout, dio or dout: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
+        String flashMode;
+
+        @Option(names = "--flash-freq", defaultValue = "keep", paramLabel = "FREQ",
+                description = "keep or e.g. 40m, 80m: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
+        String flashFreq;
+
+        @Option(names = "--flash-size", defaultValue = "keep", paramLabel = "SIZE",
+                description = "keep, detect or 1MB..128MB: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
+        String flashSize;
+
+        int run(ConnectionOptions connection, List<FlashRegion> regions, PrintWriter err,
+                java.util.Optional<String> expectedChip) {
+            FlashOptions options = FlashOptions.defaults()
+                    .withCompression(noCompress ? FlashOptions.Compression.NEVER : FlashOptions.Compression.AUTO)
+                    .withSkipUnchanged(!noSkip);
+            try (RomLoader loader = connection.connect(err)) {
+                expectedChip.ifPresent(chip -> {
+                    if (!loader.chip().cliName().equals(chip.toLowerCase(java.util.Locale.ROOT).replace("-", ""))) {
+                        throw new EspfleetException(dev.espfleet.common.ExitStatus.BAD_INPUT, "the build is for " + chip
+                                + ", but the connected chip is " + loader.chip().spec().name(), "connect the right board");
+                    }
+                });
+                List<FlashRegion> patched = new ArrayList<>();
+                for (FlashRegion r : regions) {
+                    ImageCheck.requireChip(r, loader.chip());
+                    ImageHeaderPatch.Result p = ImageHeaderPatch.apply(r, loader.spec(), flashMode, flashFreq, flashSize,
+                            loader.flashSize());
+                    p.note().ifPresent(err::println);
+                    patched.add(p.region());
+                }
+                regions = patched;
+                long start = System.nanoTime();
+                new FlashWriter(loader, options, new ProgressPrinter(err)).write(regions);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long bytes = regions.stream().mapToLong(r -> r.data().length).sum();
+                err.printf("wrote and verified %d bytes in %d region(s) in %.1f s%n", bytes, regions.size(), seconds);
+                loader.finish();
+                err.flush();
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.espfleet.flasher;
+
+import dev.espfleet.flasher.target.Chip;
+
+/** What {@code chip-info} reports. */
+public record ChipInfo(Chip chip, byte[] mac, String revision, int flashJedecId, int flashSize) {
+
+    /** The MAC as {@code aa:bb:cc:dd:ee:ff}. */
+    public String macText() {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : mac) {
+            if (sb.length() > 0) {
+                sb.append(':');
+            }
+            sb.append(String.format("%02x", b & 0xFF));
+        }
+        return sb.toString();
+    }
+
+    /** Manufacturer, device type and capacity bytes, e.g. {@code c8 40 16}. */
+    public String jedecText() {
+        return String.format("%02x %02x %02x", flashJedecId & 0xFF, (flashJedecId >> 8) & 0xFF,
+                (flashJedecId >> 16) & 0xFF);
+    }
+
+    public static String sizeText(int bytes) {
+        return bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? (bytes >> 20) + " MB" : (bytes >> 10) + " KB";
+    }
+}

@@ -1,0 +1,26 @@
+package dev.espfleet.flasher;
+
+/**
+ * Choices for a write job.
+ *
+ * @param compression    {@link Compression#AUTO}: compress where the ROM's 64 KB spill cannot touch other data
+ * @param skipUnchanged  skip regions whose MD5 already matches (as espflash)
+ * @param regionAttempts how many times a region is written before the job fails
+ * @param blockAttempts  how many times a block the chip refused (checksum) is sent
+ */
+public record FlashOptions(Compression compression, boolean skipUnchanged, int regionAttempts, int blockAttempts) {
+
+    public enum Compression { AUTO, NEVER }
+
+    public static FlashOptions defaults() {
+        return new FlashOptions(Compression.AUTO, true, 3, 3);
+    }
+
+    public FlashOptions withCompression(Compression c) {
+        return new FlashOptions(c, skipUnchanged, regionAttempts, blockAttempts);
+    }
+
+    public FlashOptions withSkipUnchanged(boolean s) {
+        return new FlashOptions(compression, s, regionAttempts, blockAttempts);
+    }
+}

@@ -1,0 +1,296 @@
+package dev.espfleet.flasher;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.command.Command;
+import java.io.ByteArrayOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+
+/**
+ * Writes regions through the ROM and proves each one with the chip's MD5. A block the chip refused as
+ * unwritten (checksum, malformed) is sent again; anything ambiguous (no reply, a garbled reply) restarts the
+ * region from FLASH_BEGIN, which erases it again. A region that still does not match fails the job.
+ */
+public final class FlashWriter {
+    /** FLASH_DATA block size through the ROM (esptool: FLASH_WRITE_SIZE = 0x400 without stub). */
+    static final int ROM_BLOCK_SIZE = 0x400;
+    static final int SECTOR_SIZE = 0x1000;
+    /** The ESP32 ROM's compressed write modifies flash up to this boundary (../shared/rom-traces/README.md). */
+    static final int ROM_DEFLATE_SPILL_BOUNDARY = 0x10000;
+
+    private final RomLoader loader;
+    private final FlashOptions options;
+    private final ProgressListener progress;
+
+    public FlashWriter(RomLoader loader, FlashOptions options, ProgressListener progress) {
+        this.loader = loader;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /** What happened to each region. */
+    public record RegionResult(FlashRegion region, String md5, boolean skipped, boolean compressed, int attempts) {
+    }
+
+    public List<RegionResult> write(List<FlashRegion> regions) {
+        validate(regions, loader.flashSize());
+        long total = regions.stream().mapToLong(r -> r.data().length).sum();
+        long[] done = {0};
+        List<RegionResult> results = new ArrayList<>();
+        for (int i = 0; i < regions.size(); i++) {
+            FlashRegion region = regions.get(i);
+            byte[] data = region.paddedData();
+            String expected = md5Hex(data);
+            if (options.skipUnchanged() && expected.equals(loader.md5(region.offset(), data.length))) {
+                progress.regionDone(region.name(), expected, true);
+                done[0] += region.data().length;
+                progress.bytesDone(done[0], total);
+                results.add(new RegionResult(region, expected, true, false, 0));
+                continue;
+            }
+            boolean compress = options.compression() == FlashOptions.Compression.AUTO
+                    && spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize())
+                    && worthCompressing(data);
+            results.add(writeVerified(region, data, expected, compress, done, total));
+        }
+        return results;
+    }
+
+    /**
+     * Erases whole sectors through the ROM: FLASH_BEGIN erases before it answers, and no data follows.
+     * The chip's MD5 then proves the region reads as 0xFF.
+     */
+    public void erase(int offset, int size) {
+        if (offset < 0 || offset % SECTOR_SIZE != 0 || size <= 0 || size % SECTOR_SIZE != 0) {
+            throw EspfleetException.badInput(String.format(
+                    "erase-region needs an offset and size that are multiples of 0x1000, got 0x%x and 0x%x", offset, size));
+        }
+        if ((long) offset + size > loader.flashSize()) {
+            throw EspfleetException.badInput(String.format("0x%x + 0x%x is past the end of the %s flash", offset, size,
+                    ChipInfo.sizeText(loader.flashSize())));
+        }
+        byte[] erased = new byte[size];
+        Arrays.fill(erased, (byte) 0xFF);
+        String expected = md5Hex(erased);
+        for (int attempt = 1; attempt <= options.regionAttempts(); attempt++) {
+            try {
+                progress.regionStarted("erase", offset, size, 0, false);
+                loader.connection().execute(new Command.FlashBegin(size, (size + ROM_BLOCK_SIZE - 1) / ROM_BLOCK_SIZE,
+                        ROM_BLOCK_SIZE, offset, loader.spec().flashBeginWords() == 5));
+                String actual = loader.md5(offset, size);
+                if (actual.equals(expected)) {
+                    progress.regionDone("erase", actual, false);
+                    return;
+                }
+                progress.retrying(String.format("erase at 0x%x: flash does not read as erased, again", offset));
+            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+                progress.retrying("erase: " + e.getMessage());
+            }
+            if (attempt < options.regionAttempts()) {
+                loader.recover();
+            }
+        }
+        throw new EspfleetException(ExitStatus.JOB_FAILED, String.format(
+                "0x%x..0x%x does not read as erased after %d attempts", offset, offset + size, options.regionAttempts()));
+    }
+
+    /** Compares each region with the chip's MD5; returns one line per mismatch (empty when all match). */
+    public List<String> verify(List<FlashRegion> regions) {
+        List<String> mismatches = new ArrayList<>();
+        for (FlashRegion r : regions) {
+            byte[] data = r.paddedData();
+            String expected = md5Hex(data);
+            String actual = loader.md5(r.offset(), data.length);
+            if (!expected.equals(actual)) {
+                mismatches.add(String.format("%s: flash MD5 %s, file MD5 %s", r, actual, expected));
+            }
+            progress.regionDone(r.name(), actual, false);
+        }
+        return mismatches;
+    }
+
+    private RegionResult writeVerified(FlashRegion region, byte[] data, String expected, boolean compress,
+            long[] done, long total) {
+        long startDone = done[0];
+        String actual = null;
+        EspfleetException lastError = null;
+        for (int attempt = 1; attempt <= options.regionAttempts(); attempt++) {
+            done[0] = startDone;
+            try {
+                if (compress) {
+                    writeCompressed(region, data, done, total);
+                } else {
+                    writePlain(region, data, done, total);
+                }
+                actual = loader.md5(region.offset(), data.length);
+                if (!actual.equals(expected)) {
+                    // a garbled reply looks like a mismatch: ask once more before writing it all again
+                    actual = loader.md5(region.offset(), data.length);
+                }
+                if (actual.equals(expected)) {
+                    progress.regionDone(region.name(), actual, false);
+                    return new RegionResult(region, actual, false, compress, attempt);
+                }
+                lastError = null;
+                progress.retrying(String.format("%s: MD5 mismatch (expected %s, chip has %s), writing it again",
+                        region.name(), expected, actual));
+            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+                lastError = e;
+                progress.retrying(region.name() + ": " + e.getMessage() + ", writing the region again");
+            }
+            if (attempt < options.regionAttempts()) {
+                loader.recover();
+            }
+        }
+        if (lastError != null) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "writing " + region + " failed after "
+                    + options.regionAttempts() + " attempts: " + lastError.getMessage(),
+                    lastError.hint().orElse("check the cable and the power supply, then try again"), lastError);
+        }
+        throw new EspfleetException(ExitStatus.JOB_FAILED, "flash does not match " + region + " after "
+                + options.regionAttempts() + " attempts: expected MD5 " + expected + ", chip has " + actual,
+                "the flash may be worn or write-protected; try again or erase it first");
+    }
+
+    private void writePlain(FlashRegion region, byte[] data, long[] done, long total) {
+        int blocks = (data.length + ROM_BLOCK_SIZE - 1) / ROM_BLOCK_SIZE;
+        progress.regionStarted(region.name(), region.offset(), data.length, data.length, false);
+        loader.connection().execute(new Command.FlashBegin(data.length, blocks, ROM_BLOCK_SIZE, region.offset(),
+                loader.spec().flashBeginWords() == 5));
+        for (int seq = 0; seq < blocks; seq++) {
+            int from = seq * ROM_BLOCK_SIZE;
+            byte[] block = Arrays.copyOfRange(data, from, from + ROM_BLOCK_SIZE);
+            int real = Math.min(ROM_BLOCK_SIZE, data.length - from);
+            // the last block is padded with 0xFF, which programs nothing on erased flash
+            Arrays.fill(block, real, ROM_BLOCK_SIZE, (byte) 0xFF);
+            sendBlock(new Command.FlashData(seq, block), region, seq);
+            done[0] += Math.min(real, region.data().length - from);
+            progress.bytesDone(done[0], total);
+        }
+    }
+
+    private void writeCompressed(FlashRegion region, byte[] data, long[] done, long total) {
+        byte[] compressed = zlib(data);
+        int blocks = (compressed.length + ROM_BLOCK_SIZE - 1) / ROM_BLOCK_SIZE;
+        progress.regionStarted(region.name(), region.offset(), data.length, compressed.length, true);
+        loader.connection().execute(new Command.FlashDeflBegin(data.length, blocks, ROM_BLOCK_SIZE, region.offset(),
+                loader.spec().flashBeginWords() == 5));
+        long before = done[0];
+        for (int seq = 0; seq < blocks; seq++) {
+            int from = seq * ROM_BLOCK_SIZE;
+            byte[] block = Arrays.copyOfRange(compressed, from, Math.min(compressed.length, from + ROM_BLOCK_SIZE));
+            sendBlock(new Command.FlashDeflData(seq, block), region, seq);
+            done[0] = before + (long) region.data().length * (seq + 1) / blocks;
+            progress.bytesDone(done[0], total);
+        }
+    }
+
+    private void sendBlock(Command block, FlashRegion region, int seq) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                loader.connection().execute(block);
+                return;
+            } catch (FlasherErrors.Rejected e) {
+                if (!e.error().blockRejectedUnwritten() || attempt >= options.blockAttempts()) {
+                    throw e;
+                }
+                progress.retrying(String.format("%s block %d: %s, sending it again", region.name(), seq,
+                        e.error().meaning()));
+            }
+        }
+    }
+
+    /**
+     * Through the ROM a compressed write also changes flash from the region's end up to the next 64 KB
+     * boundary. That is harmless only if the region ends on the boundary, or the flash end comes first, or
+     * regions written later in this job cover the whole spill.
+     */
+    static boolean spillIsHarmless(FlashRegion region, List<FlashRegion> later, int flashSize) {
+        long spillStart = region.offset() + (long) region.paddedData().length;
+        long spillEnd = Math.min(flashSize,
+                (spillStart + ROM_DEFLATE_SPILL_BOUNDARY - 1) / ROM_DEFLATE_SPILL_BOUNDARY * ROM_DEFLATE_SPILL_BOUNDARY);
+        List<FlashRegion> sorted = new ArrayList<>(later);
+        sorted.sort(Comparator.comparingInt(FlashRegion::offset));
+        long covered = spillStart;
+        for (FlashRegion r : sorted) {
+            if (covered >= spillEnd) {
+                break;
+            }
+            if (r.offset() <= covered && r.end() > covered) {
+                // the later region's FLASH_BEGIN erases whole sectors, so its sector-rounded end counts
+                covered = ((long) r.end() + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE;
+            }
+        }
+        return covered >= spillEnd;
+    }
+
+    /** Compressed data that is not clearly smaller (an encrypted or already compressed image) only costs time. */
+    static boolean worthCompressing(byte[] data) {
+        return zlib(data).length < data.length * 0.9;
+    }
+
+    /** Offsets on sector boundaries, inside the flash, no overlaps: else nothing is written. */
+    public static void validate(List<FlashRegion> regions, int flashSize) {
+        List<String> problems = new ArrayList<>();
+        for (FlashRegion r : regions) {
+            if (r.offset() < 0 || r.offset() % SECTOR_SIZE != 0) {
+                problems.add(String.format("%s: offset 0x%x is not a multiple of 0x1000 (the 4 KB sector size)",
+                        r.name(), r.offset()));
+            }
+            if (r.data().length == 0) {
+                problems.add(r.name() + ": is empty");
+            }
+            if ((long) r.offset() + r.data().length > flashSize) {
+                problems.add(String.format("%s: ends at 0x%x, past the end of the %s flash (0x%x)", r.name(),
+                        (long) r.offset() + r.data().length, ChipInfo.sizeText(flashSize), flashSize));
+            }
+        }
+        List<FlashRegion> sorted = new ArrayList<>(regions);
+        sorted.sort(Comparator.comparingInt(FlashRegion::offset));
+        for (int i = 1; i < sorted.size(); i++) {
+            FlashRegion a = sorted.get(i - 1);
+            FlashRegion b = sorted.get(i);
+            long aEnd = ((long) a.end() + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE;
+            if (b.offset() < aEnd) {
+                problems.add(String.format("%s (0x%x..0x%x) overlaps %s at 0x%x", a.name(), a.offset(), aEnd,
+                        b.name(), b.offset()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw EspfleetException.badInput(String.join("; ", problems));
+        }
+    }
+
+    static byte[] zlib(byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2 + 64);
+        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+        try (DeflaterOutputStream z = new DeflaterOutputStream(out, deflater)) {
+            z.write(data);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("in-memory deflate failed", e);
+        } finally {
+            deflater.end();
+        }
+        return out.toByteArray();
+    }
+
+    public static String md5Hex(byte[] data) {
+        try {
+            byte[] d = MessageDigest.getInstance("MD5").digest(data);
+            StringBuilder sb = new StringBuilder(32);
+            for (byte b : d) {
+                sb.append(String.format("%02x", b & 0xFF));
+            }
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 missing from the JDK", e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.espfleet.flasher;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.flasher.sim.LinkTiming;
+import dev.espfleet.flasher.sim.SimConfig;
+import dev.espfleet.flasher.sim.SimLink;
+import dev.espfleet.flasher.sim.SimulatedEsp32;
+import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.transport.SerialTransport;
+import dev.espfleet.flasher.transport.SocketTransport;
+import dev.espfleet.flasher.transport.Transport;
+import java.util.List;
+
+/**
+ * Turns what the user wrote after {@code --port} into a transport: {@code sim} or {@code sim:CHIP} (the
+ * in-process simulated chip), {@code socket://HOST:PORT}, or a serial port path.
+ */
+public final class PortOpener {
+    /** The in-process simulator answers at once, so its timeouts can be much shorter than a real chip's. */
+    public static final double SIM_TIMEOUT_SCALE = 0.05;
+
+    private PortOpener() {
+    }
+
+    public static boolean isSim(String port) {
+        return port.equals("sim") || port.startsWith("sim:");
+    }
+
+    /** The simulated chip a {@code sim[:CHIP]} port names. */
+    public static SimConfig simConfig(String port) {
+        SimConfig config = SimConfig.esp32();
+        if (port.startsWith("sim:")) {
+            String name = port.substring(4);
+            Chip chip = Chip.byCliName(name).orElseThrow(() -> EspfleetException.badInput("unknown chip '" + name
+                    + "' in --port " + port + " (expected one of esp32, esp32s2, esp32s3, esp32c3, esp32c6, esp32h2)"));
+            config = config.withChip(chip);
+        }
+        return config;
+    }
+
+    public static Transport open(String port, int baud) {
+        if (isSim(port)) {
+            return new SimLink(new SimulatedEsp32(simConfig(port)), List.of(), LinkTiming.UNTIMED);
+        }
+        if (port.startsWith("socket://")) {
+            return SocketTransport.open(port);
+        }
+        if (port.contains("://")) {
+            throw EspfleetException.badInput("unsupported port URL " + port + " (expected socket://HOST:PORT)");
+        }
+        return SerialTransport.open(port, baud);
+    }
+
+    public static double timeoutScale(String port) {
+        return isSim(port) ? SIM_TIMEOUT_SCALE : 1.0;
+    }
+}

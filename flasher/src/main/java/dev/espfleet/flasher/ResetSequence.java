@@ -1,0 +1,56 @@
+package dev.espfleet.flasher;
+
+import dev.espfleet.flasher.transport.Transport;
+import java.io.IOException;
+
+/**
+ * DTR/RTS sequences that put a chip into its loader or restart it (esptool docs, "Entering the bootloader"):
+ * on dev boards RTS drives EN and DTR drives IO0 through two transistors.
+ */
+final class ResetSequence {
+    private ResetSequence() {
+    }
+
+    /** Classic USB-UART boards: hold EN low with IO0 high, then release EN with IO0 low. */
+    static void classic(Transport t) throws IOException {
+        t.setDtr(false);
+        t.setRts(true);
+        sleep(100);
+        t.setDtr(true);
+        t.setRts(false);
+        sleep(50);
+        t.setDtr(false);
+    }
+
+    /** Chips with a built-in USB-JTAG-serial (C3, S3, C6, H2 on their USB port). */
+    static void usbJtagSerial(Transport t) throws IOException {
+        t.setRts(false);
+        t.setDtr(false);
+        sleep(100);
+        t.setDtr(true);
+        t.setRts(false);
+        sleep(100);
+        t.setRts(true);
+        t.setDtr(false);
+        t.setRts(true);
+        sleep(100);
+        t.setDtr(false);
+        t.setRts(false);
+    }
+
+    /** Pulses EN with IO0 high: the chip runs its application. */
+    static void hardReset(Transport t) throws IOException {
+        t.setDtr(false);
+        t.setRts(true);
+        sleep(100);
+        t.setRts(false);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

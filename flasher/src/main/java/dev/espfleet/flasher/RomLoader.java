@@ -1,0 +1,350 @@
+package dev.espfleet.flasher;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.command.Command;
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.Timeouts;
+import dev.espfleet.flasher.command.Wire;
+import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.target.ChipSpec;
+import dev.espfleet.flasher.target.SpiRegisters;
+import dev.espfleet.flasher.transport.Transport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * Loader operations on top of {@link RomConnection}: connect (reset, SYNC), chip detection, register and
+ * eFuse reads, flash id, baud change, MD5, slow reads, erase. Talks to the ROM (no stub).
+ */
+public final class RomLoader implements AutoCloseable {
+    /** SYNC tries per connect attempt (esptool: 5). */
+    private static final int SYNCS_PER_ATTEMPT = 5;
+    /** How long the line must be quiet before we trust it is empty. */
+    private static final Duration QUIET = Duration.ofMillis(50);
+    /** A read-only query (MD5) is asked this often before giving up. */
+    private static final int QUERY_ATTEMPTS = 3;
+    /** Rounds of SYNC when recovering from an ambiguous failure. */
+    private static final int RECOVER_ROUNDS = 3;
+
+    private final RomConnection connection;
+    private final Transport transport;
+    private final ConnectOptions options;
+    private final Consumer<String> log;
+    private Chip chip;
+    private int baud = ConnectOptions.ROM_BAUD;
+    private int flashSize;
+
+    private RomLoader(Transport transport, ConnectOptions options, Consumer<String> log) {
+        this.transport = transport;
+        this.options = options;
+        this.log = log;
+        this.connection = new RomConnection(transport, options.timeoutScale());
+    }
+
+    /** Resets (per {@code --before}), syncs, detects the chip, attaches the flash and switches baud rate. */
+    public static RomLoader connect(Transport transport, ConnectOptions options, Consumer<String> log) {
+        RomLoader loader = new RomLoader(transport, options, log);
+        try {
+            loader.connectAndSync();
+            loader.detectChip();
+            loader.attachFlash();
+            if (options.baud() != ConnectOptions.ROM_BAUD) {
+                loader.changeBaud(options.baud());
+            }
+            return loader;
+        } catch (RuntimeException e) {
+            loader.close();
+            throw e;
+        }
+    }
+
+    public Chip chip() {
+        return chip;
+    }
+
+    public ChipSpec spec() {
+        return chip.spec();
+    }
+
+    public int flashSize() {
+        return flashSize;
+    }
+
+    public RomConnection connection() {
+        return connection;
+    }
+
+    public Consumer<String> log() {
+        return log;
+    }
+
+    private void connectAndSync() {
+        ConnectOptions.Before before = options.before();
+        boolean canReset = transport.hasModemLines();
+        if (!canReset && (before == ConnectOptions.Before.DEFAULT_RESET || before == ConnectOptions.Before.USB_RESET)) {
+            log.accept("note: " + transport.description()
+                    + " has no DTR/RTS lines (pseudo-terminal or TCP): reset skipped, the chip must already be in download mode");
+        }
+        if (before == ConnectOptions.Before.NO_RESET_NO_SYNC) {
+            return;
+        }
+        log.accept("connecting to " + transport.description() + " ...");
+        for (int attempt = 1; attempt <= options.connectAttempts(); attempt++) {
+            resetIntoLoader();
+            if (trySync()) {
+                return;
+            }
+        }
+        throw new FlasherErrors.NoReply("no reply from the chip on " + transport.description() + " after "
+                + options.connectAttempts() + " connect attempts");
+    }
+
+    /** Sends SYNC until one is answered, then swallows the ROM's extra replies. */
+    private boolean trySync() {
+        connection.discardInput(connection.scaled(QUIET));
+        for (int i = 0; i < SYNCS_PER_ATTEMPT; i++) {
+            connection.send(new Command.Sync());
+            Response r = connection.await(Opcode.SYNC, connection.scaled(Timeouts.SYNC));
+            if (r != null && r.ok(connection.statusLengthOf(r))) {
+                // the ROM answers a SYNC 8 times; drop the rest so they are not taken for later replies
+                connection.discardInput(connection.scaled(QUIET));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void detectChip() {
+        Chip found = null;
+        try {
+            Response r = connection.executeRaw(new Command.GetSecurityInfo());
+            int sl = connection.statusLengthOf(r);
+            byte[] body = r.body(sl);
+            if (r.ok(sl) && body.length >= 20) {
+                int id = Wire.le(body).getInt(12);
+                found = Chip.bySecurityChipId(id).orElse(null);
+            }
+        } catch (FlasherErrors.Unsupported | FlasherErrors.Rejected e) {
+            // the ESP32 ROM does not know the command: fall back to the magic register
+        }
+        if (found == null) {
+            int magic = readReg(ChipSpec.MAGIC_REGISTER);
+            found = Chip.byMagic(magic).orElseThrow(() -> new EspfleetException(ExitStatus.JOB_FAILED,
+                    String.format("unknown chip: magic register 0x%08X reads 0x%08X", ChipSpec.MAGIC_REGISTER, magic),
+                    "espfleet knows esp32, esp32s2, esp32s3, esp32c3, esp32c6 and esp32h2"));
+        }
+        chip = found;
+        connection.setStatusLength(chip.spec().statusLength());
+        log.accept("chip is " + chip.spec().name());
+    }
+
+    /** SPI_ATTACH, then the flash size from its JEDEC id, then SPI_SET_PARAMS with that size. */
+    private void attachFlash() {
+        connection.execute(new Command.SpiAttach(0));
+        int id = flashId();
+        int capacity = (id >> 16) & 0xFF;
+        flashSize = capacity >= 0x10 && capacity <= 0x1A ? 1 << capacity : 4 << 20;
+        connection.execute(new Command.SpiSetParams(flashSize));
+    }
+
+    /**
+     * CHANGE_BAUDRATE, then the host follows. A refusal leaves the chip at its rate, so it is asked again; with
+     * no reply it is unknown whether the chip switched, so SYNC finds out at the new rate, then the old.
+     */
+    public void changeBaud(int newBaud) {
+        int oldBaud = baud;
+        for (int attempt = 1; attempt <= QUERY_ATTEMPTS; attempt++) {
+            try {
+                connection.execute(new Command.ChangeBaudrate(newBaud, 0));
+                setHostBaud(newBaud);
+                // the ROM needs a moment at the new rate; anything sent meanwhile is garbage
+                connection.discardInput(connection.scaled(QUIET));
+                log.accept("changed baud rate to " + newBaud);
+                return;
+            } catch (FlasherErrors.Rejected e) {
+                log.accept("retrying CHANGE_BAUDRATE: " + e.getMessage());
+            } catch (FlasherErrors.NoReply e) {
+                setHostBaud(newBaud);
+                if (trySync()) {
+                    log.accept("changed baud rate to " + newBaud);
+                    return;
+                }
+                setHostBaud(oldBaud);
+                if (!trySync()) {
+                    throw e;
+                }
+            }
+        }
+        throw new FlasherErrors.NoReply("the chip did not take baud rate " + newBaud + " after " + QUERY_ATTEMPTS
+                + " attempts on " + transport.description());
+    }
+
+    private void setHostBaud(int rate) {
+        try {
+            transport.setBaudRate(rate);
+        } catch (IOException e) {
+            throw new FlasherErrors.LinkLost(transport.description(), e);
+        }
+        baud = rate;
+    }
+
+    public int readReg(int address) {
+        return connection.execute(new Command.ReadReg(address)).value();
+    }
+
+    public void writeReg(int address, int value) {
+        connection.execute(new Command.WriteReg(address, value));
+    }
+
+    /** JEDEC id (manufacturer | type << 8 | capacity << 16) through a raw SPI command, as esptool does. */
+    public int flashId() {
+        SpiRegisters spi = spec().spi();
+        int oldUsr = readReg(spi.at(spi.usr()));
+        int oldUsr2 = readReg(spi.at(spi.usr2()));
+        writeReg(spi.at(spi.misoDlen()), 24 - 1);
+        writeReg(spi.at(spi.usr()), SpiRegisters.USR_COMMAND | SpiRegisters.USR_MISO);
+        writeReg(spi.at(spi.usr2()), (8 - 1) << SpiRegisters.USR2_COMMAND_BITLEN_SHIFT | 0x9F);
+        writeReg(spi.at(spi.w0()), 0);
+        writeReg(spi.cmd(), SpiRegisters.CMD_USR);
+        for (int i = 0; i < 10 && (readReg(spi.cmd()) & SpiRegisters.CMD_USR) != 0; i++) {
+            // wait for the transaction to finish
+        }
+        int id = readReg(spi.at(spi.w0())) & 0xFFFFFF;
+        writeReg(spi.at(spi.usr()), oldUsr);
+        writeReg(spi.at(spi.usr2()), oldUsr2);
+        return id;
+    }
+
+    public ChipInfo chipInfo() {
+        ChipSpec s = spec();
+        byte[] mac = s.macFrom(readReg(s.macHigh()), readReg(s.macLow()));
+        String revision = s.revision() == null ? "unknown" : s.revision().decode(this::readReg);
+        return new ChipInfo(chip, mac, revision, flashId(), flashSize);
+    }
+
+    /** MD5 of a flash region as 32 lowercase hex digits (the ROM's own form); asked again if garbled. */
+    public String md5(int address, int size) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return md5Once(address, size);
+            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+                if (attempt >= QUERY_ATTEMPTS) {
+                    throw e;
+                }
+                log.accept("retrying MD5 of 0x" + Integer.toHexString(address) + ": " + e.getMessage());
+                recover();
+            }
+        }
+    }
+
+    private String md5Once(int address, int size) {
+        Response r = connection.execute(new Command.SpiFlashMd5(address, size));
+        byte[] body = r.body(connection.statusLengthOf(r));
+        if (body.length == 32) {
+            return new String(body, StandardCharsets.US_ASCII);
+        }
+        if (body.length == 16) {
+            return Wire.hex(body);
+        }
+        throw new FlasherErrors.NoReply("MD5 reply of unexpected length " + body.length + " (expected 32 or 16)");
+    }
+
+    /** Reads flash through the ROM, 64 bytes per command. */
+    public byte[] readFlash(int address, int size, ProgressListener progress) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+        int done = 0;
+        while (done < size) {
+            int n = Math.min(Command.ReadFlashSlow.MAX_SIZE, size - done);
+            Response r = connection.execute(new Command.ReadFlashSlow(address + done, n));
+            byte[] body = r.body(connection.statusLengthOf(r));
+            if (body.length < n) {
+                throw new FlasherErrors.NoReply("short read at 0x" + Integer.toHexString(address + done) + ": got "
+                        + body.length + " bytes, expected " + n);
+            }
+            out.write(body, 0, n);
+            done += n;
+            progress.bytesDone(done, size);
+        }
+        return out.toByteArray();
+    }
+
+    /** After an ambiguous failure: drop stale bytes, sync again (at 115200 if the chip was reset). */
+    public void recover() {
+        for (int round = 0; round < RECOVER_ROUNDS; round++) {
+            if (trySync()) {
+                return;
+            }
+        }
+        int target = baud;
+        if (baud != ConnectOptions.ROM_BAUD) {
+            // a reset chip is back at 115200
+            setHostBaud(ConnectOptions.ROM_BAUD);
+            if (trySync()) {
+                reattach(target);
+                return;
+            }
+        }
+        if (resetIntoLoader()) {
+            // last resort (a chip at an unknown rate, a hung loader): reset it where the port can
+            setHostBaud(ConnectOptions.ROM_BAUD);
+            if (trySync()) {
+                reattach(target);
+                return;
+            }
+        }
+        throw new FlasherErrors.NoReply("the chip stopped answering on " + transport.description());
+    }
+
+    private void reattach(int targetBaud) {
+        connection.execute(new Command.SpiAttach(0));
+        connection.execute(new Command.SpiSetParams(flashSize));
+        if (targetBaud != ConnectOptions.ROM_BAUD) {
+            changeBaud(targetBaud);
+        }
+    }
+
+    /** Runs the {@code --before} reset sequence if there is one and the port has the lines; false otherwise. */
+    private boolean resetIntoLoader() {
+        if (!transport.hasModemLines()) {
+            return false;
+        }
+        try {
+            switch (options.before()) {
+                case DEFAULT_RESET -> ResetSequence.classic(transport);
+                case USB_RESET -> ResetSequence.usbJtagSerial(transport);
+                default -> {
+                    return false;
+                }
+            }
+        } catch (IOException e) {
+            throw new FlasherErrors.LinkLost(transport.description(), e);
+        }
+        return true;
+    }
+
+    /** {@code --after}: restart into the application where the port has the lines for it. */
+    public void finish() {
+        if (options.after() == ConnectOptions.After.HARD_RESET) {
+            if (transport.hasModemLines()) {
+                try {
+                    ResetSequence.hardReset(transport);
+                    log.accept("hard reset: the chip runs its application");
+                } catch (IOException e) {
+                    throw new FlasherErrors.LinkLost(transport.description(), e);
+                }
+            } else {
+                log.accept("note: no DTR/RTS on " + transport.description() + ": press EN to run the application");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        transport.close();
+    }
+}

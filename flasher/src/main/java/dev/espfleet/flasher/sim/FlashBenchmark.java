@@ -1,0 +1,75 @@
+package dev.espfleet.flasher.sim;
+
+import dev.espfleet.flasher.ConnectOptions;
+import dev.espfleet.flasher.FlashOptions;
+import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.FlashWriter;
+import dev.espfleet.flasher.ProgressListener;
+import dev.espfleet.flasher.RomLoader;
+import java.time.Duration;
+import java.util.Random;
+
+/**
+ * Writes an image through the ROM path over a timed simulated link and measures the effective payload rate
+ * against the wire limit of 8N1 serial, baud/10 bytes per second. Prints nothing; the caller does.
+ */
+public final class FlashBenchmark {
+    private FlashBenchmark() {
+    }
+
+    /** One measured write. */
+    public record Result(int baud, String data, int bytes, int wireBytes, boolean compressed, double seconds) {
+        /** Image bytes per second. */
+        public double rate() {
+            return bytes / seconds;
+        }
+
+        /** The rate as a share of baud/10. */
+        public double percentOfWire() {
+            return 100.0 * rate() / (baud / 10.0);
+        }
+    }
+
+    /** Measures on the real clock ({@code virtualClock} false) or on the link's own clock. */
+    public static Result run(int baud, String dataKind, byte[] image, Duration turnaround, boolean virtualClock) {
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
+        SimLink link = new SimLink(chip, java.util.List.of(),
+                virtualClock ? LinkTiming.virtualClock(turnaround) : LinkTiming.timed(turnaround));
+        ConnectOptions options = ConnectOptions.defaults().withBefore(ConnectOptions.Before.NO_RESET)
+                .withAfter(ConnectOptions.After.NO_RESET).withBaud(baud);
+        int[] wire = {0};
+        boolean[] compressed = {false};
+        try (RomLoader loader = RomLoader.connect(link, options, line -> {
+        })) {
+            long start = link.now();
+            new FlashWriter(loader, FlashOptions.defaults(), new ProgressListener() {
+                @Override
+                public void regionStarted(String name, int offset, int size, int wireBytes, boolean c) {
+                    wire[0] = wireBytes;
+                    compressed[0] = c;
+                }
+            }).write(java.util.List.of(new FlashRegion("bench.bin", 0x10000, image)));
+            double seconds = (link.now() - start) / 1e9;
+            return new Result(baud, dataKind, image.length, wire[0], compressed[0], seconds);
+        }
+    }
+
+    /** Random bytes: what an encrypted or already compressed image looks like to zlib. */
+    public static byte[] incompressible(int size) {
+        byte[] b = new byte[size];
+        new Random(1).nextBytes(b);
+        return b;
+    }
+
+    /** Half of every 64 bytes random, half repeated text: compresses to a bit over half, like firmware. */
+    public static byte[] compressible(int size) {
+        byte[] b = incompressible(size);
+        byte[] text = "espfleet firmware-like filler; strings, tables and code ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; i < size; i += 64) {
+            for (int j = 0; j < 32 && i + j < size; j++) {
+                b[i + j] = text[(i / 64 + j) % text.length];
+            }
+        }
+        return b;
+    }
+}

@@ -1,0 +1,313 @@
+package dev.espfleet.flasher.sim;
+
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.command.RomError;
+import dev.espfleet.flasher.slip.Slip;
+import dev.espfleet.flasher.slip.SlipDecoder;
+import dev.espfleet.flasher.transport.Transport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The host's end of a wire to a {@link SimulatedEsp32}: a {@link Transport} in the same process. It injects
+ * the faults of its plan, models baud mismatch (bytes sent at one rate and read at another are lost) and,
+ * when {@link LinkTiming#timed()}, the time bytes spend on the wire.
+ */
+public final class SimLink implements Transport {
+    private final SimulatedEsp32 chip;
+    private final List<Fault> faults;
+    private final LinkTiming timing;
+    private final List<Fault> fired = new ArrayList<>();
+    private final Map<Opcode, Integer> seen = new EnumMap<>(Opcode.class);
+    private final ByteArrayOutputStream pendingFrame = new ByteArrayOutputStream();
+    private final ArrayDeque<Chunk> toHost = new ArrayDeque<>();
+    private boolean inFrame;
+    private int hostBaud = SimulatedEsp32.DEFAULT_BAUD;
+    private long wireFreeAt;
+    private boolean disconnected;
+    private boolean closed;
+    private long virtualNow;
+
+    private record Chunk(long availableAt, byte[] bytes, int[] offset) {
+    }
+
+    public SimLink(SimulatedEsp32 chip) {
+        this(chip, List.of(), LinkTiming.UNTIMED);
+    }
+
+    public SimLink(SimulatedEsp32 chip, List<Fault> faults, LinkTiming timing) {
+        this.chip = chip;
+        this.faults = List.copyOf(faults);
+        this.timing = timing;
+    }
+
+    public SimulatedEsp32 chip() {
+        return chip;
+    }
+
+    /** The faults that have happened so far. */
+    public List<Fault> fired() {
+        return List.copyOf(fired);
+    }
+
+    @Override
+    public synchronized void write(byte[] data) throws IOException {
+        checkOpen();
+        long now = now();
+        long arrival = Math.max(now, wireFreeAt) + timing.wireNanos(data.length, hostBaud);
+        wireFreeAt = arrival;
+        ByteArrayOutputStream loose = new ByteArrayOutputStream();
+        for (byte b : data) {
+            int v = b & 0xFF;
+            if (!inFrame) {
+                if (v == Slip.END) {
+                    inFrame = true;
+                    pendingFrame.reset();
+                    pendingFrame.write(v);
+                } else {
+                    loose.write(v);
+                }
+                continue;
+            }
+            pendingFrame.write(v);
+            if (v == Slip.END && pendingFrame.size() > 2) {
+                inFrame = false;
+                if (loose.size() > 0) {
+                    deliverToChip(loose.toByteArray(), arrival, null);
+                    loose.reset();
+                }
+                frameToChip(pendingFrame.toByteArray(), arrival);
+            } else if (v == Slip.END) {
+                // an empty frame: keep the delimiter as the start of the next
+                pendingFrame.reset();
+                pendingFrame.write(v);
+            }
+        }
+        if (loose.size() > 0) {
+            deliverToChip(loose.toByteArray(), arrival, null);
+        }
+    }
+
+    private void frameToChip(byte[] raw, long arrival) throws IOException {
+        Opcode op = opcodeOf(raw);
+        Fault fault = null;
+        if (op != null) {
+            int n = seen.merge(op, 1, Integer::sum);
+            for (Fault f : faults) {
+                if (f.opcode() == op && f.occurrence() == n) {
+                    fault = f;
+                    fired.add(f);
+                    break;
+                }
+            }
+        }
+        if (fault == null) {
+            deliverToChip(raw, arrival, null);
+            return;
+        }
+        int middle = raw.length / 2;
+        switch (fault.kind()) {
+            case DROP_HOST_BYTE -> {
+                byte[] shorter = new byte[raw.length - 1];
+                System.arraycopy(raw, 0, shorter, 0, middle);
+                System.arraycopy(raw, middle + 1, shorter, middle, raw.length - middle - 1);
+                deliverToChip(shorter, arrival, null);
+            }
+            case CORRUPT_HOST_BYTE -> {
+                byte[] bad = raw.clone();
+                bad[middle] ^= 0x01;
+                deliverToChip(bad, arrival, null);
+            }
+            case DROP_HOST_FRAME -> {
+                // lost on the wire
+            }
+            case NAK -> queueToHost(chip.refusal(op.code(), RomError.INVALID_CRC), arrival, chip.baud());
+            case DISCONNECT -> {
+                disconnected = true;
+                throw new IOException("simulated link lost (cable pulled)");
+            }
+            case RESET -> {
+                queueToHost(chip.boot(true), arrival, SimulatedEsp32.DEFAULT_BAUD);
+                deliverToChip(raw, arrival, null);
+            }
+            case DROP_REPLY, CORRUPT_REPLY, DELAY_REPLY -> deliverToChip(raw, arrival, fault);
+            default -> throw new IllegalStateException("unhandled fault " + fault);
+        }
+    }
+
+    private static Opcode opcodeOf(byte[] raw) {
+        SlipDecoder d = new SlipDecoder();
+        for (byte b : raw) {
+            byte[] p = d.feed(b);
+            if (p != null && p.length >= 2) {
+                return Opcode.fromCode(p[1] & 0xFF).orElse(null);
+            }
+        }
+        return null;
+    }
+
+    /** Bytes reach the chip only if both ends agree on the baud rate; the reply goes out at the chip's rate. */
+    private void deliverToChip(byte[] bytes, long arrival, Fault replyFault) {
+        if (hostBaud != chip.baud()) {
+            return;
+        }
+        int replyBaud = chip.baud();
+        byte[] reply = chip.receive(bytes);
+        if (reply.length == 0) {
+            return;
+        }
+        if (replyFault != null) {
+            switch (replyFault.kind()) {
+                case DROP_REPLY -> {
+                    return;
+                }
+                case CORRUPT_REPLY -> reply = corruptFirstDataByte(reply);
+                case DELAY_REPLY -> arrival += replyFault.millis() * 1_000_000L;
+                default -> {
+                }
+            }
+        }
+        queueToHost(reply, arrival, replyBaud);
+    }
+
+    /** Flips a bit in the first byte after the 8-byte header: the status of a bare reply, a digit of an MD5. */
+    private static byte[] corruptFirstDataByte(byte[] framed) {
+        byte[] out = framed.clone();
+        int at = 1 + 8;
+        if (at < out.length - 1 && (out[at] & 0xFF) != Slip.END && (out[at] & 0xFF) != Slip.ESC) {
+            out[at] ^= 0x01;
+        }
+        return out;
+    }
+
+    private void queueToHost(byte[] bytes, long sentAt, int chipBaud) {
+        if (chipBaud != hostBaud || bytes.length == 0) {
+            return;
+        }
+        long at = sentAt + (timing.timed() ? timing.turnaround().toNanos() : 0) + timing.wireNanos(bytes.length, hostBaud);
+        toHost.add(new Chunk(at, bytes, new int[] {0}));
+        notifyAll();
+    }
+
+    @Override
+    public int read(byte[] buffer, Duration timeout) throws IOException {
+        long deadline = now() + timeout.toNanos();
+        while (true) {
+            long parkUntil;
+            synchronized (this) {
+                checkOpen();
+                queueToHost(chip.tick(), now(), SimulatedEsp32.DEFAULT_BAUD);
+                Chunk head = toHost.peek();
+                long now = now();
+                if (head != null && head.availableAt() <= now) {
+                    int n = Math.min(buffer.length, head.bytes().length - head.offset()[0]);
+                    System.arraycopy(head.bytes(), head.offset()[0], buffer, 0, n);
+                    head.offset()[0] += n;
+                    if (head.offset()[0] == head.bytes().length) {
+                        toHost.poll();
+                    }
+                    return n;
+                }
+                if (now >= deadline) {
+                    return 0;
+                }
+                if (head == null && timing.virtual()) {
+                    // nothing is on its way, and on a virtual clock nothing else will send
+                    virtualNow = Math.max(virtualNow, deadline);
+                    return 0;
+                }
+                if (head == null) {
+                    long waitNanos = deadline - now;
+                    try {
+                        // released by a write from another thread that queues a reply; short, so a
+                        // chip that is booting gets to print
+                        wait(Math.max(1, Math.min(5, waitNanos / 1_000_000)));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while reading from the simulator", e);
+                    }
+                    continue;
+                }
+                parkUntil = Math.min(deadline, head.availableAt());
+            }
+            // a reply on its way: sleep until it has crossed the (timed) wire, outside the lock
+            sleepUntil(parkUntil);
+        }
+    }
+
+    /** Link time: the real clock, or the virtual one of a {@link LinkTiming#virtual()} link. */
+    public synchronized long now() {
+        return timing.virtual() ? virtualNow : System.nanoTime();
+    }
+
+    private void sleepUntil(long t) {
+        if (timing.virtual()) {
+            synchronized (this) {
+                virtualNow = Math.max(virtualNow, t);
+            }
+        } else {
+            LockSupport.parkNanos(Math.max(1000, t - System.nanoTime()));
+        }
+    }
+
+    @Override
+    public synchronized void setBaudRate(int baud) throws IOException {
+        checkOpen();
+        hostBaud = baud;
+    }
+
+    @Override
+    public boolean hasModemLines() {
+        return true;
+    }
+
+    private boolean dtr;
+    private boolean rts;
+
+    @Override
+    public synchronized void setDtr(boolean asserted) throws IOException {
+        checkOpen();
+        dtr = asserted;
+        queueToHost(chip.setModemLines(dtr, rts), now(), SimulatedEsp32.DEFAULT_BAUD);
+    }
+
+    @Override
+    public synchronized void setRts(boolean asserted) throws IOException {
+        checkOpen();
+        rts = asserted;
+        queueToHost(chip.setModemLines(dtr, rts), now(), SimulatedEsp32.DEFAULT_BAUD);
+    }
+
+    private void checkOpen() throws IOException {
+        if (disconnected) {
+            throw new IOException("simulated link lost (cable pulled)");
+        }
+        if (closed) {
+            throw new IOException("simulated link closed");
+        }
+    }
+
+    @Override
+    public String description() {
+        return "sim (simulated " + chip.config().chip().spec().name() + ")";
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        notifyAll();
+    }
+
+    @Override
+    public String toString() {
+        return description() + " faults=" + Arrays.toString(faults.toArray());
+    }
+}

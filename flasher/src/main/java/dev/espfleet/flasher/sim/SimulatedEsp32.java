@@ -1,0 +1,521 @@
+package dev.espfleet.flasher.sim;
+
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.command.RomError;
+import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.Wire;
+import dev.espfleet.flasher.slip.Slip;
+import dev.espfleet.flasher.slip.SlipDecoder;
+import dev.espfleet.flasher.target.ChipSpec;
+import dev.espfleet.flasher.target.SpiRegisters;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * The ROM side of the serial loader protocol, as the ESP32 mask ROM behaves in ../shared/rom-traces:
+ * <ul>
+ * <li>a SYNC is answered 8 times, with value 0x20120707;</li>
+ * <li>the reply's value field is only set by READ_REG (and SYNC): other replies repeat the last one;</li>
+ * <li>an opcode the ROM does not know gets status 01 05 under the previous reply's opcode and value;</li>
+ * <li>status bytes are {@link ChipSpec#statusLength()} long (4 on the ESP32: status, error, 0, 0);</li>
+ * <li>FLASH_BEGIN erases whole sectors; writes only clear bits (NOR); FLASH_DEFL_BEGIN erases up to the
+ *     next 64 KB boundary (the ROM's "spill", README of the traces) and refuses blocks over 4 KB;</li>
+ * <li>MD5 is answered as 32 lowercase hex digits.</li>
+ * </ul>
+ * Assumptions not covered by the traces: after reset the ROM ignores everything until a SYNC; FLASH_DATA
+ * writes where the previous block ended, whatever its sequence number says (as esptool's stub does); MEM_END
+ * does not run uploaded code (there is no CPU here).
+ */
+public final class SimulatedEsp32 {
+    /** First word of a SYNC reply and of the SYNC payload. */
+    static final int SYNC_VALUE = 0x20120707;
+    static final int SYNC_REPLIES = 8;
+    static final int DEFAULT_BAUD = 115200;
+    /** FLASH_DEFL_BEGIN through the ESP32 ROM erases up to this boundary (see the traces' README). */
+    static final int DEFLATE_SPILL_BOUNDARY = 64 * 1024;
+    static final int MAX_DEFLATE_BLOCK = 4 * 1024;
+
+    /** What the chip is doing. */
+    public enum Mode { DOWNLOAD_WAITING_FOR_SYNC, DOWNLOAD, RUNNING_APP, HELD_IN_RESET }
+
+    private enum WriteMode { NONE, PLAIN, DEFLATE }
+
+    private final SimConfig config;
+    private final ChipSpec spec;
+    private final SimFlash flash;
+    private final Map<Integer, Integer> registers = new HashMap<>();
+    private final Map<Integer, byte[]> ram = new HashMap<>();
+    private final SlipDecoder decoder = new SlipDecoder();
+
+    private Mode mode;
+    private int baud = DEFAULT_BAUD;
+    private int lastOpcode = Opcode.SYNC.code();
+    private int lastValue;
+    private WriteMode writeMode = WriteMode.NONE;
+    private int writeNext;
+    private int writeEnd;
+    private Inflater inflater;
+    private int memNext;
+    private boolean dtr;
+    private boolean rts;
+    private int flashParamsSize;
+    private long pendingBootSince;
+    /** EN's RC delay before the chip samples its strapping pins. */
+    static final long STRAP_SAMPLE_NANOS = 5_000_000L;
+    private long commandsHandled;
+
+    public SimulatedEsp32(SimConfig config) {
+        this.config = config;
+        this.spec = config.chip().spec();
+        this.flash = new SimFlash(config.flashSize());
+        this.flashParamsSize = config.flashSize();
+        seedRegisters();
+        this.mode = config.startInDownloadMode() ? Mode.DOWNLOAD_WAITING_FOR_SYNC : Mode.RUNNING_APP;
+    }
+
+    private void seedRegisters() {
+        registers.clear();
+        registers.putAll(spec.romRegisters());
+        registers.put(ChipSpec.MAGIC_REGISTER, spec.magicValues()[0]);
+        byte[] m = config.mac();
+        int high = (m[0] & 0xFF) << 8 | (m[1] & 0xFF);
+        if (spec.name().equals("ESP32")) {
+            // ESP32 eFuse BLK0 word 2 keeps the MAC's CRC-8 in bits 16-23 (esp-idf esp_efuse_mac_get_default)
+            high |= macCrc8(m) << 16;
+        }
+        int low = (m[2] & 0xFF) << 24 | (m[3] & 0xFF) << 16 | (m[4] & 0xFF) << 8 | (m[5] & 0xFF);
+        registers.put(spec.macHigh(), high);
+        registers.put(spec.macLow(), low);
+        registers.putAll(config.registers());
+    }
+
+    /** CRC-8/MAXIM (poly 0x31 reflected) over the MAC bytes in eFuse order, i.e. reversed. */
+    static int macCrc8(byte[] mac) {
+        int crc = 0;
+        for (int i = mac.length - 1; i >= 0; i--) {
+            crc ^= mac[i] & 0xFF;
+            for (int bit = 0; bit < 8; bit++) {
+                crc = (crc & 1) != 0 ? (crc >>> 1) ^ 0x8C : crc >>> 1;
+            }
+        }
+        return crc;
+    }
+
+    public SimConfig config() {
+        return config;
+    }
+
+    public SimFlash flash() {
+        return flash;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public int baud() {
+        return baud;
+    }
+
+    public long commandsHandled() {
+        return commandsHandled;
+    }
+
+    public int statusLength() {
+        return spec.statusLength();
+    }
+
+    /** Bytes from the host, as they arrive on the UART; returns what the chip sends back (SLIP-framed). */
+    public byte[] receive(byte[] bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(settleBoot());
+        for (byte b : bytes) {
+            byte[] packet = decoder.feed(b);
+            if (packet != null) {
+                for (byte[] reply : handle(packet)) {
+                    out.writeBytes(Slip.encode(reply));
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** One un-SLIPped request packet in, the reply packets out (none when the ROM stays silent). */
+    public List<byte[]> handle(byte[] packet) {
+        List<byte[]> replies = new ArrayList<>();
+        if (mode == Mode.RUNNING_APP || mode == Mode.HELD_IN_RESET) {
+            return replies;
+        }
+        if (packet.length < Wire.HEADER_SIZE || packet[0] != Wire.DIRECTION_REQUEST) {
+            return replies;
+        }
+        ByteBuffer header = Wire.le(packet);
+        header.get();
+        int op = header.get() & 0xFF;
+        int length = header.getShort() & 0xFFFF;
+        int checksum = header.getInt();
+        byte[] payload = java.util.Arrays.copyOfRange(packet, Wire.HEADER_SIZE, packet.length);
+        if (mode == Mode.DOWNLOAD_WAITING_FOR_SYNC && op != Opcode.SYNC.code()) {
+            return replies;
+        }
+        commandsHandled++;
+        if (length != payload.length) {
+            replies.add(error(op, RomError.INVALID_MESSAGE));
+            return replies;
+        }
+        Opcode opcode = Opcode.fromCode(op).orElse(null);
+        if (opcode == null || !romAnswers(opcode)) {
+            // the ROM keeps the previous reply's opcode and value (GET_SECURITY_INFO in the traces)
+            replies.add(reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code()));
+            return replies;
+        }
+        try {
+            switch (opcode) {
+                case SYNC -> {
+                    if (!isSyncPayload(payload)) {
+                        replies.add(error(op, RomError.INVALID_MESSAGE));
+                        break;
+                    }
+                    mode = Mode.DOWNLOAD;
+                    lastValue = SYNC_VALUE;
+                    for (int i = 0; i < SYNC_REPLIES; i++) {
+                        replies.add(ok(op, new byte[0]));
+                    }
+                }
+                case READ_REG -> {
+                    requireLength(payload, 4);
+                    int address = Wire.le(payload).getInt();
+                    lastValue = registers.getOrDefault(address, 0);
+                    replies.add(ok(op, new byte[0]));
+                }
+                case WRITE_REG -> {
+                    requireLength(payload, 16);
+                    ByteBuffer p = Wire.le(payload);
+                    writeRegister(p.getInt(), p.getInt(), p.getInt());
+                    replies.add(ok(op, new byte[0]));
+                }
+                case SPI_ATTACH -> {
+                    requireLength(payload, 8);
+                    replies.add(ok(op, new byte[0]));
+                }
+                case SPI_SET_PARAMS -> {
+                    requireLength(payload, 24);
+                    ByteBuffer p = Wire.le(payload);
+                    p.getInt();
+                    flashParamsSize = p.getInt();
+                    replies.add(ok(op, new byte[0]));
+                }
+                case FLASH_BEGIN -> replies.add(flashBegin(op, payload, false));
+                case FLASH_DEFL_BEGIN -> replies.add(flashBegin(op, payload, true));
+                case FLASH_DATA, FLASH_DEFL_DATA -> replies.add(flashData(op, opcode, payload, checksum));
+                case FLASH_END, FLASH_DEFL_END -> {
+                    requireLength(payload, 4);
+                    boolean stay = Wire.le(payload).getInt() != 0;
+                    writeMode = WriteMode.NONE;
+                    replies.add(ok(op, new byte[0]));
+                    if (!stay) {
+                        mode = Mode.RUNNING_APP;
+                    }
+                }
+                case SPI_FLASH_MD5 -> {
+                    requireLength(payload, 16);
+                    ByteBuffer p = Wire.le(payload);
+                    int address = p.getInt();
+                    int size = p.getInt();
+                    if (!inFlash(address, size)) {
+                        replies.add(error(op, RomError.FAILED_TO_ACT));
+                        break;
+                    }
+                    replies.add(ok(op, md5Hex(flash.read(address, size)).getBytes(StandardCharsets.US_ASCII)));
+                }
+                case READ_FLASH_SLOW -> {
+                    requireLength(payload, 8);
+                    ByteBuffer p = Wire.le(payload);
+                    int address = p.getInt();
+                    int size = p.getInt();
+                    if (size > 64) {
+                        replies.add(error(op, RomError.FLASH_READ_LENGTH_ERROR));
+                    } else if (!inFlash(address, size)) {
+                        replies.add(error(op, RomError.FLASH_READ_ERROR));
+                    } else {
+                        replies.add(ok(op, flash.read(address, size)));
+                    }
+                }
+                case CHANGE_BAUDRATE -> {
+                    requireLength(payload, 8);
+                    int newBaud = Wire.le(payload).getInt();
+                    replies.add(ok(op, new byte[0]));
+                    baud = newBaud;
+                }
+                case GET_SECURITY_INFO -> replies.add(ok(op, securityInfo()));
+                case MEM_BEGIN -> {
+                    requireLength(payload, 16);
+                    ByteBuffer p = Wire.le(payload);
+                    p.getInt();
+                    p.getInt();
+                    p.getInt();
+                    memNext = p.getInt();
+                    replies.add(ok(op, new byte[0]));
+                }
+                case MEM_DATA -> {
+                    byte[] data = dataOf(payload);
+                    if (Wire.checksum(data) != checksum) {
+                        replies.add(error(op, RomError.INVALID_CRC));
+                        break;
+                    }
+                    ram.put(memNext, data);
+                    memNext += data.length;
+                    replies.add(ok(op, new byte[0]));
+                }
+                case MEM_END -> {
+                    requireLength(payload, 8);
+                    replies.add(ok(op, new byte[0]));
+                }
+                default -> replies.add(reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code()));
+            }
+        } catch (InvalidMessage e) {
+            replies.add(error(op, RomError.INVALID_MESSAGE));
+        }
+        return replies;
+    }
+
+    /** The ESP32 ROM knows neither GET_SECURITY_INFO nor the stub's commands; later ROMs know the former. */
+    private boolean romAnswers(Opcode opcode) {
+        if (opcode == Opcode.GET_SECURITY_INFO) {
+            return spec.securityChipId() >= 0 || spec.statusLength() == 2;
+        }
+        return opcode.romSupported();
+    }
+
+    private byte[] flashBegin(int op, byte[] payload, boolean deflate) {
+        requireLength(payload, spec.flashBeginWords() * 4);
+        ByteBuffer p = Wire.le(payload);
+        int size = p.getInt();
+        int blocks = p.getInt();
+        int blockSize = p.getInt();
+        int offset = p.getInt();
+        if (deflate && blockSize > MAX_DEFLATE_BLOCK) {
+            return error(op, RomError.INVALID_MESSAGE);
+        }
+        if (!inFlash(offset, size)) {
+            return error(op, RomError.FAILED_TO_ACT);
+        }
+        if (deflate) {
+            long end = (long) offset + size;
+            long spillEnd = Math.min(flash.size(),
+                    (end + DEFLATE_SPILL_BOUNDARY - 1) / DEFLATE_SPILL_BOUNDARY * DEFLATE_SPILL_BOUNDARY);
+            flash.eraseCovering(offset, (int) (spillEnd - offset));
+            inflater = new Inflater();
+            writeMode = WriteMode.DEFLATE;
+        } else {
+            flash.eraseCovering(offset, size);
+            writeMode = WriteMode.PLAIN;
+        }
+        writeNext = offset;
+        writeEnd = deflate ? offset + size : offset + Math.max(size, blocks * blockSize);
+        return ok(op, new byte[0]);
+    }
+
+    private byte[] flashData(int op, Opcode opcode, byte[] payload, int checksum) {
+        byte[] data = dataOf(payload);
+        if (Wire.checksum(data) != checksum) {
+            return error(op, RomError.INVALID_CRC);
+        }
+        boolean deflate = opcode == Opcode.FLASH_DEFL_DATA;
+        if (writeMode != (deflate ? WriteMode.DEFLATE : WriteMode.PLAIN)) {
+            return error(op, RomError.FAILED_TO_ACT);
+        }
+        if (!deflate) {
+            int n = Math.min(data.length, Math.max(0, writeEnd - writeNext));
+            flash.program(writeNext, data, 0, n);
+            writeNext += data.length;
+            return ok(op, new byte[0]);
+        }
+        inflater.setInput(data);
+        byte[] out = new byte[16 * 1024];
+        try {
+            while (!inflater.needsInput() && !inflater.finished()) {
+                int n = inflater.inflate(out);
+                if (n == 0 && inflater.needsDictionary()) {
+                    return error(op, RomError.DEFLATE_ERROR);
+                }
+                int allowed = Math.min(n, Math.max(0, writeEnd - writeNext));
+                flash.program(writeNext, out, 0, allowed);
+                writeNext += n;
+            }
+        } catch (DataFormatException e) {
+            return error(op, RomError.DEFLATE_ERROR);
+        }
+        return ok(op, new byte[0]);
+    }
+
+    private void writeRegister(int address, int value, int mask) {
+        int old = registers.getOrDefault(address, 0);
+        registers.put(address, (value & mask) | (old & ~mask));
+        SpiRegisters spi = spec.spi();
+        if (address == spi.cmd() && (value & SpiRegisters.CMD_USR) != 0) {
+            runSpiUserCommand(spi);
+            registers.put(spi.cmd(), registers.get(spi.cmd()) & ~SpiRegisters.CMD_USR);
+        }
+    }
+
+    /** A raw SPI flash command set up through USER/USER2: JEDEC id and status reads are emulated. */
+    private void runSpiUserCommand(SpiRegisters spi) {
+        int command = registers.getOrDefault(spi.at(spi.usr2()), 0) & 0xFF;
+        switch (command) {
+            case 0x9F -> registers.put(spi.at(spi.w0()),
+                    config.jedecManufacturer() | config.jedecDeviceType() << 8 | config.jedecCapacity() << 16);
+            case 0x05, 0x35 -> registers.put(spi.at(spi.w0()), 0);
+            default -> {
+                // other commands (SFDP, reset) read nothing back here, as in the traces
+            }
+        }
+    }
+
+    private byte[] securityInfo() {
+        // flags, flash_crypt_cnt, 7 key purposes, then chip id and API version where the ROM has them
+        ByteBuffer b = Wire.le(spec.securityChipId() >= 0 ? 20 : 12);
+        b.putInt(0).put((byte) 0).put(new byte[7]);
+        if (spec.securityChipId() >= 0) {
+            b.putInt(spec.securityChipId()).putInt(0);
+        }
+        return b.array();
+    }
+
+    private static boolean isSyncPayload(byte[] p) {
+        if (p.length != 36 || Wire.le(p).getInt() != SYNC_VALUE) {
+            return false;
+        }
+        for (int i = 4; i < 36; i++) {
+            if (p[i] != 0x55) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] dataOf(byte[] payload) {
+        if (payload.length < 16) {
+            throw new InvalidMessage();
+        }
+        int declared = Wire.le(payload).getInt();
+        if (declared != payload.length - 16) {
+            throw new InvalidMessage();
+        }
+        return java.util.Arrays.copyOfRange(payload, 16, payload.length);
+    }
+
+    private static void requireLength(byte[] payload, int expected) {
+        if (payload.length != expected) {
+            throw new InvalidMessage();
+        }
+    }
+
+    private boolean inFlash(int address, int size) {
+        return address >= 0 && size >= 0 && (long) address + size <= flash.size();
+    }
+
+    private byte[] ok(int op, byte[] body) {
+        return reply(op, lastValue, body, 0, 0);
+    }
+
+    private byte[] error(int op, RomError error) {
+        return reply(op, lastValue, new byte[0], 1, error.code());
+    }
+
+    /** A reply packet with this chip's status layout; also remembers the opcode for the ROM's quirk. */
+    private byte[] reply(int op, int value, byte[] body, int status, int error) {
+        byte[] data = new byte[body.length + spec.statusLength()];
+        System.arraycopy(body, 0, data, 0, body.length);
+        data[body.length] = (byte) status;
+        data[body.length + 1] = (byte) error;
+        lastOpcode = op;
+        return new Response(op, value, data).encode();
+    }
+
+    /** A refusal the host cannot tell from a real one (fault injection): the command is not carried out. */
+    public byte[] refusal(int op, RomError error) {
+        return Slip.encode(this.error(op, error));
+    }
+
+    /**
+     * DTR/RTS as wired on dev boards (esptool docs, "automatic bootloader"): EN is low while RTS is asserted
+     * and DTR is not; IO0 is low while DTR is asserted and RTS is not. An RC delay on EN means the chip
+     * samples IO0 {@link #STRAP_SAMPLE_NANOS} after EN rises, so a momentary state while the host sets one
+     * line after the other does not count. Returns what the chip prints.
+     */
+    public byte[] setModemLines(boolean newDtr, boolean newRts) {
+        long now = System.nanoTime();
+        byte[] out = new byte[0];
+        if (pendingBootSince != 0 && now - pendingBootSince >= STRAP_SAMPLE_NANOS) {
+            out = boot(dtr && !rts);
+        }
+        boolean enWasLow = rts && !dtr;
+        dtr = newDtr;
+        rts = newRts;
+        boolean enLow = rts && !dtr;
+        if (enLow) {
+            mode = Mode.HELD_IN_RESET;
+            pendingBootSince = 0;
+        } else if (enWasLow) {
+            pendingBootSince = now;
+        }
+        return out;
+    }
+
+    /** Lets time pass: a boot whose strapping sample is due happens now. Returns what the chip prints. */
+    public byte[] tick() {
+        if (pendingBootSince != 0 && System.nanoTime() - pendingBootSince >= STRAP_SAMPLE_NANOS) {
+            return boot(dtr && !rts);
+        }
+        return new byte[0];
+    }
+
+    /** A boot whose strapping sample is due happens before the chip looks at new bytes. */
+    private byte[] settleBoot() {
+        if (pendingBootSince == 0) {
+            return new byte[0];
+        }
+        return boot(dtr && !rts);
+    }
+
+    /** A reset (power glitch, watchdog, EN pressed): the loader starts over at 115200 baud. */
+    public byte[] boot(boolean downloadMode) {
+        pendingBootSince = 0;
+        decoder.reset();
+        writeMode = WriteMode.NONE;
+        inflater = null;
+        baud = DEFAULT_BAUD;
+        lastOpcode = Opcode.SYNC.code();
+        lastValue = 0;
+        seedRegisters();
+        mode = downloadMode ? Mode.DOWNLOAD_WAITING_FOR_SYNC : Mode.RUNNING_APP;
+        String banner = downloadMode
+                ? "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n"
+                : "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\nespfleet-sim: application running\r\n";
+        return banner.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static String md5Hex(byte[] data) {
+        try {
+            return Wire.hex(MessageDigest.getInstance("MD5").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 missing from the JDK", e);
+        }
+    }
+
+    private static final class InvalidMessage extends RuntimeException {
+        InvalidMessage() {
+            super(null, null, false, false);
+        }
+    }
+}

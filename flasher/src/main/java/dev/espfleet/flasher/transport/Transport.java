@@ -1,0 +1,40 @@
+package dev.espfleet.flasher.transport;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * A byte pipe to a chip: a serial port, a TCP socket, or the in-process simulator. Implementations throw
+ * {@link IOException} when the link is gone; a read that times out returns 0.
+ */
+public interface Transport extends AutoCloseable {
+
+    void write(byte[] data) throws IOException;
+
+    /** Reads what is available into {@code buffer}, waiting at most {@code timeout}; 0 on timeout. */
+    int read(byte[] buffer, Duration timeout) throws IOException;
+
+    /** Changes the host side's baud rate; a no-op where there is no baud rate (TCP). */
+    void setBaudRate(int baud) throws IOException;
+
+    /** Whether DTR/RTS reach the chip's EN and IO0 (not on pseudo-terminals or TCP). */
+    boolean hasModemLines();
+
+    void setDtr(boolean asserted) throws IOException;
+
+    void setRts(boolean asserted) throws IOException;
+
+    /** Discards bytes already received. */
+    default void discardInput() throws IOException {
+        byte[] buf = new byte[4096];
+        while (read(buf, Duration.ZERO) > 0) {
+            // drop
+        }
+    }
+
+    /** What the user named, e.g. {@code /dev/ttyUSB0} or {@code socket://127.0.0.1:5555}. */
+    String description();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,133 @@
+package dev.espfleet.flasher;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.sim.Fault;
+import dev.espfleet.flasher.sim.SimConfig;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FlashWriterTest {
+
+    @Test
+    void writesAnImageAndLeavesTheRestOfItsLast64kBlockAlone() {
+        SimHarness h = new SimHarness();
+        byte[] neighbour = SimHarness.pattern(0x6000, 1);
+        h.chip.flash().load(0x1A000, neighbour);
+        byte[] image = SimHarness.compressible(40 * 1024, 2);
+        try (RomLoader loader = h.connect()) {
+            List<FlashWriter.RegionResult> results = new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE)
+                    .write(List.of(new FlashRegion("app.bin", 0x10000, image)));
+            assertFalse(results.get(0).compressed(), "a compressed ROM write would spill into 0x1a000..0x1ffff");
+        }
+        assertArrayEquals(image, h.chip.flash().read(0x10000, image.length));
+        assertArrayEquals(neighbour, h.chip.flash().read(0x1A000, neighbour.length));
+    }
+
+    @Test
+    void compressesWhenTheRegionEndsOnA64kBoundary() {
+        SimHarness h = new SimHarness();
+        byte[] neighbour = SimHarness.pattern(0x1000, 3);
+        h.chip.flash().load(0x20000, neighbour);
+        byte[] image = SimHarness.compressible(64 * 1024, 4);
+        try (RomLoader loader = h.connect()) {
+            List<FlashWriter.RegionResult> results = new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE)
+                    .write(List.of(new FlashRegion("app.bin", 0x10000, image)));
+            assertTrue(results.get(0).compressed());
+        }
+        assertArrayEquals(image, h.chip.flash().read(0x10000, image.length));
+        assertArrayEquals(neighbour, h.chip.flash().read(0x20000, neighbour.length));
+    }
+
+    @Test
+    void theSimulatedRomSpillsACompressedWriteTo64k() {
+        // the behaviour the writer avoids, reproduced: FLASH_DEFL_BEGIN erases to the next 64 KB boundary
+        assertFalse(FlashWriter.spillIsHarmless(new FlashRegion("a", 0x10000, new byte[0xA000]), List.of(), 4 << 20));
+        assertTrue(FlashWriter.spillIsHarmless(new FlashRegion("a", 0x10000, new byte[0xA000]),
+                List.of(new FlashRegion("b", 0x1A000, new byte[0x6000])), 4 << 20));
+        assertTrue(FlashWriter.spillIsHarmless(new FlashRegion("a", 0x3F0000, new byte[0x8000]), List.of(), 0x3F8000));
+    }
+
+    @Test
+    void skipsARegionWhoseMd5AlreadyMatches() {
+        SimHarness h = new SimHarness();
+        byte[] image = SimHarness.pattern(8192, 5);
+        h.chip.flash().load(0x8000, image);
+        long erasedBefore = h.chip.flash().sectorsErased();
+        try (RomLoader loader = h.connect()) {
+            List<FlashWriter.RegionResult> results = new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE)
+                    .write(List.of(new FlashRegion("same.bin", 0x8000, image)));
+            assertTrue(results.get(0).skipped());
+        }
+        assertEquals(erasedBefore, h.chip.flash().sectorsErased());
+    }
+
+    @Test
+    void writesSeveralRegionsAndChecksEach() {
+        SimHarness h = new SimHarness();
+        byte[] boot = SimHarness.pattern(0x5000, 6);
+        byte[] table = SimHarness.pattern(0xC00, 7);
+        byte[] app = SimHarness.compressible(0x30000, 8);
+        try (RomLoader loader = h.connect()) {
+            List<FlashWriter.RegionResult> results = new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE)
+                    .write(List.of(new FlashRegion("bootloader.bin", 0x1000, boot),
+                            new FlashRegion("partition-table.bin", 0x8000, table),
+                            new FlashRegion("app.bin", 0x10000, app)));
+            assertEquals(3, results.size());
+        }
+        assertArrayEquals(boot, h.chip.flash().read(0x1000, boot.length));
+        assertArrayEquals(table, h.chip.flash().read(0x8000, table.length));
+        assertArrayEquals(app, h.chip.flash().read(0x10000, app.length));
+    }
+
+    @Test
+    void retriesFlashDataAfterChecksumError() {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.NAK, Opcode.FLASH_DATA, 2)));
+        byte[] image = SimHarness.pattern(4096, 9);
+        List<String> retries = new java.util.ArrayList<>();
+        try (RomLoader loader = h.connect()) {
+            FlashWriter.RegionResult r = new FlashWriter(loader, FlashOptions.defaults(), new ProgressListener() {
+                @Override
+                public void retrying(String what) {
+                    retries.add(what);
+                }
+            }).write(List.of(new FlashRegion("app.bin", 0x10000, image))).get(0);
+            assertEquals(1, r.attempts(), "a refused block is resent, the region is not restarted");
+        }
+        assertEquals(1, retries.size(), retries.toString());
+        assertTrue(retries.get(0).contains("block 1"), retries.get(0));
+        assertArrayEquals(image, h.chip.flash().read(0x10000, image.length));
+    }
+
+    @Test
+    void rejectsOffsetsOffSectorBoundariesBeforeWritingAnything() {
+        SimHarness h = new SimHarness();
+        try (RomLoader loader = h.connect()) {
+            EspfleetException e = assertThrows(EspfleetException.class, () -> new FlashWriter(loader,
+                    FlashOptions.defaults(), ProgressListener.NONE)
+                    .write(List.of(new FlashRegion("app.bin", 0x10100, new byte[16]))));
+            assertEquals(ExitStatus.BAD_INPUT, e.status());
+            assertTrue(e.getMessage().contains("0x10100"), e.getMessage());
+        }
+        assertEquals(0, h.chip.flash().sectorsErased());
+    }
+
+    @Test
+    void rejectsOverlappingRegions() {
+        SimHarness h = new SimHarness();
+        try (RomLoader loader = h.connect()) {
+            EspfleetException e = assertThrows(EspfleetException.class, () -> new FlashWriter(loader,
+                    FlashOptions.defaults(), ProgressListener.NONE)
+                    .write(List.of(new FlashRegion("a.bin", 0x10000, new byte[0x2000]),
+                            new FlashRegion("b.bin", 0x11000, new byte[16]))));
+            assertEquals(ExitStatus.BAD_INPUT, e.status());
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.espfleet.flasher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.sim.SimConfig;
+import dev.espfleet.flasher.target.Chip;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class RomLoaderTest {
+
+    @ParameterizedTest
+    @EnumSource(Chip.class)
+    void detectsEachChipAndReadsItsMac(Chip chip) {
+        byte[] mac = {(byte) 0xaa, (byte) 0xbb, (byte) 0xcc, 0x01, 0x02, (byte) chip.ordinal()};
+        SimHarness h = new SimHarness(SimConfig.esp32().withChip(chip).withMac(mac).withFlashSize(8 << 20), List.of());
+        try (RomLoader loader = h.connect()) {
+            ChipInfo info = loader.chipInfo();
+            assertEquals(chip, info.chip());
+            assertEquals(String.format("aa:bb:cc:01:02:%02x", chip.ordinal()), info.macText());
+            assertEquals(8 << 20, info.flashSize());
+        }
+    }
+
+    @Test
+    void readsTheTracedEsp32AsEsptoolDid() {
+        SimHarness h = new SimHarness();
+        try (RomLoader loader = h.connect()) {
+            ChipInfo info = loader.chipInfo();
+            assertEquals("24:0a:c4:00:00:01", info.macText());
+            assertEquals("v3.0", info.revision());
+            assertEquals("c8 40 16", info.jedecText());
+            assertEquals(4 << 20, info.flashSize());
+        }
+    }
+
+    @Test
+    void switchesBaudRateAfterSync() {
+        SimHarness h = new SimHarness();
+        try (RomLoader loader = h.connect(SimHarness.options().withBaud(921600))) {
+            assertEquals(921600, h.chip.baud());
+            assertEquals("24:0a:c4:00:00:01", loader.chipInfo().macText());
+        }
+    }
+
+    @Test
+    void resetsIntoTheLoaderWithDtrAndRts() {
+        SimHarness h = new SimHarness(SimConfig.esp32().withStartInDownloadMode(false), List.of());
+        try (RomLoader loader = h.connect(SimHarness.options().withBefore(ConnectOptions.Before.DEFAULT_RESET))) {
+            assertEquals(Chip.ESP32, loader.chip());
+        }
+    }
+
+    @Test
+    void saysNoReplyWhenTheChipRunsItsApplication() {
+        SimHarness h = new SimHarness(SimConfig.esp32().withStartInDownloadMode(false), List.of());
+        FlasherErrors.NoReply e = assertThrows(FlasherErrors.NoReply.class,
+                () -> h.connect(SimHarness.options().withConnectAttempts(2)));
+        assertEquals(ExitStatus.UNAVAILABLE, e.status());
+        assertTrue(e.hint().orElseThrow().contains("hold BOOT"), e.hint().orElseThrow());
+    }
+
+    @Test
+    void readsFlashThroughTheRom() {
+        SimHarness h = new SimHarness();
+        byte[] data = SimHarness.pattern(300, 7);
+        h.chip.flash().load(0x3000, data);
+        try (RomLoader loader = h.connect()) {
+            assertEquals(FlashWriter.md5Hex(data), FlashWriter.md5Hex(loader.readFlash(0x3000, 300, ProgressListener.NONE)));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.espfleet.flasher;
+
+import dev.espfleet.flasher.sim.Fault;
+import dev.espfleet.flasher.sim.LinkTiming;
+import dev.espfleet.flasher.sim.SimConfig;
+import dev.espfleet.flasher.sim.SimLink;
+import dev.espfleet.flasher.sim.SimulatedEsp32;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A simulated chip on an untimed in-process link, with short timeouts since it answers at once. */
+final class SimHarness {
+    static final double TIMEOUT_SCALE = 0.01;
+
+    final SimulatedEsp32 chip;
+    final SimLink link;
+    final List<String> log = new ArrayList<>();
+
+    SimHarness(SimConfig config, List<Fault> faults) {
+        chip = new SimulatedEsp32(config);
+        link = new SimLink(chip, faults, LinkTiming.UNTIMED);
+    }
+
+    SimHarness() {
+        this(SimConfig.esp32(), List.of());
+    }
+
+    static ConnectOptions options() {
+        return ConnectOptions.defaults().withBefore(ConnectOptions.Before.NO_RESET)
+                .withAfter(ConnectOptions.After.NO_RESET).withTimeoutScale(TIMEOUT_SCALE);
+    }
+
+    RomLoader connect() {
+        return RomLoader.connect(link, options(), log::add);
+    }
+
+    RomLoader connect(ConnectOptions options) {
+        return RomLoader.connect(link, options, log::add);
+    }
+
+    static byte[] pattern(int size, int seed) {
+        byte[] b = new byte[size];
+        java.util.Random r = new java.util.Random(seed);
+        r.nextBytes(b);
+        return b;
+    }
+
+    /** Half random, half repeated text: compresses to about a half. */
+    static byte[] compressible(int size, int seed) {
+        byte[] b = pattern(size, seed);
+        byte[] text = "espfleet compressible filler ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; i < size; i += 64) {
+            for (int j = 0; j < 32 && i + j < size; j++) {
+                b[i + j] = text[(i / 64 + j) % text.length];
+            }
+        }
+        return b;
+    }
+}
