@@ -20,9 +20,12 @@ import picocli.CommandLine.Spec;
             "3:a device or tool is unavailable (serial port, idf.py)",
             "4:internal error in espfleet (rerun with --debug and report it)"},
         subcommands = {
+            DemoCommand.class,
             ValidateCommand.class,
             GenerateCommand.class,
             BuildCommand.class,
+            BenchCommand.class,
+            LedgerCommand.class,
             AutoComplete.GenerateCompletion.class,
             NvsCommand.class,
             PartitionsCommand.class,

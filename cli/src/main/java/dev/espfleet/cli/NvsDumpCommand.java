@@ -29,6 +29,10 @@ public final class NvsDumpCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of CSV.")
     boolean json;
 
+    @Option(names = "--show-secrets", description = "Print private keys and passwords too (they are replaced by a "
+            + "placeholder otherwise).")
+    boolean showSecrets;
+
     @Option(names = {"--keyfile", "--inputkey"}, paramLabel = "NVS_KEYS.BIN",
             description = "Decrypt with the keys in this nvs_keys partition file.")
     Path keyFile;
@@ -38,7 +42,7 @@ public final class NvsDumpCommand implements Callable<Integer> {
         NvsEncryptionKeys keys = keyFile == null ? null
                 : NvsEncryptionKeys.fromKeyPartition(NvsKeyOptions.readFile(keyFile, "key file"));
         NvsImage parsed = NvsPartitionReader.read(NvsKeyOptions.readFile(image, "image"), keys);
-        spec.commandLine().getOut().print(json ? NvsDump.json(parsed) : NvsDump.csv(parsed));
+        spec.commandLine().getOut().print(json ? NvsDump.json(parsed, showSecrets) : NvsDump.csv(parsed, showSecrets));
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -223,7 +223,11 @@ class ProvisionCommandTest {
         Path image = unit.resolve("identity.bin");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(image)));
         assertEquals(0x6000, Files.size(image));
-        Cli dump = Cli.run("nvs", "dump", image.toString()).ok();
+        Cli dump = Cli.run("nvs", "dump", "--show-secrets", image.toString()).ok();
+        Cli redacted = Cli.run("nvs", "dump", image.toString()).ok();
+        assertTrue(redacted.out().contains("private_key,data,string,\"<secret: "), redacted.out());
+        assertTrue(redacted.out().contains("password,data,string,\"<secret: 10 bytes"), redacted.out());
+        assertFalse(redacted.out().contains("PRIVATE KEY"), redacted.out());
         String pem = Files.readString(unit.resolve("cert.pem"));
         for (String line : List.of("identity,namespace,,", "thing_name,data,string,dev-001",
                 "endpoint,data,string," + ENDPOINT, "wifi,namespace,,", "ssid,data,string,bench-ap",

@@ -11,10 +11,32 @@ import org.apache.commons.csv.CSVPrinter;
  * blobs as {@code hex2bin}) or JSON.
  */
 public final class NvsDump {
+    /** Keys whose values are secrets by name; a value holding a PEM private key is one whatever its key. */
+    private static final java.util.regex.Pattern SECRET_KEY =
+            java.util.regex.Pattern.compile("(?i).*(private|password|passwd|secret|psk).*|(?i)(.*_)?key");
+
     private NvsDump() {
     }
 
+    /** True for a private key or password: dumps print a placeholder for it unless asked not to. */
+    public static boolean isSecret(NvsEntry e) {
+        if (e.isNamespaceDeclaration() || e.type().isInteger()) {
+            return false;
+        }
+        String text = new String(e.data(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        return text.contains("PRIVATE KEY-----") || SECRET_KEY.matcher(e.key()).matches();
+    }
+
+    private static String redacted(NvsEntry e) {
+        return "<secret: " + e.data().length + " bytes, not shown; --show-secrets prints it>";
+    }
+
     public static String csv(NvsImage image) {
+        return csv(image, true);
+    }
+
+    /** @param showSecrets false to print a placeholder for private keys and passwords (see {@link #isSecret}) */
+    public static String csv(NvsImage image, boolean showSecrets) {
         StringBuilder out = new StringBuilder();
         out.append(String.format("# NVS version %d, 0x%x bytes, %d page(s) in use%n",
                 image.version().number(), image.size(), image.usedPages()));
@@ -23,6 +45,8 @@ public final class NvsDump {
             for (NvsEntry e : image.entries()) {
                 if (e.isNamespaceDeclaration()) {
                     p.printRecord(e.namespace(), "namespace", "", "");
+                } else if (!showSecrets && isSecret(e)) {
+                    p.printRecord(e.key(), "data", e.type() == NvsType.STRING ? "string" : "binary", redacted(e));
                 } else if (e.type().isInteger() || e.type() == NvsType.STRING) {
                     p.printRecord(e.key(), "data", e.type().csvName(), e.displayValue());
                 } else {
@@ -36,6 +60,10 @@ public final class NvsDump {
     }
 
     public static String json(NvsImage image) {
+        return json(image, true);
+    }
+
+    public static String json(NvsImage image, boolean showSecrets) {
         StringBuilder out = new StringBuilder();
         out.append("{\n  \"version\": ").append(image.version().number())
                 .append(",\n  \"size\": ").append(image.size())
@@ -57,6 +85,8 @@ public final class NvsDump {
                     .append(", \"value\": ");
             if (e.type().isInteger()) {
                 out.append(e.integerValue());
+            } else if (!showSecrets && isSecret(e)) {
+                out.append(quote(redacted(e)));
             } else if (e.type() == NvsType.STRING) {
                 out.append(quote(e.stringValue()));
             } else {

@@ -1,0 +1,26 @@
+package dev.espfleet.bench;
+
+import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.provisioning.CertificateAuthority;
+import dev.espfleet.provisioning.DevicePolicy;
+import dev.espfleet.provisioning.IdentityLayout;
+import dev.espfleet.provisioning.KeyType;
+import dev.espfleet.provisioning.ServerCa;
+import dev.espfleet.provisioning.WifiCredentials;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a bench run needs to turn a connected board into a provisioned unit, decided once before
+ * any port is touched.
+ *
+ * @param firmware regions from ESP-IDF's flasher_args.json, or empty to write the identity alone
+ * @param identityOffset flash offset of the identity NVS partition
+ */
+public record BenchJob(String product, String organization, ThingNamePattern namePattern, Path unitsDir,
+                       CertificateAuthority ca, String caLabel, ServerCa serverCa, DevicePolicy policy,
+                       IdentityLayout layout, int identityOffset, int identitySize, String endpoint,
+                       Optional<WifiCredentials> wifi, KeyType keyType, List<FlashRegion> firmware, int baud,
+                       String station) {
+}

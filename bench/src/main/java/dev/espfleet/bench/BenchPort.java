@@ -1,0 +1,49 @@
+package dev.espfleet.bench;
+
+import dev.espfleet.flasher.ConnectOptions;
+import dev.espfleet.flasher.PortOpener;
+import dev.espfleet.flasher.sim.Fault;
+import dev.espfleet.flasher.sim.LinkTiming;
+import dev.espfleet.flasher.sim.SimConfig;
+import dev.espfleet.flasher.sim.SimLink;
+import dev.espfleet.flasher.sim.SimulatedEsp32;
+import dev.espfleet.flasher.transport.Transport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * One station port: its name, how to open it, and how many boards it serves ({@code sim} ports serve
+ * one board each; a serial port keeps serving boards until the bench is stopped).
+ */
+public record BenchPort(String name, Supplier<Transport> opener, double timeoutScale, boolean simulated) {
+
+    /** A serial port (or {@code socket://}) path as {@code --port} takes it. */
+    public static BenchPort of(String port, int baud) {
+        return new BenchPort(port, () -> PortOpener.open(port, baud), PortOpener.timeoutScale(port), false);
+    }
+
+    /**
+     * {@code count} simulated ESP32s with MACs that stay the same from run to run (24:0a:c4:e5:00:01,
+     * ...:02, ...), so a second run reworks the same boards.
+     */
+    public static List<BenchPort> simulated(int count, LinkTiming timing) {
+        List<BenchPort> ports = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            ports.add(simulated(i, timing, List.of()));
+        }
+        return ports;
+    }
+
+    /** The simulated board number {@code index}, with faults injected into its link. */
+    public static BenchPort simulated(int index, LinkTiming timing, List<Fault> faults) {
+        byte[] mac = {0x24, 0x0a, (byte) 0xc4, (byte) 0xe5, (byte) (index >> 8), (byte) index};
+        SimConfig config = SimConfig.esp32().withMac(mac);
+        Supplier<Transport> opener = () -> new SimLink(new SimulatedEsp32(config), faults, timing);
+        return new BenchPort("sim-" + index, opener, PortOpener.SIM_TIMEOUT_SCALE, true);
+    }
+
+    ConnectOptions connectOptions(int baud) {
+        return ConnectOptions.defaults().withBaud(baud).withTimeoutScale(timeoutScale);
+    }
+}

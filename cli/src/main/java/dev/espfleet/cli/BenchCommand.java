@@ -1,0 +1,135 @@
+package dev.espfleet.cli;
+
+import dev.espfleet.bench.AuditLog;
+import dev.espfleet.bench.BenchRunner;
+import dev.espfleet.bench.IdentityLedger;
+import dev.espfleet.bench.ThingNamePattern;
+import dev.espfleet.bench.UnitResult;
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import dev.espfleet.generator.config.ConfigLoader;
+import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.provisioning.WifiCredentials;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Provision and flash boards on many ports at once: identity from the ledger (a known MAC",
+            "gets its identity back), key and certificate from the local CA, identity NVS image and",
+            "firmware written and MD5-verified, then the unit recorded as done."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Device config (YAML).")
+    Path config;
+
+    @Option(names = "--ca", required = true, paramLabel = "DIR", description = "Local CA made by 'espfleet ca init'.")
+    Path ca;
+
+    @Option(names = "--ports", required = true, paramLabel = "PORTS",
+            description = "Comma-separated serial ports, 'auto' (USB ports of ESP32 boards), or sim:N simulated ESP32s.")
+    String ports;
+
+    @Option(names = "--build", paramLabel = "DIR",
+            description = "ESP-IDF project or build dir: its flasher_args.json images are flashed too.")
+    Path build;
+
+    @Option(names = "--units", defaultValue = "units", paramLabel = "DIR",
+            description = "Where unit folders, the audit log and the default ledger go (default: ${DEFAULT-VALUE}).")
+    Path units;
+
+    @Option(names = "--ledger", paramLabel = "URL",
+            description = "jdbc:sqlite:FILE (default: <units>/ledger.db) or jdbc:postgresql://HOST/DB to share one "
+                    + "ledger between stations.")
+    String ledger;
+
+    @Option(names = "--name-pattern", defaultValue = "{product}-{mac}", paramLabel = "PATTERN",
+            description = "Thing name of a new board: {product}, {mac}, {seq}, {seq:04} (default: ${DEFAULT-VALUE}).")
+    String namePattern;
+
+    @Option(names = "--server-ca", paramLabel = "FILE",
+            description = "CA of the MQTT broker (default: Amazon Root CA 1 from the system trust store).")
+    Path serverCa;
+
+    @Option(names = "--endpoint", paramLabel = "HOST", description = "Overrides aws.endpoint (a test broker).")
+    String endpoint;
+
+    @Option(names = "--wifi-ssid", paramLabel = "SSID", description = "Wi-Fi network written beside the identity.")
+    String wifiSsid;
+
+    @Option(names = "--wifi-password", paramLabel = "PASSWORD", defaultValue = "${env:ESPFLEET_WIFI_PASSWORD}",
+            description = "Wi-Fi password (default: $ESPFLEET_WIFI_PASSWORD).")
+    String wifiPassword;
+
+    @Option(names = {"-b", "--baud"}, defaultValue = "460800", paramLabel = "BAUD",
+            description = "Baud rate after sync (default: ${DEFAULT-VALUE}).")
+    int baud;
+
+    @Option(names = "--boards-per-port", defaultValue = "1", paramLabel = "N",
+            description = "Boards a serial port serves before the bench ends (a simulated port serves one).")
+    int boardsPerPort;
+
+    @Option(names = "--station", paramLabel = "NAME", description = "Name of this station in the ledger (default: host name).")
+    String station;
+
+    @Override
+    public Integer call() {
+        DeviceConfig device = ConfigLoader.load(config);
+        Optional<WifiCredentials> wifi = Optional.ofNullable(wifiSsid).map(ssid -> new WifiCredentials(
+                device.wifi().namespace(), device.wifi().ssidKey(), device.wifi().passwordKey(), ssid,
+                wifiPassword == null ? "" : wifiPassword));
+        return run(spec.commandLine().getOut(), device, ca, Optional.ofNullable(serverCa), Optional.ofNullable(build),
+                units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern), Optional.ofNullable(endpoint),
+                wifi, BenchSetup.ports(ports, baud), baud, boardsPerPort,
+                station != null ? station : BenchSetup.station());
+    }
+
+    /** Runs a bench and prints its summary; shared with 'espfleet demo'. */
+    static int run(java.io.PrintWriter out, DeviceConfig device, Path ca, Optional<Path> serverCa, Optional<Path> build,
+                   Path units, Optional<String> ledgerUrl, ThingNamePattern pattern, Optional<String> endpoint,
+                   Optional<WifiCredentials> wifi, List<dev.espfleet.bench.BenchPort> ports, int baud,
+                   int boardsPerPort, String station) {
+        var job = BenchSetup.job(device, ca, serverCa, build, units, pattern, endpoint, wifi, baud, station);
+        String url = ledgerUrl.orElse("jdbc:sqlite:" + units.resolve("ledger.db"));
+        try {
+            java.nio.file.Files.createDirectories(units);
+        } catch (java.io.IOException e) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot create " + units + ": " + e.getMessage());
+        }
+        BenchDisplay display = new BenchDisplay(out);
+        try (IdentityLedger ledger = IdentityLedger.open(url);
+             AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
+            BenchRunner runner = new BenchRunner(job, ledger, audit, display);
+            Thread hook = new Thread(runner::stop, "bench-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out.printf("bench: %d port(s), ledger %s, units in %s%s%n", ports.size(), url, units,
+                    job.firmware().isEmpty() ? ", identity only (no --build)" : ", firmware + identity");
+            out.flush();
+            List<UnitResult> results;
+            try {
+                results = runner.run(ports, boardsPerPort);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // Ctrl-C: the hook is already running
+                }
+            }
+            display.summary(results);
+            long failed = results.stream().filter(r -> !r.done()).count();
+            if (failed > 0) {
+                throw new EspfleetException(ExitStatus.JOB_FAILED, failed + " of " + results.size()
+                        + " units failed; their boards are not recorded as done",
+                        "fix the cause shown above and run the bench again: done units are kept, failed ones redone");
+            }
+            return 0;
+        }
+    }
+}

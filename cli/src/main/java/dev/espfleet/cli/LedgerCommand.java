@@ -1,0 +1,96 @@
+package dev.espfleet.cli;
+
+import dev.espfleet.bench.IdentityLedger;
+import dev.espfleet.bench.UnitRecord;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "ledger", mixinStandardHelpOptions = true, description = "Show the identity ledger of a bench.",
+        subcommands = {LedgerCommand.ListCommand.class, LedgerCommand.ExportCommand.class})
+final class LedgerCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "say list or export");
+    }
+
+    static class LedgerOption {
+        @Option(names = "--ledger", paramLabel = "URL", description = "jdbc:sqlite:FILE or jdbc:postgresql://... "
+                + "(default: jdbc:sqlite:units/ledger.db).")
+        String url;
+
+        String url() {
+            if (url != null) {
+                return url;
+            }
+            Path file = Path.of("units", "ledger.db");
+            if (!java.nio.file.Files.exists(file)) {
+                throw dev.espfleet.common.EspfleetException.badInput("no ledger at " + file + "; name one with --ledger");
+            }
+            return "jdbc:sqlite:" + file;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "One line per unit.")
+    static final class ListCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        LedgerOption ledger;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (IdentityLedger l = IdentityLedger.open(ledger.url())) {
+                out.printf("%-6s %-17s %-32s %-9s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT");
+                for (UnitRecord r : l.list()) {
+                    out.printf("%-6d %-17s %-32s %-9s %s%n", r.sequence(), r.mac(), r.thingName(),
+                            r.state().name().toLowerCase(java.util.Locale.ROOT),
+                            r.doneAt().map(Object::toString).orElse("-"));
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Every unit as CSV (RFC 4180).")
+    static final class ExportCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        LedgerOption ledger;
+
+        @Option(names = "--csv", description = "CSV output (the only format, accepted for clarity).")
+        boolean csv;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (IdentityLedger l = IdentityLedger.open(ledger.url())) {
+                out.print("sequence,mac,thing_name,state,certificate_sha256,station,allocated_at,done_at\r\n");
+                for (UnitRecord r : l.list()) {
+                    out.print(String.join(",", Long.toString(r.sequence()), r.mac(), r.thingName(),
+                            r.state().name().toLowerCase(java.util.Locale.ROOT), r.certificateFingerprint().orElse(""),
+                            quote(r.station()), r.allocatedAt().toString(), r.doneAt().map(Object::toString).orElse(""))
+                            + "\r\n");
+                }
+            }
+            out.flush();
+            return 0;
+        }
+
+        private static String quote(String s) {
+            return s.matches("[^,\"\r\n]*") ? s : "\"" + s.replace("\"", "\"\"") + "\"";
+        }
+    }
+}
