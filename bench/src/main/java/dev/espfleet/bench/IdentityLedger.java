@@ -2,6 +2,8 @@ package dev.espfleet.bench;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -48,6 +50,12 @@ public final class IdentityLedger implements AutoCloseable {
         if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
             throw EspfleetException.badInput("--ledger '" + url + "': expected jdbc:sqlite:FILE or "
                     + "jdbc:postgresql://HOST/DB");
+        }
+        if (url.startsWith("jdbc:sqlite:")) {
+            Path parent = Path.of(url.substring("jdbc:sqlite:".length())).toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw EspfleetException.badInput("--ledger " + url + ": folder " + parent + " does not exist");
+            }
         }
         try {
             Connection c = DriverManager.getConnection(url);

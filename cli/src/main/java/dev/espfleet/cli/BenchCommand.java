@@ -24,6 +24,9 @@ import picocli.CommandLine.Spec;
             "gets its identity back), key and certificate from the local CA, identity NVS image and",
             "firmware written and MD5-verified, then the unit recorded as done."})
 final class BenchCommand implements Callable<Integer> {
+    /** How long Ctrl-C waits for boards in flight: a 4 MB write at 115200 baud takes about 6 minutes. */
+    static final java.time.Duration STOP_GRACE = java.time.Duration.ofMinutes(8);
+
     @Spec
     CommandSpec spec;
 
@@ -76,6 +79,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "Boards a serial port serves before the bench ends (a simulated port serves one).")
     int boardsPerPort;
 
+    @Option(names = "--sim-first", hidden = true, defaultValue = "1", paramLabel = "N",
+            description = "Number of the first simulated board (so two benches simulate different boards).")
+    int simFirst;
+
+    @Option(names = "--sim-link-ms", hidden = true, defaultValue = "0", paramLabel = "MS",
+            description = "Simulate a real serial link: bytes take their time at the baud rate, replies MS ms.")
+    int simLinkMs;
+
     @Option(names = "--station", paramLabel = "NAME", description = "Name of this station in the ledger (default: host name).")
     String station;
 
@@ -87,7 +98,9 @@ final class BenchCommand implements Callable<Integer> {
                 wifiPassword == null ? "" : wifiPassword));
         return run(spec.commandLine().getOut(), device, ca, Optional.ofNullable(serverCa), Optional.ofNullable(build),
                 units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern), Optional.ofNullable(endpoint),
-                wifi, BenchSetup.ports(ports, baud), baud, boardsPerPort,
+                wifi, BenchSetup.ports(ports, baud, simFirst, simLinkMs > 0
+                        ? dev.espfleet.flasher.sim.LinkTiming.timed(java.time.Duration.ofMillis(simLinkMs))
+                        : dev.espfleet.flasher.sim.LinkTiming.UNTIMED), baud, boardsPerPort,
                 station != null ? station : BenchSetup.station());
     }
 
@@ -107,7 +120,18 @@ final class BenchCommand implements Callable<Integer> {
         try (IdentityLedger ledger = IdentityLedger.open(url);
              AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
             BenchRunner runner = new BenchRunner(job, ledger, audit, display);
-            Thread hook = new Thread(runner::stop, "bench-stop");
+            // Ctrl-C: take no new board, let the boards in flight finish (or fail) and the summary print.
+            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                out.println("stopping: finishing the boards in flight (Ctrl-C again would leave them unrecorded)");
+                out.flush();
+                runner.stop();
+                try {
+                    finished.await(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bench-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.printf("bench: %d port(s), ledger %s, units in %s%s%n", ports.size(), url, units,
                     job.firmware().isEmpty() ? ", identity only (no --build)" : ", firmware + identity");
@@ -123,6 +147,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             display.summary(results);
+            finished.countDown();
             long failed = results.stream().filter(r -> !r.done()).count();
             if (failed > 0) {
                 throw new EspfleetException(ExitStatus.JOB_FAILED, failed + " of " + results.size()

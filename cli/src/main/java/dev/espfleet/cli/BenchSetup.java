@@ -74,6 +74,14 @@ final class BenchSetup {
 
     /** {@code sim:N}, {@code auto}, or a comma-separated list of ports. */
     static List<BenchPort> ports(String spec, int baud) {
+        return ports(spec, baud, 1, LinkTiming.UNTIMED);
+    }
+
+    /**
+     * @param simFirst number of the first simulated board (boards of two benches sharing a ledger differ)
+     * @param simTiming the simulated link (timed, to make a bench run take as long as a real one)
+     */
+    static List<BenchPort> ports(String spec, int baud, int simFirst, LinkTiming simTiming) {
         if (spec.startsWith("sim:")) {
             int n;
             try {
@@ -84,7 +92,11 @@ final class BenchSetup {
             if (n < 1 || n > 64) {
                 throw EspfleetException.badInput("--ports " + spec + ": expected sim:N with N from 1 to 64");
             }
-            return BenchPort.simulated(n, LinkTiming.UNTIMED);
+            List<BenchPort> sims = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                sims.add(BenchPort.simulated(simFirst + i, simTiming, List.of()));
+            }
+            return sims;
         }
         List<String> names = new ArrayList<>();
         if (spec.equals("auto")) {

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
             BuildCommand.class,
             BenchCommand.class,
             LedgerCommand.class,
+            BenchPerfCommand.class,
             AutoComplete.GenerateCompletion.class,
             NvsCommand.class,
             PartitionsCommand.class,

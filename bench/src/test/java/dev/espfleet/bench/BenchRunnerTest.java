@@ -1,0 +1,129 @@
+package dev.espfleet.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.sim.Fault;
+import dev.espfleet.flasher.PortOpener;
+import dev.espfleet.flasher.sim.LinkTiming;
+import dev.espfleet.flasher.sim.SimConfig;
+import dev.espfleet.flasher.sim.SimLink;
+import dev.espfleet.flasher.sim.SimulatedEsp32;
+import dev.espfleet.provisioning.CertificateAuthority;
+import dev.espfleet.provisioning.DevicePolicy;
+import dev.espfleet.provisioning.IdentityLayout;
+import dev.espfleet.provisioning.KeyType;
+import dev.espfleet.provisioning.ServerCa;
+import dev.espfleet.provisioning.ValidityPeriod;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchRunnerTest {
+    static CertificateAuthority ca;
+    static ServerCa serverCa;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void makeCa() {
+        SecureRandom random = new SecureRandom();
+        ca = CertificateAuthority.createRoot("bench test CA", Optional.empty(), KeyType.EC_P256,
+                ValidityPeriod.days(Instant.now(), 30), random);
+        CertificateAuthority broker = CertificateAuthority.createRoot("broker CA", Optional.empty(), KeyType.EC_P256,
+                ValidityPeriod.days(Instant.now(), 30), random);
+        serverCa = new ServerCa(List.of(broker.certificate()), Path.of("broker-ca.pem"));
+    }
+
+    private BenchJob job() {
+        return new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"), ca, "test CA",
+                serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000,
+                "abc123-ats.iot.eu-west-1.amazonaws.com", Optional.empty(), KeyType.EC_P256, List.of(), 460800, "test");
+    }
+
+    private List<UnitResult> run(List<BenchPort> ports) {
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
+            return new BenchRunner(job(), ledger, audit, BenchListener.NONE).run(ports, 1);
+        }
+    }
+
+    private Map<String, UnitRecord> ledger() {
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"))) {
+            return ledger.list().stream().collect(Collectors.toMap(UnitRecord::mac, Function.identity()));
+        }
+    }
+
+    @Test
+    void boardThatDropsOffMidWriteFailsAloneAndIsNotDone() throws Exception {
+        List<BenchPort> ports = List.of(
+                BenchPort.simulated(1, LinkTiming.UNTIMED, List.of()),
+                BenchPort.simulated(2, LinkTiming.UNTIMED, List.of(Fault.at(Fault.Kind.DISCONNECT, Opcode.FLASH_DATA, 3))),
+                BenchPort.simulated(3, LinkTiming.UNTIMED, List.of()));
+
+        List<UnitResult> results = run(ports);
+
+        assertEquals(3, results.size());
+        assertTrue(results.get(0).done(), results.get(0).detail());
+        assertFalse(results.get(1).done());
+        assertTrue(results.get(2).done(), results.get(2).detail());
+        Map<String, UnitRecord> units = ledger();
+        assertEquals(UnitRecord.State.DONE, units.get("24:0a:c4:e5:00:01").state());
+        assertEquals(UnitRecord.State.ALLOCATED, units.get("24:0a:c4:e5:00:02").state());
+        assertEquals(UnitRecord.State.DONE, units.get("24:0a:c4:e5:00:03").state());
+        String audit = Files.readString(tmp.resolve("audit.jsonl"));
+        assertTrue(audit.contains("\"event\":\"unit-failed\""), audit);
+        assertEquals(2, audit.lines().filter(l -> l.contains("\"event\":\"unit-done\"")).count());
+        assertTrue(Files.readString(tmp.resolve("units/sensor-240ac4e50002/bench.log")).contains("FAILED"));
+    }
+
+    @Test
+    void reworkGivesEveryBoardItsIdentityBack() throws Exception {
+        List<UnitResult> first = run(BenchPort.simulated(2, LinkTiming.UNTIMED));
+        Map<String, UnitRecord> before = ledger();
+        byte[] key = Files.readAllBytes(tmp.resolve("units/sensor-240ac4e50001/key.pem"));
+
+        List<UnitResult> second = run(BenchPort.simulated(2, LinkTiming.UNTIMED));
+
+        assertTrue(first.stream().allMatch(UnitResult::done));
+        assertTrue(second.stream().allMatch(UnitResult::done));
+        Map<String, UnitRecord> after = ledger();
+        assertEquals(2, after.size());
+        for (String mac : before.keySet()) {
+            assertEquals(before.get(mac).thingName(), after.get(mac).thingName());
+            assertEquals(before.get(mac).certificateFingerprint(), after.get(mac).certificateFingerprint());
+        }
+        assertEquals(new String(key), Files.readString(tmp.resolve("units/sensor-240ac4e50001/key.pem")));
+    }
+
+    @Test
+    void identityImageOnTheChipIsTheUnitsImageDespiteACorruptedBlock() throws Exception {
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 3}));
+        byte[] neighbour = new byte[4096];
+        java.util.Arrays.fill(neighbour, (byte) 0x5a);
+        chip.flash().load(0x18000, neighbour); // the partition after the identity must survive
+        List<Fault> faults = List.of(Fault.at(Fault.Kind.CORRUPT_HOST_BYTE, Opcode.FLASH_DATA, 2));
+        BenchPort port = new BenchPort("sim-x", () -> new SimLink(chip, faults, LinkTiming.UNTIMED),
+                PortOpener.SIM_TIMEOUT_SCALE, true);
+
+        List<UnitResult> results = run(List.of(port));
+
+        assertTrue(results.get(0).done(), results.get(0).detail());
+        byte[] image = Files.readAllBytes(tmp.resolve("units/sensor-240ac4010203/identity.bin"));
+        assertArrayEquals(image, chip.flash().read(0x12000, 0x6000));
+        assertArrayEquals(neighbour, chip.flash().read(0x18000, 4096));
+    }
+}
