@@ -214,6 +214,22 @@ class FlasherCommandsTest {
     }
 
     @Test
+    void writeFlashWithAUserSuppliedStub() throws Exception {
+        Path stub = dir.resolve("stub.json");
+        Files.writeString(stub, "{\"entry\": 1074331648, \"text\": \""
+                + java.util.Base64.getEncoder().encodeToString(new byte[4000]) + "\", \"text_start\": 1074331648}");
+        Path app = file("app.bin", 50_000, 13);
+        CliRun r = CliRun.of("write-flash", "--port", "sim", "--stub", stub.toString(), "0x10000", app.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("stub running"), r.toString());
+
+        Files.writeString(stub, "{\"entry\": 1, \"text\": 5}");
+        CliRun bad = CliRun.of("chip-info", "--port", "sim", "--stub", stub.toString());
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("\"text\" must be base64 text (esptool stub format)"), bad.toString());
+    }
+
+    @Test
     void traceShowsEveryFrame() {
         CliRun r = CliRun.of("chip-info", "--port", "sim", "--before", "no-reset", "--trace");
         assertEquals(0, r.exitCode(), r.toString());

@@ -7,6 +7,7 @@ import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.Response;
 import dev.espfleet.flasher.command.Timeouts;
 import dev.espfleet.flasher.command.Wire;
+import dev.espfleet.flasher.job.StubImage;
 import dev.espfleet.flasher.target.Chip;
 import dev.espfleet.flasher.target.ChipSpec;
 import dev.espfleet.flasher.target.SpiRegisters;
@@ -38,6 +39,12 @@ public final class RomLoader implements AutoCloseable {
     private Chip chip;
     private int baud = ConnectOptions.ROM_BAUD;
     private int flashSize;
+    private boolean stubRunning;
+    /** MEM_DATA block size (esptool: ESP_RAM_BLOCK). */
+    private static final int RAM_BLOCK = 0x1800;
+    /** FLASH_DATA block size: 1 KB through the ROM, 16 KB through the stub (esptool's FLASH_WRITE_SIZE). */
+    private static final int ROM_FLASH_BLOCK = 0x400;
+    private static final int STUB_FLASH_BLOCK = 0x4000;
 
     private RomLoader(Transport transport, ConnectOptions options, Consumer<String> log) {
         this.transport = transport;
@@ -48,10 +55,18 @@ public final class RomLoader implements AutoCloseable {
 
     /** Resets (per {@code --before}), syncs, detects the chip, attaches the flash and switches baud rate. */
     public static RomLoader connect(Transport transport, ConnectOptions options, Consumer<String> log) {
+        return connect(transport, options, null, log);
+    }
+
+    /** As {@link #connect(Transport, ConnectOptions, Consumer)}, running {@code stub} (if not null) after detection. */
+    public static RomLoader connect(Transport transport, ConnectOptions options, StubImage stub, Consumer<String> log) {
         RomLoader loader = new RomLoader(transport, options, log);
         try {
             loader.connectAndSync();
             loader.detectChip();
+            if (stub != null) {
+                loader.runStub(stub);
+            }
             loader.attachFlash();
             if (options.baud() != ConnectOptions.ROM_BAUD) {
                 loader.changeBaud(options.baud());
@@ -73,6 +88,53 @@ public final class RomLoader implements AutoCloseable {
 
     public int flashSize() {
         return flashSize;
+    }
+
+    /** Whether esptool's stub runs (so: 16 KB blocks, READ_FLASH, ERASE_REGION, no compressed-write spill). */
+    public boolean stubRunning() {
+        return stubRunning;
+    }
+
+    public int flashBlockSize() {
+        return stubRunning ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
+    }
+
+    /** FLASH_BEGIN's fifth word (encrypted) is for later ROMs only; the stub takes four. */
+    public boolean flashBeginFifthWord() {
+        return !stubRunning && spec().flashBeginWords() == 5;
+    }
+
+    /** Uploads the stub into RAM with MEM_BEGIN/MEM_DATA, starts it with MEM_END and waits for its "OHAI". */
+    private void runStub(StubImage stub) {
+        log.accept("uploading stub " + stub.source() + " ...");
+        uploadSegment(stub.text(), stub.textStart());
+        if (stub.data().length > 0) {
+            uploadSegment(stub.data(), stub.dataStart());
+        }
+        connection.send(new Command.MemEnd(false, stub.entry()));
+        // the ROM may or may not answer MEM_END before it jumps
+        long deadline = System.nanoTime() + connection.scaled(Timeouts.DEFAULT).toNanos();
+        while (System.nanoTime() < deadline) {
+            byte[] p = connection.nextPacket(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (p != null && new String(p, StandardCharsets.US_ASCII).equals("OHAI")) {
+                stubRunning = true;
+                connection.setStatusLength(2);
+                log.accept("stub running");
+                return;
+            }
+        }
+        throw new EspfleetException(ExitStatus.JOB_FAILED, "the stub " + stub.source() + " did not start (no \"OHAI\")",
+                "use esptool's stub JSON for " + spec().name() + ", or leave --stub out to talk to the ROM");
+    }
+
+    private void uploadSegment(byte[] data, int address) {
+        int blocks = (data.length + RAM_BLOCK - 1) / RAM_BLOCK;
+        connection.execute(new Command.MemBegin(data.length, blocks, RAM_BLOCK, address));
+        for (int seq = 0; seq < blocks; seq++) {
+            int from = seq * RAM_BLOCK;
+            connection.execute(new Command.MemData(seq,
+                    java.util.Arrays.copyOfRange(data, from, Math.min(data.length, from + RAM_BLOCK))));
+        }
     }
 
     public RomConnection connection() {
@@ -145,7 +207,7 @@ public final class RomLoader implements AutoCloseable {
 
     /** SPI_ATTACH, then the flash size from its JEDEC id, then SPI_SET_PARAMS with that size. */
     private void attachFlash() {
-        connection.execute(new Command.SpiAttach(0));
+        connection.execute(new Command.SpiAttach(0, !stubRunning));
         int id = flashId();
         int capacity = (id >> 16) & 0xFF;
         flashSize = capacity >= 0x10 && capacity <= 0x1A ? 1 << capacity : 4 << 20;
@@ -160,7 +222,8 @@ public final class RomLoader implements AutoCloseable {
         int oldBaud = baud;
         for (int attempt = 1; attempt <= QUERY_ATTEMPTS; attempt++) {
             try {
-                connection.execute(new Command.ChangeBaudrate(newBaud, 0));
+                // the stub wants the current rate as second word, the ROM 0
+                connection.execute(new Command.ChangeBaudrate(newBaud, stubRunning ? oldBaud : 0));
                 setHostBaud(newBaud);
                 // the ROM needs a moment at the new rate; anything sent meanwhile is garbage
                 connection.discardInput(connection.scaled(QUIET));
@@ -254,8 +317,11 @@ public final class RomLoader implements AutoCloseable {
         throw new FlasherErrors.NoReply("MD5 reply of unexpected length " + body.length + " (expected 32 or 16)");
     }
 
-    /** Reads flash through the ROM, 64 bytes per command. */
+    /** Reads flash: streamed by the stub, or 64 bytes per command through the ROM. */
     public byte[] readFlash(int address, int size, ProgressListener progress) {
+        if (stubRunning) {
+            return readFlashStub(address, size, progress);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(size);
         int done = 0;
         while (done < size) {
@@ -271,6 +337,29 @@ public final class RomLoader implements AutoCloseable {
             progress.bytesDone(done, size);
         }
         return out.toByteArray();
+    }
+
+    /** READ_FLASH: 4 KB packets, 64 in flight, each acknowledged with the total so far; then the MD5. */
+    private byte[] readFlashStub(int address, int size, ProgressListener progress) {
+        connection.execute(new Command.ReadFlash(address, size, 0x1000, 64));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+        Duration timeout = connection.scaled(Timeouts.DEFAULT);
+        while (out.size() < size) {
+            byte[] p = connection.nextPacket(timeout);
+            if (p == null) {
+                throw new FlasherErrors.NoReply("READ_FLASH stalled after " + out.size() + " of " + size + " bytes");
+            }
+            out.write(p, 0, Math.min(p.length, size - out.size()));
+            connection.sendRaw(Wire.words(out.size()));
+            progress.bytesDone(out.size(), size);
+        }
+        byte[] digest = connection.nextPacket(timeout);
+        byte[] data = out.toByteArray();
+        if (digest == null || digest.length != 16 || !Wire.hex(digest).equals(FlashWriter.md5Hex(data))) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "READ_FLASH of 0x" + Integer.toHexString(address)
+                    + ": the data does not match the stub's MD5", "try again, maybe at a lower --baud");
+        }
+        return data;
     }
 
     /** After an ambiguous failure: drop stale bytes, sync again (at 115200 if the chip was reset). */
@@ -301,7 +390,7 @@ public final class RomLoader implements AutoCloseable {
     }
 
     private void reattach(int targetBaud) {
-        connection.execute(new Command.SpiAttach(0));
+        connection.execute(new Command.SpiAttach(0, !stubRunning));
         connection.execute(new Command.SpiSetParams(flashSize));
         if (targetBaud != ConnectOptions.ROM_BAUD) {
             changeBaud(targetBaud);
