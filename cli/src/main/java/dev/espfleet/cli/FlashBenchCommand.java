@@ -58,6 +58,10 @@ public final class FlashBenchCommand implements Callable<Integer> {
             for (String kind : List.of("incompressible", "compressible")) {
                 byte[] image = kind.equals("incompressible") ? FlashBenchmark.incompressible(size)
                         : FlashBenchmark.compressible(size);
+                if (!virtual) {
+                    // warm the JIT on the same work first, so the timed run measures compiled code
+                    FlashBenchmark.run(baud, kind, image, turnaround, true);
+                }
                 FlashBenchmark.Result r = FlashBenchmark.run(baud, kind, image, turnaround, virtual);
                 out.printf("| %s | %d | %s | %s | %.2f | %.0f | %.1f %% |%n", virtual ? "virtual" : "real", baud, kind,
                         r.compressed() ? "deflate, " + r.wireBytes() + " B" : "plain, " + r.wireBytes() + " B",

@@ -53,11 +53,9 @@ public final class FlashWriter {
                 results.add(new RegionResult(region, expected, true, false, 0));
                 continue;
             }
-            boolean compress = options.compression() == FlashOptions.Compression.AUTO
-                    && (loader.stubRunning()
-                        || spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize()))
-                    && worthCompressing(data);
-            results.add(writeVerified(region, data, expected, compress, done, total));
+            boolean worth = options.compression() == FlashOptions.Compression.AUTO && worthCompressing(data);
+            boolean safeThroughRom = spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize());
+            results.add(writeVerified(region, data, expected, worth, safeThroughRom, done, total));
         }
         return results;
     }
@@ -121,13 +119,18 @@ public final class FlashWriter {
         return mismatches;
     }
 
-    private RegionResult writeVerified(FlashRegion region, byte[] data, String expected, boolean compress,
-            long[] done, long total) {
+    /**
+     * Writes until the chip's MD5 matches. Whether to compress is decided per attempt: a chip reset between
+     * attempts may have lost the stub, and through the ROM compression is only safe where it cannot spill.
+     */
+    private RegionResult writeVerified(FlashRegion region, byte[] data, String expected, boolean worthCompressing,
+            boolean safeThroughRom, long[] done, long total) {
         long startDone = done[0];
         String actual = null;
         EspfleetException lastError = null;
         for (int attempt = 1; attempt <= options.regionAttempts(); attempt++) {
             done[0] = startDone;
+            boolean compress = worthCompressing && (loader.stubRunning() || safeThroughRom);
             try {
                 if (compress) {
                     writeCompressed(region, data, done, total);

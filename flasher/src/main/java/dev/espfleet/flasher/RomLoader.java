@@ -40,6 +40,9 @@ public final class RomLoader implements AutoCloseable {
     private int baud = ConnectOptions.ROM_BAUD;
     private int flashSize;
     private boolean stubRunning;
+    private StubImage stub;
+    /** The value of the last SYNC reply: 0 from the stub, 0x20120707 from the ROM. */
+    private int lastSyncValue;
     /** MEM_DATA block size (esptool: ESP_RAM_BLOCK). */
     private static final int RAM_BLOCK = 0x1800;
     /** FLASH_DATA block size: 1 KB through the ROM, 16 KB through the stub (esptool's FLASH_WRITE_SIZE). */
@@ -65,6 +68,7 @@ public final class RomLoader implements AutoCloseable {
             loader.connectAndSync();
             loader.detectChip();
             if (stub != null) {
+                loader.stub = stub;
                 loader.runStub(stub);
             }
             loader.attachFlash();
@@ -173,6 +177,7 @@ public final class RomLoader implements AutoCloseable {
             connection.send(new Command.Sync());
             Response r = connection.await(Opcode.SYNC, connection.scaled(Timeouts.SYNC));
             if (r != null && r.ok(connection.statusLengthOf(r))) {
+                lastSyncValue = r.value();
                 // the ROM answers a SYNC 8 times; drop the rest so they are not taken for later replies
                 connection.discardInput(connection.scaled(QUIET));
                 return true;
@@ -366,6 +371,7 @@ public final class RomLoader implements AutoCloseable {
     public void recover() {
         for (int round = 0; round < RECOVER_ROUNDS; round++) {
             if (trySync()) {
+                afterResync(baud);
                 return;
             }
         }
@@ -374,7 +380,7 @@ public final class RomLoader implements AutoCloseable {
             // a reset chip is back at 115200
             setHostBaud(ConnectOptions.ROM_BAUD);
             if (trySync()) {
-                reattach(target);
+                afterResync(target);
                 return;
             }
         }
@@ -382,17 +388,38 @@ public final class RomLoader implements AutoCloseable {
             // last resort (a chip at an unknown rate, a hung loader): reset it where the port can
             setHostBaud(ConnectOptions.ROM_BAUD);
             if (trySync()) {
-                reattach(target);
+                afterResync(target);
                 return;
             }
         }
         throw new FlasherErrors.NoReply("the chip stopped answering on " + transport.description());
     }
 
+    /**
+     * After SYNC answered again: if the ROM answered where the stub ran, the chip was reset, so the ROM's
+     * status layout applies and the stub is started again; flash and baud rate are set up again as needed.
+     */
+    private void afterResync(int targetBaud) {
+        boolean romAnswered = lastSyncValue != 0;
+        if (stubRunning && romAnswered) {
+            log.accept("the chip was reset: the stub is gone");
+            stubRunning = false;
+            connection.setStatusLength(spec().statusLength());
+            if (stub != null) {
+                runStub(stub);
+            }
+        } else if (baud == targetBaud && !romAnswered) {
+            return;
+        }
+        if (baud != targetBaud || romAnswered) {
+            reattach(targetBaud);
+        }
+    }
+
     private void reattach(int targetBaud) {
         connection.execute(new Command.SpiAttach(0, !stubRunning));
         connection.execute(new Command.SpiSetParams(flashSize));
-        if (targetBaud != ConnectOptions.ROM_BAUD) {
+        if (targetBaud != baud) {
             changeBaud(targetBaud);
         }
     }

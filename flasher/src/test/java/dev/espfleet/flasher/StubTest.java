@@ -49,6 +49,25 @@ class StubTest {
     }
 
     @Test
+    void aResetMidWriteStartsTheStubAgainAndLeavesNeighboursAlone() throws Exception {
+        SimHarness h = new SimHarness(dev.espfleet.flasher.sim.SimConfig.esp32(), List.of(
+                dev.espfleet.flasher.sim.Fault.at(dev.espfleet.flasher.sim.Fault.Kind.RESET,
+                        dev.espfleet.flasher.command.Opcode.FLASH_DEFL_DATA, 2)));
+        byte[] neighbour = SimHarness.pattern(0x6000, 36);
+        h.chip.flash().load(0x1A000, neighbour);
+        byte[] image = SimHarness.compressible(40 * 1024, 37);
+        try (RomLoader loader = RomLoader.connect(h.link, SimHarness.options().withBaud(460800), standInStub(), h.log::add)) {
+            new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE)
+                    .write(List.of(new FlashRegion("app.bin", 0x10000, image)));
+            assertTrue(loader.stubRunning());
+        }
+        assertTrue(h.log.contains("the chip was reset: the stub is gone"), h.log.toString());
+        assertTrue(h.chip.stubRunning());
+        assertArrayEquals(image, h.chip.flash().read(0x10000, image.length));
+        assertArrayEquals(neighbour, h.chip.flash().read(0x1A000, neighbour.length));
+    }
+
+    @Test
     void readsAndErasesThroughTheStub() throws Exception {
         SimHarness h = new SimHarness();
         byte[] content = SimHarness.pattern(0x5000, 35);

@@ -206,8 +206,9 @@ public final class SimulatedEsp32 {
                         break;
                     }
                     mode = Mode.DOWNLOAD;
-                    lastValue = SYNC_VALUE;
-                    for (int i = 0; i < SYNC_REPLIES; i++) {
+                    // the stub answers once, with value 0 (how esptool tells it from the ROM)
+                    lastValue = stubRunning ? 0 : SYNC_VALUE;
+                    for (int i = 0; i < (stubRunning ? 1 : SYNC_REPLIES); i++) {
                         replies.add(ok(op, new byte[0]));
                     }
                 }
