@@ -32,6 +32,11 @@ public final class ConnectionOptions {
     @Option(names = "--trace", description = "Print every frame sent and received (time delta, opcode, length, hex).")
     boolean trace;
 
+    @Option(names = "--stub", paramLabel = "FILE",
+            description = "Run this flasher stub (esptool's JSON format for the chip) for 16 KB blocks and fast reads. "
+                    + "espfleet ships none; without it espfleet talks to the ROM.")
+    java.nio.file.Path stub;
+
     @Option(names = "--connect-attempts", defaultValue = "7", paramLabel = "N",
             description = "Reset-and-sync attempts before giving up. Default: ${DEFAULT-VALUE}.")
     int connectAttempts;
@@ -70,7 +75,8 @@ public final class ConnectionOptions {
     RomLoader connect(PrintWriter err) {
         ConnectOptions options = connectOptions();
         Transport t = openTransport();
-        return RomLoader.connect(t, options, line -> {
+        dev.espfleet.flasher.job.StubImage stubImage = stub == null ? null : dev.espfleet.flasher.job.StubImage.load(stub);
+        return RomLoader.connect(t, options, stubImage, line -> {
             err.println(line);
             err.flush();
         });

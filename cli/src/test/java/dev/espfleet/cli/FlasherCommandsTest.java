@@ -214,6 +214,42 @@ class FlasherCommandsTest {
     }
 
     @Test
+    void writeFlashWithAUserSuppliedStub() throws Exception {
+        Path stub = dir.resolve("stub.json");
+        Files.writeString(stub, "{\"entry\": 1074331648, \"text\": \""
+                + java.util.Base64.getEncoder().encodeToString(new byte[4000]) + "\", \"text_start\": 1074331648}");
+        Path app = file("app.bin", 50_000, 13);
+        CliRun r = CliRun.of("write-flash", "--port", "sim", "--stub", stub.toString(), "0x10000", app.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("stub running"), r.toString());
+
+        Files.writeString(stub, "{\"entry\": 1, \"text\": 5}");
+        CliRun bad = CliRun.of("chip-info", "--port", "sim", "--stub", stub.toString());
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("\"text\" must be base64 text (esptool stub format)"), bad.toString());
+    }
+
+    @Test
+    void flashBenchPrintsATable() {
+        CliRun r = CliRun.of("flash-bench", "--clock", "virtual", "--baud", "921600", "--size", "16384");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("| virtual | 921600 | incompressible | plain, 16384 B |"), r.toString());
+    }
+
+    @Test
+    void simFaultSpecsAreParsedOrExplained() {
+        assertEquals(new Fault(Fault.Kind.DELAY_REPLY, Opcode.SPI_FLASH_MD5, 1, 50),
+                SimCommand.parseFault("delay-reply@spi_flash_md5#1+50ms"));
+        assertEquals(new Fault(Fault.Kind.DROP_REPLY, Opcode.FLASH_DATA, 3, 0), SimCommand.parseFault("drop-reply@flash_data#3"));
+        dev.espfleet.common.EspfleetException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.espfleet.common.EspfleetException.class, () -> SimCommand.parseFault("explode@flash_data#3"));
+        assertTrue(e.getMessage().contains("unknown kind 'explode'"), e.getMessage());
+        CliRun bad = CliRun.of("sim", "--listen", "127.0.0.1:0", "--mac", "24:0a:c4");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("expected six hex bytes"), bad.toString());
+    }
+
+    @Test
     void traceShowsEveryFrame() {
         CliRun r = CliRun.of("chip-info", "--port", "sim", "--before", "no-reset", "--trace");
         assertEquals(0, r.exitCode(), r.toString());

@@ -19,8 +19,6 @@ import java.util.zip.DeflaterOutputStream;
  * region from FLASH_BEGIN, which erases it again. A region that still does not match fails the job.
  */
 public final class FlashWriter {
-    /** FLASH_DATA block size through the ROM (esptool: FLASH_WRITE_SIZE = 0x400 without stub). */
-    static final int ROM_BLOCK_SIZE = 0x400;
     static final int SECTOR_SIZE = 0x1000;
     /** The ESP32 ROM's compressed write modifies flash up to this boundary (../shared/rom-traces/README.md). */
     static final int ROM_DEFLATE_SPILL_BOUNDARY = 0x10000;
@@ -55,16 +53,16 @@ public final class FlashWriter {
                 results.add(new RegionResult(region, expected, true, false, 0));
                 continue;
             }
-            boolean compress = options.compression() == FlashOptions.Compression.AUTO
-                    && spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize())
-                    && worthCompressing(data);
-            results.add(writeVerified(region, data, expected, compress, done, total));
+            boolean worth = options.compression() == FlashOptions.Compression.AUTO && worthCompressing(data);
+            boolean safeThroughRom = spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize());
+            results.add(writeVerified(region, data, expected, worth, safeThroughRom, done, total));
         }
         return results;
     }
 
     /**
-     * Erases whole sectors through the ROM: FLASH_BEGIN erases before it answers, and no data follows.
+     * Erases whole sectors: ERASE_REGION with the stub; through the ROM, FLASH_BEGIN, which erases before it
+     * answers, with no data after it.
      * The chip's MD5 then proves the region reads as 0xFF.
      */
     public void erase(int offset, int size) {
@@ -79,11 +77,16 @@ public final class FlashWriter {
         byte[] erased = new byte[size];
         Arrays.fill(erased, (byte) 0xFF);
         String expected = md5Hex(erased);
+        int blockSize = loader.flashBlockSize();
         for (int attempt = 1; attempt <= options.regionAttempts(); attempt++) {
             try {
                 progress.regionStarted("erase", offset, size, 0, false);
-                loader.connection().execute(new Command.FlashBegin(size, (size + ROM_BLOCK_SIZE - 1) / ROM_BLOCK_SIZE,
-                        ROM_BLOCK_SIZE, offset, loader.spec().flashBeginWords() == 5));
+                if (loader.stubRunning()) {
+                    loader.connection().execute(new Command.EraseRegion(offset, size));
+                } else {
+                    loader.connection().execute(new Command.FlashBegin(size, (size + blockSize - 1) / blockSize,
+                            blockSize, offset, loader.flashBeginFifthWord()));
+                }
                 String actual = loader.md5(offset, size);
                 if (actual.equals(expected)) {
                     progress.regionDone("erase", actual, false);
@@ -116,13 +119,18 @@ public final class FlashWriter {
         return mismatches;
     }
 
-    private RegionResult writeVerified(FlashRegion region, byte[] data, String expected, boolean compress,
-            long[] done, long total) {
+    /**
+     * Writes until the chip's MD5 matches. Whether to compress is decided per attempt: a chip reset between
+     * attempts may have lost the stub, and through the ROM compression is only safe where it cannot spill.
+     */
+    private RegionResult writeVerified(FlashRegion region, byte[] data, String expected, boolean worthCompressing,
+            boolean safeThroughRom, long[] done, long total) {
         long startDone = done[0];
         String actual = null;
         EspfleetException lastError = null;
         for (int attempt = 1; attempt <= options.regionAttempts(); attempt++) {
             done[0] = startDone;
+            boolean compress = worthCompressing && (loader.stubRunning() || safeThroughRom);
             try {
                 if (compress) {
                     writeCompressed(region, data, done, total);
@@ -160,16 +168,17 @@ public final class FlashWriter {
     }
 
     private void writePlain(FlashRegion region, byte[] data, long[] done, long total) {
-        int blocks = (data.length + ROM_BLOCK_SIZE - 1) / ROM_BLOCK_SIZE;
+        int blockSize = loader.flashBlockSize();
+        int blocks = (data.length + blockSize - 1) / blockSize;
         progress.regionStarted(region.name(), region.offset(), data.length, data.length, false);
-        loader.connection().execute(new Command.FlashBegin(data.length, blocks, ROM_BLOCK_SIZE, region.offset(),
-                loader.spec().flashBeginWords() == 5));
+        loader.connection().execute(new Command.FlashBegin(data.length, blocks, blockSize, region.offset(),
+                loader.flashBeginFifthWord()));
         for (int seq = 0; seq < blocks; seq++) {
-            int from = seq * ROM_BLOCK_SIZE;
-            byte[] block = Arrays.copyOfRange(data, from, from + ROM_BLOCK_SIZE);
-            int real = Math.min(ROM_BLOCK_SIZE, data.length - from);
+            int from = seq * blockSize;
+            byte[] block = Arrays.copyOfRange(data, from, from + blockSize);
+            int real = Math.min(blockSize, data.length - from);
             // the last block is padded with 0xFF, which programs nothing on erased flash
-            Arrays.fill(block, real, ROM_BLOCK_SIZE, (byte) 0xFF);
+            Arrays.fill(block, real, blockSize, (byte) 0xFF);
             sendBlock(new Command.FlashData(seq, block), region, seq);
             done[0] += Math.min(real, region.data().length - from);
             progress.bytesDone(done[0], total);
@@ -177,15 +186,16 @@ public final class FlashWriter {
     }
 
     private void writeCompressed(FlashRegion region, byte[] data, long[] done, long total) {
+        int blockSize = loader.flashBlockSize();
         byte[] compressed = zlib(data);
-        int blocks = (compressed.length + ROM_BLOCK_SIZE - 1) / ROM_BLOCK_SIZE;
+        int blocks = (compressed.length + blockSize - 1) / blockSize;
         progress.regionStarted(region.name(), region.offset(), data.length, compressed.length, true);
-        loader.connection().execute(new Command.FlashDeflBegin(data.length, blocks, ROM_BLOCK_SIZE, region.offset(),
-                loader.spec().flashBeginWords() == 5));
+        loader.connection().execute(new Command.FlashDeflBegin(data.length, blocks, blockSize, region.offset(),
+                loader.flashBeginFifthWord()));
         long before = done[0];
         for (int seq = 0; seq < blocks; seq++) {
-            int from = seq * ROM_BLOCK_SIZE;
-            byte[] block = Arrays.copyOfRange(compressed, from, Math.min(compressed.length, from + ROM_BLOCK_SIZE));
+            int from = seq * blockSize;
+            byte[] block = Arrays.copyOfRange(compressed, from, Math.min(compressed.length, from + blockSize));
             sendBlock(new Command.FlashDeflData(seq, block), region, seq);
             done[0] = before + (long) region.data().length * (seq + 1) / blocks;
             progress.bytesDone(done[0], total);

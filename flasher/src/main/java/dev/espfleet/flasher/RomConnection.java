@@ -138,6 +138,20 @@ public final class RomConnection {
         return frames.poll();
     }
 
+    /** The next raw packet (stub hello, READ_FLASH data); {@code null} on timeout. */
+    public byte[] nextPacket(Duration timeout) {
+        return nextFrame(System.nanoTime() + timeout.toNanos());
+    }
+
+    /** Sends a raw packet that is not a command (READ_FLASH acknowledgements). */
+    public void sendRaw(byte[] packet) {
+        try {
+            transport.write(Slip.encode(packet));
+        } catch (IOException e) {
+            throw new FlasherErrors.LinkLost(transport.description(), e);
+        }
+    }
+
     /** Drops everything received until the line has been quiet for {@code quiet}. */
     public void discardInput(Duration quiet) {
         frames.clear();

@@ -7,6 +7,7 @@ import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.Response;
 import dev.espfleet.flasher.command.Timeouts;
 import dev.espfleet.flasher.command.Wire;
+import dev.espfleet.flasher.job.StubImage;
 import dev.espfleet.flasher.target.Chip;
 import dev.espfleet.flasher.target.ChipSpec;
 import dev.espfleet.flasher.target.SpiRegisters;
@@ -38,6 +39,15 @@ public final class RomLoader implements AutoCloseable {
     private Chip chip;
     private int baud = ConnectOptions.ROM_BAUD;
     private int flashSize;
+    private boolean stubRunning;
+    private StubImage stub;
+    /** The value of the last SYNC reply: 0 from the stub, 0x20120707 from the ROM. */
+    private int lastSyncValue;
+    /** MEM_DATA block size (esptool: ESP_RAM_BLOCK). */
+    private static final int RAM_BLOCK = 0x1800;
+    /** FLASH_DATA block size: 1 KB through the ROM, 16 KB through the stub (esptool's FLASH_WRITE_SIZE). */
+    private static final int ROM_FLASH_BLOCK = 0x400;
+    private static final int STUB_FLASH_BLOCK = 0x4000;
 
     private RomLoader(Transport transport, ConnectOptions options, Consumer<String> log) {
         this.transport = transport;
@@ -48,10 +58,19 @@ public final class RomLoader implements AutoCloseable {
 
     /** Resets (per {@code --before}), syncs, detects the chip, attaches the flash and switches baud rate. */
     public static RomLoader connect(Transport transport, ConnectOptions options, Consumer<String> log) {
+        return connect(transport, options, null, log);
+    }
+
+    /** As {@link #connect(Transport, ConnectOptions, Consumer)}, running {@code stub} (if not null) after detection. */
+    public static RomLoader connect(Transport transport, ConnectOptions options, StubImage stub, Consumer<String> log) {
         RomLoader loader = new RomLoader(transport, options, log);
         try {
             loader.connectAndSync();
             loader.detectChip();
+            if (stub != null) {
+                loader.stub = stub;
+                loader.runStub(stub);
+            }
             loader.attachFlash();
             if (options.baud() != ConnectOptions.ROM_BAUD) {
                 loader.changeBaud(options.baud());
@@ -73,6 +92,53 @@ public final class RomLoader implements AutoCloseable {
 
     public int flashSize() {
         return flashSize;
+    }
+
+    /** Whether esptool's stub runs (so: 16 KB blocks, READ_FLASH, ERASE_REGION, no compressed-write spill). */
+    public boolean stubRunning() {
+        return stubRunning;
+    }
+
+    public int flashBlockSize() {
+        return stubRunning ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
+    }
+
+    /** FLASH_BEGIN's fifth word (encrypted) is for later ROMs only; the stub takes four. */
+    public boolean flashBeginFifthWord() {
+        return !stubRunning && spec().flashBeginWords() == 5;
+    }
+
+    /** Uploads the stub into RAM with MEM_BEGIN/MEM_DATA, starts it with MEM_END and waits for its "OHAI". */
+    private void runStub(StubImage stub) {
+        log.accept("uploading stub " + stub.source() + " ...");
+        uploadSegment(stub.text(), stub.textStart());
+        if (stub.data().length > 0) {
+            uploadSegment(stub.data(), stub.dataStart());
+        }
+        connection.send(new Command.MemEnd(false, stub.entry()));
+        // the ROM may or may not answer MEM_END before it jumps
+        long deadline = System.nanoTime() + connection.scaled(Timeouts.DEFAULT).toNanos();
+        while (System.nanoTime() < deadline) {
+            byte[] p = connection.nextPacket(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (p != null && new String(p, StandardCharsets.US_ASCII).equals("OHAI")) {
+                stubRunning = true;
+                connection.setStatusLength(2);
+                log.accept("stub running");
+                return;
+            }
+        }
+        throw new EspfleetException(ExitStatus.JOB_FAILED, "the stub " + stub.source() + " did not start (no \"OHAI\")",
+                "use esptool's stub JSON for " + spec().name() + ", or leave --stub out to talk to the ROM");
+    }
+
+    private void uploadSegment(byte[] data, int address) {
+        int blocks = (data.length + RAM_BLOCK - 1) / RAM_BLOCK;
+        connection.execute(new Command.MemBegin(data.length, blocks, RAM_BLOCK, address));
+        for (int seq = 0; seq < blocks; seq++) {
+            int from = seq * RAM_BLOCK;
+            connection.execute(new Command.MemData(seq,
+                    java.util.Arrays.copyOfRange(data, from, Math.min(data.length, from + RAM_BLOCK))));
+        }
     }
 
     public RomConnection connection() {
@@ -111,6 +177,7 @@ public final class RomLoader implements AutoCloseable {
             connection.send(new Command.Sync());
             Response r = connection.await(Opcode.SYNC, connection.scaled(Timeouts.SYNC));
             if (r != null && r.ok(connection.statusLengthOf(r))) {
+                lastSyncValue = r.value();
                 // the ROM answers a SYNC 8 times; drop the rest so they are not taken for later replies
                 connection.discardInput(connection.scaled(QUIET));
                 return true;
@@ -145,7 +212,7 @@ public final class RomLoader implements AutoCloseable {
 
     /** SPI_ATTACH, then the flash size from its JEDEC id, then SPI_SET_PARAMS with that size. */
     private void attachFlash() {
-        connection.execute(new Command.SpiAttach(0));
+        connection.execute(new Command.SpiAttach(0, !stubRunning));
         int id = flashId();
         int capacity = (id >> 16) & 0xFF;
         flashSize = capacity >= 0x10 && capacity <= 0x1A ? 1 << capacity : 4 << 20;
@@ -160,7 +227,8 @@ public final class RomLoader implements AutoCloseable {
         int oldBaud = baud;
         for (int attempt = 1; attempt <= QUERY_ATTEMPTS; attempt++) {
             try {
-                connection.execute(new Command.ChangeBaudrate(newBaud, 0));
+                // the stub wants the current rate as second word, the ROM 0
+                connection.execute(new Command.ChangeBaudrate(newBaud, stubRunning ? oldBaud : 0));
                 setHostBaud(newBaud);
                 // the ROM needs a moment at the new rate; anything sent meanwhile is garbage
                 connection.discardInput(connection.scaled(QUIET));
@@ -254,8 +322,11 @@ public final class RomLoader implements AutoCloseable {
         throw new FlasherErrors.NoReply("MD5 reply of unexpected length " + body.length + " (expected 32 or 16)");
     }
 
-    /** Reads flash through the ROM, 64 bytes per command. */
+    /** Reads flash: streamed by the stub, or 64 bytes per command through the ROM. */
     public byte[] readFlash(int address, int size, ProgressListener progress) {
+        if (stubRunning) {
+            return readFlashStub(address, size, progress);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(size);
         int done = 0;
         while (done < size) {
@@ -273,10 +344,34 @@ public final class RomLoader implements AutoCloseable {
         return out.toByteArray();
     }
 
+    /** READ_FLASH: 4 KB packets, 64 in flight, each acknowledged with the total so far; then the MD5. */
+    private byte[] readFlashStub(int address, int size, ProgressListener progress) {
+        connection.execute(new Command.ReadFlash(address, size, 0x1000, 64));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+        Duration timeout = connection.scaled(Timeouts.DEFAULT);
+        while (out.size() < size) {
+            byte[] p = connection.nextPacket(timeout);
+            if (p == null) {
+                throw new FlasherErrors.NoReply("READ_FLASH stalled after " + out.size() + " of " + size + " bytes");
+            }
+            out.write(p, 0, Math.min(p.length, size - out.size()));
+            connection.sendRaw(Wire.words(out.size()));
+            progress.bytesDone(out.size(), size);
+        }
+        byte[] digest = connection.nextPacket(timeout);
+        byte[] data = out.toByteArray();
+        if (digest == null || digest.length != 16 || !Wire.hex(digest).equals(FlashWriter.md5Hex(data))) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "READ_FLASH of 0x" + Integer.toHexString(address)
+                    + ": the data does not match the stub's MD5", "try again, maybe at a lower --baud");
+        }
+        return data;
+    }
+
     /** After an ambiguous failure: drop stale bytes, sync again (at 115200 if the chip was reset). */
     public void recover() {
         for (int round = 0; round < RECOVER_ROUNDS; round++) {
             if (trySync()) {
+                afterResync(baud);
                 return;
             }
         }
@@ -285,7 +380,7 @@ public final class RomLoader implements AutoCloseable {
             // a reset chip is back at 115200
             setHostBaud(ConnectOptions.ROM_BAUD);
             if (trySync()) {
-                reattach(target);
+                afterResync(target);
                 return;
             }
         }
@@ -293,17 +388,38 @@ public final class RomLoader implements AutoCloseable {
             // last resort (a chip at an unknown rate, a hung loader): reset it where the port can
             setHostBaud(ConnectOptions.ROM_BAUD);
             if (trySync()) {
-                reattach(target);
+                afterResync(target);
                 return;
             }
         }
         throw new FlasherErrors.NoReply("the chip stopped answering on " + transport.description());
     }
 
+    /**
+     * After SYNC answered again: if the ROM answered where the stub ran, the chip was reset, so the ROM's
+     * status layout applies and the stub is started again; flash and baud rate are set up again as needed.
+     */
+    private void afterResync(int targetBaud) {
+        boolean romAnswered = lastSyncValue != 0;
+        if (stubRunning && romAnswered) {
+            log.accept("the chip was reset: the stub is gone");
+            stubRunning = false;
+            connection.setStatusLength(spec().statusLength());
+            if (stub != null) {
+                runStub(stub);
+            }
+        } else if (baud == targetBaud && !romAnswered) {
+            return;
+        }
+        if (baud != targetBaud || romAnswered) {
+            reattach(targetBaud);
+        }
+    }
+
     private void reattach(int targetBaud) {
-        connection.execute(new Command.SpiAttach(0));
+        connection.execute(new Command.SpiAttach(0, !stubRunning));
         connection.execute(new Command.SpiSetParams(flashSize));
-        if (targetBaud != ConnectOptions.ROM_BAUD) {
+        if (targetBaud != baud) {
             changeBaud(targetBaud);
         }
     }

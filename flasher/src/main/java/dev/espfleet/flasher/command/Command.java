@@ -87,14 +87,14 @@ public sealed interface Command {
         }
     }
 
-    /** Attaches the SPI flash; the ROM form takes the pin config word and 4 more zero bytes. */
-    record SpiAttach(int pinConfig) implements Command {
+    /** Attaches the SPI flash; the ROM form takes the pin config word and 4 more zero bytes, the stub's not. */
+    record SpiAttach(int pinConfig, boolean romForm) implements Command {
         public Opcode opcode() {
             return Opcode.SPI_ATTACH;
         }
 
         public byte[] payload() {
-            return Wire.words(pinConfig, 0);
+            return romForm ? Wire.words(pinConfig, 0) : Wire.words(pinConfig);
         }
     }
 
@@ -293,6 +293,35 @@ public sealed interface Command {
 
         public Duration timeout() {
             return Timeouts.perMb(Timeouts.ERASE_REGION_PER_MB, size);
+        }
+    }
+
+    /** Stub only: erases the whole flash. */
+    record EraseFlash() implements Command {
+        public Opcode opcode() {
+            return Opcode.ERASE_FLASH;
+        }
+
+        public byte[] payload() {
+            return new byte[0];
+        }
+
+        public Duration timeout() {
+            return Duration.ofSeconds(120);
+        }
+    }
+
+    /**
+     * Stub only: the stub answers, then streams {@code length} bytes in packets of {@code packetSize}, keeping
+     * at most {@code inFlight} unacknowledged, and ends with the 16-byte MD5 of what it sent.
+     */
+    record ReadFlash(int offset, int length, int packetSize, int inFlight) implements Command {
+        public Opcode opcode() {
+            return Opcode.READ_FLASH;
+        }
+
+        public byte[] payload() {
+            return Wire.words(offset, length, packetSize, inFlight);
         }
     }
 

@@ -76,12 +76,13 @@ public final class Json {
             skipSpace();
             m.put(key, value());
             skipSpace();
-            char c = next();
+            char c = peek();
+            if (c != '}' && c != ',') {
+                throw error("expected ',' or '}'");
+            }
+            pos++;
             if (c == '}') {
                 return m;
-            }
-            if (c != ',') {
-                throw error("expected ',' or '}'");
             }
         }
     }
@@ -98,12 +99,13 @@ public final class Json {
             skipSpace();
             l.add(value());
             skipSpace();
-            char c = next();
+            char c = peek();
+            if (c != ']' && c != ',') {
+                throw error("expected ',' or ']'");
+            }
+            pos++;
             if (c == ']') {
                 return l;
-            }
-            if (c != ',') {
-                throw error("expected ',' or ']'");
             }
         }
     }
@@ -173,10 +175,12 @@ public final class Json {
         return text.charAt(pos++);
     }
 
+    /** Errors point at the offending character, not past it. */
     private void expect(char c) {
-        if (next() != c) {
+        if (peek() != c) {
             throw error("expected '" + c + "'");
         }
+        pos++;
     }
 
     private EspfleetException error(String what) {

@@ -68,6 +68,12 @@ public final class SimulatedEsp32 {
     private boolean dtr;
     private boolean rts;
     private int flashParamsSize;
+    private boolean stubRunning;
+    private StubRead stubRead;
+    /** esptool's stub answers with 2 status bytes on every chip. */
+    static final int STUB_STATUS_LENGTH = 2;
+    /** What the stub sends once it runs (esptool flasher stub, "OHAI"). */
+    static final byte[] STUB_HELLO = "OHAI".getBytes(StandardCharsets.US_ASCII);
     private long pendingBootSince;
     /** EN's RC delay before the chip samples its strapping pins. */
     static final long STRAP_SAMPLE_NANOS = 5_000_000L;
@@ -88,7 +94,7 @@ public final class SimulatedEsp32 {
         registers.put(ChipSpec.MAGIC_REGISTER, spec.magicValues()[0]);
         byte[] m = config.mac();
         int high = (m[0] & 0xFF) << 8 | (m[1] & 0xFF);
-        if (spec.name().equals("ESP32")) {
+        if (spec.macCrcInHigh()) {
             // ESP32 eFuse BLK0 word 2 keeps the MAC's CRC-8 in bits 16-23 (esp-idf esp_efuse_mac_get_default)
             high |= macCrc8(m) << 16;
         }
@@ -131,7 +137,12 @@ public final class SimulatedEsp32 {
     }
 
     public int statusLength() {
-        return spec.statusLength();
+        return stubRunning ? STUB_STATUS_LENGTH : spec.statusLength();
+    }
+
+    /** Whether uploaded code "runs": the chip then speaks esptool's stub protocol. */
+    public boolean stubRunning() {
+        return stubRunning;
     }
 
     /** Bytes from the host, as they arrive on the UART; returns what the chip sends back (SLIP-framed). */
@@ -155,6 +166,9 @@ public final class SimulatedEsp32 {
         if (mode == Mode.RUNNING_APP || mode == Mode.HELD_IN_RESET) {
             return replies;
         }
+        if (stubRead != null && packet.length == 4) {
+            return stubRead.acknowledged(Wire.le(packet).getInt());
+        }
         if (packet.length < Wire.HEADER_SIZE || packet[0] != Wire.DIRECTION_REQUEST) {
             return replies;
         }
@@ -173,6 +187,12 @@ public final class SimulatedEsp32 {
             return replies;
         }
         Opcode opcode = Opcode.fromCode(op).orElse(null);
+        if (stubRunning) {
+            List<byte[]> stubReplies = stubCommand(op, opcode, payload, checksum);
+            if (stubReplies != null) {
+                return stubReplies;
+            }
+        }
         if (opcode == null || !romAnswers(opcode)) {
             // the ROM keeps the previous reply's opcode and value (GET_SECURITY_INFO in the traces)
             replies.add(reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code()));
@@ -186,8 +206,9 @@ public final class SimulatedEsp32 {
                         break;
                     }
                     mode = Mode.DOWNLOAD;
-                    lastValue = SYNC_VALUE;
-                    for (int i = 0; i < SYNC_REPLIES; i++) {
+                    // the stub answers once, with value 0 (how esptool tells it from the ROM)
+                    lastValue = stubRunning ? 0 : SYNC_VALUE;
+                    for (int i = 0; i < (stubRunning ? 1 : SYNC_REPLIES); i++) {
                         replies.add(ok(op, new byte[0]));
                     }
                 }
@@ -278,7 +299,14 @@ public final class SimulatedEsp32 {
                 }
                 case MEM_END -> {
                     requireLength(payload, 8);
+                    boolean noEntry = Wire.le(payload).getInt() != 0;
                     replies.add(ok(op, new byte[0]));
+                    if (!noEntry && !ram.isEmpty()) {
+                        // no CPU here: jumping into uploaded code is taken to start esptool's stub
+                        stubRunning = true;
+                        lastValue = 0;
+                        replies.add(STUB_HELLO.clone());
+                    }
                 }
                 default -> replies.add(reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code()));
             }
@@ -286,6 +314,110 @@ public final class SimulatedEsp32 {
             replies.add(error(op, RomError.INVALID_MESSAGE));
         }
         return replies;
+    }
+
+    /**
+     * esptool's stub loader (its serial-protocol documentation): 2 status bytes, MD5 as 16 raw bytes,
+     * ERASE_FLASH, ERASE_REGION and READ_FLASH, compressed writes that touch nothing past the image. Returns
+     * {@code null} for commands it handles as the ROM does.
+     */
+    private List<byte[]> stubCommand(int op, Opcode opcode, byte[] payload, int checksum) {
+        List<byte[]> replies = new ArrayList<>();
+        if (opcode == null || opcode == Opcode.READ_FLASH_SLOW || opcode == Opcode.GET_SECURITY_INFO) {
+            replies.add(reply(op, 0, new byte[0], 1, RomError.CMD_NOT_IMPLEMENTED.code()));
+            return replies;
+        }
+        ByteBuffer p = Wire.le(payload);
+        switch (opcode) {
+            case SPI_ATTACH -> {
+                replies.add(ok(op, new byte[0]));
+                return replies;
+            }
+            case SPI_FLASH_MD5 -> {
+                if (payload.length != 16) {
+                    replies.add(error(op, RomError.BAD_DATA_LEN));
+                    return replies;
+                }
+                int address = p.getInt();
+                int size = p.getInt();
+                if (!inFlash(address, size)) {
+                    replies.add(error(op, RomError.FAILED_SPI_OP));
+                    return replies;
+                }
+                replies.add(ok(op, Wire.unhex(md5Hex(flash.read(address, size)))));
+                return replies;
+            }
+            case ERASE_FLASH -> {
+                flash.eraseCovering(0, flash.size());
+                replies.add(ok(op, new byte[0]));
+                return replies;
+            }
+            case ERASE_REGION -> {
+                int offset = p.getInt();
+                int size = p.getInt();
+                if (offset % SimFlash.SECTOR_SIZE != 0 || size % SimFlash.SECTOR_SIZE != 0 || !inFlash(offset, size)) {
+                    replies.add(error(op, RomError.BAD_DATA_LEN));
+                    return replies;
+                }
+                flash.eraseCovering(offset, size);
+                replies.add(ok(op, new byte[0]));
+                return replies;
+            }
+            case READ_FLASH -> {
+                int offset = p.getInt();
+                int length = p.getInt();
+                int block = p.getInt();
+                int inFlight = p.getInt();
+                if (!inFlash(offset, length) || block <= 0 || inFlight <= 0) {
+                    replies.add(error(op, RomError.BAD_DATA_LEN));
+                    return replies;
+                }
+                replies.add(ok(op, new byte[0]));
+                stubRead = new StubRead(offset, length, block, inFlight);
+                replies.addAll(stubRead.more());
+                return replies;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** A READ_FLASH in progress: data packets go out while fewer than {@code inFlight} are unacknowledged. */
+    private final class StubRead {
+        private final int offset;
+        private final int length;
+        private final int block;
+        private final int inFlight;
+        private int sent;
+        private int acked;
+
+        StubRead(int offset, int length, int block, int inFlight) {
+            this.offset = offset;
+            this.length = length;
+            this.block = block;
+            this.inFlight = inFlight;
+        }
+
+        List<byte[]> more() {
+            List<byte[]> out = new ArrayList<>();
+            while (sent < length && (sent - acked) / block < inFlight) {
+                int n = Math.min(block, length - sent);
+                out.add(flash.read(offset + sent, n));
+                sent += n;
+            }
+            return out;
+        }
+
+        List<byte[]> acknowledged(int total) {
+            acked = Math.max(acked, total);
+            List<byte[]> out = more();
+            if (acked >= length) {
+                out.add(Wire.unhex(md5Hex(flash.read(offset, length))));
+                stubRead = null;
+            }
+            return out;
+        }
     }
 
     /** The ESP32 ROM knows neither GET_SECURITY_INFO nor the stub's commands; later ROMs know the former. */
@@ -297,19 +429,28 @@ public final class SimulatedEsp32 {
     }
 
     private byte[] flashBegin(int op, byte[] payload, boolean deflate) {
-        requireLength(payload, spec.flashBeginWords() * 4);
+        if (!stubRunning) {
+            requireLength(payload, spec.flashBeginWords() * 4);
+        } else if (payload.length != 16 && payload.length != 20) {
+            throw new InvalidMessage();
+        }
         ByteBuffer p = Wire.le(payload);
         int size = p.getInt();
         int blocks = p.getInt();
         int blockSize = p.getInt();
         int offset = p.getInt();
-        if (deflate && blockSize > MAX_DEFLATE_BLOCK) {
+        if (deflate && blockSize > MAX_DEFLATE_BLOCK && !stubRunning) {
             return error(op, RomError.INVALID_MESSAGE);
         }
         if (!inFlash(offset, size)) {
             return error(op, RomError.FAILED_TO_ACT);
         }
-        if (deflate) {
+        if (deflate && stubRunning) {
+            // the stub erases as it writes, sector by sector: nothing past the image changes
+            flash.eraseCovering(offset, size);
+            inflater = new Inflater();
+            writeMode = WriteMode.DEFLATE;
+        } else if (deflate) {
             long end = (long) offset + size;
             long spillEnd = Math.min(flash.size(),
                     (end + DEFLATE_SPILL_BOUNDARY - 1) / DEFLATE_SPILL_BOUNDARY * DEFLATE_SPILL_BOUNDARY);
@@ -328,7 +469,7 @@ public final class SimulatedEsp32 {
     private byte[] flashData(int op, Opcode opcode, byte[] payload, int checksum) {
         byte[] data = dataOf(payload);
         if (Wire.checksum(data) != checksum) {
-            return error(op, RomError.INVALID_CRC);
+            return error(op, stubRunning ? RomError.BAD_DATA_CHECKSUM : RomError.INVALID_CRC);
         }
         boolean deflate = opcode == Opcode.FLASH_DEFL_DATA;
         if (writeMode != (deflate ? WriteMode.DEFLATE : WriteMode.PLAIN)) {
@@ -434,7 +575,7 @@ public final class SimulatedEsp32 {
 
     /** A reply packet with this chip's status layout; also remembers the opcode for the ROM's quirk. */
     private byte[] reply(int op, int value, byte[] body, int status, int error) {
-        byte[] data = new byte[body.length + spec.statusLength()];
+        byte[] data = new byte[body.length + statusLength()];
         System.arraycopy(body, 0, data, 0, body.length);
         data[body.length] = (byte) status;
         data[body.length + 1] = (byte) error;
@@ -491,6 +632,9 @@ public final class SimulatedEsp32 {
     /** A reset (power glitch, watchdog, EN pressed): the loader starts over at 115200 baud. */
     public byte[] boot(boolean downloadMode) {
         pendingBootSince = 0;
+        stubRunning = false;
+        stubRead = null;
+        ram.clear();
         decoder.reset();
         writeMode = WriteMode.NONE;
         inflater = null;

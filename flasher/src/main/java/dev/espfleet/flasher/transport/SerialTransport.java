@@ -13,6 +13,7 @@ public final class SerialTransport implements Transport {
     private final SerialPort port;
     private final String name;
     private final boolean modemLines;
+    private int readTimeoutMillis = -1;
 
     private SerialTransport(SerialPort port, String name, boolean modemLines) {
         this.port = port;
@@ -60,26 +61,24 @@ public final class SerialTransport implements Transport {
 
     @Override
     public int read(byte[] buffer, Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            int available = port.bytesAvailable();
-            if (available < 0) {
-                throw new IOException("serial port " + name + " went away");
-            }
-            if (available > 0) {
-                int n = port.readBytes(buffer, Math.min(available, buffer.length));
-                if (n < 0) {
-                    throw new IOException("read from " + name + " failed");
-                }
-                return n;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return 0;
-            }
-            // a short poll keeps latency low without a busy loop
-            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, 200_000L));
+        int available = port.bytesAvailable();
+        if (available < 0) {
+            throw new IOException("serial port " + name + " went away");
         }
+        if (available == 0 && timeout.isZero()) {
+            return 0;
+        }
+        // semi-blocking: returns as soon as a byte is there, so a reply is seen without polling delay
+        int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        if (millis != readTimeoutMillis) {
+            port.setComPortTimeouts(SerialPort.TIMEOUT_READ_SEMI_BLOCKING, millis, 0);
+            readTimeoutMillis = millis;
+        }
+        int n = port.readBytes(buffer, available > 0 ? Math.min(available, buffer.length) : buffer.length);
+        if (n < 0) {
+            throw new IOException("read from " + name + " failed (error " + port.getLastErrorCode() + ")");
+        }
+        return n;
     }
 
     @Override
