@@ -8,7 +8,7 @@ import java.util.Optional;
 /** The chips espfleet can talk to, each with its {@link ChipSpec}. */
 public enum Chip {
     ESP32(new ChipSpec("ESP32", new int[] {0x00F01D83}, -1, 4, 4,
-            0x3FF5A008, 0x3FF5A004, SpiRegisters.esp32(0x3FF42000), 0, 0x1000,
+            0x3FF5A008, 0x3FF5A004, true, SpiRegisters.esp32(0x3FF42000), 0, 0x1000,
             // seen in ../shared/rom-traces (ESP32 ECO3 ROM): eFuse BLK0 words 3-6, APB_CTRL_DATE,
             // UART0 clock divider (40 MHz crystal at 115200), GPIO strapping (download mode)
             Map.of(0x3FF5A00C, 0x00008000, 0x3FF5A010, 0x00000000, 0x3FF5A014, 0x00100000,
@@ -16,15 +16,15 @@ public enum Chip {
                     0x3FF44038, 0x0000000F),
             Chip::esp32Revision, Frequencies.CLASSIC)),
     ESP32S2(new ChipSpec("ESP32-S2", new int[] {0x000007C6}, -1, 2, 5,
-            0x3F41A048, 0x3F41A044, SpiRegisters.later(0x3F402000), 2, 0x1000, Map.of(), null, Frequencies.CLASSIC)),
+            0x3F41A048, 0x3F41A044, false, SpiRegisters.later(0x3F402000), 2, 0x1000, Map.of(), null, Frequencies.CLASSIC)),
     ESP32S3(new ChipSpec("ESP32-S3", new int[] {0x00000009}, 9, 2, 5,
-            0x60007048, 0x60007044, SpiRegisters.later(0x60002000), 9, 0x0, Map.of(), null, Frequencies.CLASSIC)),
+            0x60007048, 0x60007044, false, SpiRegisters.later(0x60002000), 9, 0x0, Map.of(), null, Frequencies.CLASSIC)),
     ESP32C3(new ChipSpec("ESP32-C3", new int[] {0x6921506F, 0x1B31506F, 0x4881606F, 0x4361606F}, 5, 2, 5,
-            0x60008848, 0x60008844, SpiRegisters.later(0x60002000), 5, 0x0, Map.of(), null, Frequencies.CLASSIC)),
+            0x60008848, 0x60008844, false, SpiRegisters.later(0x60002000), 5, 0x0, Map.of(), null, Frequencies.CLASSIC)),
     ESP32C6(new ChipSpec("ESP32-C6", new int[] {0x2CE0806F}, 13, 2, 5,
-            0x600B0848, 0x600B0844, SpiRegisters.later(0x60003000), 13, 0x0, Map.of(), null, Map.of("80m", 0x0, "40m", 0x0, "20m", 0x2))),
+            0x600B0848, 0x600B0844, false, SpiRegisters.later(0x60003000), 13, 0x0, Map.of(), null, Map.of("80m", 0x0, "40m", 0x0, "20m", 0x2))),
     ESP32H2(new ChipSpec("ESP32-H2", new int[] {0xD7B73E80}, 16, 2, 5,
-            0x600B0848, 0x600B0844, SpiRegisters.later(0x60003000), 16, 0x0, Map.of(), null, Map.of("48m", 0xF, "24m", 0x0, "16m", 0x1, "12m", 0x2)));
+            0x600B0848, 0x600B0844, false, SpiRegisters.later(0x60003000), 16, 0x0, Map.of(), null, Map.of("48m", 0xF, "24m", 0x0, "16m", 0x1, "12m", 0x2)));
 
     private final ChipSpec spec;
 

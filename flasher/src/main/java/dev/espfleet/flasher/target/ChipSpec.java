@@ -14,6 +14,7 @@ import java.util.function.IntUnaryOperator;
  * @param flashBeginWords  32-bit words FLASH_BEGIN takes: 4 on the ESP32 ROM, 5 (with "encrypted") later
  * @param macHigh          register holding MAC bytes 0-1 in its low half
  * @param macLow           register holding MAC bytes 2-5
+ * @param macCrcInHigh     whether bits 16-23 of {@code macHigh} hold a CRC-8 of the MAC (ESP32 eFuse BLK0)
  * @param spi              SPI1 registers for raw flash commands
  * @param imageChipId      chip id in byte 12 of an app image's extended header
  * @param bootloaderOffset where the second-stage bootloader lives in flash
@@ -29,6 +30,7 @@ public record ChipSpec(
         int flashBeginWords,
         int macHigh,
         int macLow,
+        boolean macCrcInHigh,
         SpiRegisters spi,
         int imageChipId,
         int bootloaderOffset,
