@@ -2,6 +2,8 @@ package dev.espfleet.flasher.job;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.nvs.PartitionEntry;
+import dev.espfleet.nvs.PartitionTable;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.FlashRegion;
 import java.io.IOException;
@@ -70,7 +72,11 @@ public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String>
         FlashRegion table = regions.stream().filter(r -> r.offset() == at).findFirst()
                 .orElseThrow(() -> EspfleetException.badInput(String.format(
                         "%s: no partition table among the files (expected one at 0x%x)", file, at)));
-        return PartitionTable.parse(table.data(), table.name());
+        try {
+            return PartitionTable.fromBinary(table.data());
+        } catch (EspfleetException e) {
+            throw EspfleetException.badInput(table.name() + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -79,13 +85,14 @@ public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String>
      */
     public FlashRegion regionForPartition(String label, String imageName, byte[] image) {
         PartitionTable table = partitionTable();
-        PartitionTable.Entry p = table.find(label).orElseThrow(() -> EspfleetException.badInput(
-                "no partition named '" + label + "' in the partition table (it has: " + table.labels() + ")"));
+        PartitionEntry p = table.find(label).orElseThrow(() -> EspfleetException.badInput(
+                "no partition named '" + label + "' in the partition table (it has: "
+                        + String.join(", ", table.entries().stream().map(PartitionEntry::name).toList()) + ")"));
         if (image.length > p.size()) {
             throw EspfleetException.badInput(String.format("%s is %d bytes, larger than partition '%s' (%d bytes at 0x%x)",
                     imageName, image.length, label, p.size(), p.offset()));
         }
-        return new FlashRegion(imageName + " -> " + label, p.offset(), image);
+        return new FlashRegion(imageName + " -> " + label, (int) p.offset(), image);
     }
 
     /** {@code 0x10000}, {@code 65536} or {@code 64K}-free plain numbers as esptool accepts them. */
