@@ -116,7 +116,7 @@ final class BenchCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot create " + units + ": " + e.getMessage());
         }
-        BenchDisplay display = new BenchDisplay(out);
+        BenchDisplay display = new BenchDisplay(out, BenchDisplay.terminal());
         try (IdentityLedger ledger = IdentityLedger.open(url);
              AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
             BenchRunner runner = new BenchRunner(job, ledger, audit, display);

@@ -4,42 +4,79 @@ import dev.espfleet.bench.BenchListener;
 import dev.espfleet.bench.UnitResult;
 import java.io.PrintWriter;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What the operator sees: a line per port whenever its state changes, progress every 25 %, and a
- * summary table at the end. Plain lines (no cursor tricks), so logs and CI output read the same.
+ * What the operator sees. On a terminal: one live line per port (state, progress, rate), redrawn in
+ * place. Otherwise (a log, CI): a plain line whenever a port's state changes and at every 25 % of a
+ * write. Then a summary table.
  */
 final class BenchDisplay implements BenchListener {
-    private final PrintWriter out;
-    private final Map<String, Integer> lastQuarter = new HashMap<>();
+    private static final long REDRAW_NANOS = 200_000_000L;
 
-    BenchDisplay(PrintWriter out) {
+    private final PrintWriter out;
+    private final boolean live;
+    private final Map<String, String> lines = new LinkedHashMap<>();
+    private final Map<String, Integer> lastQuarter = new HashMap<>();
+    private int drawn;
+    private long lastDraw;
+
+    BenchDisplay(PrintWriter out, boolean live) {
         this.out = out;
+        this.live = live;
+    }
+
+    /** Live lines only on an interactive terminal that understands cursor movement. */
+    static boolean terminal() {
+        String term = System.getenv("TERM");
+        return System.console() != null && term != null && !term.equals("dumb");
     }
 
     @Override
     public synchronized void state(String port, String state) {
-        out.printf("[%s] %s%n", port, state);
-        out.flush();
+        show(port, state, true);
         lastQuarter.put(port, -1);
     }
 
     @Override
     public synchronized void progress(String port, long done, long total, double bytesPerSecond) {
-        int quarter = total == 0 ? 4 : (int) (done * 4 / total);
-        if (quarter > lastQuarter.getOrDefault(port, -1)) {
-            lastQuarter.put(port, quarter);
-            out.printf("[%s] %3d%% of %d bytes, %.1f KB/s%n", port, quarter * 25, total, bytesPerSecond / 1024);
-            out.flush();
+        int percent = total == 0 ? 100 : (int) (done * 100 / total);
+        String state = lines.getOrDefault(port, "").replaceAll(" +\\d+% .*$", "");
+        String text = String.format("%s %3d%% of %d bytes, %.1f KB/s", state, percent, total, bytesPerSecond / 1024);
+        if (live) {
+            show(port, text, false);
+        } else if (percent / 25 > lastQuarter.getOrDefault(port, -1)) {
+            lastQuarter.put(port, percent / 25);
+            show(port, text, true);
         }
     }
 
     @Override
     public synchronized void finished(UnitResult r) {
-        out.printf("[%s] %s %s: %s%n", r.port(), r.done() ? "DONE" : "FAILED", r.thingName().orElse("(no identity)"),
-                r.detail());
+        show(r.port(), (r.done() ? "DONE " : "FAILED ") + r.thingName().orElse("(no identity)") + ": " + r.detail(), true);
+    }
+
+    private void show(String port, String text, boolean important) {
+        lines.put(port, text);
+        if (!live) {
+            out.printf("[%s] %s%n", port, text);
+            out.flush();
+            return;
+        }
+        long now = System.nanoTime();
+        if (!important && now - lastDraw < REDRAW_NANOS) {
+            return;
+        }
+        lastDraw = now;
+        if (drawn > 0) {
+            out.printf("\033[%dA", drawn); // back to the first port's line
+        }
+        for (Map.Entry<String, String> e : lines.entrySet()) {
+            out.printf("\033[2K[%s] %s%n", e.getKey(), e.getValue());
+        }
+        drawn = lines.size();
         out.flush();
     }
 
