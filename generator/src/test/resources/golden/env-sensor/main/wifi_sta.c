@@ -11,7 +11,7 @@
 
 static const char *TAG = "wifi";
 
-#define CONNECTED_BIT BIT0
+#define CONNECTED_BIT (1u << 0)
 
 static EventGroupHandle_t s_events;
 
