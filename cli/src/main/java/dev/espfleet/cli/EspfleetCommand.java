@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
             CaCommand.class,
             ProvisionCommand.class,
             ProvisionBenchCommand.class,
+            RunHostCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec
