@@ -26,6 +26,11 @@ public record HostRun(DeviceConfig config, Path project, Path app, Map<String, P
         return new HostRun(config, project, app, images);
     }
 
+    /** The same build for another unit: only the NVS images differ (they go to {@code workDir}). */
+    public HostRun forUnit(Path unit, Path workDir) {
+        return new HostRun(config, project, app, HostNvsImages.prepare(config, unit, workDir));
+    }
+
     /** The command line: the app, its images and, when given, the broker that replaces the AWS endpoint. */
     public List<String> command(Optional<String> brokerUri) {
         List<String> command = new ArrayList<>(List.of(app.toString()));

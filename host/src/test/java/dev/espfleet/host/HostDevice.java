@@ -33,6 +33,12 @@ final class HostDevice implements AutoCloseable {
         return new HostDevice(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
+    /** A device whose console goes to a file (for fleets of hundreds: no reader thread each). */
+    static Process startLoggingTo(List<String> command, java.nio.file.Path console) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(console.toFile())).start();
+    }
+
     String console() {
         return "\n--- device console ---\n" + console;
     }
