@@ -43,6 +43,10 @@ final class RunHostCommand implements Callable<Integer> {
             description = "Where to generate and build (default: a temporary folder).")
     Path workDir;
 
+    @Option(names = "--sanitize", description = "Build with AddressSanitizer and UndefinedBehaviorSanitizer; "
+            + "the first finding stops the app with a report.")
+    boolean sanitize;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (broker != null && !BROKER.matcher(broker).matches()) {
@@ -53,7 +57,7 @@ final class RunHostCommand implements Callable<Integer> {
                     "provision it first: espfleet provision --config " + config + " --thing THING --out " + unit);
         }
         Path work = workDir != null ? workDir : Files.createTempDirectory("espfleet-run-host-");
-        HostRun run = HostRun.prepare(config, unit, work);
+        HostRun run = HostRun.prepare(config, unit, work, sanitize);
         PrintWriter err = spec.commandLine().getErr();
         err.printf("running %s %s (unit %s) from %s%s; Ctrl-C stops it%n", run.config().product().name(),
                 run.config().product().firmwareVersion(), unit, run.app(),

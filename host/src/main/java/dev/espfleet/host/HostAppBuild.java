@@ -36,11 +36,16 @@ public final class HostAppBuild {
     private HostAppBuild() {
     }
 
+    /** Compiler flags of a build under AddressSanitizer and UndefinedBehaviorSanitizer: any finding aborts. */
+    static final List<String> SANITIZERS = List.of("-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+            "-fno-omit-frame-pointer");
+
     /**
      * Builds {@code project} (a folder written by {@code espfleet generate}) into {@code out/app} and
-     * returns its path. gcc's diagnostics go into the exception when the build fails.
+     * returns its path; {@code sanitized} adds ASan and UBSan. gcc's diagnostics go into the exception when
+     * the build fails.
      */
-    public static Path build(Path project, Path out) {
+    public static Path build(Path project, Path out, boolean sanitized) {
         for (Path header : REQUIRED_HEADERS) {
             if (!Files.isRegularFile(header)) {
                 throw new EspfleetException(ExitStatus.UNAVAILABLE, header + " is missing: the host build needs "
@@ -57,6 +62,9 @@ public final class HostAppBuild {
             List<String> command = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
                     "-O1", "-g", "-pthread", "-I", sources.resolve("include").toString(),
                     "-I", sources.resolve("runtime").toString(), "-I", "/usr/include/cjson", "-I", main.toString()));
+            if (sanitized) {
+                command.addAll(SANITIZERS);
+            }
             try (Stream<Path> files = Files.list(main)) {
                 files.filter(f -> f.toString().endsWith(".c")).sorted().forEach(f -> command.add(f.toString()));
             }

@@ -16,12 +16,15 @@ import java.util.Optional;
  */
 public record HostRun(DeviceConfig config, Path project, Path app, Map<String, Path> nvsImages) {
 
-    /** Generates, builds and prepares the images; throws {@code EspfleetException} on any refusal. */
-    public static HostRun prepare(Path configFile, Path unit, Path workDir) {
+    /**
+     * Generates, builds ({@code sanitized}: under ASan and UBSan) and prepares the images; throws
+     * {@code EspfleetException} on any refusal.
+     */
+    public static HostRun prepare(Path configFile, Path unit, Path workDir, boolean sanitized) {
         DeviceConfig config = ConfigLoader.load(configFile);
         Path project = workDir.resolve("project");
         ProjectWriter.write(new ProjectRenderer().render(config), project);
-        Path app = HostAppBuild.build(project, workDir);
+        Path app = HostAppBuild.build(project, workDir, sanitized);
         Map<String, Path> images = HostNvsImages.prepare(config, unit, workDir.resolve("nvs"));
         return new HostRun(config, project, app, images);
     }

@@ -1,5 +1,6 @@
 package dev.espfleet.host;
 
+import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DeviceSubject;
@@ -64,12 +65,24 @@ final class Bench {
 
     /** What {@code espfleet provision --thing T --ca ca --server-ca ca/ca.pem --endpoint localhost} writes. */
     Path provision(String thing) {
+        return provision(thing, IdentityLayout.DEFAULT, "espfleet");
+    }
+
+    /** The same, for a config's own identity layout (NVS partition, namespace, key names). */
+    Path provision(String thing, DeviceConfig config) {
+        DeviceConfig.Identity id = config.identity();
+        return provision(thing, new IdentityLayout(id.partition(), id.namespace(), id.thingNameKey(), id.endpointKey(),
+                id.deviceCertKey(), id.privateKeyKey(), id.serverCaKey()), "espfleet");
+    }
+
+    /** {@code policyPrefix} only names things in the unit's aws/ files, which a local broker never reads. */
+    private Path provision(String thing, IdentityLayout layout, String policyPrefix) {
         Instant now = Instant.now();
         Path unit = dir.resolve("units").resolve(thing);
         UnitRequest request = new UnitRequest(unit, DeviceSubject.of(thing, "espfleet tests", null), KeyType.EC_P256,
                 Optional.of("localhost"), new CertificateSource.LocalCa(ca, caDir.toString(), OptionalInt.empty()),
                 ServerCa.resolve(Optional.of(caDir.resolve(CertificateAuthority.CERTIFICATE_FILE)),
-                        ServerCa.AMAZON_ROOT_CA_1, now), "dt", IdentityLayout.DEFAULT, false);
+                        ServerCa.AMAZON_ROOT_CA_1, now), policyPrefix, layout, false);
         new UnitProvisioner(RANDOM).provision(request, now);
         return unit;
     }

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Firmware in the loop: the env-sensor example, generated and built for Linux with the host runtime,
  * runs against Debian's mosquitto (mutual TLS, trusting the bench CA) and a shadow service stand-in.
  * Every assertion is on what the broker or the shadow service observed. Scenarios 1-5 share one device
- * process, in order; scenario 6 runs a second build whose backoff is short enough for a test.
+ * process, in order; scenario 6 runs a second build whose backoff is short enough for a test. Devices are
+ * built under ASan and UBSan: a memory or UB error in firmware or runtime kills the device and fails the
+ * scenario with the report in the console.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FirmwareInTheLoopTest {
@@ -55,7 +57,7 @@ class FirmwareInTheLoopTest {
         broker = bench.startBroker();
         service = ShadowServiceStandIn.connect(broker, bench.clientTls("shadow-service"), "dt", "");
         Path unit = bench.provision(THING);
-        run = HostRun.prepare(HOST.resolve("../examples/env-sensor.yaml"), unit, dir.resolve("build/env-sensor"));
+        run = HostRun.prepare(HOST.resolve("../examples/env-sensor.yaml"), unit, dir.resolve("build/env-sensor"), true);
         device = HostDevice.start(run.command(Optional.of(broker.uri())));
     }
 
@@ -164,7 +166,7 @@ class FirmwareInTheLoopTest {
     @Order(6)
     void reconnectsWithGrowingJitteredDelaysAfterTheBrokerStopsThenResyncs() throws Exception {
         String thing = "dev-006";
-        HostRun fast = HostRun.prepare(fastBackoffConfig(), bench.provision(thing), dir.resolve("build/fast"));
+        HostRun fast = HostRun.prepare(fastBackoffConfig(), bench.provision(thing), dir.resolve("build/fast"), true);
         try (HostDevice d = HostDevice.start(fast.command(Optional.of(broker.uri())))) {
             device = d;
             assertTrue(service.awaitDocument(thing, "", doc -> doc.at("/state/reported/online").asBoolean(false),

@@ -102,7 +102,7 @@ class ReconnectStormMeasurement {
 
     private Storm storm(Bench bench, List<Path> units, Path config, String label) throws Exception {
         Path work = dir.resolve(config.getFileName().toString().replace(".yaml", ""));
-        HostRun build = HostRun.prepare(config, units.get(0), work.resolve("build"));
+        HostRun build = HostRun.prepare(config, units.get(0), work.resolve("build"), false);
         List<Process> fleet = new ArrayList<>();
         try (Mosquitto broker = Mosquitto.start(work.resolve("broker"), bench.caDir.resolve("chain.pem"),
                 bench.serverCert, bench.serverKey)) {
