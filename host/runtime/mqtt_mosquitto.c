@@ -172,6 +172,22 @@ static bool use_identity(SSL_CTX *ctx, const char *cert_pem, const char *key_pem
     return ok;
 }
 
+/* Says why the broker's certificate was refused; OpenSSL's verdict stands unchanged. */
+static int log_verify_failure(int preverify_ok, X509_STORE_CTX *store)
+{
+    if (!preverify_ok) {
+        char subject[256] = "";
+        X509 *cert = X509_STORE_CTX_get_current_cert(store);
+        if (cert != NULL) {
+            X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+        }
+        ESP_LOGE(TAG, "broker certificate refused: %s (depth %d, subject %s)",
+                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)), X509_STORE_CTX_get_error_depth(store),
+                 subject);
+    }
+    return preverify_ok;
+}
+
 static SSL_CTX *tls_context(const esp_mqtt_client_config_t *config, const char *host)
 {
     const char *ca = config->broker.verification.certificate;
@@ -197,7 +213,7 @@ static SSL_CTX *tls_context(const esp_mqtt_client_config_t *config, const char *
     if (ok) {
         /* The server must chain to the CA and be named as the host we dial (esp-tls checks the CN/SAN too,
          * unless skip_cert_common_name_check). */
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, log_verify_failure);
         const char *name = config->broker.verification.common_name != NULL
                 ? config->broker.verification.common_name : host;
         X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);

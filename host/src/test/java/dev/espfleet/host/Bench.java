@@ -68,6 +68,18 @@ final class Bench {
         return provision(thing, IdentityLayout.DEFAULT, "espfleet");
     }
 
+    /** A unit whose server CA is Amazon Root CA 1 (provision's default): it must not trust the bench broker. */
+    Path provisionForAws(String thing) {
+        Instant now = Instant.now();
+        Path unit = dir.resolve("units").resolve(thing);
+        new UnitProvisioner(RANDOM).provision(new UnitRequest(unit, DeviceSubject.of(thing, "espfleet tests", null),
+                KeyType.EC_P256, Optional.of("localhost"),
+                new CertificateSource.LocalCa(ca, caDir.toString(), OptionalInt.empty()),
+                ServerCa.resolve(Optional.empty(), ServerCa.AMAZON_ROOT_CA_1, now), "espfleet", IdentityLayout.DEFAULT,
+                false), now);
+        return unit;
+    }
+
     /** The same, for a config's own identity layout (NVS partition, namespace, key names). */
     Path provision(String thing, DeviceConfig config) {
         DeviceConfig.Identity id = config.identity();

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -149,6 +150,29 @@ class FirmwareInTheLoopTest {
         Optional<ObjectNode> doc = service.awaitDocument(THING, "",
                 d -> d.at("/state/reported/online").isBoolean() && !d.at("/state/reported/online").asBoolean(), WAIT);
         assertTrue(doc.isPresent(), "shadow " + service.document(THING, "") + context());
+    }
+
+    @Test
+    @Order(7)
+    void refusesABrokerItsServerCaDoesNotVouchFor() throws Exception {
+        // provisioned for AWS: its server CA is Amazon Root CA 1, not the bench CA that signed the broker
+        String thing = "dev-007";
+        HostRun forAws = run.forUnit(bench.provisionForAws(thing), dir.resolve("nvs-" + thing));
+        int mark = broker.logText().length();
+        try (HostDevice d = HostDevice.start(forAws.command(Optional.of(broker.uri())))) {
+            device = d;
+            // the broker hears the device's TLS alert: the device, not the broker, ends each handshake
+            Pattern attempt = Pattern.compile("OpenSSL Error\\[0\\]: [^\\n]*tlsv1 alert unknown ca");
+            long attempts = 0;
+            for (long end = System.nanoTime() + WAIT.toNanos(); attempts < 2 && System.nanoTime() < end; Thread.sleep(50)) {
+                attempts = attempt.matcher(broker.logText().substring(mark)).results().count();
+            }
+            assertTrue(attempts >= 2, "two refused handshakes: " + context());
+            assertFalse(broker.logText().substring(mark).contains(" as " + thing), context());
+            assertTrue(d.console().contains("broker certificate refused: "),
+                    context());
+            assertTrue(d.alive(), "a refused broker is retried, not fatal" + context());
+        }
     }
 
     /** The env-sensor example with a backoff short enough for a test: 200 ms doubling to 3.2 s, equal jitter. */
