@@ -5,11 +5,14 @@ import dev.espfleet.common.ExitStatus;
 import dev.espfleet.host.HostRun;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -56,7 +59,14 @@ final class RunHostCommand implements Callable<Integer> {
             throw new EspfleetException(ExitStatus.BAD_INPUT, "unit folder " + unit + " does not exist",
                     "provision it first: espfleet provision --config " + config + " --thing THING --out " + unit);
         }
+        // a temporary work folder (0700) holds a copy of the identity, key included: removed at exit
         Path work = workDir != null ? workDir : Files.createTempDirectory("espfleet-run-host-");
+        Thread cleanUp = new Thread(() -> {
+            if (workDir == null) {
+                deleteRecursively(work);
+            }
+        }, "remove run-host work folder");
+        Runtime.getRuntime().addShutdownHook(cleanUp);
         HostRun run = HostRun.prepare(config, unit, work, sanitize);
         PrintWriter err = spec.commandLine().getErr();
         err.printf("running %s %s (unit %s) from %s%s; Ctrl-C stops it%n", run.config().product().name(),
@@ -73,5 +83,13 @@ final class RunHostCommand implements Callable<Integer> {
                     + " (its log is above)");
         }
         return 0;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort at exit
+        }
     }
 }

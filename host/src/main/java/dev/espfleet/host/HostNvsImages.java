@@ -52,7 +52,8 @@ public final class HostNvsImages {
                 }
                 Path image = workDir.resolve(identity.partition() + ".bin");
                 Files.createDirectories(workDir);
-                AtomicFiles.write(image, NvsCsv.write(rows, identity.partitionSize(), NvsVersion.V2, null));
+                // the identity image holds the private key: owner-only, like key.pem
+                AtomicFiles.writeSecret(image, NvsCsv.write(rows, identity.partitionSize(), NvsVersion.V2, null));
                 images.put(identity.partition(), image);
             } else {
                 throw new EspfleetException(ExitStatus.BAD_INPUT, unit + " holds neither identity.bin nor identity.csv",
@@ -61,7 +62,7 @@ public final class HostNvsImages {
             if (!wifiAlongside) {
                 Path image = workDir.resolve(wifi.partition() + ".bin");
                 Files.createDirectories(workDir);
-                AtomicFiles.write(image, NvsCsv.write(wifiRows(wifi), NvsLayout.MIN_PARTITION_SIZE * 2,
+                AtomicFiles.writeSecret(image, NvsCsv.write(wifiRows(wifi), NvsLayout.MIN_PARTITION_SIZE * 2,
                         NvsVersion.V2, null));
                 images.put(wifi.partition(), image);
             }
