@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
             SimCommand.class,
             FlashBenchCommand.class,
             MonitorCommand.class,
+            RunHostCommand.class,
         })
 public final class EspfleetCommand implements Runnable {
     @Spec

@@ -1,0 +1,108 @@
+package dev.espfleet.host;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Compiles a generated project's firmware with the host runtime ({@code host/runtime}: libmosquitto,
+ * OpenSSL, NVS images, pthreads) into a Linux executable. The runtime's sources and the ESP-IDF-shaped
+ * headers travel inside this jar, so the CLI can build without the source tree.
+ */
+public final class HostAppBuild {
+    /** Every file of host/include and host/runtime, as packaged (a test keeps this list complete). */
+    static final List<String> SOURCES = List.of(
+            "include/esp_bit_defs.h", "include/esp_err.h", "include/esp_event.h", "include/esp_log.h",
+            "include/esp_netif.h", "include/esp_random.h", "include/esp_timer.h", "include/esp_wifi.h",
+            "include/freertos/FreeRTOS.h", "include/freertos/event_groups.h", "include/freertos/task.h",
+            "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h",
+            "runtime/mqtt_mosquitto.c", "runtime/nvs_image.c", "runtime/nvs_image.h", "runtime/nvs_runtime.c",
+            "runtime/rtos_posix.c", "runtime/runtime.h", "runtime/runtime_main.c", "runtime/system_posix.c");
+    static final String RESOURCE_ROOT = "/dev/espfleet/host/sources/";
+    /** Debian packages the build needs: the compiler and the libraries' headers. */
+    public static final String PACKAGES = "gcc libmosquitto-dev libssl-dev libcjson-dev";
+    private static final List<Path> REQUIRED_HEADERS = List.of(Path.of("/usr/include/mosquitto.h"),
+            Path.of("/usr/include/openssl/ssl.h"), Path.of("/usr/include/cjson/cJSON.h"));
+
+    private HostAppBuild() {
+    }
+
+    /** Compiler flags of a build under AddressSanitizer and UndefinedBehaviorSanitizer: any finding aborts. */
+    static final List<String> SANITIZERS = List.of("-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+            "-fno-omit-frame-pointer");
+
+    /**
+     * Builds {@code project} (a folder written by {@code espfleet generate}) into {@code out/app} and
+     * returns its path; {@code sanitized} adds ASan and UBSan. gcc's diagnostics go into the exception when
+     * the build fails.
+     */
+    public static Path build(Path project, Path out, boolean sanitized) {
+        for (Path header : REQUIRED_HEADERS) {
+            if (!Files.isRegularFile(header)) {
+                throw new EspfleetException(ExitStatus.UNAVAILABLE, header + " is missing: the host build needs "
+                        + PACKAGES, "apt-get install " + PACKAGES);
+            }
+        }
+        Path main = project.resolve("main");
+        if (!Files.isRegularFile(main.resolve("app_main.c"))) {
+            throw EspfleetException.badInput(project + " is not a generated project (no main/app_main.c)");
+        }
+        try {
+            Path sources = out.resolve("runtime-sources");
+            extractSources(sources);
+            List<String> command = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
+                    "-O1", "-g", "-pthread", "-I", sources.resolve("include").toString(),
+                    "-I", sources.resolve("runtime").toString(), "-I", "/usr/include/cjson", "-I", main.toString()));
+            if (sanitized) {
+                command.addAll(SANITIZERS);
+            }
+            try (Stream<Path> files = Files.list(main)) {
+                files.filter(f -> f.toString().endsWith(".c")).sorted().forEach(f -> command.add(f.toString()));
+            }
+            SOURCES.stream().filter(s -> s.endsWith(".c")).forEach(s -> command.add(sources.resolve(s).toString()));
+            Path app = out.resolve("app");
+            command.addAll(List.of("-lmosquitto", "-lssl", "-lcrypto", "-lcjson", "-lm", "-o", app.toString()));
+            Process gcc;
+            try {
+                gcc = new ProcessBuilder(command).redirectErrorStream(true).start();
+            } catch (IOException e) {
+                throw new EspfleetException(ExitStatus.UNAVAILABLE, "cannot run gcc: " + e.getMessage(),
+                        "apt-get install " + PACKAGES);
+            }
+            String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (gcc.waitFor() != 0) {
+                throw new EspfleetException(ExitStatus.JOB_FAILED, "the host build of " + project + " failed:\n"
+                        + output.strip());
+            }
+            return app;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "interrupted while building " + project);
+        }
+    }
+
+    private static void extractSources(Path dir) throws IOException {
+        for (String name : SOURCES) {
+            Path target = dir.resolve(name);
+            Files.createDirectories(target.getParent());
+            try (InputStream in = HostAppBuild.class.getResourceAsStream(RESOURCE_ROOT + name)) {
+                if (in == null) {
+                    throw new EspfleetException(ExitStatus.INTERNAL, "host runtime source " + name
+                            + " is missing from the espfleet jar");
+                }
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}

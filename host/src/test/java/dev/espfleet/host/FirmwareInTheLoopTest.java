@@ -1,0 +1,242 @@
+package dev.espfleet.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Firmware in the loop: the env-sensor example, generated and built for Linux with the host runtime,
+ * runs against Debian's mosquitto (mutual TLS, trusting the bench CA) and a shadow service stand-in.
+ * Every assertion is on what the broker or the shadow service observed. Scenarios 1-5 share one device
+ * process, in order; scenario 6 runs a second build whose backoff is short enough for a test. Devices are
+ * built under ASan and UBSan: a memory or UB error in firmware or runtime kills the device and fails the
+ * scenario with the report in the console.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FirmwareInTheLoopTest {
+    static final Path HOST = Path.of("").toAbsolutePath();
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final String THING = "dev-001";
+
+    @TempDir
+    static Path dir;
+    static Bench bench;
+    static Mosquitto broker;
+    static ShadowServiceStandIn service;
+    static HostDevice device;
+    static HostRun run;
+
+    @BeforeAll
+    static void startBenchBrokerServiceAndDevice() throws Exception {
+        assumeTrue(Mosquitto.installed(), "mosquitto is not installed (apt-get install mosquitto)");
+        assumeTrue(Files.isRegularFile(Path.of("/usr/include/mosquitto.h")),
+                "libmosquitto-dev is not installed (apt-get install " + HostAppBuild.PACKAGES + ")");
+        bench = Bench.create(dir);
+        broker = bench.startBroker();
+        service = ShadowServiceStandIn.connect(broker, bench.clientTls("shadow-service"), "dt", "");
+        Path unit = bench.provision(THING);
+        run = HostRun.prepare(HOST.resolve("../examples/env-sensor.yaml"), unit, dir.resolve("build/env-sensor"), true);
+        device = HostDevice.start(run.command(Optional.of(broker.uri())));
+    }
+
+    @AfterAll
+    static void stopEverything() throws Exception {
+        if (device != null) {
+            device.close();
+        }
+        if (service != null) {
+            service.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private static String context() {
+        return device.console() + broker.log();
+    }
+
+    private static boolean isTopic(ShadowServiceStandIn.Received r, String topic) {
+        return r.topic().equals(topic);
+    }
+
+    @Test
+    @Order(1)
+    void connectsAsItsThingNameUsingOnlyTheNvsImage() throws Exception {
+        // the app was given its NVS image and a broker address, nothing else: client id and TLS identity
+        // (the certificate's CN, as mosquitto's user name) both come from the image
+        assertTrue(broker.awaitLogAfter(0, "as " + THING + " (p2, c0, k60, u'" + THING + "')", WAIT), context());
+        assertEquals(List.of("--nvs", "--broker"), run.command(Optional.of("x")).stream()
+                .filter(a -> a.startsWith("--")).distinct().toList());
+    }
+
+    @Test
+    @Order(2)
+    void publishesOnlineStatusAndRequestsItsShadowOnConnect() throws Exception {
+        Optional<ShadowServiceStandIn.Received> online = service.awaitMessage(0,
+                r -> isTopic(r, "dt/" + THING + "/status") && r.payload().contains("\"online\":true"), WAIT);
+        assertTrue(online.isPresent(), context());
+        Optional<ShadowServiceStandIn.Received> get = service.awaitMessage(0,
+                r -> isTopic(r, "$aws/things/" + THING + "/shadow/get"), WAIT);
+        assertTrue(get.isPresent(), context());
+        // get was rejected (no shadow yet), so the device reports its state: the shadow now exists
+        Optional<ObjectNode> doc = service.awaitDocument(THING, "",
+                d -> d.at("/state/reported/online").asBoolean(false)
+                        && d.at("/state/reported/sampling_rate").asInt() == 10, WAIT);
+        assertTrue(doc.isPresent(), "shadow " + service.document(THING, "") + context());
+    }
+
+    @Test
+    @Order(3)
+    void appliesDesiredChangeReportsItAndClearsTheDelta() throws Exception {
+        int mark = service.receivedCount();
+        service.update(THING, "", "{\"state\":{\"desired\":{\"sampling_rate\":30,\"alert_threshold\":0.5}},"
+                + "\"clientToken\":\"scenario-3\"}");
+        Optional<ObjectNode> doc = service.awaitDocument(THING, "",
+                d -> d.at("/state/reported/sampling_rate").asInt() == 30
+                        && d.at("/state/reported/alert_threshold").asDouble() == 0.5, WAIT);
+        assertTrue(doc.isPresent(), "shadow " + service.document(THING, "") + context());
+        assertTrue(doc.get().at("/state/delta").isMissingNode(), "delta cleared: " + doc.get());
+        assertTrue(service.awaitMessage(mark, r -> isTopic(r, "$aws/things/" + THING + "/shadow/update")
+                && r.payload().contains("\"sampling_rate\":30"), Duration.ZERO).isPresent(), context());
+    }
+
+    @Test
+    @Order(4)
+    void refusesOutOfRangeAndWronglyTypedValuesAndKeepsReportedState() throws Exception {
+        service.update(THING, "", "{\"state\":{\"desired\":{\"sampling_rate\":99999}}}");
+        service.update(THING, "", "{\"state\":{\"desired\":{\"sampling_rate\":\"fast\"}}}");
+        // a valid change after the refused ones: once it is reported, the device has seen both refusals
+        service.update(THING, "", "{\"state\":{\"desired\":{\"alert_threshold\":0.25}}}");
+        Optional<ObjectNode> doc = service.awaitDocument(THING, "",
+                d -> d.at("/state/reported/alert_threshold").asDouble() == 0.25, WAIT);
+        assertTrue(doc.isPresent(), "shadow " + service.document(THING, "") + context());
+        JsonNode state = doc.get().get("state");
+        assertEquals(30, state.at("/reported/sampling_rate").asInt(), doc.get().toString());
+        assertEquals("fast", state.at("/delta/sampling_rate").asText(), "the refused value stays a delta");
+    }
+
+    @Test
+    @Order(5)
+    void killedDeviceHasItsWillPublishedAndShowsOfflineInTheShadow() throws Exception {
+        int mark = service.receivedCount();
+        device.kill();
+        Optional<ShadowServiceStandIn.Received> will = service.awaitMessage(mark,
+                r -> isTopic(r, "dt/" + THING + "/status") && r.payload().contains("\"online\":false"), WAIT);
+        assertTrue(will.isPresent(), context());
+        Optional<ObjectNode> doc = service.awaitDocument(THING, "",
+                d -> d.at("/state/reported/online").isBoolean() && !d.at("/state/reported/online").asBoolean(), WAIT);
+        assertTrue(doc.isPresent(), "shadow " + service.document(THING, "") + context());
+    }
+
+    @Test
+    @Order(7)
+    void refusesABrokerItsServerCaDoesNotVouchFor() throws Exception {
+        // provisioned for AWS: its server CA is Amazon Root CA 1, not the bench CA that signed the broker
+        String thing = "dev-007";
+        HostRun forAws = run.forUnit(bench.provisionForAws(thing), dir.resolve("nvs-" + thing));
+        int mark = broker.logText().length();
+        try (HostDevice d = HostDevice.start(forAws.command(Optional.of(broker.uri())))) {
+            device = d;
+            // the broker hears the device's TLS alert: the device, not the broker, ends each handshake
+            Pattern attempt = Pattern.compile("OpenSSL Error\\[0\\]: [^\\n]*tlsv1 alert unknown ca");
+            long attempts = 0;
+            for (long end = System.nanoTime() + WAIT.toNanos(); attempts < 2 && System.nanoTime() < end; Thread.sleep(50)) {
+                attempts = attempt.matcher(broker.logText().substring(mark)).results().count();
+            }
+            assertTrue(attempts >= 2, "two refused handshakes: " + context());
+            assertFalse(broker.logText().substring(mark).contains(" as " + thing), context());
+            assertTrue(d.console().contains("broker certificate refused: "),
+                    context());
+            assertTrue(d.alive(), "a refused broker is retried, not fatal" + context());
+        }
+    }
+
+    /** The env-sensor example with a backoff short enough for a test: 200 ms doubling to 3.2 s, equal jitter. */
+    static Path fastBackoffConfig() throws Exception {
+        String yaml = Files.readString(HOST.resolve("../examples/env-sensor.yaml"));
+        String fast = yaml.replaceAll("(?s)reconnect:\\n.*?jitter: full[^\\n]*\\n",
+                "reconnect:\n  initial_delay_ms: 200\n  max_delay_ms: 3200\n  multiplier: 2\n  jitter: equal\n");
+        assertTrue(fast.contains("jitter: equal"), "the example's reconnect section changed shape");
+        Path file = dir.resolve("env-sensor-fast-backoff.yaml");
+        Files.writeString(file, fast);
+        return file;
+    }
+
+    @Test
+    @Order(6)
+    void reconnectsWithGrowingJitteredDelaysAfterTheBrokerStopsThenResyncs() throws Exception {
+        String thing = "dev-006";
+        HostRun fast = HostRun.prepare(fastBackoffConfig(), bench.provision(thing), dir.resolve("build/fast"), true);
+        try (HostDevice d = HostDevice.start(fast.command(Optional.of(broker.uri())))) {
+            device = d;
+            assertTrue(service.awaitDocument(thing, "", doc -> doc.at("/state/reported/online").asBoolean(false),
+                    WAIT).isPresent(), context());
+
+            broker.stop();
+            // while the broker is away a listener on its port records each connection attempt and drops it
+            List<Long> attempts = Collections.synchronizedList(new ArrayList<>());
+            try (ServerSocket listener = new ServerSocket()) {
+                listener.setReuseAddress(true);
+                listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), broker.port()));
+                service.update(thing, "", "{\"state\":{\"desired\":{\"sampling_rate\":42}}}"); // made offline
+                listener.setSoTimeout((int) WAIT.toMillis());
+                while (attempts.size() < 5) {
+                    try (Socket s = listener.accept()) {
+                        attempts.add(System.nanoTime() / 1_000_000);
+                    }
+                }
+            }
+            List<Long> gaps = new ArrayList<>();
+            for (int i = 1; i < attempts.size(); i++) {
+                gaps.add(attempts.get(i) - attempts.get(i - 1));
+            }
+            // equal jitter: delay n is in [base/2, base] with base doubling, so each delay is at least the
+            // previous one's upper bound... minus scheduling noise; never above the 3.2 s cap (+ slack)
+            for (int i = 1; i < gaps.size(); i++) {
+                assertTrue(gaps.get(i) >= gaps.get(i - 1) - 100, "delays grow: " + gaps + context());
+            }
+            assertTrue(gaps.stream().allMatch(g -> g <= 3200 + 1000), "capped: " + gaps);
+            boolean jittered = false;
+            for (int i = 1; i < gaps.size(); i++) {
+                double ratio = (double) gaps.get(i) / gaps.get(i - 1);
+                jittered |= ratio < 1.9 || ratio > 2.1;
+            }
+            assertTrue(jittered, "delays are not an exact doubling: " + gaps);
+            System.out.printf("reconnect gaps while the broker was away (ms): %s%n", gaps);
+
+            int mark = broker.logText().length();
+            broker.start();
+            service.reconnect();
+            assertTrue(broker.awaitLogAfter(mark, "as " + thing + " (p2", WAIT), context());
+            Optional<ObjectNode> doc = service.awaitDocument(thing, "",
+                    x -> x.at("/state/reported/sampling_rate").asInt() == 42
+                            && x.at("/state/reported/online").asBoolean(false), WAIT);
+            assertTrue(doc.isPresent(), "resynced: " + service.document(thing, "") + context());
+            assertFalse(doc.get().at("/state/delta").has("sampling_rate"), doc.get().toString());
+        }
+    }
+}
