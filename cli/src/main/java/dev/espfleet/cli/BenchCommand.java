@@ -20,9 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Provision and flash boards on many ports at once: identity from the ledger (a known MAC",
-            "gets its identity back), key and certificate from the local CA, identity NVS image and",
-            "firmware written and MD5-verified, then the unit recorded as done."})
+        description = {"Provision and flash boards on many ports at once.",
+            "Identity from the ledger (a known MAC gets its identity back), key and certificate from the",
+            "local CA, identity NVS image and firmware written and MD5-verified, then the unit recorded as done."})
 final class BenchCommand implements Callable<Integer> {
     /** How long Ctrl-C waits for boards in flight: a 4 MB write at 115200 baud takes about 6 minutes. */
     static final java.time.Duration STOP_GRACE = java.time.Duration.ofMinutes(8);

@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench-perf", mixinStandardHelpOptions = true,
-        description = {"Benchmark: units/hour of the bench for 1, 2, 4, 8 simulated boards on a timed serial link",
-            "(firmware image plus the identity image per board). Prints figures; writes into a temporary folder."})
+        description = {"Benchmark the bench: units/hour on 1, 2, 4, 8 simulated boards.",
+            "A timed serial link; a firmware image plus the identity image per board. Prints figures;",
+            "writes into a temporary folder."})
 final class BenchPerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

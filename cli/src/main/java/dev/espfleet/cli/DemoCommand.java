@@ -25,9 +25,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The whole job with no hardware: generate the example firmware, make a local CA, and run",
-            "the bench on simulated ESP32s (identity written and verified; firmware too when an ESP-IDF",
-            "build of the project exists). Run it again to see rework: the same boards keep their identity."})
+        description = {"The whole job on simulated ESP32s, no hardware needed.",
+            "Generates the example firmware, makes a local CA and runs the bench on simulated ESP32s",
+            "(identity written and verified; firmware too when an ESP-IDF build of the project exists).",
+            "Run it again to see rework: the same boards keep their identity."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -32,10 +32,11 @@ import picocli.CommandLine.Spec;
 /** {@code espfleet provision}: one device's key, CSR, certificate, identity CSV and AWS registration files. */
 @Command(name = "provision", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {
-            "Make or refresh a unit folder: key.pem (0600), csr.pem, cert.pem,",
-            "server-ca.pem, identity.csv (NVS CSV), identity.bin (the identity partition's",
-            "NVS image, 0600) and aws/ (register.sh, policy.json, and for --ca a JITP",
-            "template). An existing key and certificate are reused unless --rotate."})
+            "Make or refresh one device's identity (a unit folder).",
+            "Writes key.pem (0600), csr.pem, cert.pem, server-ca.pem, identity.csv (NVS CSV),",
+            "identity.bin (the identity partition's NVS image, 0600) and aws/ (register.sh,",
+            "policy.json, and for --ca a JITP template). An existing key and certificate are",
+            "reused unless --rotate."})
 final class ProvisionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
