@@ -149,7 +149,7 @@ public final class BenchRunner {
                 listener.state(port.name(), "flashing " + unit.thingName());
                 long total = regions.stream().mapToLong(r -> r.data().length).sum();
                 List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),
-                        progress(port, start)).write(regions);
+                        progress(port, Instant.now())).write(regions);
                 for (FlashWriter.RegionResult w : written) {
                     log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset()) + ": verified, MD5 "
                             + w.md5() + (w.skipped() ? " (already there)" : ""));
@@ -174,6 +174,7 @@ public final class BenchRunner {
         }
     }
 
+    /** Rate since the write began (connect and provisioning time left out). */
     private ProgressListener progress(BenchPort port, Instant start) {
         return new ProgressListener() {
             @Override
