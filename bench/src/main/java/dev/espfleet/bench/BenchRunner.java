@@ -62,7 +62,8 @@ public final class BenchRunner {
 
     /**
      * Runs every port in its own thread until it has served {@code boardsPerPort} boards (simulated
-     * ports: one each) or {@link #stop()} is called; returns every unit's result in port order.
+     * ports: one each) or {@link #stop()} is called; returns every unit's result in port order. With
+     * {@code boardsPerPort} 0 a serial port serves boards until stopped, waiting while it has none.
      */
     public List<UnitResult> run(List<BenchPort> ports, int boardsPerPort) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, ports.size()), r -> {
@@ -74,6 +75,7 @@ public final class BenchRunner {
             List<Future<List<UnitResult>>> futures = new ArrayList<>();
             for (BenchPort port : ports) {
                 futures.add(pool.submit(() -> servePort(port, port.simulated() ? 1 : boardsPerPort)));
+
             }
             List<UnitResult> results = new ArrayList<>();
             for (Future<List<UnitResult>> f : futures) {
@@ -95,15 +97,20 @@ public final class BenchRunner {
     }
 
     private List<UnitResult> servePort(BenchPort port, int boards) {
+        boolean continuous = boards == 0;
         List<UnitResult> results = new ArrayList<>();
         Optional<String> lastMac = Optional.empty();
-        while (results.size() < boards && !stopping.get()) {
+        while ((continuous || results.size() < boards) && !stopping.get()) {
             UnitResult r = provisionOne(port, lastMac);
-            if (r == null) { // the same board is still on the port: wait for the next
+            if (r == null || continuous && !r.done() && r.mac().isEmpty()) {
+                // the board just done is still on the port, or there is none yet: wait for the next
+                listener.state(port.name(), "waiting for the next board");
                 sleep(Duration.ofSeconds(2));
                 continue;
             }
-            lastMac = r.mac();
+            if (r.done()) {
+                lastMac = r.mac(); // a failed board is tried again when it answers next
+            }
             results.add(r);
             listener.finished(r);
         }

@@ -91,6 +91,43 @@ class BenchRunnerTest {
     }
 
     @Test
+    void serialPortServesBoardsUntilStoppedWaitingForEachSwap() {
+        // what a serial port sees over time: board 1, still board 1, no board, board 2, ...
+        java.util.concurrent.atomic.AtomicInteger attempt = new java.util.concurrent.atomic.AtomicInteger();
+        int[] boards = {1, 1, 0, 2, 2, 2};
+        BenchPort port = new BenchPort("ttyFAKE", () -> {
+            int board = boards[Math.min(attempt.getAndIncrement(), boards.length - 1)];
+            if (board == 0) {
+                throw new dev.espfleet.common.EspfleetException(dev.espfleet.common.ExitStatus.UNAVAILABLE,
+                        "no reply from the chip");
+            }
+            return new SimLink(new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 9, 9,
+                    (byte) board})), List.of(), LinkTiming.UNTIMED);
+        }, PortOpener.SIM_TIMEOUT_SCALE, false);
+        List<UnitResult> results;
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
+            BenchRunner[] runner = new BenchRunner[1];
+            List<String> done = new java.util.concurrent.CopyOnWriteArrayList<>();
+            runner[0] = new BenchRunner(job(), ledger, audit, new BenchListener() {
+                @Override
+                public void finished(UnitResult r) {
+                    done.add(r.mac().orElse("?"));
+                    if (done.size() == 2) {
+                        runner[0].stop();
+                    }
+                }
+            });
+            results = runner[0].run(List.of(port), 0);
+        }
+        assertEquals(2, results.size(), results.toString());
+        assertTrue(results.stream().allMatch(UnitResult::done), results.toString());
+        assertEquals(List.of("24:0a:c4:09:09:01", "24:0a:c4:09:09:02"),
+                results.stream().map(r -> r.mac().orElseThrow()).toList());
+        assertTrue(attempt.get() >= 4, "the port waited through the same board and the empty socket");
+    }
+
+    @Test
     void reworkGivesEveryBoardItsIdentityBack() throws Exception {
         List<UnitResult> first = run(BenchPort.simulated(2, LinkTiming.UNTIMED));
         Map<String, UnitRecord> before = ledger();

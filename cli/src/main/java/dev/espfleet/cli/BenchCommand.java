@@ -75,8 +75,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Baud rate after sync (default: ${DEFAULT-VALUE}).")
     int baud;
 
-    @Option(names = "--boards-per-port", defaultValue = "1", paramLabel = "N",
-            description = "Boards a serial port serves before the bench ends (a simulated port serves one).")
+    @Option(names = "--boards-per-port", defaultValue = "0", paramLabel = "N",
+            description = "Boards a serial port serves before the bench ends; 0 (default): until Ctrl-C, waiting "
+                    + "for the next board after each. A simulated port serves one.")
     int boardsPerPort;
 
     @Option(names = "--sim-first", hidden = true, defaultValue = "1", paramLabel = "N",
