@@ -7,7 +7,7 @@ import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimServer;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.targets.Chip;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.espfleet.flasher;
 
-import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.targets.Chip;
 
 /** What {@code chip-info} reports. */
 public record ChipInfo(Chip chip, byte[] mac, String revision, int flashJedecId, int flashSize) {

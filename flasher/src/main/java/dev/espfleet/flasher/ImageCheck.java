@@ -2,7 +2,7 @@ package dev.espfleet.flasher;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.targets.Chip;
 
 /**
  * Refuses an ESP-IDF app or bootloader image built for another chip: such images start with 0xE9 and carry

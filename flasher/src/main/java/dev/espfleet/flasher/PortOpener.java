@@ -5,7 +5,7 @@ import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.targets.Chip;
 import dev.espfleet.flasher.transport.SerialTransport;
 import dev.espfleet.flasher.transport.SocketTransport;
 import dev.espfleet.flasher.transport.Transport;

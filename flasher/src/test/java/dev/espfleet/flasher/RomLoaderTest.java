@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.sim.SimConfig;
-import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.targets.Chip;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

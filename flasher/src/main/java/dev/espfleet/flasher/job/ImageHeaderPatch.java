@@ -2,7 +2,7 @@ package dev.espfleet.flasher.job;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.target.ChipSpec;
+import dev.espfleet.flasher.targets.ChipSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;

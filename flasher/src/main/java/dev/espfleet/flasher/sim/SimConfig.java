@@ -1,6 +1,6 @@
 package dev.espfleet.flasher.sim;
 
-import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.targets.Chip;
 import java.util.HashMap;
 import java.util.Map;
 

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.target.Chip;
+import dev.espfleet.flasher.targets.Chip;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.target;
+package dev.espfleet.flasher.targets;
 
 /**
  * The SPI1 controller registers the loader drives by hand to send a raw flash command (JEDEC id): base

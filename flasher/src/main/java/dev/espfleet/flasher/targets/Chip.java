@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.target;
+package dev.espfleet.flasher.targets;
 
 import java.util.Arrays;
 import java.util.Locale;
