@@ -42,8 +42,14 @@ one and starts nothing.
   Replace `ACCOUNT_ID` in its `roleArn` with your account id (or set `aws.account_id` in the config).
 </#if>
 
+- `aws/status-rule-role-trust.json`, `aws/status-rule-role-policy.json`: the IAM role
+  `${aws.ruleRoleName}` the rule acts as (AWS IoT may assume it; it may publish only to shadow updates).
+
 ```sh
 aws iot create-policy --policy-name ${aws.policyName} --policy-document file://aws/policy.json
+aws iam create-role --role-name ${aws.ruleRoleName} --assume-role-policy-document file://aws/status-rule-role-trust.json
+aws iam put-role-policy --role-name ${aws.ruleRoleName} --policy-name ${aws.ruleRoleName} \
+    --policy-document file://aws/status-rule-role-policy.json
 aws iot create-topic-rule --rule-name ${aws.ruleName} --topic-rule-payload file://aws/status-rule.json
 ```
 

@@ -255,7 +255,8 @@ static nvs_item_t *find(nvs_handle_t handle, const char *key)
     return NULL;
 }
 
-/* ESP-IDF semantics: a NULL buffer asks for the size; a buffer too small is ESP_ERR_NVS_INVALID_LENGTH. */
+/* ESP-IDF semantics: a NULL buffer asks for the size; a buffer too small is ESP_ERR_NVS_INVALID_LENGTH;
+ * a key of another type is NOT_FOUND. */
 static esp_err_t get_item(nvs_handle_t handle, const char *key, void *out, size_t *length, bool blob)
 {
     if (handle_of(handle) == NULL) {
@@ -269,7 +270,7 @@ static esp_err_t get_item(nvs_handle_t handle, const char *key, void *out, size_
         return ESP_ERR_NVS_NOT_FOUND;
     }
     if (item->is_blob != blob) {
-        return ESP_ERR_NVS_TYPE_MISMATCH;
+        return ESP_ERR_NVS_NOT_FOUND; /* as ESP-IDF's Storage::findItem reports a key of another type */
     }
     if (out == NULL) {
         *length = item->length;

@@ -214,7 +214,7 @@ static const nvs_image_item_t *lookup(const handle_t *h, const char *key)
 }
 
 /* ESP-IDF semantics: NULL buffer asks the size; a short buffer is ESP_ERR_NVS_INVALID_LENGTH; a key of
- * another type is ESP_ERR_NVS_TYPE_MISMATCH. */
+ * another type is ESP_ERR_NVS_NOT_FOUND (Storage::findItem turns the page's TYPE_MISMATCH into NOT_FOUND). */
 static esp_err_t get_variable(nvs_handle_t handle, const char *key, uint8_t type, void *out, size_t *length)
 {
     handle_t *h = handle_of(handle);
@@ -229,7 +229,7 @@ static esp_err_t get_variable(nvs_handle_t handle, const char *key, uint8_t type
         return ESP_ERR_NVS_NOT_FOUND;
     }
     if (item->type != type) {
-        return ESP_ERR_NVS_TYPE_MISMATCH;
+        return ESP_ERR_NVS_NOT_FOUND;
     }
     if (out == NULL) {
         *length = item->length;
@@ -264,7 +264,7 @@ esp_err_t nvs_get_u32(nvs_handle_t handle, const char *key, uint32_t *out_value)
         return ESP_ERR_NVS_NOT_FOUND;
     }
     if (item->type != NVS_IMAGE_TYPE_U32) {
-        return ESP_ERR_NVS_TYPE_MISMATCH;
+        return ESP_ERR_NVS_NOT_FOUND;
     }
     *out_value = (uint32_t)item->number;
     return ESP_OK;

@@ -368,6 +368,7 @@ static void reported_document_parses_back(void)
     CHECK(cJSON_IsObject(reported));
     CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(reported, "firmware_version")),
                  ESPFLEET_FIRMWARE_VERSION) == 0);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reported, "online"))); /* repairs a late Last Will */
     cJSON_Delete(root);
     cJSON_free(text);
 }
@@ -479,6 +480,12 @@ static void connected_subscribes_then_gets_the_shadow(void)
 static void connected_with_a_kept_session_gets_the_shadow_at_once(void)
 {
     fake_reset();
+    connect_event(0); /* the first session: every subscription granted */
+    for (int i = 0; i < 4; i++) {
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i)};
+        fake_mqtt_dispatch(&suback);
+    }
+    fake_reset();
     connect_event(1);
     if (ESPFLEET_MQTT_PERSISTENT_SESSION) {
         CHECK_EQ_INT(0, fake_mqtt_subscribe_count());
@@ -539,6 +546,74 @@ static void timer_wakes_the_reconnect_task(void)
     CHECK_EQ_INT(2, fake_mqtt_reconnect_calls());
     CHECK(timer->active);
     fake_mqtt_set_reconnect_result(ESP_OK);
+}
+
+/* The smallest and largest delay the config's backoff can give for `attempt`, in ms. */
+static void delay_bounds(uint32_t attempt, uint32_t *low, uint32_t *high)
+{
+    backoff_policy_t p = {.initial_ms = ESPFLEET_BACKOFF_INITIAL_MS, .max_ms = ESPFLEET_BACKOFF_MAX_MS,
+                          .multiplier = ESPFLEET_BACKOFF_MULTIPLIER, .jitter = ESPFLEET_BACKOFF_JITTER,
+                          .jitter_percent = ESPFLEET_BACKOFF_JITTER_PERCENT};
+    uint32_t base = backoff_base_delay_ms(&p, attempt);
+    uint32_t spread = (uint32_t)((uint64_t)base * ESPFLEET_BACKOFF_JITTER_PERCENT / 100u);
+    switch (p.jitter) {
+    case BACKOFF_JITTER_FULL: *low = 0; *high = base; break;
+    case BACKOFF_JITTER_EQUAL: *low = base / 2; *high = base; break;
+    case BACKOFF_JITTER_PROPORTIONAL:
+        *low = base - spread;
+        *high = base + spread > p.max_ms ? p.max_ms : base + spread;
+        break;
+    default: *low = base; *high = base; break;
+    }
+}
+
+static void shadow_round_trip(void)
+{
+    char json[128];
+    snprintf(json, sizeof(json), "{\"state\":{\"desired\":{}},\"version\":%lld}", next_version());
+    deliver(test_topics()->get_accepted, json);
+}
+
+static void backoff_restarts_only_after_a_shadow_round_trip(void)
+{
+    fake_reset();
+    fake_timer_t *timer = fake_timer("mqtt_reconnect");
+    esp_mqtt_event_t disconnected = {.event_id = MQTT_EVENT_DISCONNECTED};
+    connect_event(0);
+    shadow_round_trip(); /* a healthy session: attempts count from 0 again */
+    for (int i = 0; i < 3; i++) {
+        fake_mqtt_dispatch(&disconnected);
+    }
+    connect_event(0); /* accepted, then dropped before any shadow reply (a policy that refuses, say) */
+    fake_mqtt_dispatch(&disconnected);
+    uint32_t low;
+    uint32_t high;
+    delay_bounds(3, &low, &high); /* the fourth attempt, not the first */
+    CHECK(timer->timeout_us >= (uint64_t)low * 1000u && timer->timeout_us <= (uint64_t)high * 1000u);
+
+    connect_event(0);
+    shadow_round_trip();
+    fake_mqtt_dispatch(&disconnected);
+    delay_bounds(0, &low, &high);
+    CHECK(timer->timeout_us <= (uint64_t)high * 1000u);
+}
+
+static void refused_subscription_is_not_trusted_in_a_kept_session(void)
+{
+    fake_reset();
+    connect_event(0);
+    int first = fake_mqtt_subscription_msg_id(0);
+    char refused = (char)0x80;
+    for (int i = 0; i < 4; i++) {
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i),
+                                   .data = i == 0 ? &refused : NULL, .data_len = i == 0 ? 1 : 0};
+        fake_mqtt_dispatch(&suback);
+    }
+    CHECK(fake_log_contains("subscription"));
+    CHECK(first > 0);
+    int before = fake_mqtt_subscribe_count();
+    connect_event(1); /* the broker says it kept the session, but one subscription was refused */
+    CHECK_EQ_INT(before + 4, fake_mqtt_subscribe_count());
 }
 
 static void error_events_are_logged_not_fatal(void)
@@ -604,6 +679,8 @@ int main(void)
     RUN(connected_with_a_kept_session_gets_the_shadow_at_once);
     RUN(disconnected_arms_the_backoff_timer_without_blocking);
     RUN(timer_wakes_the_reconnect_task);
+    RUN(backoff_restarts_only_after_a_shadow_round_trip);
+    RUN(refused_subscription_is_not_trusted_in_a_kept_session);
     RUN(error_events_are_logged_not_fatal);
     RUN(oversized_message_is_dropped_safely);
     RUN(get_rejected_reports_to_create_the_shadow);

@@ -40,9 +40,12 @@ static bool ${f.applyFunction}(const cJSON *item)
         return false;
     }
     portENTER_CRITICAL(&s_lock);
+    bool changed = ${f.differs};
     ${f.store}
     portEXIT_CRITICAL(&s_lock);
-    ${f.changedHook}(value);
+    if (changed) {
+        ${f.changedHook}(value);
+    }
     return true;
 }
 </#list>

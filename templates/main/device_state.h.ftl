@@ -37,7 +37,8 @@ bool device_state_report_desired(cJSON *reported);
 bool device_state_report_telemetry(cJSON *reported);
 <#if desired?has_content>
 
-/* Called (in the MQTT task) after a desired field changed; keep them short. */
+/* Called (in the MQTT task) when a desired field takes a new value, not when a delta or a shadow get
+ * repeats the value it has; keep them short. */
 </#if>
 <#list desired as f>
 void ${f.changedHook}(${f.hookParameter});

@@ -111,6 +111,10 @@ final class BenchCommand implements Callable<Integer> {
                    Optional<WifiCredentials> wifi, List<dev.espfleet.bench.BenchPort> ports, int baud,
                    int boardsPerPort, String station) {
         var job = BenchSetup.job(device, ca, serverCa, build, units, pattern, endpoint, wifi, baud, station);
+        if (wifi.isEmpty() && device.wifi().partition().equals(device.identity().partition())) {
+            out.printf("warning: no --wifi-ssid: the identity images hold no Wi-Fi credentials, and the firmware "
+                    + "halts without them%n");
+        }
         String url = ledgerUrl.orElse("jdbc:sqlite:" + units.resolve("ledger.db"));
         try {
             java.nio.file.Files.createDirectories(units);

@@ -38,6 +38,11 @@ final class BenchSetup {
     static BenchJob job(DeviceConfig config, Path caDir, Optional<Path> serverCaFile, Optional<Path> build,
                         Path unitsDir, ThingNamePattern pattern, Optional<String> endpoint,
                         Optional<WifiCredentials> wifi, int baud, String station) {
+        if (config.aws().thingName().isPresent()) {
+            throw EspfleetException.badInput(config.sourceName() + ": aws.thing_name pins one thing name into the "
+                    + "firmware, so every board would connect as '" + config.aws().thingName().get() + "' (AWS drops "
+                    + "the older connection each time); remove it for a fleet, the bench names each board");
+        }
         Instant now = Instant.now();
         CertificateAuthority ca = CertificateAuthority.load(caDir, now);
         ServerCa serverCa = ServerCa.resolve(serverCaFile, ServerCa.AMAZON_ROOT_CA_1, now);

@@ -45,7 +45,11 @@ final class BuildCommand implements Callable<Integer> {
         Optional<ChipTarget> chip = Optional.ofNullable(target).map(t -> ChipTarget.fromIdfName(t).orElseThrow(() ->
                 new EspfleetException(ExitStatus.BAD_INPUT,
                         "--target: unknown chip '" + t + "'; expected one of " + ChipTarget.choices())));
-        IdfBuild idf = new IdfBuild(environment);
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        IdfBuild idf = new IdfBuild(environment, line -> {
+            err.println("note: " + line);
+            err.flush();
+        });
         idf.idfCommand(); // fail with "install ESP-IDF" before generating anything
         Path project = input;
         String buildTarget;

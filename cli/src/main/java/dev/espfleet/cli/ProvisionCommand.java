@@ -109,6 +109,13 @@ final class ProvisionCommand implements Callable<Integer> {
         Instant now = Instant.now();
         ThingName.require(thing);
         DeviceConfig device = ConfigLoader.load(config);
+        device.aws().thingName().ifPresent(pinned -> {
+            if (!pinned.equals(thing)) {
+                throw EspfleetException.badInput(config + ": aws.thing_name pins '" + pinned + "' into the firmware, "
+                        + "which would connect as '" + pinned + "', not '" + thing + "'; use --thing " + pinned
+                        + " or remove aws.thing_name to read the name from NVS");
+            }
+        });
         DeviceSubject subject = DeviceSubject.of(thing, org != null ? org : device.product().name(), country);
         DevicePolicy policy = new DevicePolicy(AwsArtifacts.policyName(device),
                 new ProjectRenderer().render(device).text("aws/policy.json"));
@@ -136,6 +143,10 @@ final class ProvisionCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.printf("provisioned %s in %s%n", thing, out);
         report.lines().forEach(line -> o.println("  " + line));
+        if (report.identityComplete() && wifi.isEmpty() && device.wifi().partition().equals(id.partition())) {
+            o.printf("warning: no --wifi-ssid: %s holds no Wi-Fi credentials, and the firmware halts without them"
+                    + " (namespace '%s')%n", UnitProvisioner.IDENTITY_IMAGE, device.wifi().namespace());
+        }
         if (report.identityComplete()) {
             o.printf("next: register with %s, then flash %s into the '%s' partition%n",
                     out.resolve(UnitProvisioner.AWS_DIR).resolve("register.sh"),

@@ -65,6 +65,9 @@ public final class SimCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw EspfleetException.badInput("--listen " + listen + ": port is not a number");
         }
+        if (port < 0 || port > 65535) {
+            throw EspfleetException.badInput("--listen " + listen + ": port must be 0 to 65535, got " + port);
+        }
         SimConfig config = SimConfig.esp32()
                 .withChip(Chip.byCliName(chip).orElseThrow(() -> EspfleetException.badInput("--chip " + chip
                         + ": expected esp32, esp32s2, esp32s3, esp32c3, esp32c6 or esp32h2")))

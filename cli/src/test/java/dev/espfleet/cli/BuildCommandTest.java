@@ -67,6 +67,23 @@ class BuildCommandTest {
     }
 
     @Test
+    void changedSdkconfigDefaultsMakeSdkconfigAgain() throws IOException {
+        fakeIdf(0);
+        Path project = tmp.resolve("proj");
+        assertEquals(0, CliRun.of("build", "../examples/env-sensor.yaml", "-o", project.toString()).exitCode());
+        Files.setLastModifiedTime(project.resolve("sdkconfig.defaults"),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+
+        CliRun again = CliRun.of("build", project.toString(), "--target", "esp32");
+
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.err().contains("note: sdkconfig.defaults changed since sdkconfig was made"), again.err());
+        assertTrue(Files.exists(project.resolve("sdkconfig.old")));
+        assertEquals(List.of("-C " + project + " set-target esp32", "-C " + project + " build",
+                "-C " + project + " set-target esp32", "-C " + project + " build"), calls());
+    }
+
+    @Test
     void failedBuildIsJobFailure() throws IOException {
         fakeIdf(2);
         CliRun run = CliRun.of("build", "../examples/minimal.yaml", "-o", tmp.resolve("p").toString());

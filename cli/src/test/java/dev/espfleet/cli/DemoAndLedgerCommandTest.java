@@ -53,6 +53,15 @@ class DemoAndLedgerCommandTest {
     }
 
     @Test
+    void benchRefusesAConfigThatPinsOneThingNameForEveryBoard() {
+        CliRun run = CliRun.of("bench", "--config", "../examples/all-types.yaml", "--ca", tmp.resolve("ca").toString(),
+                "--ports", "sim:2", "--units", tmp.resolve("units").toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().startsWith("error: all-types.yaml: aws.thing_name pins one thing name into the firmware"),
+                run.err());
+    }
+
+    @Test
     void ledgerListNeedsALedger() {
         CliRun run = CliRun.of("ledger", "list", "--ledger", "jdbc:sqlite:" + tmp.resolve("nope/ledger.db"));
         assertEquals(2, run.exitCode(), run.toString());

@@ -239,6 +239,24 @@ class ProvisionCommandTest {
     }
 
     @Test
+    void rejectsAThingOtherThanTheOneTheConfigPins() throws Exception {
+        Files.writeString(config, Files.readString(config).replace("aws:\n", "aws:\n  thing_name: lab-01\n"));
+        Cli result = provision("--ca", ca.toString());
+        assertEquals(2, result.exit());
+        assertEquals("error: " + config + ": aws.thing_name pins 'lab-01' into the firmware, which would connect as "
+                + "'lab-01', not 'dev-001'; use --thing lab-01 or remove aws.thing_name to read the name from NVS\n",
+                result.err());
+        assertFalse(Files.exists(unit));
+    }
+
+    @Test
+    void warnsWhenTheImageHasNoWifiCredentials() {
+        Cli result = provision("--ca", ca.toString()).ok();
+        assertTrue(result.out().contains("warning: no --wifi-ssid: identity.bin holds no Wi-Fi credentials"),
+                result.out());
+    }
+
+    @Test
     void rejectsWifiPasswordTooShortForWpa2() {
         Cli result = provision("--ca", ca.toString(), "--wifi-ssid", "ap", "--wifi-password", "short");
         assertEquals(2, result.exit());

@@ -24,29 +24,47 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    /** Writes {@code data} to {@code target} atomically with default permissions. */
+    /**
+     * Writes {@code data} to {@code target} atomically with default permissions. A crash of the process
+     * leaves the old file or the new one; after a power cut the new content may not have reached the
+     * disk yet (see {@link #writeDurable}).
+     */
     public static void write(Path target, byte[] data) {
-        write(target, data, false);
+        write(target, data, false, false);
     }
 
-    /** Writes {@code data} to {@code target} atomically; the file is created mode 0600 (a private key). */
+    /** As {@link #write}, and on disk before it returns (file and directory synced): records of a unit. */
+    public static void writeDurable(Path target, byte[] data) {
+        write(target, data, false, true);
+    }
+
+    /** Writes {@code data} atomically and durably; the file is created mode 0600 (a private key). */
     public static void writeSecret(Path target, byte[] data) {
-        write(target, data, true);
+        write(target, data, true, true);
     }
 
-    private static void write(Path target, byte[] data, boolean secret) {
+    private static void write(Path target, byte[] data, boolean secret, boolean durable) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
             Files.createDirectories(dir);
             tmp = createTemp(dir, target.getFileName().toString(), secret);
             Files.write(tmp, data);
+            if (durable) {
+                try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(tmp,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    c.force(true);
+                }
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
+            if (durable) {
+                syncDirectory(dir);
+            }
         } catch (IOException e) {
             throw new EspfleetException(ExitStatus.JOB_FAILED,
                     "cannot write " + target + ": " + describe(e), null, e);
@@ -58,6 +76,16 @@ public final class AtomicFiles {
                     // the original failure is the one worth reporting
                 }
             }
+        }
+    }
+
+    /** Makes a rename durable: fsync of the directory (a no-op where the platform cannot open one). */
+    private static void syncDirectory(Path dir) {
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(dir,
+                java.nio.file.StandardOpenOption.READ)) {
+            c.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // directories cannot be opened for sync on every platform; the file itself is synced
         }
     }
 

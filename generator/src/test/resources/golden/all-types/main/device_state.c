@@ -40,9 +40,12 @@ static bool apply_target_flow(const cJSON *item)
         return false;
     }
     portENTER_CRITICAL(&s_lock);
+    bool changed = s_desired.target_flow != value;
     s_desired.target_flow = value;
     portEXIT_CRITICAL(&s_lock);
-    on_target_flow_changed(value);
+    if (changed) {
+        on_target_flow_changed(value);
+    }
     return true;
 }
 
@@ -54,9 +57,12 @@ static bool apply_open_percent(const cJSON *item)
         return false;
     }
     portENTER_CRITICAL(&s_lock);
+    bool changed = s_desired.open_percent != value;
     s_desired.open_percent = value;
     portEXIT_CRITICAL(&s_lock);
-    on_open_percent_changed(value);
+    if (changed) {
+        on_open_percent_changed(value);
+    }
     return true;
 }
 
@@ -68,9 +74,12 @@ static bool apply_maintenance_mode(const cJSON *item)
         return false;
     }
     portENTER_CRITICAL(&s_lock);
+    bool changed = s_desired.maintenance_mode != value;
     s_desired.maintenance_mode = value;
     portEXIT_CRITICAL(&s_lock);
-    on_maintenance_mode_changed(value);
+    if (changed) {
+        on_maintenance_mode_changed(value);
+    }
     return true;
 }
 
@@ -82,9 +91,12 @@ static bool apply_label(const cJSON *item)
         return false;
     }
     portENTER_CRITICAL(&s_lock);
+    bool changed = strcmp(s_desired.label, value) != 0;
     memcpy(s_desired.label, value, sizeof(value));
     portEXIT_CRITICAL(&s_lock);
-    on_label_changed(value);
+    if (changed) {
+        on_label_changed(value);
+    }
     return true;
 }
 

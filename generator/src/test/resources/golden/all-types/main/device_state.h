@@ -35,7 +35,8 @@ bool device_state_report_desired(cJSON *reported);
 /* Adds every reported field whose hook supplies a value; false when out of memory. */
 bool device_state_report_telemetry(cJSON *reported);
 
-/* Called (in the MQTT task) after a desired field changed; keep them short. */
+/* Called (in the MQTT task) when a desired field takes a new value, not when a delta or a shadow get
+ * repeats the value it has; keep them short. */
 void on_target_flow_changed(double value);
 void on_open_percent_changed(int32_t value);
 void on_maintenance_mode_changed(bool value);

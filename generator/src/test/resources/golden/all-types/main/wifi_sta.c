@@ -54,7 +54,11 @@ esp_err_t wifi_sta_start(const wifi_credentials_t *credentials)
         return ESP_ERR_NO_MEM;
     }
     ESP_ERROR_CHECK(esp_netif_init());
-    ESP_ERROR_CHECK(esp_event_loop_create_default());
+    esp_err_t err = esp_event_loop_create_default();
+    if (err != ESP_OK && err != ESP_ERR_INVALID_STATE) { /* INVALID_STATE: the application made it already */
+        ESP_LOGE(TAG, "cannot create the default event loop: %s", esp_err_to_name(err));
+        return err;
+    }
     esp_netif_create_default_wifi_sta();
     wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
     ESP_ERROR_CHECK(esp_wifi_init(&init));

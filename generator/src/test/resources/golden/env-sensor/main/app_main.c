@@ -41,9 +41,13 @@ static esp_err_t init_nvs(void)
 void app_main(void)
 {
     ESP_LOGI(TAG, "%s %s", ESPFLEET_PRODUCT_NAME, ESPFLEET_FIRMWARE_VERSION);
-    if (init_nvs() != ESP_OK || identity_load(&s_identity) != ESP_OK
-        || wifi_credentials_load(&s_wifi) != ESP_OK) {
+    if (init_nvs() != ESP_OK || identity_load(&s_identity) != ESP_OK) {
         ESP_LOGE(TAG, "halted: this device has no usable identity; nothing was started");
+        return;
+    }
+    if (wifi_credentials_load(&s_wifi) != ESP_OK) {
+        ESP_LOGE(TAG, "halted: no Wi-Fi credentials in NVS partition '%s' namespace '%s' "
+                 "(espfleet provision --wifi-ssid); nothing was started", ESPFLEET_WIFI_PARTITION, ESPFLEET_WIFI_NAMESPACE);
         return;
     }
     if (wifi_sta_start(&s_wifi) != ESP_OK) {

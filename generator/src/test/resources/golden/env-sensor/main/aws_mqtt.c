@@ -33,6 +33,8 @@ static shadow_sync_t s_sync;
 static msg_assembler_t s_assembler;
 static char s_message[ESPFLEET_MQTT_MAX_MESSAGE + 1];
 static int s_pending_subscriptions[SUBSCRIPTION_COUNT];
+/* Every shadow subscription of this session was granted: a kept session (session_present) needs no new ones. */
+static bool s_subscriptions_confirmed;
 
 static const backoff_policy_t s_backoff = {
     .initial_ms = ESPFLEET_BACKOFF_INITIAL_MS,
@@ -102,6 +104,7 @@ static void subscribe_shadow_topics(void)
     const char *filters[SUBSCRIPTION_COUNT] = {
         s_topics.update_delta, s_topics.get_accepted, s_topics.get_rejected, s_topics.update_rejected,
     };
+    s_subscriptions_confirmed = false;
     for (int i = 0; i < SUBSCRIPTION_COUNT; i++) {
         s_pending_subscriptions[i] = esp_mqtt_client_subscribe(s_client, filters[i], ESPFLEET_MQTT_QOS);
         if (s_pending_subscriptions[i] < 0) {
@@ -110,9 +113,23 @@ static void subscribe_shadow_topics(void)
     }
 }
 
-/* Marks one SUBACK; once all shadow subscriptions are in place, asks for the shadow document. */
-static void subscription_acknowledged(int msg_id)
+/*
+ * Marks one SUBACK; once all shadow subscriptions are in place, asks for the shadow document. A SUBACK
+ * that refuses the subscription (return code 0x80: the policy does not allow the topic) leaves the
+ * session unconfirmed, so the next connection subscribes again.
+ */
+static void subscription_acknowledged(int msg_id, bool granted)
 {
+    if (!granted) {
+        ESP_LOGE(TAG, "subscription %d refused by the broker: check the IoT policy allows this thing's shadow topics",
+                 msg_id);
+        for (int i = 0; i < SUBSCRIPTION_COUNT; i++) {
+            if (s_pending_subscriptions[i] == msg_id) {
+                s_pending_subscriptions[i] = -1; /* never confirmed */
+            }
+        }
+        return;
+    }
     bool pending = false;
     bool matched = false;
     for (int i = 0; i < SUBSCRIPTION_COUNT; i++) {
@@ -123,6 +140,11 @@ static void subscription_acknowledged(int msg_id)
         pending = pending || s_pending_subscriptions[i] > 0;
     }
     if (matched && !pending) {
+        bool refused = false;
+        for (int i = 0; i < SUBSCRIPTION_COUNT; i++) {
+            refused = refused || s_pending_subscriptions[i] < 0;
+        }
+        s_subscriptions_confirmed = !refused;
         request_shadow_get();
     }
 }
@@ -137,10 +159,19 @@ static void publish_reported_if_needed(bool needed)
 static void handle_message(const char *topic, const char *data, size_t length)
 {
     shadow_message_t kind = shadow_classify(&s_topics, topic);
+    if (kind == SHADOW_MESSAGE_GET_ACCEPTED || kind == SHADOW_MESSAGE_GET_REJECTED) {
+        /* A shadow round trip worked: connected, authorised and subscribed. Only now does the backoff
+         * start again from its first delay; a broker that accepts and then drops us keeps backing off. */
+        s_attempt = 0;
+    }
     switch (kind) {
     case SHADOW_MESSAGE_DELTA:
     case SHADOW_MESSAGE_GET_ACCEPTED:
         publish_reported_if_needed(shadow_handle_document(&s_sync, kind, data, length));
+        if (s_sync.resync_needed) {
+            s_sync.resync_needed = false;
+            request_shadow_get(); /* an older version than the last applied: the shadow may be new */
+        }
         break;
     case SHADOW_MESSAGE_GET_REJECTED:
         /* 404 when the shadow does not exist yet: reporting creates it. */
@@ -166,6 +197,8 @@ static void log_error(const esp_mqtt_event_t *event)
         ESP_LOGE(TAG, "transport error: esp-tls %s, tls stack 0x%x, socket errno %d",
                  esp_err_to_name(error->esp_tls_last_esp_err), error->esp_tls_stack_err,
                  error->esp_transport_sock_errno);
+    } else if (error->error_type == MQTT_ERROR_TYPE_SUBSCRIBE_FAILED) {
+        ESP_LOGE(TAG, "a subscription was refused: check the IoT policy allows this thing's shadow topics");
     } else if (error->error_type == MQTT_ERROR_TYPE_CONNECTION_REFUSED) {
         ESP_LOGE(TAG, "connection refused by the broker (code 0x%x): check the certificate is active "
                  "and its policy allows this client id", (unsigned)error->connect_return_code);
@@ -184,19 +217,20 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
     case MQTT_EVENT_CONNECTED:
         ESP_LOGI(TAG, "connected to AWS IoT Core (session present: %d)", event->session_present);
         s_connected = true;
-        s_attempt = 0;
         if (esp_mqtt_client_publish(s_client, s_topics.status, shadow_status_message(true), 0,
                                     ESPFLEET_MQTT_QOS, 0) < 0) {
             ESP_LOGW(TAG, "could not publish the online status");
         }
-        if (ESPFLEET_MQTT_PERSISTENT_SESSION && event->session_present) {
+        if (ESPFLEET_MQTT_PERSISTENT_SESSION && event->session_present && s_subscriptions_confirmed) {
             request_shadow_get(); /* the broker kept our subscriptions */
         } else {
             subscribe_shadow_topics();
         }
         break;
     case MQTT_EVENT_SUBSCRIBED:
-        subscription_acknowledged(event->msg_id);
+        /* the SUBACK's return code is in data; 0x80 is a refusal */
+        subscription_acknowledged(event->msg_id,
+                                  !(event->data_len > 0 && event->data != NULL && (uint8_t)event->data[0] == 0x80));
         break;
     case MQTT_EVENT_DISCONNECTED:
         s_connected = false;

@@ -38,9 +38,12 @@ static bool apply_sampling_rate(const cJSON *item)
         return false;
     }
     portENTER_CRITICAL(&s_lock);
+    bool changed = s_desired.sampling_rate != value;
     s_desired.sampling_rate = value;
     portEXIT_CRITICAL(&s_lock);
-    on_sampling_rate_changed(value);
+    if (changed) {
+        on_sampling_rate_changed(value);
+    }
     return true;
 }
 
@@ -52,9 +55,12 @@ static bool apply_alert_threshold(const cJSON *item)
         return false;
     }
     portENTER_CRITICAL(&s_lock);
+    bool changed = s_desired.alert_threshold != value;
     s_desired.alert_threshold = value;
     portEXIT_CRITICAL(&s_lock);
-    on_alert_threshold_changed(value);
+    if (changed) {
+        on_alert_threshold_changed(value);
+    }
     return true;
 }
 

@@ -33,10 +33,14 @@ static esp_err_t read_string(nvs_handle_t handle, const char *key, char **out)
         *out = value;
         return ESP_OK;
     }
-    if (err != ESP_ERR_NVS_TYPE_MISMATCH) {
+    /* ESP-IDF reports a key of another type as NOT_FOUND (older releases: TYPE_MISMATCH): try a blob. */
+    if (err != ESP_ERR_NVS_NOT_FOUND && err != ESP_ERR_NVS_TYPE_MISMATCH) {
         return err;
     }
     err = nvs_get_blob(handle, key, NULL, &length);
+    if (err == ESP_ERR_NVS_TYPE_MISMATCH) {
+        return ESP_ERR_NVS_NOT_FOUND;
+    }
     if (err != ESP_OK) {
         return err;
     }

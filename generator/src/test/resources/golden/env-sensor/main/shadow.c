@@ -96,8 +96,9 @@ bool shadow_handle_document(shadow_sync_t *sync, shadow_message_t kind, const ch
         } else if (!has_version) {
             ESP_LOGW(TAG, "refused a delta without a valid \"version\"");
         } else if (sync->have_version && version <= sync->last_version) {
-            ESP_LOGI(TAG, "ignored delta version %lld: version %lld is already applied",
+            ESP_LOGI(TAG, "ignored delta version %lld: version %lld is already applied; asking for the document",
                      (long long)version, (long long)sync->last_version);
+            sync->resync_needed = true;
         } else {
             sync->have_version = true;
             sync->last_version = version;
@@ -127,7 +128,8 @@ char *shadow_build_reported(bool with_telemetry)
     bool ok = reported != NULL
               && device_state_report_desired(reported)
               && (!with_telemetry || device_state_report_telemetry(reported))
-              && cJSON_AddStringToObject(reported, "firmware_version", ESPFLEET_FIRMWARE_VERSION) != NULL;
+              && cJSON_AddStringToObject(reported, "firmware_version", ESPFLEET_FIRMWARE_VERSION) != NULL
+              && cJSON_AddBoolToObject(reported, "online", true) != NULL;
     char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
     if (text == NULL) {

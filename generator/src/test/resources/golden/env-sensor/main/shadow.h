@@ -32,6 +32,7 @@ typedef enum {
 typedef struct {
     bool have_version;
     int64_t last_version; /* version of the last document applied */
+    bool resync_needed;   /* a delta older than last_version came: ask for the whole document */
 } shadow_sync_t;
 
 /* Fills every topic for `thing` (and a named shadow when shadow_name is not empty). False when a
@@ -44,8 +45,9 @@ shadow_message_t shadow_classify(const shadow_topics_t *topics, const char *topi
 /*
  * Handles a delta or get/accepted document of `length` bytes (not necessarily NUL-terminated).
  * Valid desired fields are applied; wrong types, out-of-range values and unknown fields are refused
- * and logged. A delta whose version is not newer than the last one applied is ignored; get/accepted
- * is the device's new baseline (a re-created shadow starts again at version 1).
+ * and logged. A delta whose version is not newer than the last one applied is not applied and sets
+ * resync_needed (the shadow may have been deleted and re-created, restarting at version 1): the caller
+ * then asks for the whole document; get/accepted is the device's new baseline.
  * Returns true when the device should publish its reported state (something was applied, or the
  * document was a get/accepted that the reported state must now match).
  */
@@ -53,7 +55,8 @@ bool shadow_handle_document(shadow_sync_t *sync, shadow_message_t kind, const ch
 
 /*
  * The reported document {"state":{"reported":{...}}}: desired fields as applied, telemetry fields
- * read from their hooks when `with_telemetry`, the firmware version. Returns a string to release with
+ * read from their hooks when `with_telemetry`, the firmware version and "online": true (which repairs
+ * a Last Will that AWS delivered after the device had already reconnected). Returns a string to release with
  * cJSON_free(), or NULL when out of memory.
  */
 char *shadow_build_reported(bool with_telemetry);

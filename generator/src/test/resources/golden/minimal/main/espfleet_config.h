@@ -18,7 +18,7 @@
 /* larger messages arrive in several MQTT_EVENT_DATA fragments */
 #define ESPFLEET_MQTT_BUFFER_SIZE 2048
 /* largest message reassembled; longer ones are dropped */
-#define ESPFLEET_MQTT_MAX_MESSAGE 8192
+#define ESPFLEET_MQTT_MAX_MESSAGE 16384
 #define ESPFLEET_MQTT_NETWORK_TIMEOUT_MS 10000
 /* AWS limit on a shadow document */
 #define ESPFLEET_SHADOW_MAX_DOCUMENT 8192

@@ -79,6 +79,16 @@ class HostFirmwareTest {
     }
 
     @Test
+    void userHooksFileReplacesTheWeakDefaultsWhenLinkedFromAnArchiveAsEspIdfDoes() throws Exception {
+        Path project = generate("env-sensor");
+        String cmake = Files.readString(project.resolve("main/CMakeLists.txt"));
+        assertTrue(cmake.contains("WHOLE_ARCHIVE"), "main/CMakeLists.txt must link main/ whole:\n" + cmake);
+        Result r = make("archive-link", "PROJECT=" + project, "EXAMPLE=env-sensor", "OUT=" + project.resolve("host-build"));
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("replaced the weak default"), r.output());
+    }
+
+    @Test
     void shadowParserSurvivesFuzzing() throws Exception {
         int seconds = Integer.getInteger("fuzz.seconds", 60);
         Assumptions.assumeTrue(seconds > 0, "fuzzing turned off with -Dfuzz.seconds=0");

@@ -13,7 +13,7 @@ import org.apache.commons.csv.CSVPrinter;
 public final class NvsDump {
     /** Keys whose values are secrets by name; a value holding a PEM private key is one whatever its key. */
     private static final java.util.regex.Pattern SECRET_KEY =
-            java.util.regex.Pattern.compile("(?i).*(private|password|passwd|secret|psk).*|(?i)(.*_)?key");
+            java.util.regex.Pattern.compile("(?i).*(private|pass|pwd|secret|psk|token|key).*|(?i)pw|(?i).*_pw");
 
     private NvsDump() {
     }

@@ -184,12 +184,12 @@ public final class UnitProvisioner {
             if (reuseCert) {
                 lines.add(CERT_FILE + ": reused, valid until " + cert.getNotAfter().toInstant());
             } else {
-                AtomicFiles.write(certFile, certPem);
+                AtomicFiles.writeDurable(certFile, certPem);
                 lines.add(CERT_FILE + ": " + certOrigin);
             }
             AtomicFiles.write(dir.resolve(SERVER_CA_FILE), serverCaPem);
             lines.add(SERVER_CA_FILE + ": from " + request.serverCa().source());
-            AtomicFiles.write(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.writeDurable(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
             lines.add(IDENTITY_CSV + ": NVS namespace '" + layout.namespace() + "' for partition '"
                     + layout.partition() + "'");
             AtomicFiles.writeSecret(dir.resolve(IDENTITY_IMAGE), image);

@@ -22,10 +22,15 @@ public final class IdfBuild {
             + "esp32/get-started/) and run '. $IDF_PATH/export.sh' in this shell, or set IDF_PATH";
 
     private final Map<String, String> environment;
+    private final java.util.function.Consumer<String> log;
 
-    /** @param environment the environment idf.py is looked up in and run with (System.getenv() normally) */
-    public IdfBuild(Map<String, String> environment) {
+    /**
+     * @param environment the environment idf.py is looked up in and run with (System.getenv() normally)
+     * @param log where notes for the user go (one line each)
+     */
+    public IdfBuild(Map<String, String> environment, java.util.function.Consumer<String> log) {
         this.environment = Map.copyOf(environment);
+        this.log = log;
     }
 
     /** The idf.py command to run, or exit status 3 with how to install ESP-IDF. */
@@ -68,10 +73,31 @@ public final class IdfBuild {
                     "pass a device config or a directory made by 'espfleet generate'");
         }
         List<String> idf = idfCommand();
+        refreshStaleSdkconfig(project);
         if (!configuredTarget(project).equals(Optional.of(target))) {
             run(idf, project, "set-target", target);
         }
         run(idf, project, "build");
+    }
+
+    /**
+     * ESP-IDF reads sdkconfig.defaults only when it creates sdkconfig, so a regenerated project whose
+     * defaults changed (another flash size, say) would keep building with the old settings. The old
+     * sdkconfig is kept as sdkconfig.old, as menuconfig does, and a new one is made from the defaults.
+     */
+    void refreshStaleSdkconfig(Path project) {
+        Path sdkconfig = project.resolve("sdkconfig");
+        Path defaults = project.resolve("sdkconfig.defaults");
+        try {
+            if (Files.isRegularFile(sdkconfig) && Files.isRegularFile(defaults)
+                    && Files.getLastModifiedTime(defaults).compareTo(Files.getLastModifiedTime(sdkconfig)) > 0) {
+                Files.move(sdkconfig, project.resolve("sdkconfig.old"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                log.accept("sdkconfig.defaults changed since sdkconfig was made: sdkconfig is made again from it "
+                        + "(the previous one is sdkconfig.old)");
+            }
+        } catch (IOException e) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot replace " + sdkconfig + ": " + e.getMessage());
+        }
     }
 
     /** CONFIG_IDF_TARGET from the project's sdkconfig, when it has one. */

@@ -186,7 +186,7 @@ public final class ConfigLoader {
 
         private Mqtt mqtt(YamlSection s) {
             if (s == null) {
-                return new Mqtt(60, true, 1, "dt", 2048, 8192, 10000);
+                return new Mqtt(60, true, 1, "dt", 2048, 16384, 10000);
             }
             int keepAlive = s.integer("keepalive", 60, KEEPALIVE_MIN, KEEPALIVE_MAX);
             boolean persistent = s.bool("persistent_session").orElse(true);
@@ -203,8 +203,12 @@ public final class ConfigLoader {
             }
             String prefix = s.string("topic_prefix").orElse("dt");
             Names.topicPrefixProblem(prefix).ifPresent(p -> s.problem("topic_prefix", p));
-            int buffer = s.integer("buffer_size", 2048, 512, 65536);
-            int maxMessage = s.integer("max_message_bytes", 8192, 1024, 131072);
+            // esp-mqtt allocates buffer_size for receiving and again for sending; the reassembly buffer is
+            // static: both come out of the chip's ~300 KB of RAM beside Wi-Fi and TLS
+            int buffer = s.integer("buffer_size", 2048, 512, 16384);
+            // a get/accepted reply carries desired, reported, delta and metadata: up to about twice the
+            // 8 KB the shadow allows its state
+            int maxMessage = s.integer("max_message_bytes", 16384, 1024, 65536);
             int timeout = s.integer("network_timeout_ms", 10000, 1000, 120000);
             s.finish();
             return new Mqtt(keepAlive, persistent, qos, prefix, buffer, maxMessage, timeout);

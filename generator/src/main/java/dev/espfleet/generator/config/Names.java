@@ -78,6 +78,11 @@ public final class Names {
             return Optional.of("must not start with '$': AWS reserves those topics and ignores Last Will messages"
                     + " sent to them");
         }
+        // <prefix>/<thing, up to 128>/status must fit the firmware's 256-byte topic buffers
+        if (prefix.length() > 256 - 1 - 128 - "//status".length()) {
+            return Optional.of("must be at most " + (256 - 1 - 128 - "//status".length()) + " characters, got "
+                    + prefix.length());
+        }
         String[] levels = prefix.split("/", -1);
         for (String level : levels) {
             if (!TOPIC_LEVEL.matcher(level).matches()) {

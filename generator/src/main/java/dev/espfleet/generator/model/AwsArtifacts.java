@@ -44,8 +44,12 @@ public final class AwsArtifacts {
         m.put("ruleSql", "SELECT state FROM '" + c.mqtt().topicPrefix() + "/+/status'");
         m.put("ruleTopic", "$$aws/things/${topic(" + thingLevel + ")}/shadow"
                 + c.shadow().name().map(n -> "/name/" + n).orElse("") + "/update");
-        m.put("ruleRoleArn", "arn:aws:iam::" + c.aws().accountId().orElse("ACCOUNT_ID") + ":role/"
-                + c.product().name() + "-status-republish");
+        String role = c.product().name() + "-status-republish";
+        m.put("ruleRoleName", role);
+        m.put("ruleRoleArn", "arn:aws:iam::" + c.aws().accountId().orElse("ACCOUNT_ID") + ":role/" + role);
+        // the rule's role may republish into any thing's shadow of this kind (classic or the named one)
+        m.put("ruleRoleResource", arn + "topic/$aws/things/*/shadow"
+                + c.shadow().name().map(n -> "/name/" + n).orElse("") + "/update");
         m.put("accountKnown", c.aws().accountId().isPresent());
         m.put("region", region);
         return Map.copyOf(m);

@@ -127,6 +127,7 @@ public final class ProjectModel {
                         + f.min().map(v -> CLiteral.integer(v.longValue())).orElse("INT32_MIN") + ", "
                         + f.max().map(v -> CLiteral.integer(v.longValue())).orElse("INT32_MAX") + ", &value)");
                 m.put("store", "s_desired." + name + " = value;");
+                m.put("differs", "s_desired." + name + " != value");
                 m.put("initialise", "s_desired." + name + " = " + CLiteral.integer((Long) f.defaultValue()) + ";");
                 m.put("report", "cJSON_AddNumberToObject(reported, " + CLiteral.string(name) + ", copy." + name
                         + ") != NULL");
@@ -140,6 +141,7 @@ public final class ProjectModel {
                         + (min != null) + ", " + (min == null ? "0.0" : CLiteral.real(f.min().get())) + ", "
                         + (max != null) + ", " + (max == null ? "0.0" : CLiteral.real(f.max().get())) + ", &value)");
                 m.put("store", "s_desired." + name + " = value;");
+                m.put("differs", "s_desired." + name + " != value");
                 m.put("initialise", "s_desired." + name + " = " + CLiteral.real((Double) f.defaultValue()) + ";");
                 m.put("report", "cJSON_AddNumberToObject(reported, " + CLiteral.string(name) + ", copy." + name
                         + ") != NULL");
@@ -151,6 +153,7 @@ public final class ProjectModel {
                 m.put("hookParameter", "bool value");
                 m.put("check", "field_check_bool(item, " + CLiteral.string(name) + ", &value)");
                 m.put("store", "s_desired." + name + " = value;");
+                m.put("differs", "s_desired." + name + " != value");
                 m.put("initialise", "s_desired." + name + " = " + f.defaultValue() + ";");
                 m.put("report", "cJSON_AddBoolToObject(reported, " + CLiteral.string(name) + ", copy." + name
                         + ") != NULL");
@@ -163,6 +166,7 @@ public final class ProjectModel {
                 m.put("check", "field_check_string(item, " + CLiteral.string(name) + ", " + f.maxLength()
                         + ", value, sizeof(value))");
                 m.put("store", "memcpy(s_desired." + name + ", value, sizeof(value));");
+                m.put("differs", "strcmp(s_desired." + name + ", value) != 0");
                 m.put("initialise", "memcpy(s_desired." + name + ", " + CLiteral.string((String) f.defaultValue())
                         + ", sizeof(" + CLiteral.string((String) f.defaultValue()) + "));");
                 m.put("report", "cJSON_AddStringToObject(reported, " + CLiteral.string(name) + ", copy." + name
