@@ -45,6 +45,18 @@ public final class PartitionsCommand implements Callable<Integer> {
     @Option(names = "--find", paramLabel = "NAME", description = "Print the partition named NAME.")
     String find;
 
+    /** UTF-8 without control characters other than tab and line ends: what a partitions.csv is. */
+    static boolean isText(byte[] data) {
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(data)).toString();
+            return text.chars().noneMatch(c -> c < 0x20 && c != '\t' && c != '\n' && c != '\r');
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
     @Override
     public Integer call() {
         byte[] data = NvsKeyOptions.readFile(input, "partition table");
@@ -54,6 +66,9 @@ public final class PartitionsCommand implements Callable<Integer> {
         if (binary) {
             table = PartitionTable.fromBinary(data);
             table.verify(input.toString(), tableOffset);
+        } else if (!isText(data)) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, input + " is neither a partition table binary (it would "
+                    + "start with aa 50) nor a CSV (it is not UTF-8 text)");
         } else {
             table = PartitionTable.fromCsv(new String(data, StandardCharsets.UTF_8), input.toString(), tableOffset);
         }

@@ -33,6 +33,26 @@ class PartitionsCommandTest {
     }
 
     @Test
+    void refusesAFileThatIsNeitherTableNorCsv() throws IOException {
+        Path junk = tmp.resolve("junk.bin");
+        Files.write(junk, new byte[] {0x01, (byte) 0xFF, 0x00, 0x7F, (byte) 0xC3, 0x28});
+        NvsCommandTest.Result r = NvsCommandTest.run("partitions", junk.toString());
+        assertEquals(2, r.exit());
+        assertEquals("error: " + junk + " is neither a partition table binary (it would start with aa 50) nor a CSV "
+                + "(it is not UTF-8 text)\n", r.err());
+    }
+
+    @Test
+    void generatedProjectsTableIsValid() throws IOException {
+        Path project = tmp.resolve("project");
+        assertEquals(0, CliRun.of("generate", "../examples/env-sensor.yaml", "-o", project.toString()).exitCode());
+        NvsCommandTest.Result r = NvsCommandTest.run("partitions", project.resolve("partitions.csv").toString(),
+                "--find", "certs", "--flash-size", "4MB");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("certs offset=0x12000 size=0x6000 type=0x01 subtype=0x02\n", r.out());
+    }
+
+    @Test
     void findsPartitionByName() throws IOException {
         NvsCommandTest.Result r = NvsCommandTest.run("partitions", csv().toString(), "--find", "nvs");
         assertEquals("nvs offset=0x9000 size=0x6000 type=0x01 subtype=0x02\n", r.out());
