@@ -11,6 +11,8 @@
 
 #include "aws_mqtt.h"
 #include "backoff.h"
+#include "esp_netif.h"
+#include "esp_wifi.h"
 #include "check.h"
 #include "device_state.h"
 #include "msg_assembler.h"
@@ -441,6 +443,30 @@ static void boot_with_identity_starts_mqtt_with_mutual_tls(void)
     CHECK(fake_task("mqtt_reconnect") != NULL);
 }
 
+static void wifi_drop_arms_a_retry_timer_without_blocking(void)
+{
+    fake_reset();
+    fake_timer_t *retry = fake_timer("wifi_retry");
+    CHECK(retry != NULL);
+    if (retry == NULL) {
+        return;
+    }
+    uint64_t previous = 0;
+    for (int i = 0; i < 8; i++) {
+        int blocking = fake_blocking_calls();
+        esp_event_post(WIFI_EVENT, WIFI_EVENT_STA_DISCONNECTED, NULL, 0, 0);
+        CHECK_EQ_INT(blocking, fake_blocking_calls());
+        CHECK(retry->active);
+        CHECK(retry->timeout_us <= 30000000u);
+        CHECK(i < 2 || retry->timeout_us >= previous / 2); /* equal jitter: never below half the base */
+        previous = retry->timeout_us;
+    }
+    CHECK(retry->timeout_us >= 15000000u); /* grown to the cap's range: 30 s base, at least half of it */
+    esp_event_post(IP_EVENT, IP_EVENT_STA_GOT_IP, NULL, 0, 0);
+    esp_event_post(WIFI_EVENT, WIFI_EVENT_STA_DISCONNECTED, NULL, 0, 0);
+    CHECK(retry->timeout_us <= 500000u); /* connected again: the backoff starts over */
+}
+
 /* ---- MQTT event flow ---- */
 
 static void connect_event(int session_present)
@@ -675,6 +701,7 @@ int main(void)
     RUN(reported_document_parses_back);
     RUN(boot_without_private_key_halts_with_a_clear_log);
     RUN(boot_with_identity_starts_mqtt_with_mutual_tls);
+    RUN(wifi_drop_arms_a_retry_timer_without_blocking);
     RUN(connected_subscribes_then_gets_the_shadow);
     RUN(connected_with_a_kept_session_gets_the_shadow_at_once);
     RUN(disconnected_arms_the_backoff_timer_without_blocking);
