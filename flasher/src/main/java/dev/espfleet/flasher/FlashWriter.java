@@ -93,7 +93,8 @@ public final class FlashWriter {
                     return;
                 }
                 progress.retrying(String.format("erase at 0x%x: flash does not read as erased, again", offset));
-            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
+                // Unsupported here: a frame garbled on the wire, answered by the ROM as an unknown command
                 progress.retrying("erase: " + e.getMessage());
             }
             if (attempt < options.regionAttempts()) {
@@ -149,7 +150,8 @@ public final class FlashWriter {
                 lastError = null;
                 progress.retrying(String.format("%s: MD5 mismatch (expected %s, chip has %s), writing it again",
                         region.name(), expected, actual));
-            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
+                // Unsupported here: a frame garbled on the wire, answered by the ROM as an unknown command
                 lastError = e;
                 progress.retrying(region.name() + ": " + e.getMessage() + ", writing the region again");
             }
@@ -190,16 +192,49 @@ public final class FlashWriter {
         byte[] compressed = zlib(data);
         int blocks = (compressed.length + blockSize - 1) / blockSize;
         progress.regionStarted(region.name(), region.offset(), data.length, compressed.length, true);
-        loader.connection().execute(new Command.FlashDeflBegin(data.length, blocks, blockSize, region.offset(),
+        // the stub wants the exact size; the ROM the size rounded up to whole write blocks (as esptool sends)
+        int announced = loader.stubRunning() ? data.length
+                : (data.length + blockSize - 1) / blockSize * blockSize;
+        loader.connection().execute(new Command.FlashDeflBegin(announced, blocks, blockSize, region.offset(),
                 loader.flashBeginFifthWord()));
+        int[] inflated = inflatedSizes(compressed, blockSize);
         long before = done[0];
         for (int seq = 0; seq < blocks; seq++) {
             int from = seq * blockSize;
             byte[] block = Arrays.copyOfRange(compressed, from, Math.min(compressed.length, from + blockSize));
-            sendBlock(new Command.FlashDeflData(seq, block), region, seq);
+            sendBlock(new Command.FlashDeflData(seq, block, inflated[seq]), region, seq);
             done[0] = before + (long) region.data().length * (seq + 1) / blocks;
             progress.bytesDone(done[0], total);
         }
+    }
+
+    /**
+     * How many bytes each compressed block inflates to: the chip writes them all before it answers, so a
+     * block of a sparse image (1 KB of zlib can be a megabyte of 0xFF) needs that much time.
+     */
+    static int[] inflatedSizes(byte[] compressed, int blockSize) {
+        int blocks = (compressed.length + blockSize - 1) / blockSize;
+        int[] sizes = new int[blocks];
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        byte[] sink = new byte[64 * 1024];
+        try {
+            for (int seq = 0; seq < blocks; seq++) {
+                int from = seq * blockSize;
+                inflater.setInput(compressed, from, Math.min(blockSize, compressed.length - from));
+                long before = inflater.getBytesWritten();
+                while (!inflater.needsInput() && !inflater.finished()) {
+                    if (inflater.inflate(sink) == 0 && inflater.needsDictionary()) {
+                        break;
+                    }
+                }
+                sizes[seq] = (int) Math.min(Integer.MAX_VALUE, inflater.getBytesWritten() - before);
+            }
+        } catch (java.util.zip.DataFormatException e) {
+            throw new IllegalStateException("our own zlib stream does not inflate", e);
+        } finally {
+            inflater.end();
+        }
+        return sizes;
     }
 
     private void sendBlock(Command block, FlashRegion region, int seq) {

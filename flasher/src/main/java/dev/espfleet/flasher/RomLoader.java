@@ -45,6 +45,18 @@ public final class RomLoader implements AutoCloseable {
     private int lastSyncValue;
     /** MEM_DATA block size (esptool: ESP_RAM_BLOCK). */
     private static final int RAM_BLOCK = 0x1800;
+    /** JEDEC capacity byte to bytes, the codes esptool knows (SPI and octal parts). */
+    private static final java.util.Map<Integer, Integer> FLASH_SIZES = java.util.Map.ofEntries(
+            java.util.Map.entry(0x12, 256 << 10), java.util.Map.entry(0x13, 512 << 10),
+            java.util.Map.entry(0x14, 1 << 20), java.util.Map.entry(0x15, 2 << 20), java.util.Map.entry(0x16, 4 << 20),
+            java.util.Map.entry(0x17, 8 << 20), java.util.Map.entry(0x18, 16 << 20), java.util.Map.entry(0x19, 32 << 20),
+            java.util.Map.entry(0x1A, 64 << 20), java.util.Map.entry(0x1B, 128 << 20),
+            java.util.Map.entry(0x1C, 256 << 20), java.util.Map.entry(0x20, 64 << 20),
+            java.util.Map.entry(0x21, 128 << 20), java.util.Map.entry(0x22, 256 << 20),
+            java.util.Map.entry(0x32, 256 << 10), java.util.Map.entry(0x33, 512 << 10),
+            java.util.Map.entry(0x34, 1 << 20), java.util.Map.entry(0x35, 2 << 20), java.util.Map.entry(0x36, 4 << 20),
+            java.util.Map.entry(0x37, 8 << 20), java.util.Map.entry(0x38, 16 << 20), java.util.Map.entry(0x39, 32 << 20),
+            java.util.Map.entry(0x3A, 64 << 20));
     /** FLASH_DATA block size: 1 KB through the ROM, 16 KB through the stub (esptool's FLASH_WRITE_SIZE). */
     private static final int ROM_FLASH_BLOCK = 0x400;
     private static final int STUB_FLASH_BLOCK = 0x4000;
@@ -214,8 +226,14 @@ public final class RomLoader implements AutoCloseable {
     private void attachFlash() {
         connection.execute(new Command.SpiAttach(0, !stubRunning));
         int id = flashId();
-        int capacity = (id >> 16) & 0xFF;
-        flashSize = capacity >= 0x10 && capacity <= 0x1A ? 1 << capacity : 4 << 20;
+        Integer detected = FLASH_SIZES.get((id >> 16) & 0xFF);
+        if (detected == null) {
+            // as esptool: an id it cannot decode (or flash that did not answer) is taken as 4 MB, with a warning
+            log.accept(String.format("warning: could not detect the flash size (JEDEC id %06x); assuming 4 MB: give "
+                    + "--flash-size if the chip has less", id));
+            detected = 4 << 20;
+        }
+        flashSize = detected;
         connection.execute(new Command.SpiSetParams(flashSize));
     }
 

@@ -17,6 +17,25 @@ import org.junit.jupiter.api.Test;
 class FlashWriterTest {
 
     @Test
+    void compressedBlocksOfASparseImageGetTheTimeTheirInflatedSizeNeeds() throws Exception {
+        byte[] sparse = new byte[1 << 20];
+        java.util.Arrays.fill(sparse, (byte) 0xFF);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(out,
+                new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION))) {
+            z.write(sparse);
+        }
+        byte[] compressed = out.toByteArray();
+        int[] sizes = FlashWriter.inflatedSizes(compressed, 0x400);
+
+        assertEquals(sparse.length, java.util.Arrays.stream(sizes).asLongStream().sum());
+        assertTrue(sizes[0] > 500_000, "the first 1 KB block already inflates to " + sizes[0] + " bytes");
+        java.time.Duration timeout = new dev.espfleet.flasher.command.Command.FlashDeflData(0,
+                java.util.Arrays.copyOf(compressed, Math.min(0x400, compressed.length)), sizes[0]).timeout();
+        assertTrue(timeout.toSeconds() >= 15, "timeout " + timeout + " for " + sizes[0] + " bytes to write");
+    }
+
+    @Test
     void writesAnImageAndLeavesTheRestOfItsLast64kBlockAlone() {
         SimHarness h = new SimHarness();
         byte[] neighbour = SimHarness.pattern(0x6000, 1);

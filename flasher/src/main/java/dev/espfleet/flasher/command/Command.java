@@ -164,7 +164,8 @@ public sealed interface Command {
         }
     }
 
-    record FlashDeflData(int sequence, byte[] data) implements Command {
+    /** @param inflatedSize what this block inflates to on the chip, which it writes before answering */
+    record FlashDeflData(int sequence, byte[] data, int inflatedSize) implements Command {
         public Opcode opcode() {
             return Opcode.FLASH_DEFL_DATA;
         }
@@ -178,8 +179,7 @@ public sealed interface Command {
         }
 
         public Duration timeout() {
-            // a compressed block can inflate to several times its size
-            return Timeouts.perMb(Timeouts.ERASE_WRITE_PER_MB, data.length * 4L);
+            return Timeouts.perMb(Timeouts.ERASE_WRITE_PER_MB, Math.max(inflatedSize, data.length));
         }
     }
 
