@@ -31,6 +31,8 @@ public final class NvsLayout {
     public static final int PAGE_STATE_ACTIVE = 0xFFFFFFFE;
     public static final int PAGE_STATE_FULL = 0xFFFFFFFC;
     public static final int PAGE_STATE_FREEING = 0xFFFFFFF8;
+    /** ESP-IDF marks a page it found damaged CORRUPT and leaves it alone; so does the reader. */
+    public static final int PAGE_STATE_CORRUPT = 0xFFFFFFF0;
 
     // entry states in the bitmap, two bits per entry
     public static final int ENTRY_STATE_EMPTY = 0b11;

@@ -59,11 +59,18 @@ public final class NvsPartitionReader {
 
     private NvsImage parse() {
         int used = 0;
+        // ESP-IDF reads pages in sequence-number order, not in flash order (garbage collection reuses pages)
+        java.util.List<Integer> pages = new java.util.ArrayList<>();
         for (int page = 0; page < image.length / PAGE_SIZE; page++) {
             int state = buf.getInt(page * PAGE_SIZE + PAGE_STATE_OFFSET);
-            if (state == PAGE_STATE_EMPTY) {
-                continue;
+            if (state != PAGE_STATE_EMPTY && state != PAGE_STATE_CORRUPT) {
+                pages.add(page);
             }
+        }
+        pages.sort(java.util.Comparator.comparingLong(
+                p -> Integer.toUnsignedLong(buf.getInt(p * PAGE_SIZE + PAGE_SEQUENCE_OFFSET))));
+        for (int page : pages) {
+            int state = buf.getInt(page * PAGE_SIZE + PAGE_STATE_OFFSET);
             if (state != PAGE_STATE_ACTIVE && state != PAGE_STATE_FULL && state != PAGE_STATE_FREEING) {
                 throw bad(String.format("page %d (offset 0x%x) has state 0x%08x; expected ACTIVE 0x%08x or FULL 0x%08x",
                         page, page * PAGE_SIZE, state, PAGE_STATE_ACTIVE, PAGE_STATE_FULL));

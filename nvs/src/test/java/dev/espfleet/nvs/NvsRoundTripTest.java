@@ -30,6 +30,22 @@ class NvsRoundTripTest {
         }
     }
 
+    /** A partition read back from a device: pages in flash order differ from their sequence order. */
+    @org.junit.jupiter.api.Test
+    void pagesAreReadInSequenceOrderNotFlashOrder() {
+        List<NvsEntry> entries = new ArrayList<>();
+        entries.add(NvsEntry.namespace("a"));
+        for (int i = 0; i < 100; i++) { // two pages
+            entries.add(NvsEntry.string("a", "k" + i, "value " + i));
+        }
+        byte[] image = NvsPartitionWriter.write(entries, 0x4000, NvsVersion.V2);
+        byte[] swapped = image.clone();
+        System.arraycopy(image, 0, swapped, 0x1000, 0x1000); // page 0 (sequence 0) now at flash page 1
+        System.arraycopy(image, 0x1000, swapped, 0, 0x1000); // page 1 (sequence 1) now at flash page 0
+
+        assertEquals(NvsPartitionReader.read(image).items(), NvsPartitionReader.read(swapped).items());
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void randomEntrySetsSurviveEncryption(int versionNumber) {
