@@ -303,7 +303,15 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_cou
     if (refused) {
         dispatch_error(client, MQTT_ERROR_TYPE_SUBSCRIBE_FAILED, 0, 0);
     }
-    dispatch_simple(client, MQTT_EVENT_SUBSCRIBED, mid);
+    /* as esp-mqtt: the SUBACK's return codes are the event's data (0x80 = refused) */
+    char codes[16];
+    int n = qos_count < (int)sizeof(codes) ? qos_count : (int)sizeof(codes);
+    for (int i = 0; i < n; i++) {
+        codes[i] = (char)(granted_qos[i] & 0xFF);
+    }
+    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = mid, .data = codes, .data_len = n,
+                              .total_data_len = n};
+    dispatch(client, &event);
 }
 
 static void on_publish(struct mosquitto *mosq, void *obj, int mid)

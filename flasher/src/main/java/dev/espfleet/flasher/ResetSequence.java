@@ -11,14 +11,18 @@ final class ResetSequence {
     private ResetSequence() {
     }
 
-    /** Classic USB-UART boards: hold EN low with IO0 high, then release EN with IO0 low. */
-    static void classic(Transport t) throws IOException {
+    /**
+     * Classic USB-UART boards: hold EN low with IO0 high, then release EN with IO0 low, keeping IO0 low for
+     * {@code ioHoldMillis}. esptool alternates 50 ms and 550 ms between attempts, for boards whose EN
+     * capacitor makes the chip come out of reset late.
+     */
+    static void classic(Transport t, int ioHoldMillis) throws IOException {
         t.setDtr(false);
         t.setRts(true);
         sleep(100);
         t.setDtr(true);
         t.setRts(false);
-        sleep(50);
+        sleep(ioHoldMillis);
         t.setDtr(false);
     }
 

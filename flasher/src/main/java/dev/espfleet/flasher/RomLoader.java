@@ -173,7 +173,7 @@ public final class RomLoader implements AutoCloseable {
         }
         log.accept("connecting to " + transport.description() + " ...");
         for (int attempt = 1; attempt <= options.connectAttempts(); attempt++) {
-            resetIntoLoader();
+            resetIntoLoader(attempt);
             if (trySync()) {
                 return;
             }
@@ -402,7 +402,7 @@ public final class RomLoader implements AutoCloseable {
                 return;
             }
         }
-        if (resetIntoLoader()) {
+        if (resetIntoLoader(1)) {
             // last resort (a chip at an unknown rate, a hung loader): reset it where the port can
             setHostBaud(ConnectOptions.ROM_BAUD);
             if (trySync()) {
@@ -443,13 +443,13 @@ public final class RomLoader implements AutoCloseable {
     }
 
     /** Runs the {@code --before} reset sequence if there is one and the port has the lines; false otherwise. */
-    private boolean resetIntoLoader() {
+    private boolean resetIntoLoader(int attempt) {
         if (!transport.hasModemLines()) {
             return false;
         }
         try {
             switch (options.before()) {
-                case DEFAULT_RESET -> ResetSequence.classic(transport);
+                case DEFAULT_RESET -> ResetSequence.classic(transport, attempt % 2 == 1 ? 50 : 550);
                 case USB_RESET -> ResetSequence.usbJtagSerial(transport);
                 default -> {
                     return false;
