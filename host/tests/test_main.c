@@ -526,7 +526,6 @@ static void disconnected_arms_the_backoff_timer_without_blocking(void)
     fake_reset();
     connect_event(0);
     fake_timer_t *timer = fake_timer("mqtt_reconnect");
-    uint64_t previous_cap = 0;
     for (int attempt = 0; attempt < 12; attempt++) {
         int blocking = fake_blocking_calls();
         int starts = timer->starts;
@@ -538,7 +537,6 @@ static void disconnected_arms_the_backoff_timer_without_blocking(void)
         CHECK(timer->timeout_us <= (uint64_t)ESPFLEET_BACKOFF_MAX_MS * 1000u);
         CHECK(timer->timeout_us % 1000u == 0); /* microseconds from whole milliseconds */
         CHECK_EQ_INT(0, fake_mqtt_reconnect_calls());
-        (void)previous_cap;
     }
     CHECK(!mqtt_is_connected());
 }

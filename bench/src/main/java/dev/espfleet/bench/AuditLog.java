@@ -2,6 +2,7 @@ package dev.espfleet.bench;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.common.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,12 +34,12 @@ public final class AuditLog implements AutoCloseable {
 
     /** Appends {"time":...,"event":...,<fields>} and fsyncs. */
     public synchronized void append(String event, Map<String, ?> fields) {
-        StringBuilder line = new StringBuilder("{\"time\":").append(quote(Instant.now().toString()))
-                .append(",\"event\":").append(quote(event));
+        StringBuilder line = new StringBuilder("{\"time\":").append(Json.quote(Instant.now().toString()))
+                .append(",\"event\":").append(Json.quote(event));
         fields.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            line.append(',').append(quote(e.getKey())).append(':');
+            line.append(',').append(Json.quote(e.getKey())).append(':');
             Object v = e.getValue();
-            line.append(v instanceof Number || v instanceof Boolean ? v.toString() : quote(String.valueOf(v)));
+            line.append(v instanceof Number || v instanceof Boolean ? v.toString() : Json.quote(String.valueOf(v)));
         });
         line.append("}\n");
         try {
@@ -50,27 +51,6 @@ public final class AuditLog implements AutoCloseable {
         } catch (IOException e) {
             throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot append to audit log " + file + ": " + e.getMessage());
         }
-    }
-
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.espfleet.bench;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.provisioning.ThingName;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,7 +13,6 @@ import java.util.regex.Pattern;
  */
 public record ThingNamePattern(String pattern) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{(product|mac|seq)(?::0(\\d))?\\}");
-    private static final Pattern THING_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
 
     public ThingNamePattern {
         String literal = PLACEHOLDER.matcher(pattern).replaceAll("");
@@ -45,7 +45,7 @@ public record ThingNamePattern(String pattern) {
         }
         m.appendTail(out);
         String name = out.toString();
-        if (!THING_NAME.matcher(name).matches()) {
+        if (!ThingName.isValid(name)) {
             throw EspfleetException.badInput("--name-pattern '" + pattern + "' gives '" + name
                     + "', which is not a valid AWS thing name (1-128 of a-z, A-Z, 0-9, ':', '_', '-')");
         }

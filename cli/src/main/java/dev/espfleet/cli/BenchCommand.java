@@ -94,9 +94,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DeviceConfig device = ConfigLoader.load(config);
-        Optional<WifiCredentials> wifi = Optional.ofNullable(wifiSsid).map(ssid -> new WifiCredentials(
-                device.wifi().namespace(), device.wifi().ssidKey(), device.wifi().passwordKey(), ssid,
-                wifiPassword == null ? "" : wifiPassword));
+        Optional<WifiCredentials> wifi = Optional.ofNullable(wifiSsid)
+                .map(ssid -> ProvisioningFromConfig.wifi(device, ssid, wifiPassword));
         return run(spec.commandLine().getOut(), device, ca, Optional.ofNullable(serverCa), Optional.ofNullable(build),
                 units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern), Optional.ofNullable(endpoint),
                 wifi, BenchSetup.ports(ports, baud, simFirst, simLinkMs > 0

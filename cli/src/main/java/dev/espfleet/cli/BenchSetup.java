@@ -8,9 +8,7 @@ import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.job.FlasherArgs;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.generator.config.DeviceConfig;
-import dev.espfleet.generator.model.AwsArtifacts;
 import dev.espfleet.generator.model.PartitionLayout;
-import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -47,10 +45,8 @@ final class BenchSetup {
         CertificateAuthority ca = CertificateAuthority.load(caDir, now);
         ServerCa serverCa = ServerCa.resolve(serverCaFile, ServerCa.AMAZON_ROOT_CA_1, now);
         DeviceConfig.Identity id = config.identity();
-        IdentityLayout layout = new IdentityLayout(id.partition(), id.namespace(), id.thingNameKey(),
-                id.endpointKey(), id.deviceCertKey(), id.privateKeyKey(), id.serverCaKey());
-        DevicePolicy policy = new DevicePolicy(AwsArtifacts.policyName(config),
-                new ProjectRenderer().render(config).text("aws/policy.json"));
+        IdentityLayout layout = ProvisioningFromConfig.layout(config);
+        DevicePolicy policy = ProvisioningFromConfig.policy(config);
         PartitionLayout.Row identityRow = PartitionLayout.of(config).stream()
                 .filter(r -> r.name().equals(id.partition())).findFirst().orElseThrow();
         List<FlashRegion> firmware = List.of();
@@ -77,12 +73,9 @@ final class BenchSetup {
         return dir;
     }
 
-    /** {@code sim:N}, {@code auto}, or a comma-separated list of ports. */
-    static List<BenchPort> ports(String spec, int baud) {
-        return ports(spec, baud, 1, LinkTiming.UNTIMED);
-    }
-
     /**
+     * {@code sim:N}, {@code auto}, or a comma-separated list of ports.
+     *
      * @param simFirst number of the first simulated board (boards of two benches sharing a ledger differ)
      * @param simTiming the simulated link (timed, to make a bench run take as long as a real one)
      */

@@ -76,8 +76,8 @@ final class DemoCommand implements Callable<Integer> {
                 + firmware.resolve("build") : " (no ESP-IDF build of the firmware: identity only; run 'espfleet build "
                 + config + " -o " + firmware + "' with ESP-IDF installed to flash the firmware too)");
         out.flush();
-        Optional<WifiCredentials> wifi = Optional.of(new WifiCredentials(device.wifi().namespace(),
-                device.wifi().ssidKey(), device.wifi().passwordKey(), "espfleet-demo", "demo-password"));
+        Optional<WifiCredentials> wifi = Optional.of(ProvisioningFromConfig.wifi(device, "espfleet-demo",
+                "demo-password"));
         int status = BenchCommand.run(out, device, caDir, Optional.empty(), build, units, Optional.empty(),
                 ThingNamePattern.defaultPattern(), Optional.empty(), wifi,
                 BenchPort.simulated(boards, LinkTiming.UNTIMED), 460800, 1, "demo");

@@ -3,8 +3,6 @@ package dev.espfleet.cli;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
-import dev.espfleet.generator.model.AwsArtifacts;
-import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DevicePolicy;
@@ -117,11 +115,9 @@ final class ProvisionCommand implements Callable<Integer> {
             }
         });
         DeviceSubject subject = DeviceSubject.of(thing, org != null ? org : device.product().name(), country);
-        DevicePolicy policy = new DevicePolicy(AwsArtifacts.policyName(device),
-                new ProjectRenderer().render(device).text("aws/policy.json"));
+        DevicePolicy policy = ProvisioningFromConfig.policy(device);
         DeviceConfig.Identity id = device.identity();
-        IdentityLayout layout = new IdentityLayout(id.partition(), id.namespace(), id.thingNameKey(),
-                id.endpointKey(), id.deviceCertKey(), id.privateKeyKey(), id.serverCaKey());
+        IdentityLayout layout = ProvisioningFromConfig.layout(device);
         Optional<WifiCredentials> wifi = wifi(device);
 
         CertificateSource certificateSource;
@@ -164,12 +160,10 @@ final class ProvisionCommand implements Callable<Integer> {
         if (wifiSsid == null) {
             return Optional.empty();
         }
-        DeviceConfig.Wifi w = device.wifi();
-        if (!w.partition().equals(device.identity().partition())) {
-            throw EspfleetException.badInput(config + ": wifi.partition is '" + w.partition() + "', not the identity"
+        if (!device.wifi().partition().equals(device.identity().partition())) {
+            throw EspfleetException.badInput(config + ": wifi.partition is '" + device.wifi().partition() + "', not the identity"
                     + " partition '" + device.identity().partition() + "', so --wifi-ssid cannot go into identity.bin");
         }
-        return Optional.of(new WifiCredentials(w.namespace(), w.ssidKey(), w.passwordKey(), wifiSsid,
-                wifiPassword == null ? "" : wifiPassword));
+        return Optional.of(ProvisioningFromConfig.wifi(device, wifiSsid, wifiPassword));
     }
 }

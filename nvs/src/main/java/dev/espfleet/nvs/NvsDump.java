@@ -1,5 +1,6 @@
 package dev.espfleet.nvs;
 
+import dev.espfleet.common.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HexFormat;
@@ -72,25 +73,25 @@ public final class NvsDump {
         String sep = "";
         for (NvsEntry e : image.entries()) {
             if (e.isNamespaceDeclaration()) {
-                out.append(sep).append(quote(e.namespace()));
+                out.append(sep).append(Json.quote(e.namespace()));
                 sep = ", ";
             }
         }
         out.append("],\n  \"entries\": [");
         sep = "\n";
         for (NvsEntry e : image.items()) {
-            out.append(sep).append("    {\"namespace\": ").append(quote(e.namespace()))
-                    .append(", \"key\": ").append(quote(e.key()))
-                    .append(", \"type\": ").append(quote(e.type().csvName()))
+            out.append(sep).append("    {\"namespace\": ").append(Json.quote(e.namespace()))
+                    .append(", \"key\": ").append(Json.quote(e.key()))
+                    .append(", \"type\": ").append(Json.quote(e.type().csvName()))
                     .append(", \"value\": ");
             if (e.type().isInteger()) {
                 out.append(e.integerValue());
             } else if (!showSecrets && isSecret(e)) {
-                out.append(quote(redacted(e)));
+                out.append(Json.quote(redacted(e)));
             } else if (e.type() == NvsType.STRING) {
-                out.append(quote(e.stringValue()));
+                out.append(Json.quote(e.stringValue()));
             } else {
-                out.append(quote(HexFormat.of().formatHex(e.data())));
+                out.append(Json.quote(HexFormat.of().formatHex(e.data())));
             }
             if (!e.type().isInteger()) {
                 out.append(", \"size\": ").append(e.data().length);
@@ -100,27 +101,5 @@ public final class NvsDump {
         }
         out.append(image.items().isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
         return out.toString();
-    }
-
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

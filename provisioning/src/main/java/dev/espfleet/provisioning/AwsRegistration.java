@@ -1,5 +1,6 @@
 package dev.espfleet.provisioning;
 
+import dev.espfleet.common.Json;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -137,29 +138,4 @@ public final class AwsRegistration {
     private static final String SCRIPT_ISSUED_BY_AWS = """
             cert_id='@CERT_ID@'  # SHA-256 of cert.pem (DER); AWS issued it
             """;
-
-    /** The JSON string escaping this class needs (RFC 8259 section 7). */
-    static final class Json {
-        private Json() {
-        }
-
-        static String quote(String s) {
-            StringBuilder out = new StringBuilder("\"");
-            for (char c : s.toCharArray()) {
-                switch (c) {
-                    case '"' -> out.append("\\\"");
-                    case '\\' -> out.append("\\\\");
-                    case '\n' -> out.append("\\n");
-                    default -> {
-                        if (c < 0x20) {
-                            out.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            out.append(c);
-                        }
-                    }
-                }
-            }
-            return out.append('"').toString();
-        }
-    }
 }

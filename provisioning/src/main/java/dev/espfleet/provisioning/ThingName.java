@@ -10,9 +10,13 @@ public final class ThingName {
     private ThingName() {
     }
 
+    public static boolean isValid(String name) {
+        return name != null && VALID.matcher(name).matches();
+    }
+
     /** Returns {@code name} if AWS IoT accepts it as a thing name, else throws (exit 2). */
     public static String require(String name) {
-        if (name == null || !VALID.matcher(name).matches()) {
+        if (!isValid(name)) {
             String shown = name == null ? "(none)" : "'" + name + "'";
             String why = name == null || name.isEmpty() ? "it is empty"
                     : name.length() > 128 ? "it is " + name.length() + " characters long"
