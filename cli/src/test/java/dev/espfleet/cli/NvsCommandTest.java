@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class NvsCommandTest {
-    private static final Path VECTORS = Path.of(System.getProperty("nvs.vectors", "../../shared/nvs-vectors"));
+    private static final Path VECTORS = Path.of(System.getProperty("nvs.vectors", "../nvs/src/test/resources/nvs-vectors"));
 
     @TempDir
     Path tmp;

@@ -10,17 +10,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Espressif's reference vectors in {@code <repo>/../shared/nvs-vectors}, and a hex diff for mismatches. */
+/** Espressif's reference vectors in {@code src/test/resources/nvs-vectors}, and a hex diff for mismatches. */
 final class Vectors {
     private Vectors() {
     }
 
     static Path root() {
         String configured = System.getProperty("nvs.vectors");
-        Path root = configured != null ? Path.of(configured) : Path.of("../../shared/nvs-vectors");
+        Path root = configured != null ? Path.of(configured) : Path.of("src/test/resources/nvs-vectors");
         if (!Files.isDirectory(root)) {
-            fail("NVS reference vectors not found at " + root.toAbsolutePath().normalize()
-                    + " (CI puts shared/ beside the repository)");
+            fail("NVS reference vectors not found at " + root.toAbsolutePath().normalize());
         }
         return root;
     }
