@@ -14,12 +14,14 @@ import java.util.Set;
 /**
  * Writes files so that a reader never sees half of one: bytes go to a temporary file in the same
  * directory, which is then renamed over the target. Secret files are created 0600 before any byte is
- * written.
+ * written, and the folders created for them 0700, whatever the umask. A target that is a folder, or
+ * below a file, is refused as bad input before anything is written.
  */
 public final class AtomicFiles {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     /** Files.createTempFile makes 0600 files; ordinary outputs get the usual 0644. */
     private static final Set<PosixFilePermission> ORDINARY = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FOLDER = PosixFilePermissions.fromString("rwx------");
 
     private AtomicFiles() {
     }
@@ -38,16 +40,40 @@ public final class AtomicFiles {
         write(target, data, false, true);
     }
 
-    /** Writes {@code data} atomically and durably; the file is created mode 0600 (a private key). */
+    /**
+     * Writes {@code data} atomically and durably; the file is created mode 0600 (a private key) and any
+     * folder created for it 0700.
+     */
     public static void writeSecret(Path target, byte[] data) {
         write(target, data, true, true);
     }
 
+    /**
+     * Refuses, as bad input, a target that cannot be a file: an existing folder, or a path below an
+     * existing file. Commands that write several files call it for each before writing any.
+     */
+    public static void checkTarget(Path target) {
+        Path absolute = target.toAbsolutePath();
+        if (Files.isDirectory(absolute)) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, target + ": is a folder; give the path of the file to write");
+        }
+        for (Path p = absolute.getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new EspfleetException(ExitStatus.BAD_INPUT,
+                            "cannot write " + target + ": " + p + " is a file, not a folder");
+                }
+                return;
+            }
+        }
+    }
+
     private static void write(Path target, byte[] data, boolean secret, boolean durable) {
+        checkTarget(target);
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
-            Files.createDirectories(dir);
+            createFolders(dir, secret);
             tmp = createTemp(dir, target.getFileName().toString(), secret);
             Files.write(tmp, data);
             if (durable) {
@@ -76,6 +102,15 @@ public final class AtomicFiles {
                     // the original failure is the one worth reporting
                 }
             }
+        }
+    }
+
+    /** Creates the missing folders of {@code dir}; for secrets 0700 (the umask only ever removes bits). */
+    private static void createFolders(Path dir, boolean secret) throws IOException {
+        if (secret && dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FOLDER));
+        } else {
+            Files.createDirectories(dir);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.espfleet.common;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,14 +33,36 @@ class AtomicFilesTest {
     }
 
     @Test
-    void failedWriteLeavesNoTemporaryFileBehind() throws IOException {
+    void secretFilesGetOwnerOnlyFolders() throws IOException {
+        Path key = dir.resolve("keys/unit/key.pem");
+        AtomicFiles.writeSecret(key, new byte[] {1});
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("keys"))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("keys/unit"))));
+    }
+
+    @Test
+    void targetBelowAFileIsRefusedAsBadInputLeavingNothing() throws IOException {
         Path blocker = dir.resolve("file");
         Files.writeString(blocker, "x");
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> AtomicFiles.write(blocker.resolve("child.bin"), new byte[] {1}));
-        assertEquals(ExitStatus.JOB_FAILED, e.status());
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals("cannot write " + blocker.resolve("child.bin") + ": " + blocker + " is a file, not a folder",
+                e.getMessage());
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(1, s.count());
+        }
+    }
+
+    @Test
+    void folderAsTargetIsRefusedAndKept() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("out.bin"));
+        EspfleetException e = assertThrows(EspfleetException.class, () -> AtomicFiles.writeSecret(folder, new byte[] {1}));
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals(folder + ": is a folder; give the path of the file to write", e.getMessage());
+        assertTrue(Files.isDirectory(folder));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(1, s.count(), "no temporary file left");
         }
     }
 }

@@ -1,0 +1,64 @@
+package dev.espfleet.common;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Reads an input file whole, refusing what cannot be one: a folder, a device or pipe ({@code /dev/zero}
+ * never ends, a FIFO without a writer blocks forever on open), or a file larger than the caller's bound
+ * for that kind of input. The size is checked before anything is read, and again while reading (a file
+ * may grow meanwhile), so no input can exhaust memory.
+ */
+public final class InputFiles {
+    private InputFiles() {
+    }
+
+    /**
+     * The bytes of {@code file}, at most {@code maxBytes}. {@code what} names the kind of input in messages
+     * ("CSV", "NVS image", "key file"); every refusal is {@link ExitStatus#BAD_INPUT}, one line starting
+     * with the file's path.
+     */
+    public static byte[] read(Path file, long maxBytes, String what) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw bad(file + ": no such file");
+        } catch (IOException e) {
+            throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
+        }
+        if (attributes.isDirectory()) {
+            throw bad(file + ": is a folder; the " + what + " must be a file");
+        }
+        if (!attributes.isRegularFile()) {
+            throw bad(file + ": not a regular file (a device, pipe or socket); the " + what + " must be a file");
+        }
+        if (attributes.size() > maxBytes) {
+            throw tooLarge(file, maxBytes, what, attributes.size() + " bytes");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (data.length > maxBytes) {
+                throw tooLarge(file, maxBytes, what, "more than " + maxBytes + " bytes");
+            }
+            return data;
+        } catch (AccessDeniedException e) {
+            throw bad(file + ": cannot read: permission denied");
+        } catch (IOException e) {
+            throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
+        }
+    }
+
+    private static EspfleetException tooLarge(Path file, long maxBytes, String what, String size) {
+        return bad(String.format("%s: %s; a %s is at most %d bytes (0x%x)", file, size, what, maxBytes, maxBytes));
+    }
+
+    private static EspfleetException bad(String message) {
+        return new EspfleetException(ExitStatus.BAD_INPUT, message);
+    }
+}
