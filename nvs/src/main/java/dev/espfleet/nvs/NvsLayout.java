@@ -67,6 +67,13 @@ public final class NvsLayout {
     public static final int MAX_KEY_BYTES = 15;
     /** ESP-IDF versions blob chunks from 0 or from 128, so one blob has at most 128 chunks. */
     public static final int MAX_BLOB_CHUNKS = 128;
+    /** No value is longer: 128 chunks of at most a page's 125 data entries (512,000 bytes). */
+    public static final int MAX_VALUE_BYTES = MAX_BLOB_CHUNKS * (ENTRIES_PER_PAGE - 1) * ENTRY_SIZE;
+    /**
+     * The largest NVS partition espfleet writes or reads: 16 MiB, the whole flash of most ESP32 modules
+     * (ESP-IDF's NVS partitions are a few pages). An input image larger than this is refused unread.
+     */
+    public static final int MAX_PARTITION_SIZE = 0x1000000;
 
     private NvsLayout() {
     }

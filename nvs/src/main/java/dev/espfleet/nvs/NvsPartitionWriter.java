@@ -64,6 +64,11 @@ public final class NvsPartitionWriter {
 
     /** Refuses a partition size ESP-IDF cannot use as read/write NVS. */
     public static void checkPartitionSize(long size) {
+        if (size > MAX_PARTITION_SIZE) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, String.format(
+                    "partition size 0x%x is above espfleet's limit of 0x%x (16 MiB) for an NVS partition", size,
+                    MAX_PARTITION_SIZE));
+        }
         if (size % PAGE_SIZE != 0) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, String.format(
                     "partition size 0x%x (%d bytes) is not a multiple of the %d-byte flash page", size, size, PAGE_SIZE));
@@ -72,9 +77,6 @@ public final class NvsPartitionWriter {
             throw new EspfleetException(ExitStatus.BAD_INPUT, String.format(
                     "partition size 0x%x is below the NVS minimum of 0x%x (two data pages and the reserved page)",
                     size, MIN_PARTITION_SIZE));
-        }
-        if (size > Integer.MAX_VALUE - PAGE_SIZE) {
-            throw new EspfleetException(ExitStatus.BAD_INPUT, String.format("partition size 0x%x is too large", size));
         }
     }
 

@@ -1,0 +1,206 @@
+package dev.espfleet.nvs;
+
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CSV read as Espressif's tools read it: a file opened in Python's text mode (universal newlines: CR LF
+ * and a lone CR both become LF before anything else sees them), split into physical lines that the tool
+ * may filter, then parsed by Python's {@code csv} module with its default "excel" dialect, non-strict.
+ * That parser is followed state for state (CPython {@code Modules/_csv.c}, {@code parse_process_char}), so
+ * a value comes out exactly as the Python tool gets it: a quote is special only at the start of a field,
+ * {@code ""} inside quotes is one quote, and text after a closing quote is kept ({@code "ab"c} is
+ * {@code abc}, {@code "ab" } is {@code "ab "}).
+ *
+ * <p>Where the Python tool would silently change a value, this reader refuses instead: a line filtered
+ * out from the middle of a quoted value, and a quoted value never closed (Python takes the rest of the
+ * file as its content). Refusals name the file and line.
+ */
+final class PythonCsv {
+    /** One record and the physical line (1-based, after newline translation) it starts on. */
+    record Record(int line, List<String> cells) {
+    }
+
+    /** Which physical lines the tool drops before the CSV parser sees them. */
+    enum LineFilter {
+        /** {@code nvs_partition_gen.py generate}: lines starting with {@code #} are comments. */
+        COMMENTS,
+        /** {@code mfg_gen.py} ({@code strip_blank_lines}): blank and whitespace-only lines. */
+        BLANK_LINES,
+        /** espfleet's mfg {@code config.csv}: both (mfg_gen.py itself refuses comment lines there). */
+        COMMENTS_AND_BLANK_LINES;
+
+        boolean dropsComments() {
+            return this != BLANK_LINES;
+        }
+
+        boolean dropsBlankLines() {
+            return this != COMMENTS;
+        }
+    }
+
+    private enum State { START_RECORD, START_FIELD, IN_FIELD, IN_QUOTED_FIELD, QUOTE_IN_QUOTED_FIELD, EAT_NEWLINE }
+
+    private static final char DELIMITER = ',';
+    private static final char QUOTE = '"';
+
+    private final String name;
+    private final List<Record> records = new ArrayList<>();
+    private final List<String> fields = new ArrayList<>();
+    private final StringBuilder field = new StringBuilder();
+    private State state = State.START_RECORD;
+    private int recordLine;
+    private int quoteLine;
+
+    private PythonCsv(String name) {
+        this.name = name;
+    }
+
+    /** Python's universal newlines: CR LF and lone CR become LF. */
+    static String universalNewlines(String text) {
+        return text.indexOf('\r') < 0 ? text : text.replace("\r\n", "\n").replace('\r', '\n');
+    }
+
+    /**
+     * The records of {@code text} (newlines already translated); empty records (blank lines) are left out,
+     * as {@code csv.DictReader} leaves them out.
+     */
+    static List<Record> parse(String text, String name, LineFilter filter) {
+        PythonCsv csv = new PythonCsv(name);
+        int lineNumber = 0;
+        int at = 0;
+        while (at < text.length()) {
+            int end = text.indexOf('\n', at);
+            end = end < 0 ? text.length() : end + 1;
+            String line = text.substring(at, end);
+            at = end;
+            lineNumber++;
+            if (filter.dropsComments() && line.startsWith("#")) {
+                csv.dropLine(lineNumber, "starts with '#'", "Espressif's generator drops such lines as comments");
+                continue;
+            }
+            if (filter.dropsBlankLines() && line.isBlank()) {
+                csv.dropLine(lineNumber, "is blank", "mfg_gen.py drops blank lines");
+                continue;
+            }
+            csv.line(lineNumber, line);
+        }
+        csv.end();
+        return csv.records;
+    }
+
+    private void dropLine(int lineNumber, String what, String why) {
+        if (state == State.IN_QUOTED_FIELD) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, String.format(
+                    "%s:%d: this line %s inside the quoted value that starts on line %d; %s, so the value would"
+                            + " not be stored as written", name, lineNumber, what, quoteLine, why));
+        }
+    }
+
+    private void line(int lineNumber, String line) {
+        if (state == State.START_RECORD) {
+            recordLine = lineNumber;
+        }
+        for (int i = 0; i < line.length(); i++) {
+            process(line.charAt(i), lineNumber);
+        }
+        endOfLine();
+        if (state == State.START_RECORD && !fields.isEmpty()) {
+            records.add(new Record(recordLine, List.copyOf(fields)));
+            fields.clear();
+        }
+    }
+
+    private void process(char c, int lineNumber) {
+        switch (state) {
+            case START_RECORD -> {
+                if (c == '\n') {
+                    state = State.EAT_NEWLINE;
+                } else {
+                    state = State.START_FIELD;
+                    process(c, lineNumber);
+                }
+            }
+            case START_FIELD -> {
+                if (c == '\n') {
+                    saveField();
+                    state = State.EAT_NEWLINE;
+                } else if (c == QUOTE) {
+                    quoteLine = lineNumber;
+                    state = State.IN_QUOTED_FIELD;
+                } else if (c == DELIMITER) {
+                    saveField();
+                } else {
+                    field.append(c);
+                    state = State.IN_FIELD;
+                }
+            }
+            case IN_FIELD -> {
+                if (c == '\n') {
+                    saveField();
+                    state = State.EAT_NEWLINE;
+                } else if (c == DELIMITER) {
+                    saveField();
+                    state = State.START_FIELD;
+                } else {
+                    field.append(c);
+                }
+            }
+            case IN_QUOTED_FIELD -> {
+                if (c == QUOTE) {
+                    state = State.QUOTE_IN_QUOTED_FIELD;
+                } else {
+                    field.append(c);
+                }
+            }
+            case QUOTE_IN_QUOTED_FIELD -> {
+                if (c == QUOTE) {
+                    field.append(c);
+                    state = State.IN_QUOTED_FIELD;
+                } else if (c == DELIMITER) {
+                    saveField();
+                    state = State.START_FIELD;
+                } else if (c == '\n') {
+                    saveField();
+                    state = State.EAT_NEWLINE;
+                } else {
+                    // non-strict: text after the closing quote joins the field
+                    field.append(c);
+                    state = State.IN_FIELD;
+                }
+            }
+            case EAT_NEWLINE -> {
+                // only a newline can follow a newline within one physical line
+            }
+            default -> throw new IllegalStateException(state.toString());
+        }
+    }
+
+    /** The end-of-line mark Python's reader processes after each physical line. */
+    private void endOfLine() {
+        switch (state) {
+            case START_FIELD, IN_FIELD, QUOTE_IN_QUOTED_FIELD -> {
+                saveField();
+                state = State.START_RECORD;
+            }
+            case EAT_NEWLINE -> state = State.START_RECORD;
+            default -> {
+                // START_RECORD stays; IN_QUOTED_FIELD continues on the next line
+            }
+        }
+    }
+
+    private void end() {
+        if (state == State.IN_QUOTED_FIELD) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, String.format(
+                    "%s:%d: the quoted value that starts on this line has no closing quote (\")", name, quoteLine));
+        }
+    }
+
+    private void saveField() {
+        fields.add(field.toString());
+        field.setLength(0);
+    }
+}
