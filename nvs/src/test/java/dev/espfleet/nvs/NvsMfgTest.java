@@ -64,4 +64,69 @@ class NvsMfgTest {
                 e.getMessage());
         assertTrue(Files.notExists(tmp.resolve("out")) || Files.list(tmp.resolve("out")).findAny().isEmpty());
     }
+
+    private List<Path> mfg(String config, String values, String prefix) throws IOException {
+        Files.writeString(tmp.resolve("config.csv"), config);
+        Files.writeString(tmp.resolve("values.csv"), values);
+        return NvsMfg.generate(tmp.resolve("config.csv"), tmp.resolve("values.csv"), prefix, null, tmp.resolve("out"),
+                0x3000, NvsVersion.V2, null);
+    }
+
+    private String mfgRefusal(String config, String values, String prefix) {
+        return assertThrows(EspfleetException.class, () -> mfg(config, values, prefix)).getMessage();
+    }
+
+    /** mfg_gen.py would write both (values.csv listing k twice) or stop ("not found in values file"): refused. */
+    @Test
+    void refusesAKeyListedTwiceInOneNamespaceNamingBothLines() {
+        assertEquals(tmp.resolve("config.csv") + ":3: key 'k' is already listed in namespace 'app' at "
+                + tmp.resolve("config.csv") + ":2; a key is set once per namespace",
+                mfgRefusal("app,namespace,\nk,data,u8\nk,data,u8\n", "id,k,k\n1,5,6\n", "dev"));
+        assertTrue(Files.notExists(tmp.resolve("out")));
+    }
+
+    /** mfg_gen.py pairs config keys with values.csv columns in order: the second 'k' takes the second column. */
+    @Test
+    void aKeyInTwoNamespacesTakesTheColumnsOfThatNameInOrder() throws IOException {
+        List<Path> written = mfg("a,namespace,\nk,data,u8\nb,namespace,\nk,data,u8\n", "id,k,k\n1,5,6\n", "dev");
+        assertEquals(List.of(NvsEntry.integer("a", "k", NvsType.U8, 5), NvsEntry.integer("b", "k", NvsType.U8, 6)),
+                NvsPartitionReader.read(Files.readAllBytes(written.get(0))).items());
+        assertTrue(mfgRefusal("a,namespace,\nk,data,u8\nb,namespace,\nk,data,u8\n", "id,k\n1,5\n", "dev")
+                .endsWith("config.csv:4: key 'k' is listed again (in another namespace), but " + tmp.resolve("values.csv")
+                        + " has 1 column(s) 'k'; mfg_gen.py takes one column per listing, in order"));
+    }
+
+    /** mfg_gen.py reads values.csv with csv.reader, which knows no comments: a row starting with '#' is a device. */
+    @Test
+    void aValuesRowStartingWithHashIsADevice() throws IOException {
+        assertEquals(2, mfg("app,namespace,\nk,data,string\n", "k\n#1\nx\n", "dev").size());
+    }
+
+    @Test
+    void staSsidInConfigGetsTheWifiDriverRecords() throws IOException {
+        List<Path> written = mfg("wifi,namespace,\nsta.ssid,data,string\n", "sta.ssid\nMyNet\n", "dev");
+        assertEquals(List.of("sta.ssid", "sta.apinfo", "sta.pmk", "sta.apsw"), NvsPartitionReader
+                .read(Files.readAllBytes(written.get(0))).items().stream().map(NvsEntry::key).toList());
+    }
+
+    @Test
+    void imagesAreOwnerOnly() throws IOException {
+        List<Path> written = mfg("app,namespace,\nk,data,u8\n", "k\n1\n", "dev");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(written.get(0))));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(tmp.resolve("out"))));
+    }
+
+    @Test
+    void refusesAPrefixThatIsAPathAndAnOutputFolderThatIsAFile() throws IOException {
+        for (String prefix : List.of("../evil", "a/b", "..", ".hidden", "")) {
+            assertEquals("PREFIX '" + prefix + "' must be letters, digits, '.', '_' or '-', not starting with '.': it"
+                    + " names the image files inside the output folder",
+                    mfgRefusal("app,namespace,\nk,data,u8\n", "k\n1\n", prefix), prefix);
+        }
+        Files.writeString(tmp.resolve("out"), "a file");
+        assertEquals("output folder " + tmp.resolve("out") + " is a file, not a folder",
+                mfgRefusal("app,namespace,\nk,data,u8\n", "k\n1\n", "dev"));
+    }
 }
