@@ -9,7 +9,10 @@ import org.apache.commons.csv.CSVPrinter;
 
 /**
  * An {@link NvsImage} as text: Espressif's CSV (which {@code nvs generate} turns back into the same items;
- * blobs as {@code hex2bin}) or JSON.
+ * blobs as {@code hex2bin}) or JSON. The CSV opens a namespace with a namespace row wherever the items'
+ * namespace changes, so that images whose namespaces are interleaved (as a device leaves them) come back
+ * with every item in its own namespace. Problems the reader skipped are listed ({@code # problem:} comment
+ * lines in the CSV, a {@code problems} array in JSON).
  */
 public final class NvsDump {
     /** Keys whose values are secrets by name; a value holding a PEM private key is one whatever its key. */
@@ -41,12 +44,21 @@ public final class NvsDump {
         StringBuilder out = new StringBuilder();
         out.append(String.format("# NVS version %d, 0x%x bytes, %d page(s) in use%n",
                 image.version().number(), image.size(), image.usedPages()));
+        for (NvsProblem problem : image.problems()) {
+            out.append("# problem: ").append(problem.message()).append('\n');
+        }
         try (CSVPrinter p = new CSVPrinter(out, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get())) {
             p.printRecord("key", "type", "encoding", "value");
+            String current = null;
             for (NvsEntry e : image.entries()) {
-                if (e.isNamespaceDeclaration()) {
+                if (e.isNamespaceDeclaration() || !e.namespace().equals(current)) {
                     p.printRecord(e.namespace(), "namespace", "", "");
-                } else if (!showSecrets && isSecret(e)) {
+                    current = e.namespace();
+                }
+                if (e.isNamespaceDeclaration()) {
+                    continue;
+                }
+                if (!showSecrets && isSecret(e)) {
                     p.printRecord(e.key(), "data", e.type() == NvsType.STRING ? "string" : "binary", redacted(e));
                 } else if (e.type().isInteger() || e.type() == NvsType.STRING) {
                     p.printRecord(e.key(), "data", e.type().csvName(), e.displayValue());
@@ -99,7 +111,17 @@ public final class NvsDump {
             out.append('}');
             sep = ",\n";
         }
-        out.append(image.items().isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
+        out.append(image.items().isEmpty() ? "]" : "\n  ]");
+        out.append(",\n  \"problems\": [");
+        sep = "\n";
+        for (NvsProblem problem : image.problems()) {
+            out.append(sep).append("    {\"page\": ").append(problem.page())
+                    .append(", \"entry\": ").append(problem.entry() < 0 ? "null" : String.valueOf(problem.entry()))
+                    .append(", \"offset\": ").append(problem.offset())
+                    .append(", \"message\": ").append(Json.quote(problem.message())).append('}');
+            sep = ",\n";
+        }
+        out.append(image.problems().isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
         return out.toString();
     }
 }

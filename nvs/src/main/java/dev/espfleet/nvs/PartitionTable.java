@@ -227,6 +227,9 @@ public record PartitionTable(List<PartitionEntry> entries) {
 
     /** ESP-IDF's checks, naming the file and line of the partition at fault. */
     public void verify(String fileName, long tableOffset) {
+        if (entries.isEmpty()) {
+            throw bad(fileName + ": holds no partitions; expected lines name,type,subtype,offset,size[,flags]");
+        }
         Map<String, PartitionEntry> names = new HashMap<>();
         PartitionEntry otadata = null;
         for (PartitionEntry e : entries) {

@@ -114,4 +114,11 @@ class PartitionTableTest {
         EspfleetException e = assertThrows(EspfleetException.class, () -> parse(SINGLE_APP).checkFits(0x100000, "p.csv"));
         assertEquals("p.csv: partition 'factory' ends at 0x110000, beyond the 0x100000-byte flash", e.getMessage());
     }
+
+    @Test
+    void refusesAnEmptyTable() {
+        assertEquals("partitions.csv: holds no partitions; expected lines name,type,subtype,offset,size[,flags]",
+                assertThrows(EspfleetException.class, () -> PartitionTable.fromCsv("# only a comment\n\n",
+                        "partitions.csv", PartitionTable.DEFAULT_TABLE_OFFSET)).getMessage());
+    }
 }
