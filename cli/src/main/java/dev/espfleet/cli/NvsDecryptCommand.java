@@ -32,12 +32,14 @@ public final class NvsDecryptCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        NvsEncryptionKeys keys = NvsEncryptionKeys.fromKeyPartition(NvsKeyOptions.readFile(keyFile, "key file"));
-        byte[] image = NvsKeyOptions.readFile(input, "image");
+        AtomicFiles.checkTarget(output);
+        NvsEncryptionKeys keys = NvsEncryptionKeys.fromKeyPartition(NvsKeyOptions.readKeyFile(keyFile, "key file"));
+        byte[] image = NvsKeyOptions.readImage(input);
         NvsPartitionReader.read(image, keys); // refuses a wrong key before anything is written
         byte[] plain = image.clone();
         NvsEncryption.decryptWrittenEntries(plain, keys);
-        AtomicFiles.write(output, plain);
+        // the plain image shows whatever secrets the encryption protected: owner-only, whatever the umask
+        AtomicFiles.writeSecret(output, plain);
         spec.commandLine().getOut().printf("wrote %s: decrypted, 0x%x bytes%n", output, plain.length);
         return 0;
     }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", description = {
     "Create an NVS partition image from Espressif-format CSV files.",
     "Rows are key,type,encoding,value; several CSVs go into one image in order.",
-    "Nothing is written if any row is refused."})
+    "The image is written mode 0600 (it may hold private keys); nothing is written if any row is refused."})
 public class NvsGenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,7 +34,7 @@ public class NvsGenerateCommand implements Callable<Integer> {
 
     // no arity: picocli then takes positionals between options too (argparse habit: OUT --version 1 SIZE)
     @Parameters(paramLabel = "CSV... OUTPUT SIZE", hideParamSyntax = true,
-            description = "Input CSV file(s), the output image, and the partition size (hex 0x6000 or decimal).")
+            description = "Input CSV file(s), the output image, and the partition size (hex 0x6000 or decimal, no K/M).")
     List<String> args;
 
     @Option(names = "--version", paramLabel = "1|2", defaultValue = "2",
@@ -68,9 +68,17 @@ public class NvsGenerateCommand implements Callable<Integer> {
         }
         List<Path> csvs = args.subList(0, args.size() - 2).stream().map(Path::of).toList();
         NvsEncryptionKeys keys = keyOptions.resolve(encryptionRequired());
+        Path keyFile = keyOptions.generatedKeyFile(out);
+        AtomicFiles.checkTarget(out);
+        if (keyFile != null) {
+            NvsKeyOptions.checkNewKeyFile(keyFile);
+        }
         byte[] image = NvsCsv.generate(csvs, size, NvsVersion.of(version), keys);
-        Path keyFile = keys == null ? null : keyOptions.writeGeneratedKeys(keys, out);
-        AtomicFiles.write(out, image);
+        if (keyFile != null) {
+            NvsKeyOptions.writeNewKeyFile(keyFile, keys.toKeyPartition());
+        }
+        // an image may hold private keys: owner-only, whatever the umask
+        AtomicFiles.writeSecret(out, image);
         NvsImage written = NvsPartitionReader.read(image, keys);
         spec.commandLine().getOut().printf("wrote %s: 0x%x bytes, NVS version %d, %d entries on %d page(s)%s%n",
                 out, size, version, written.items().size(), written.usedPages(), keys == null ? "" : ", encrypted");

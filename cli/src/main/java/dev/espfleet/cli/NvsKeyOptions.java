@@ -3,8 +3,9 @@ package dev.espfleet.cli;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.common.InputFiles;
 import dev.espfleet.nvs.NvsEncryptionKeys;
-import java.io.IOException;
+import dev.espfleet.nvs.NvsLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -44,37 +45,44 @@ public final class NvsKeyOptions {
             return null;
         }
         if (inputKey != null) {
-            return NvsEncryptionKeys.fromKeyPartition(readFile(inputKey, "key file"));
+            return NvsEncryptionKeys.fromKeyPartition(readKeyFile(inputKey, "key file"));
         }
         if (hmacKey != null) {
-            return NvsEncryptionKeys.fromHmacKey(readFile(hmacKey, "HMAC key file"));
+            return NvsEncryptionKeys.fromHmacKey(readKeyFile(hmacKey, "HMAC key file"));
         }
         return NvsEncryptionKeys.generate(new SecureRandom());
     }
 
-    /** After a successful generation with --keygen: writes the key partition (0600, never over an existing one). */
-    Path writeGeneratedKeys(NvsEncryptionKeys keys, Path output) {
+    /** Where --keygen writes the key partition for {@code output}; null without --keygen. */
+    Path generatedKeyFile(Path output) {
         if (!keygen) {
             return null;
         }
-        Path target = keyFile != null ? keyFile : output.toAbsolutePath().getParent().resolve("keys").resolve("nvs_keys.bin");
-        writeNewKeyFile(target, keys.toKeyPartition());
-        return target;
+        return keyFile != null ? keyFile : output.toAbsolutePath().getParent().resolve("keys").resolve("nvs_keys.bin");
     }
 
-    static void writeNewKeyFile(Path target, byte[] partition) {
-        if (Files.exists(target)) {
+    /** Refuses, before anything is written, a key file that exists or cannot be a file. */
+    static void checkNewKeyFile(Path target) {
+        if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, "key file " + target + " already exists; not overwriting keys",
                     "give another --keyfile, or move the old keys away first");
         }
+        AtomicFiles.checkTarget(target);
+    }
+
+    /** Writes a key partition: 0600 in folders created 0700, never over an existing one. */
+    static void writeNewKeyFile(Path target, byte[] partition) {
+        checkNewKeyFile(target);
         AtomicFiles.writeSecret(target, partition);
     }
 
-    static byte[] readFile(Path file, String what) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new EspfleetException(ExitStatus.BAD_INPUT, "cannot read " + what + " " + file + ": " + AtomicFiles.describe(e));
-        }
+    /** A key file: an nvs_keys partition (one 4096-byte page) or an HMAC key (32 bytes); larger is refused unread. */
+    static byte[] readKeyFile(Path file, String what) {
+        return InputFiles.read(file, NvsEncryptionKeys.KEY_PARTITION_SIZE, what);
+    }
+
+    /** An NVS image, at most the largest NVS partition; larger is refused unread. */
+    static byte[] readImage(Path file) {
+        return InputFiles.read(file, NvsLayout.MAX_PARTITION_SIZE, "NVS image");
     }
 }

@@ -31,7 +31,7 @@ public final class NvsKeygenCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         NvsEncryptionKeys keys = hmacKey != null
-                ? NvsEncryptionKeys.fromHmacKey(NvsKeyOptions.readFile(hmacKey, "HMAC key file"))
+                ? NvsEncryptionKeys.fromHmacKey(NvsKeyOptions.readKeyFile(hmacKey, "HMAC key file"))
                 : NvsEncryptionKeys.generate(new SecureRandom());
         NvsKeyOptions.writeNewKeyFile(keyFile, keys.toKeyPartition());
         spec.commandLine().getOut().printf("wrote %s: NVS encryption keys (%d bytes, mode 0600)%n",

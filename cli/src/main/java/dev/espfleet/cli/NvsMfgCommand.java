@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "mfg", description = {
     "Mass manufacturing: one NVS image per device row of VALUES.",
     "mfg_gen.py-compatible config.csv + values.csv; REPEAT keys take the first row's value;",
-    "images are named PREFIX-<fileid>.bin in --outdir."})
+    "images are named PREFIX-<fileid>.bin in --outdir, mode 0600."})
 public final class NvsMfgCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,7 +36,7 @@ public final class NvsMfgCommand implements Callable<Integer> {
     @Parameters(index = "2", paramLabel = "PREFIX", description = "File name prefix of the images.")
     String prefix;
 
-    @Parameters(index = "3", paramLabel = "SIZE", description = "Partition size (hex 0x6000 or decimal).")
+    @Parameters(index = "3", paramLabel = "SIZE", description = "Partition size (hex 0x6000 or decimal, no K/M).")
     String size;
 
     @Option(names = "--fileid", paramLabel = "KEY",
@@ -59,7 +59,7 @@ public final class NvsMfgCommand implements Callable<Integer> {
         }
         int bytes = PartitionSize.nvs(size);
         NvsEncryptionKeys keys = inputKey == null ? null
-                : NvsEncryptionKeys.fromKeyPartition(NvsKeyOptions.readFile(inputKey, "key file"));
+                : NvsEncryptionKeys.fromKeyPartition(NvsKeyOptions.readKeyFile(inputKey, "key file"));
         List<Path> written = NvsMfg.generate(config, values, prefix, fileId, outDir, bytes, NvsVersion.of(version), keys);
         for (Path p : written) {
             spec.commandLine().getOut().println("wrote " + p);

@@ -3,6 +3,7 @@ package dev.espfleet.cli;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.common.InputFiles;
 import dev.espfleet.nvs.PartitionEntry;
 import dev.espfleet.nvs.PartitionSize;
 import dev.espfleet.nvs.PartitionTable;
@@ -24,6 +25,9 @@ import picocli.CommandLine.Spec;
     "partitions.csv -> binary table (for 0x8000) with its MD5 entry, binary -> CSV.",
     "Without OUTPUT, print it as CSV; with --find NAME, print that partition's offset and size."})
 public final class PartitionsCommand implements Callable<Integer> {
+    /** A binary table is one 4 KiB sector and a partitions.csv a few KiB; anything beyond 1 MiB is refused unread. */
+    private static final long MAX_INPUT_BYTES = 1 << 20;
+
     @Spec
     CommandSpec spec;
 
@@ -59,7 +63,7 @@ public final class PartitionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        byte[] data = NvsKeyOptions.readFile(input, "partition table");
+        byte[] data = InputFiles.read(input, MAX_INPUT_BYTES, "partition table");
         long tableOffset = PartitionSize.parse(offset, "--offset");
         boolean binary = data.length >= 2 && data[0] == (byte) 0xAA && data[1] == (byte) 0x50;
         PartitionTable table;

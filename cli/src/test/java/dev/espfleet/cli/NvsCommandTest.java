@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -108,7 +109,8 @@ class NvsCommandTest {
                     {"namespace": "cfg", "key": "serial", "type": "string", "value": "SN-000123", "size": 10},
                     {"namespace": "cfg", "key": "boot_count", "type": "u32", "value": 0},
                     {"namespace": "cfg", "key": "mac", "type": "blob", "value": "240ac4001122", "size": 6}
-                  ]
+                  ],
+                  "problems": []
                 }
                 """, r.out());
     }
@@ -204,5 +206,173 @@ class NvsCommandTest {
         try (var files = Files.list(tmp)) {
             assertEquals(20, files.count());
         }
+    }
+
+    private Path csv(String name, String body) throws IOException {
+        Path p = tmp.resolve(name);
+        Files.writeString(p, body);
+        return p;
+    }
+
+    private static String mode(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void unclosedQuoteIsOneErrorLineNamingFileAndLine() throws IOException {
+        Path in = csv("in.csv", "key,type,encoding,value\nn,namespace,,\npem,data,string,\"-----BEGIN\nabc\n");
+        Result r = run("nvs", "generate", in.toString(), tmp.resolve("o.bin").toString(), "0x3000");
+        assertEquals(2, r.exit());
+        assertEquals("error: " + in + ":3: the quoted value that starts on this line has no closing quote (\")\n", r.err());
+    }
+
+    @Test
+    void sizeWithAUnitSuffixIsRefusedAsNvsPartitionGenRefusesIt() throws IOException {
+        Path in = VECTORS.resolve("size_0x3000/input.csv");
+        for (String size : new String[] {"12k", "0x3000k", "24K"}) {
+            Result r = run("nvs", "generate", in.toString(), tmp.resolve("o.bin").toString(), size);
+            assertEquals(2, r.exit(), size);
+            assertEquals("error: partition size '" + size + "' is not a number of bytes; give hex (0x6000) or decimal"
+                    + " (24576), as nvs_partition_gen.py takes it (no K/M suffix)\n", r.err());
+        }
+        assertFalse(Files.exists(tmp.resolve("o.bin")));
+    }
+
+    /** An application writing two namespaces by turns leaves their items interleaved, as this CSV does. */
+    @Test
+    void dumpOfAnInterleavedImageGeneratesTheSameImage() throws IOException {
+        Path in = csv("in.csv", "key,type,encoding,value\napp,namespace,,\nwifi,namespace,,\napp,namespace,,\n"
+                + "boots,data,u32,7\nwifi,namespace,,\nssid,data,string,MyNet\napp,namespace,,\nname,data,string,unit-1\n");
+        Path image = tmp.resolve("image.bin");
+        assertEquals(0, run("nvs", "generate", in.toString(), image.toString(), "0x3000").exit());
+        Result dump = run("nvs", "dump", image.toString());
+        assertEquals(0, dump.exit(), dump.err());
+        Path again = tmp.resolve("again.bin");
+        Result r = run("nvs", "generate", csv("dump.csv", dump.out()).toString(), again.toString(), "0x3000");
+        assertEquals(0, r.exit(), r.err());
+        assertArrayEquals(Files.readAllBytes(image), Files.readAllBytes(again));
+    }
+
+    @Test
+    void dumpOfADamagedImageListsEveryProblemDumpsTheRestAndExitsOne() throws IOException {
+        Path image = tmp.resolve("damaged.bin");
+        byte[] bytes = Files.readAllBytes(VECTORS.resolve("size_0x3000/out.bin"));
+        bytes[0x40 + 32 + 8] ^= 1; // entry 1 ('serial' header): CRC
+        bytes[0x40 + 3 * 32 + 8] ^= 1; // entry 3 ('boot_count'): CRC
+        Files.write(image, bytes);
+        Result r = run("nvs", "dump", image.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.out().contains("\nkey,type,encoding,value\ncfg,namespace,,\nmac,data,hex2bin,240ac4001122\n"), r.out());
+        String[] err = r.err().split("\n");
+        assertEquals(4, err.length, r.err()); // serial's header, its data entry read as a header, boot_count, summary
+        assertTrue(err[0].startsWith(image + ": page 0 entry 1 (offset 0x60) has CRC 0x"), r.err());
+        assertTrue(err[1].startsWith(image + ": page 0 entry 2 (offset 0x80) has CRC 0x"), r.err());
+        assertTrue(err[2].startsWith(image + ": page 0 entry 3 (offset 0xa0) has CRC 0x"), r.err());
+        assertEquals("error: " + image + ": 3 damaged page(s) or entries skipped (listed above); the other entries are"
+                + " dumped", err[3]);
+        Result json = run("nvs", "dump", "--json", image.toString());
+        assertEquals(1, json.exit());
+        assertTrue(json.out().contains("\"problems\": [\n    {\"page\": 0, \"entry\": 1, \"offset\": 96, \"message\":"
+                + " \"page 0 entry 1 (offset 0x60) has CRC 0x"), json.out());
+        assertEquals(3, json.out().split("\"message\"").length - 1);
+    }
+
+    /** Images may hold private keys: 0600 in folders created 0700 even under umask 000 (a child JVM gets it). */
+    @Test
+    void keyBearingOutputsAreOwnerOnlyUnderUmask000() throws Exception {
+        Path dir = VECTORS.resolve("encrypted_inputkey");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cli = "\"" + java + "\" -cp \"" + System.getProperty("java.class.path") + "\" " + Main.class.getName();
+        Path out = tmp.resolve("out");
+        String script = "umask 000 && " + cli + " nvs encrypt " + dir.resolve("input.csv") + " " + out.resolve("enc/e.bin")
+                + " 0x6000 --keygen --keyfile " + out.resolve("keys/k.bin")
+                + " && " + cli + " nvs decrypt " + out.resolve("enc/e.bin") + " " + out.resolve("keys/k.bin") + " "
+                + out.resolve("plain/p.bin")
+                + " && " + cli + " nvs mfg " + VECTORS.resolve("mfg_small/config.csv") + " "
+                + VECTORS.resolve("mfg_small/values.csv") + " dev 0x6000 --outdir " + out.resolve("mfg")
+                + " && touch " + out.resolve("umask-check");
+        Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("log").toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the CLI runs finish");
+        assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("log")));
+        assertEquals("rw-rw-rw-", mode(out.resolve("umask-check")), "the umask really was 000");
+        for (String file : new String[] {"enc/e.bin", "keys/k.bin", "plain/p.bin", "mfg/dev-1.bin", "mfg/dev-3.bin"}) {
+            assertEquals("rw-------", mode(out.resolve(file)), file);
+        }
+        for (String folder : new String[] {"enc", "keys", "plain", "mfg"}) {
+            assertEquals("rwx------", mode(out.resolve(folder)), folder);
+        }
+    }
+
+    @Test
+    void anOutputThatIsAFolderIsRefusedWithNothingWritten() throws IOException {
+        Path folder = Files.createDirectory(tmp.resolve("image.bin"));
+        Result r = run("nvs", "encrypt", VECTORS.resolve("size_0x3000/input.csv").toString(), folder.toString(), "0x3000",
+                "--keygen", "--keyfile", tmp.resolve("k.bin").toString());
+        assertEquals(2, r.exit());
+        assertEquals("error: " + folder + ": is a folder; give the path of the file to write\n", r.err());
+        assertFalse(Files.exists(tmp.resolve("k.bin")), "no key file written either");
+        Result decrypt = run("nvs", "decrypt", VECTORS.resolve("encrypted_inputkey/out.bin").toString(),
+                VECTORS.resolve("encrypted_inputkey/nvs_keys.bin").toString(), folder.toString());
+        assertEquals(2, decrypt.exit());
+        try (var left = Files.list(tmp)) {
+            assertEquals(1, left.count(), "nothing beside the folder");
+        }
+    }
+
+    @Test
+    void mfgRefusesAPathAsPrefixAndAFileAsOutputFolder() throws IOException {
+        Path dir = VECTORS.resolve("mfg_small");
+        Result r = run("nvs", "mfg", dir.resolve("config.csv").toString(), dir.resolve("values.csv").toString(),
+                "../dev", "0x6000", "--outdir", tmp.resolve("out").toString());
+        assertEquals(2, r.exit());
+        assertEquals("error: PREFIX '../dev' must be letters, digits, '.', '_' or '-', not starting with '.': it names"
+                + " the image files inside the output folder\n", r.err());
+        Path file = csv("out", "a file");
+        Result f = run("nvs", "mfg", dir.resolve("config.csv").toString(), dir.resolve("values.csv").toString(), "dev",
+                "0x6000", "--outdir", file.toString());
+        assertEquals(2, f.exit());
+        assertEquals("error: output folder " + file + " is a file, not a folder\n", f.err());
+    }
+
+    @Test
+    void mfgRefusesAKeyListedTwiceInOneNamespace() throws IOException {
+        Path config = csv("config.csv", "app,namespace,\nk,data,u8\nk,data,u8\n");
+        Path values = csv("values.csv", "id,k,k\n1,5,6\n");
+        Result r = run("nvs", "mfg", config.toString(), values.toString(), "dev", "0x3000", "--outdir",
+                tmp.resolve("out").toString());
+        assertEquals(2, r.exit());
+        assertEquals("error: " + config + ":3: key 'k' is already listed in namespace 'app' at " + config + ":2; a key is"
+                + " set once per namespace\n", r.err());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void endlessOrHugeInputsAreRefusedUnread() throws Exception {
+        Result zero = run("nvs", "dump", "/dev/zero");
+        assertEquals(2, zero.exit());
+        assertEquals("error: /dev/zero: not a regular file (a device, pipe or socket); the NVS image must be a file\n",
+                zero.err());
+        Result csv = run("nvs", "generate", "/dev/zero", tmp.resolve("o.bin").toString(), "0x3000");
+        assertEquals("error: /dev/zero: not a regular file (a device, pipe or socket); the CSV must be a file\n", csv.err());
+        Result key = run("nvs", "decrypt", VECTORS.resolve("encrypted_inputkey/out.bin").toString(), "/dev/zero",
+                tmp.resolve("p.bin").toString());
+        assertEquals("error: /dev/zero: not a regular file (a device, pipe or socket); the key file must be a file\n",
+                key.err());
+        Path fifo = tmp.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Result pipe = run("nvs", "dump", fifo.toString());
+        assertEquals(2, pipe.exit());
+        Path huge = tmp.resolve("huge.bin");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(1L << 40); // sparse: a terabyte that takes no disk
+        }
+        Result big = run("nvs", "dump", huge.toString());
+        assertEquals(2, big.exit());
+        assertEquals("error: " + huge + ": 1099511627776 bytes; a NVS image is at most 16777216 bytes (0x1000000)\n",
+                big.err());
+        Result bigCsv = run("nvs", "generate", huge.toString(), tmp.resolve("o.bin").toString(), "0x3000");
+        assertEquals("error: " + huge + ": 1099511627776 bytes; a CSV is at most 8388608 bytes (0x800000)\n", bigCsv.err());
+        assertFalse(Files.exists(tmp.resolve("o.bin")));
     }
 }

@@ -67,4 +67,23 @@ class PartitionsCommandTest {
                 r.err());
         assertFalse(Files.exists(bin));
     }
+
+    @Test
+    void emptyCsvIsRefusedWithOneLine() throws IOException {
+        Path empty = tmp.resolve("empty.csv");
+        Files.writeString(empty, "# nothing here\n");
+        NvsCommandTest.Result r = NvsCommandTest.run("partitions", empty.toString(), tmp.resolve("p.bin").toString());
+        assertEquals(2, r.exit());
+        assertEquals("error: " + empty + ": holds no partitions; expected lines name,type,subtype,offset,size[,flags]\n",
+                r.err());
+        assertFalse(Files.exists(tmp.resolve("p.bin")));
+    }
+
+    @Test
+    void outputThatIsAFolderIsRefused() throws IOException {
+        Path folder = Files.createDirectory(tmp.resolve("p.bin"));
+        NvsCommandTest.Result r = NvsCommandTest.run("partitions", csv().toString(), folder.toString());
+        assertEquals(2, r.exit());
+        assertEquals("error: " + folder + ": is a folder; give the path of the file to write\n", r.err());
+    }
 }
