@@ -327,9 +327,9 @@ public final class NvsCsv {
             if (namespace == null) {
                 throw fail(location, key, "comes before any namespace row; start the CSV with e.g. 'storage,namespace,,'");
             }
-            if (WifiDriverRecords.isWifiKey(key) && !type.equals("data")) {
+            if (WifiDriverRecords.isWifiKey(key) && type.equals("file")) {
                 throw fail(location, key, "is a Wi-Fi driver record, which Espressif's generator takes from the CSV text"
-                        + " whatever the type (with type " + type + " it would store the path); give it as type data");
+                        + " whatever the type (with type file it would store the path); give it as type data");
             }
             NvsEntry entry = entry(namespace, key, type, encoding, value, baseDir, location);
             for (NvsEntry added : wifi.before(namespace, key, value)) {
