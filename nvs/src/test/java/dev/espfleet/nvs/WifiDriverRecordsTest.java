@@ -78,7 +78,7 @@ class WifiDriverRecordsTest {
                 + "sta.pswd,data,string,secret123\n"), "sta.ssid then sta.pswd");
     }
 
-    /** The driver's own layout: SSID as u32 length + 32 bytes, password as 64 bytes. */
+    /** Fixed-size records: the SSID as a u32 length and 32 bytes (the driver's 36 bytes), a 64-byte password. */
     @Test
     void staPswdFirstWithTheDriversBlobLayoutsGetsTheExtrasAfterIt() throws IOException {
         byte[] ssid = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN).putInt(5)
