@@ -6,9 +6,8 @@ files: change the config and run `espfleet generate` again (files you add are le
 ## Build and flash
 
 ```sh
-idf.py set-target ${target}
-idf.py build
-idf.py flash        # or: espfleet build <config>
+idf.py build        # for ${target}: sdkconfig.defaults names it (CONFIG_IDF_TARGET)
+idf.py flash        # or: espfleet build <config> (or this folder)
 ```
 
 ## Identity
