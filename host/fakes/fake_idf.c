@@ -80,6 +80,7 @@ const char *esp_err_to_name(esp_err_t code)
     case ESP_ERR_NVS_PART_NOT_FOUND: return "ESP_ERR_NVS_PART_NOT_FOUND";
     case ESP_ERR_NVS_NO_FREE_PAGES: return "ESP_ERR_NVS_NO_FREE_PAGES";
     case ESP_ERR_NVS_NEW_VERSION_FOUND: return "ESP_ERR_NVS_NEW_VERSION_FOUND";
+    case ESP_ERR_WIFI_NOT_INIT: return "ESP_ERR_WIFI_NOT_INIT";
     default: return "UNKNOWN ERROR";
     }
 }
@@ -146,6 +147,20 @@ void fake_nvs_put_blob(const char *partition, const char *ns, const char *key, c
 void fake_nvs_set_flash_init_result(esp_err_t first_result)
 {
     s_flash_init_first = first_result;
+}
+
+int fake_nvs_items_holding(const char *text)
+{
+    size_t n = strlen(text);
+    int items = 0;
+    for (int i = 0; i < s_nvs_count; i++) {
+        bool found = false;
+        for (size_t at = 0; !found && n > 0 && at + n <= s_nvs[i].length; at++) {
+            found = memcmp(s_nvs[i].value + at, text, n) == 0;
+        }
+        items += found ? 1 : 0;
+    }
+    return items;
 }
 
 int fake_nvs_open_handles(void)
@@ -366,12 +381,12 @@ struct esp_timer {
     fake_timer_t fake;
 };
 
-static struct esp_timer s_timers[8];
+static struct esp_timer s_timers[32];
 static int s_timer_count;
 
 esp_err_t esp_timer_create(const esp_timer_create_args_t *create_args, esp_timer_handle_t *out_handle)
 {
-    if (create_args == NULL || create_args->callback == NULL || out_handle == NULL || s_timer_count >= 8) {
+    if (create_args == NULL || create_args->callback == NULL || out_handle == NULL || s_timer_count >= 32) {
         return ESP_ERR_INVALID_ARG;
     }
     struct esp_timer *t = &s_timers[s_timer_count++];
@@ -426,7 +441,8 @@ int64_t esp_timer_get_time(void)
 
 fake_timer_t *fake_timer(const char *name)
 {
-    for (int i = 0; i < s_timer_count; i++) {
+    /* the newest of that name: a test that boots the firmware again gets the handle the firmware now holds */
+    for (int i = s_timer_count - 1; i >= 0; i--) {
         if (s_timers[i].fake.name != NULL && strcmp(s_timers[i].fake.name, name) == 0) {
             return &s_timers[i].fake;
         }
@@ -446,7 +462,7 @@ struct tskTaskControlBlock {
     fake_task_t fake;
 };
 
-static struct tskTaskControlBlock s_tasks[8];
+static struct tskTaskControlBlock s_tasks[32];
 static int s_task_count;
 static jmp_buf *s_escape;
 static int s_blocking_calls;
@@ -457,7 +473,7 @@ BaseType_t xTaskCreate(TaskFunction_t pxTaskCode, const char *const pcName, cons
 {
     (void)usStackDepth;
     (void)uxPriority;
-    if (s_task_count >= 8) {
+    if (s_task_count >= 32) {
         return pdFAIL;
     }
     TaskHandle_t t = &s_tasks[s_task_count++];
@@ -529,7 +545,7 @@ uint32_t ulTaskGenericNotifyTake(UBaseType_t uxIndexToWaitOn, BaseType_t xClearC
 
 fake_task_t *fake_task(const char *name)
 {
-    for (int i = 0; i < s_task_count; i++) {
+    for (int i = s_task_count - 1; i >= 0; i--) {
         if (strcmp(s_tasks[i].fake.name, name) == 0) {
             s_current_task = &s_tasks[i];
             return &s_tasks[i].fake;
@@ -625,6 +641,13 @@ esp_err_t esp_event_loop_create_default(void)
 esp_err_t esp_event_handler_register(esp_event_base_t event_base, int32_t event_id,
                                      esp_event_handler_t event_handler, void *event_handler_arg)
 {
+    for (int i = 0; i < s_registration_count; i++) {
+        registration_t *r = &s_registrations[i];
+        if (r->base == event_base && r->id == event_id && r->handler == event_handler) {
+            r->arg = event_handler_arg; /* as ESP-IDF: registering a handler again only replaces its argument */
+            return ESP_OK;
+        }
+    }
     if (s_registration_count >= 8) {
         return ESP_ERR_NO_MEM;
     }
@@ -666,27 +689,72 @@ esp_netif_t *esp_netif_create_default_wifi_sta(void)
     return (esp_netif_t *)&netif;
 }
 
+/* The Wi-Fi driver's state as ESP-IDF keeps it: initialised or not, where it stores its configuration. */
+static bool s_wifi_initialised;
+static bool s_wifi_nvs_enabled;
+static wifi_storage_t s_wifi_storage;
+static char s_wifi_calls[512];
+
+static void wifi_call(const char *call)
+{
+    size_t used = strlen(s_wifi_calls);
+    snprintf(s_wifi_calls + used, sizeof(s_wifi_calls) - used, "%s%s", used == 0 ? "" : ",", call);
+}
+
+const char *fake_wifi_calls(void)
+{
+    return s_wifi_calls;
+}
+
 esp_err_t esp_wifi_init(const wifi_init_config_t *config)
 {
-    return config != NULL && config->magic == WIFI_INIT_CONFIG_MAGIC ? ESP_OK : ESP_ERR_INVALID_ARG;
+    wifi_call("init");
+    if (config == NULL || config->magic != WIFI_INIT_CONFIG_MAGIC) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    s_wifi_initialised = true;
+    s_wifi_nvs_enabled = config->nvs_enable != 0;
+    s_wifi_storage = WIFI_STORAGE_FLASH; /* ESP-IDF's default */
+    return ESP_OK;
+}
+
+esp_err_t esp_wifi_set_storage(wifi_storage_t storage)
+{
+    wifi_call(storage == WIFI_STORAGE_RAM ? "set_storage(RAM)" : "set_storage(FLASH)");
+    if (!s_wifi_initialised) {
+        return ESP_ERR_WIFI_NOT_INIT;
+    }
+    s_wifi_storage = storage;
+    return ESP_OK;
 }
 
 esp_err_t esp_wifi_set_mode(wifi_mode_t mode)
 {
     (void)mode;
-    return ESP_OK;
+    wifi_call("set_mode");
+    return s_wifi_initialised ? ESP_OK : ESP_ERR_WIFI_NOT_INIT;
 }
 
 esp_err_t esp_wifi_set_config(wifi_interface_t interface, wifi_config_t *conf)
 {
-    (void)interface;
-    (void)conf;
+    wifi_call("set_config");
+    if (!s_wifi_initialised) {
+        return ESP_ERR_WIFI_NOT_INIT;
+    }
+    if (interface == WIFI_IF_STA && s_wifi_nvs_enabled && s_wifi_storage == WIFI_STORAGE_FLASH) {
+        /* as the driver does with WIFI_STORAGE_FLASH: the station config, password included, in plain text in
+         * its own namespace of the default NVS partition */
+        nvs_put(NVS_DEFAULT_PART_NAME, "nvs.net80211", "sta.ssid", conf->sta.ssid, sizeof(conf->sta.ssid), true);
+        nvs_put(NVS_DEFAULT_PART_NAME, "nvs.net80211", "sta.pswd", conf->sta.password, sizeof(conf->sta.password),
+                true);
+    }
     return ESP_OK;
 }
 
 esp_err_t esp_wifi_start(void)
 {
-    return ESP_OK;
+    wifi_call("start");
+    return s_wifi_initialised ? ESP_OK : ESP_ERR_WIFI_NOT_INIT;
 }
 
 esp_err_t esp_wifi_stop(void)
@@ -916,4 +984,6 @@ void fake_reset(void)
     s_reconnect_result = ESP_OK;
     s_blocking_calls = 0;
     s_escape = NULL;
+    s_wifi_initialised = false;
+    s_wifi_calls[0] = '\0';
 }

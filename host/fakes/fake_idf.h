@@ -33,6 +33,11 @@ void fake_nvs_put_str(const char *partition, const char *ns, const char *key, co
 void fake_nvs_put_blob(const char *partition, const char *ns, const char *key, const void *value, size_t length);
 void fake_nvs_set_flash_init_result(esp_err_t first_result);
 int fake_nvs_open_handles(void); /* opened and not yet closed */
+int fake_nvs_items_holding(const char *text); /* NVS items (any partition, any namespace) containing these bytes */
+
+/* Wi-Fi: the driver's calls in order, e.g. "init,set_storage(RAM),set_mode,set_config,start". With
+ * WIFI_STORAGE_FLASH (ESP-IDF's default) set_config writes the station config to the default NVS partition. */
+const char *fake_wifi_calls(void);
 
 /* esp_random(): a deterministic xorshift sequence. */
 void fake_random_seed(uint64_t seed);

@@ -17,6 +17,7 @@
 #include "device_state.h"
 #include "msg_assembler.h"
 #include "support.h"
+#include "wifi_sta.h"
 
 void app_main(void);
 
@@ -443,6 +444,28 @@ static void boot_with_identity_starts_mqtt_with_mutual_tls(void)
     CHECK(fake_task("mqtt_reconnect") != NULL);
 }
 
+static void wifi_password_is_kept_in_ram_not_written_to_nvs(void)
+{
+    fake_reset();
+    char ssid[] = "bench-ap";
+    char password[] = "pa55-in-ram-only";
+    wifi_credentials_t credentials = {.ssid = ssid, .password = password};
+    CHECK_EQ_INT(ESP_OK, wifi_sta_start(&credentials));
+    /* ESP-IDF's default, WIFI_STORAGE_FLASH, copies the station config (password in plain text) into the
+     * default NVS partition, which is not encrypted, is erased when full and is open to other code */
+    const char *calls = fake_wifi_calls();
+    const char *init = strstr(calls, "init");
+    const char *storage = strstr(calls, "set_storage(RAM)");
+    const char *config = strstr(calls, "set_config");
+    CHECK(init != NULL && storage != NULL && config != NULL);
+    CHECK(init < storage && storage < config);
+    CHECK(strstr(calls, "set_storage(FLASH)") == NULL);
+    CHECK_EQ_INT(0, fake_nvs_items_holding(password));
+    if (g_test_failed) {
+        fprintf(stderr, "  Wi-Fi calls: %s\n", calls);
+    }
+}
+
 static void wifi_drop_arms_a_retry_timer_without_blocking(void)
 {
     fake_reset();
@@ -699,6 +722,7 @@ int main(void)
     RUN(reported_document_parses_back);
     RUN(boot_without_private_key_halts_with_a_clear_log);
     RUN(boot_with_identity_starts_mqtt_with_mutual_tls);
+    RUN(wifi_password_is_kept_in_ram_not_written_to_nvs);
     RUN(wifi_drop_arms_a_retry_timer_without_blocking);
     RUN(connected_subscribes_then_gets_the_shadow);
     RUN(connected_with_a_kept_session_gets_the_shadow_at_once);
