@@ -12,10 +12,29 @@
 #include "esp_random.h"
 #include "esp_wifi.h"
 #include "freertos/event_groups.h"
+#include "freertos/queue.h"
 #include "nvs_flash.h"
 
 ESP_EVENT_DEFINE_BASE(IP_EVENT);
 ESP_EVENT_DEFINE_BASE(WIFI_EVENT);
+
+/* ---- execution contexts ---- */
+
+/* Which context the firmware code now running belongs to: "main" (app_main and the test itself), "mqtt"
+ * (the MQTT task: fake_mqtt_dispatch), "esp_timer" (fake_timer_fire) or a task's name (fake_task_run). */
+static const char *s_context = "main";
+
+const char *fake_context(void)
+{
+    return s_context;
+}
+
+static const char *enter_context(const char *context)
+{
+    const char *previous = s_context;
+    s_context = context;
+    return previous;
+}
 
 /* ---- logs ---- */
 
@@ -59,6 +78,16 @@ int fake_log_count(esp_log_level_t level)
 bool fake_log_contains(const char *needle)
 {
     return strstr(s_log, needle) != NULL;
+}
+
+int fake_log_occurrences(const char *needle)
+{
+    int n = 0;
+    size_t length = strlen(needle);
+    for (const char *at = strstr(s_log, needle); length > 0 && at != NULL; at = strstr(at + length, needle)) {
+        n++;
+    }
+    return n;
 }
 
 void fake_log_echo(bool echo)
@@ -398,14 +427,31 @@ esp_err_t esp_timer_create(const esp_timer_create_args_t *create_args, esp_timer
     return ESP_OK;
 }
 
+/* Records that the current context started or stopped `timer`. */
+static void timer_touched(fake_timer_t *timer)
+{
+    for (int i = 0; i < timer->context_count; i++) {
+        if (strcmp(timer->contexts[i], s_context) == 0) {
+            return;
+        }
+    }
+    if (timer->context_count < FAKE_MAX_CONTEXTS) {
+        timer->contexts[timer->context_count++] = s_context;
+    }
+}
+
 esp_err_t esp_timer_start_once(esp_timer_handle_t timer, uint64_t timeout_us)
 {
+    timer_touched(&timer->fake);
     if (timer->fake.active) {
         return ESP_ERR_INVALID_STATE; /* as ESP-IDF: a running timer cannot be started again */
     }
     timer->fake.active = true;
     timer->fake.timeout_us = timeout_us;
     timer->fake.starts++;
+    if (timer->fake.on_started != NULL) {
+        timer->fake.on_started(&timer->fake); /* the timer expires before the code that started it goes on */
+    }
     return ESP_OK;
 }
 
@@ -416,6 +462,7 @@ esp_err_t esp_timer_start_periodic(esp_timer_handle_t timer, uint64_t period)
 
 esp_err_t esp_timer_stop(esp_timer_handle_t timer)
 {
+    timer_touched(&timer->fake);
     if (!timer->fake.active) {
         return ESP_ERR_INVALID_STATE;
     }
@@ -453,7 +500,9 @@ fake_timer_t *fake_timer(const char *name)
 void fake_timer_fire(fake_timer_t *timer)
 {
     timer->active = false;
+    const char *previous = enter_context("esp_timer");
     timer->callback(timer->arg);
+    s_context = previous;
 }
 
 /* ---- FreeRTOS ---- */
@@ -513,8 +562,9 @@ TickType_t xTaskGetTickCount(void)
     return 0;
 }
 
-/* The task calling ulTaskNotifyTake: the fakes have one task under test at a time. */
+/* The task calling ulTaskNotifyTake: the one fake_task_run runs, else the last one notified or looked up. */
 static TaskHandle_t s_current_task;
+static TaskHandle_t s_running_task;
 
 BaseType_t xTaskGenericNotify(TaskHandle_t xTaskToNotify, UBaseType_t uxIndexToNotify, uint32_t ulValue,
                               eNotifyAction eAction, uint32_t *pulPreviousNotificationValue)
@@ -534,13 +584,100 @@ uint32_t ulTaskGenericNotifyTake(UBaseType_t uxIndexToWaitOn, BaseType_t xClearC
     (void)uxIndexToWaitOn;
     (void)xTicksToWait;
     s_blocking_calls++;
-    if (s_current_task == NULL || s_current_task->fake.notifications == 0) {
+    TaskHandle_t task = s_running_task != NULL ? s_running_task : s_current_task;
+    if (task == NULL || task->fake.notifications == 0) {
         maybe_escape();
         return 0;
     }
-    uint32_t count = s_current_task->fake.notifications;
-    s_current_task->fake.notifications = xClearCountOnExit ? 0 : count - 1;
+    uint32_t count = task->fake.notifications;
+    task->fake.notifications = xClearCountOnExit ? 0 : count - 1;
     return count;
+}
+
+void fake_task_run(fake_task_t *fake)
+{
+    TaskHandle_t task = (TaskHandle_t)fake; /* fake_task_t is the first member */
+    if (task == s_running_task) {
+        return; /* a task cannot preempt itself: it goes on when the code that called this returns */
+    }
+    TaskHandle_t previous_task = s_running_task;
+    jmp_buf *previous_escape = s_escape;
+    const char *previous_context = enter_context(fake->name);
+    jmp_buf escape;
+    s_running_task = task;
+    if (setjmp(escape) == 0) {
+        s_escape = &escape;
+        fake->function(fake->arg); /* returns only through the escape, when it would block */
+    }
+    s_running_task = previous_task;
+    s_escape = previous_escape;
+    s_context = previous_context;
+}
+
+/* Queues: FIFO of fixed-size items; a receive that would block leaves the running task (fake_task_run). */
+#define FAKE_QUEUE_BYTES 4096
+
+struct QueueDefinition {
+    UBaseType_t length;
+    UBaseType_t item_size;
+    UBaseType_t count;
+    UBaseType_t head;
+    unsigned char items[FAKE_QUEUE_BYTES];
+};
+
+static struct QueueDefinition s_queues[8];
+static int s_queue_count;
+
+QueueHandle_t xQueueGenericCreate(const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize,
+                                  const uint8_t ucQueueType)
+{
+    (void)ucQueueType;
+    if (s_queue_count >= 8 || uxQueueLength == 0 || uxItemSize == 0 || uxQueueLength * uxItemSize > FAKE_QUEUE_BYTES) {
+        return NULL;
+    }
+    QueueHandle_t q = &s_queues[s_queue_count++];
+    memset(q, 0, sizeof(*q));
+    q->length = uxQueueLength;
+    q->item_size = uxItemSize;
+    return q;
+}
+
+BaseType_t xQueueGenericSend(QueueHandle_t xQueue, const void *const pvItemToQueue, TickType_t xTicksToWait,
+                             const BaseType_t xCopyPosition)
+{
+    (void)xCopyPosition;
+    if (xTicksToWait != 0) {
+        s_blocking_calls++; /* could wait for room */
+    }
+    if (xQueue->count == xQueue->length) {
+        return errQUEUE_FULL;
+    }
+    UBaseType_t slot = (xQueue->head + xQueue->count) % xQueue->length;
+    memcpy(xQueue->items + slot * xQueue->item_size, pvItemToQueue, xQueue->item_size);
+    xQueue->count++;
+    return pdTRUE;
+}
+
+BaseType_t xQueueReceive(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait)
+{
+    if (xTicksToWait != 0) {
+        s_blocking_calls++;
+    }
+    if (xQueue->count == 0) {
+        if (xTicksToWait != 0) {
+            maybe_escape();
+        }
+        return pdFALSE;
+    }
+    memcpy(pvBuffer, xQueue->items + xQueue->head * xQueue->item_size, xQueue->item_size);
+    xQueue->head = (xQueue->head + 1) % xQueue->length;
+    xQueue->count--;
+    return pdTRUE;
+}
+
+UBaseType_t uxQueueMessagesWaiting(const QueueHandle_t xQueue)
+{
+    return xQueue->count;
 }
 
 fake_task_t *fake_task(const char *name)
@@ -779,6 +916,8 @@ struct esp_mqtt_client {
     esp_event_handler_t handler;
     void *handler_arg;
     bool started;
+    int dispatching;          /* inside the event handler */
+    bool waiting_to_reconnect; /* after a DISCONNECTED event has been handled, until a reconnect */
 };
 
 static struct esp_mqtt_client s_client;
@@ -826,9 +965,17 @@ esp_err_t esp_mqtt_client_set_uri(esp_mqtt_client_handle_t client, const char *u
 
 esp_err_t esp_mqtt_client_reconnect(esp_mqtt_client_handle_t client)
 {
-    (void)client;
     s_reconnect_calls++;
-    return s_reconnect_result;
+    if (s_reconnect_result != ESP_OK) {
+        return s_reconnect_result;
+    }
+    /* as esp-mqtt (and the host runtime): accepted only while the client waits to reconnect, which it starts
+     * doing once its DISCONNECTED event has been handled */
+    if (!client->waiting_to_reconnect || client->dispatching > 0) {
+        return ESP_FAIL;
+    }
+    client->waiting_to_reconnect = false;
+    return ESP_OK;
 }
 
 esp_err_t esp_mqtt_client_disconnect(esp_mqtt_client_handle_t client)
@@ -959,7 +1106,21 @@ const esp_mqtt_client_config_t *fake_mqtt_config(void)
 void fake_mqtt_dispatch(esp_mqtt_event_t *event)
 {
     event->client = &s_client;
+    const char *previous = enter_context("mqtt");
+    s_client.dispatching++;
     s_client.handler(s_client.handler_arg, "MQTT_EVENTS", event->event_id, event);
+    s_client.dispatching--;
+    s_context = previous;
+    if (event->event_id == MQTT_EVENT_DISCONNECTED) {
+        s_client.waiting_to_reconnect = true;
+    } else if (event->event_id == MQTT_EVENT_CONNECTED) {
+        s_client.waiting_to_reconnect = false;
+    }
+}
+
+void fake_mqtt_set_waiting_to_reconnect(bool waiting)
+{
+    s_client.waiting_to_reconnect = waiting;
 }
 
 /* ---- reset ---- */
@@ -986,4 +1147,15 @@ void fake_reset(void)
     s_escape = NULL;
     s_wifi_initialised = false;
     s_wifi_calls[0] = '\0';
+    s_context = "main";
+    s_running_task = NULL;
+    s_client.waiting_to_reconnect = false;
+    s_client.dispatching = 0;
+    for (int i = 0; i < s_queue_count; i++) {
+        s_queues[i].count = 0; /* the firmware keeps its queues; what was left in them is forgotten */
+    }
+    for (int i = 0; i < s_timer_count; i++) {
+        s_timers[i].fake.on_started = NULL;
+        s_timers[i].fake.context_count = 0;
+    }
 }

@@ -15,6 +15,12 @@
 #define TEST_THING "test-thing-01"
 #endif
 
+/* The task that owns reconnects and retries (aws_mqtt.c). */
+#define CONTROL_TASK "mqtt_control"
+
+/* Runs the control task until it has handled everything handed to it and would wait. */
+void run_control_task(void);
+
 /* The firmware's topics for TEST_THING. */
 const shadow_topics_t *test_topics(void);
 

@@ -82,6 +82,15 @@ void deliver_split(const char *topic, const char *json, const int *cuts, int cut
 void deliver(const char *topic, const char *json)
 {
     deliver_split(topic, json, NULL, 0);
+    run_control_task(); /* then whatever the handler handed to the control task happens */
+}
+
+void run_control_task(void)
+{
+    fake_task_t *task = fake_task(CONTROL_TASK);
+    if (task != NULL) {
+        fake_task_run(task);
+    }
 }
 
 long long deliver_delta_version(const char *state_json, long long version)
@@ -441,7 +450,7 @@ static void boot_with_identity_starts_mqtt_with_mutual_tls(void)
     CHECK(strstr(c->session.last_will.msg, "\"online\":false") != NULL);
     CHECK(c->session.last_will.qos == 0 || c->session.last_will.qos == 1);
     CHECK(fake_timer("mqtt_reconnect") != NULL);
-    CHECK(fake_task("mqtt_reconnect") != NULL);
+    CHECK(fake_task(CONTROL_TASK) != NULL);
 }
 
 static void wifi_password_is_kept_in_ram_not_written_to_nvs(void)
@@ -544,6 +553,12 @@ static void connected_with_a_kept_session_gets_the_shadow_at_once(void)
     }
 }
 
+static void disconnect_event(void)
+{
+    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_DISCONNECTED};
+    fake_mqtt_dispatch(&event);
+}
+
 static void disconnected_arms_the_backoff_timer_without_blocking(void)
 {
     fake_reset();
@@ -552,9 +567,9 @@ static void disconnected_arms_the_backoff_timer_without_blocking(void)
     for (int attempt = 0; attempt < 12; attempt++) {
         int blocking = fake_blocking_calls();
         int starts = timer->starts;
-        esp_mqtt_event_t event = {.event_id = MQTT_EVENT_DISCONNECTED};
-        fake_mqtt_dispatch(&event);
+        disconnect_event();
         CHECK_EQ_INT(blocking, fake_blocking_calls()); /* nothing in the handler waited */
+        run_control_task();
         CHECK_EQ_INT(starts + 1, timer->starts);
         CHECK(timer->active);
         CHECK(timer->timeout_us <= (uint64_t)ESPFLEET_BACKOFF_MAX_MS * 1000u);
@@ -564,32 +579,23 @@ static void disconnected_arms_the_backoff_timer_without_blocking(void)
     CHECK(!mqtt_is_connected());
 }
 
-static void timer_wakes_the_reconnect_task(void)
+static void timer_wakes_the_control_task_to_reconnect(void)
 {
     fake_reset();
-    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_DISCONNECTED};
-    fake_mqtt_dispatch(&event);
+    disconnect_event();
+    run_control_task();
     fake_timer_t *timer = fake_timer("mqtt_reconnect");
-    fake_task_t *task = fake_task("mqtt_reconnect");
+    CHECK(timer->active);
     fake_timer_fire(timer);
-    CHECK_EQ_INT(1, task->notifications);
-
-    jmp_buf escape;
-    if (setjmp(escape) == 0) {
-        fake_set_escape(&escape);
-        task->function(task->arg); /* reconnects, then waits again: the escape leaves the loop */
-    }
+    CHECK_EQ_INT(0, fake_mqtt_reconnect_calls()); /* not from the esp_timer task */
+    run_control_task();
     CHECK_EQ_INT(1, fake_mqtt_reconnect_calls());
     CHECK(!timer->active);
 
-    /* the client refuses (not yet waiting to reconnect): the task backs off again */
+    /* the client refuses (not waiting to reconnect): the task backs off again */
     fake_mqtt_set_reconnect_result(ESP_FAIL);
     fake_timer_fire(timer);
-    task = fake_task("mqtt_reconnect");
-    if (setjmp(escape) == 0) {
-        fake_set_escape(&escape);
-        task->function(task->arg);
-    }
+    run_control_task();
     CHECK_EQ_INT(2, fake_mqtt_reconnect_calls());
     CHECK(timer->active);
     fake_mqtt_set_reconnect_result(ESP_OK);
@@ -621,18 +627,55 @@ static void shadow_round_trip(void)
     deliver(test_topics()->get_accepted, json);
 }
 
+/* Called inside esp_timer_start_once: the timer expires, and the control task runs, before the code that
+ * started the timer goes on (a delay of a few ms with full jitter, the other core, a preemption). */
+static void expires_at_once(fake_timer_t *timer)
+{
+    timer->on_started = NULL;
+    fake_timer_fire(timer);
+    run_control_task();
+}
+
+static void reconnect_state_has_one_owner_when_the_timer_expires_inside_the_handler(void)
+{
+    fake_reset();
+    connect_event(0);
+    shadow_round_trip(); /* attempts count from 1 */
+    fake_timer_t *timer = fake_timer("mqtt_reconnect");
+    timer->on_started = expires_at_once;
+    disconnect_event(); /* the client is not waiting to reconnect until its handler returns */
+    run_control_task();
+    /* the attempt count and the timer are changed by one task only: no interleaving can lose an update */
+    CHECK_EQ_INT(1, timer->context_count);
+    CHECK(timer->context_count == 1 && strcmp(timer->contexts[0], CONTROL_TASK) == 0);
+    CHECK(!fake_log_contains("cannot arm"));
+    CHECK_EQ_INT(1, fake_log_occurrences("reconnect attempt 1 in "));
+    for (int attempt = 1; attempt <= 100; attempt++) {
+        char line[64];
+        snprintf(line, sizeof(line), "reconnect attempt %d in ", attempt);
+        CHECK(fake_log_occurrences(line) <= 1); /* each attempt scheduled once */
+    }
+    CHECK_EQ_INT(1, fake_mqtt_reconnect_calls());
+    if (g_test_failed) {
+        for (int i = 0; i < timer->context_count; i++) {
+            fprintf(stderr, "  reconnect timer started or stopped from: %s\n", timer->contexts[i]);
+        }
+    }
+}
+
 static void backoff_restarts_only_after_a_shadow_round_trip(void)
 {
     fake_reset();
     fake_timer_t *timer = fake_timer("mqtt_reconnect");
-    esp_mqtt_event_t disconnected = {.event_id = MQTT_EVENT_DISCONNECTED};
     connect_event(0);
     shadow_round_trip(); /* a healthy session: attempts count from 0 again */
     for (int i = 0; i < 3; i++) {
-        fake_mqtt_dispatch(&disconnected);
+        disconnect_event();
+        run_control_task();
     }
     connect_event(0); /* accepted, then dropped before any shadow reply (a policy that refuses, say) */
-    fake_mqtt_dispatch(&disconnected);
+    disconnect_event();
+    run_control_task();
     uint32_t low;
     uint32_t high;
     delay_bounds(3, &low, &high); /* the fourth attempt, not the first */
@@ -640,7 +683,8 @@ static void backoff_restarts_only_after_a_shadow_round_trip(void)
 
     connect_event(0);
     shadow_round_trip();
-    fake_mqtt_dispatch(&disconnected);
+    disconnect_event();
+    run_control_task();
     delay_bounds(0, &low, &high);
     CHECK(timer->timeout_us <= (uint64_t)high * 1000u);
 }
@@ -727,7 +771,8 @@ int main(void)
     RUN(connected_subscribes_then_gets_the_shadow);
     RUN(connected_with_a_kept_session_gets_the_shadow_at_once);
     RUN(disconnected_arms_the_backoff_timer_without_blocking);
-    RUN(timer_wakes_the_reconnect_task);
+    RUN(timer_wakes_the_control_task_to_reconnect);
+    RUN(reconnect_state_has_one_owner_when_the_timer_expires_inside_the_handler);
     RUN(backoff_restarts_only_after_a_shadow_round_trip);
     RUN(refused_subscription_is_not_trusted_in_a_kept_session);
     RUN(error_events_are_logged_not_fatal);

@@ -26,14 +26,31 @@ class GeneratedFirmwareRulesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("examples")
     void mqttEventHandlerNeverBlocksNorReconnectsItself(String example) {
-        String handler = functionBody(Examples.render(example).text("main/aws_mqtt.c"), "mqtt_event_handler");
+        String mqtt = Examples.render(example).text("main/aws_mqtt.c");
+        String handler = functionBody(mqtt, "mqtt_event_handler");
         for (String forbidden : List.of("vTaskDelay", "esp_mqtt_client_reconnect", "esp_mqtt_client_stop",
-                "xEventGroupWaitBits", "ulTaskNotifyTake", "xSemaphoreTake")) {
+                "xEventGroupWaitBits", "ulTaskNotifyTake", "xSemaphoreTake", "xQueueReceive", "esp_timer_start")) {
             assertFalse(handler.contains(forbidden), forbidden + " in mqtt_event_handler");
         }
-        assertTrue(handler.contains("schedule_reconnect()"), "a disconnect schedules the reconnect");
-        String schedule = functionBody(Examples.render(example).text("main/aws_mqtt.c"), "schedule_reconnect");
+        assertTrue(handler.contains("post_control(CONTROL_DISCONNECTED)"), "a disconnect is handed to the control task");
+        assertTrue(functionBody(mqtt, "post_control").contains("xQueueSend(s_control_queue, &message, 0)"),
+                "posting never waits");
+        String schedule = functionBody(mqtt, "schedule_reconnect");
         assertTrue(schedule.contains("esp_timer_start_once"), "the delay is an esp_timer, not a wait");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void reconnectStateIsChangedByTheControlTaskOnly(String example) {
+        String mqtt = Examples.render(example).text("main/aws_mqtt.c");
+        String control = functionBody(mqtt, "control_task");
+        // every call of schedule_reconnect and every write of the attempt count is in the control task
+        for (String use : List.of("schedule_reconnect()", "s_reconnect_attempt = ")) {
+            int total = mqtt.split(Pattern.quote(use), -1).length - 1;
+            int inControl = control.split(Pattern.quote(use), -1).length - 1;
+            assertTrue(total > 0, use);
+            assertEquals(total, inControl, use + " outside control_task");
+        }
     }
 
     @ParameterizedTest(name = "{0}")

@@ -10,6 +10,7 @@
 #include "esp_random.h"
 #include "esp_timer.h"
 #include "freertos/FreeRTOS.h"
+#include "freertos/queue.h"
 #include "freertos/task.h"
 #include "mqtt_client.h"
 
@@ -23,10 +24,32 @@ static const char *TAG = "aws_mqtt";
 
 #define SUBSCRIPTION_COUNT 4
 
+/*
+ * The reconnect attempt count and the reconnect timer have one owner: the control task. The MQTT event
+ * handler (MQTT task) and the timer callback (esp_timer task) only post what happened to its queue and
+ * never touch them, so no two tasks change them at once and no lock is needed. Posting does not wait
+ * (timeout 0), so the event handler still never blocks. A lock instead would have to cover
+ * esp_timer_stop/esp_timer_start_once and the log line too, and would make the MQTT task wait for it.
+ */
+typedef enum {
+    CONTROL_DISCONNECTED,    /* MQTT task: the connection is gone; back off, then reconnect */
+    CONTROL_SESSION_HEALTHY, /* MQTT task: a shadow round trip worked; the backoff starts over */
+    CONTROL_RECONNECT_DUE,   /* esp_timer task: the reconnect delay is over */
+} control_event_t;
+
+typedef struct {
+    control_event_t event;
+} control_message_t;
+
+/* Each producer has at most a couple of messages outstanding (one DISCONNECTED per connection, one timer
+ * expiry per arming): 8 is far more than is ever waiting. */
+#define CONTROL_QUEUE_LENGTH 8
+
 static esp_mqtt_client_handle_t s_client;
+static QueueHandle_t s_control_queue;
+/* Control task only: */
 static esp_timer_handle_t s_reconnect_timer;
-static TaskHandle_t s_reconnect_task;
-static uint32_t s_attempt;
+static uint32_t s_reconnect_attempt;
 static volatile bool s_connected;
 static shadow_topics_t s_topics;
 static shadow_sync_t s_sync;
@@ -50,16 +73,27 @@ static uint32_t hardware_random(void *ctx)
     return esp_random();
 }
 
-/*
- * Arms the one-shot reconnect timer. Called from the MQTT event handler, so it only computes a delay
- * and starts a timer: it never waits. esp_mqtt_client_reconnect() is then called from our own task,
- * because from the disconnect handler it fails (the client is not yet waiting to reconnect).
- */
+/* Hands an event to the control task; never waits (the MQTT event handler must not block). */
+static void post_control(control_event_t event)
+{
+    const control_message_t message = {.event = event};
+    if (xQueueSend(s_control_queue, &message, 0) != pdTRUE) {
+        ESP_LOGE(TAG, "control queue full: event %d lost", (int)event);
+    }
+}
+
+static void reconnect_timer_fired(void *arg)
+{
+    (void)arg;
+    post_control(CONTROL_RECONNECT_DUE);
+}
+
+/* Control task only: arms the one-shot reconnect timer for the next attempt. */
 static void schedule_reconnect(void)
 {
-    uint32_t delay_ms = backoff_delay_ms(&s_backoff, s_attempt, hardware_random, NULL);
-    if (s_attempt < UINT32_MAX) {
-        s_attempt++;
+    uint32_t delay_ms = backoff_delay_ms(&s_backoff, s_reconnect_attempt, hardware_random, NULL);
+    if (s_reconnect_attempt < UINT32_MAX) {
+        s_reconnect_attempt++;
     }
     if (esp_timer_is_active(s_reconnect_timer)) {
         esp_timer_stop(s_reconnect_timer);
@@ -69,24 +103,39 @@ static void schedule_reconnect(void)
         ESP_LOGE(TAG, "cannot arm the reconnect timer: %s", esp_err_to_name(err));
         return;
     }
-    ESP_LOGW(TAG, "disconnected; reconnect attempt %" PRIu32 " in %" PRIu32 " ms", s_attempt, delay_ms);
+    ESP_LOGW(TAG, "disconnected; reconnect attempt %" PRIu32 " in %" PRIu32 " ms", s_reconnect_attempt, delay_ms);
 }
 
-static void reconnect_timer_fired(void *arg)
-{
-    (void)arg;
-    xTaskNotifyGive(s_reconnect_task);
-}
-
-static void reconnect_task(void *arg)
+/*
+ * Owns the backoff: only here is the attempt count changed, the timer armed and esp_mqtt_client_reconnect()
+ * called (from the disconnect handler it fails: the client is not yet waiting to reconnect; and a handler
+ * must not wait).
+ */
+static void control_task(void *arg)
 {
     (void)arg;
     for (;;) {
-        ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
-        esp_err_t err = esp_mqtt_client_reconnect(s_client);
-        if (err != ESP_OK) {
-            ESP_LOGW(TAG, "reconnect refused (%s); backing off again", esp_err_to_name(err));
+        control_message_t message;
+        if (xQueueReceive(s_control_queue, &message, portMAX_DELAY) != pdTRUE) {
+            continue;
+        }
+        switch (message.event) {
+        case CONTROL_DISCONNECTED:
             schedule_reconnect();
+            break;
+        case CONTROL_SESSION_HEALTHY:
+            s_reconnect_attempt = 0;
+            break;
+        case CONTROL_RECONNECT_DUE: {
+            esp_err_t err = esp_mqtt_client_reconnect(s_client);
+            if (err != ESP_OK) {
+                ESP_LOGW(TAG, "reconnect refused (%s); backing off again", esp_err_to_name(err));
+                schedule_reconnect();
+            }
+            break;
+        }
+        default:
+            break;
         }
     }
 }
@@ -162,7 +211,7 @@ static void handle_message(const char *topic, const char *data, size_t length)
     if (kind == SHADOW_MESSAGE_GET_ACCEPTED || kind == SHADOW_MESSAGE_GET_REJECTED) {
         /* A shadow round trip worked: connected, authorised and subscribed. Only now does the backoff
          * start again from its first delay; a broker that accepts and then drops us keeps backing off. */
-        s_attempt = 0;
+        post_control(CONTROL_SESSION_HEALTHY);
     }
     switch (kind) {
     case SHADOW_MESSAGE_DELTA:
@@ -234,7 +283,7 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
         break;
     case MQTT_EVENT_DISCONNECTED:
         s_connected = false;
-        schedule_reconnect();
+        post_control(CONTROL_DISCONNECTED);
         break;
     case MQTT_EVENT_DATA:
         switch (msg_assembler_feed(&s_assembler, event->topic, event->topic_len, event->data,
@@ -282,7 +331,8 @@ esp_err_t mqtt_init(const device_identity_t *identity)
     if (err != ESP_OK) {
         return err;
     }
-    if (xTaskCreate(reconnect_task, "mqtt_reconnect", 3072, NULL, 5, &s_reconnect_task) != pdPASS) {
+    s_control_queue = xQueueCreate(CONTROL_QUEUE_LENGTH, sizeof(control_message_t));
+    if (s_control_queue == NULL || xTaskCreate(control_task, "mqtt_control", 3072, NULL, 5, NULL) != pdPASS) {
         return ESP_ERR_NO_MEM;
     }
 
