@@ -40,6 +40,16 @@ long long deliver_delta_version(const char *state_json, long long version);
 /* Delivers a get/accepted document whose desired state is `desired_json`. */
 void deliver_get_accepted(const char *desired_json);
 
+/* Connects (no session kept) and acknowledges every subscription: the device then publishes its get. */
+void connect_and_subscribe(void);
+
+/* The clientToken of the last get the device published (NULL if none). */
+const char *awaited_get_token(void);
+
+/* Answers the device's last get: get/accepted with that clientToken, or get/rejected with `code`. */
+void answer_get(const char *desired_json, long long version);
+void reject_get(int code);
+
 /* The number of publishes to `topic` so far, and the last one (NULL if none). */
 int publishes_to(const char *topic);
 const fake_publish_t *last_publish_to(const char *topic);

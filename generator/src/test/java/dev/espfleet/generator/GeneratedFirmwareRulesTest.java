@@ -33,7 +33,7 @@ class GeneratedFirmwareRulesTest {
             assertFalse(handler.contains(forbidden), forbidden + " in mqtt_event_handler");
         }
         assertTrue(handler.contains("post_control(CONTROL_DISCONNECTED)"), "a disconnect is handed to the control task");
-        assertTrue(functionBody(mqtt, "post_control").contains("xQueueSend(s_control_queue, &message, 0)"),
+        assertTrue(functionBody(mqtt, "post_control_message").contains("xQueueSend(s_control_queue, &message, 0)"),
                 "posting never waits");
         String schedule = functionBody(mqtt, "schedule_reconnect");
         assertTrue(schedule.contains("esp_timer_start_once"), "the delay is an esp_timer, not a wait");
@@ -41,11 +41,12 @@ class GeneratedFirmwareRulesTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("examples")
-    void reconnectStateIsChangedByTheControlTaskOnly(String example) {
+    void backoffStateIsChangedByTheControlTaskOnly(String example) {
         String mqtt = Examples.render(example).text("main/aws_mqtt.c");
         String control = functionBody(mqtt, "control_task");
         // every call of schedule_reconnect and every write of the attempt count is in the control task
-        for (String use : List.of("schedule_reconnect()", "s_reconnect_attempt = ")) {
+        for (String use : List.of("schedule_reconnect()", "s_reconnect_attempt = ", "s_get_retry_attempt = ",
+                "schedule_get_retry(message")) {
             int total = mqtt.split(Pattern.quote(use), -1).length - 1;
             int inControl = control.split(Pattern.quote(use), -1).length - 1;
             assertTrue(total > 0, use);
