@@ -489,6 +489,26 @@ bool mqtt_publish_reported(bool with_telemetry)
     return ok;
 }
 
+bool mqtt_publish_telemetry(void)
+{
+    if (ESPFLEET_TELEMETRY_TO_SHADOW) {
+        return mqtt_publish_reported(true);
+    }
+    char *message = NULL;
+    if (!shadow_build_telemetry(&message)) {
+        return false;
+    }
+    if (message == NULL) {
+        return true; /* no hook supplied a reading */
+    }
+    bool ok = esp_mqtt_client_publish(s_client, s_topics.telemetry, message, 0, ESPFLEET_MQTT_QOS, 0) >= 0;
+    if (!ok) {
+        ESP_LOGW(TAG, "could not publish telemetry");
+    }
+    cJSON_free(message);
+    return ok;
+}
+
 bool mqtt_is_connected(void)
 {
     return s_connected;

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "$aws/things/<128>/shadow/name/<64>/update/rejected" and "<prefix>/<128>/status" fit. */
+/* "$aws/things/<128>/shadow/name/<64>/update/rejected" and "<prefix>/<128>/telemetry" fit (the config loader
+ * keeps the prefix short enough). */
 #define SHADOW_TOPIC_MAX 256
 
 typedef struct {
@@ -18,7 +19,8 @@ typedef struct {
     char update[SHADOW_TOPIC_MAX];
     char update_delta[SHADOW_TOPIC_MAX];
     char update_rejected[SHADOW_TOPIC_MAX];
-    char status[SHADOW_TOPIC_MAX];
+    char status[SHADOW_TOPIC_MAX];    /* <prefix>/<thing>/status: online, and the Last Will */
+    char telemetry[SHADOW_TOPIC_MAX]; /* <prefix>/<thing>/telemetry: readings, unless they go to the shadow */
 } shadow_topics_t;
 
 typedef enum {
@@ -84,6 +86,13 @@ shadow_outcome_t shadow_handle_message(shadow_sync_t *sync, shadow_message_t kin
  * NULL. Returns a string to release with cJSON_free(), or NULL when out of memory.
  */
 char *shadow_build_reported(bool with_telemetry, const char *client_token);
+
+/*
+ * The readings of the reported fields whose hooks supply a value, as one JSON object ({"temperature":21.5}).
+ * *out is NULL when no hook supplied anything (nothing to send); release it with cJSON_free(). False when
+ * out of memory.
+ */
+bool shadow_build_telemetry(char **out);
 
 /* The status message published on connect ({"state":{"reported":{"online":true}}}) and as Last Will. */
 const char *shadow_status_message(bool online);

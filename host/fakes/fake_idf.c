@@ -550,11 +550,28 @@ static void maybe_escape(void)
     }
 }
 
+static void (*s_delay_hook)(int delay);
+static int s_delays;
+static int s_escape_at_delay = 1;
+
 void vTaskDelay(const TickType_t xTicksToDelay)
 {
     (void)xTicksToDelay;
     s_blocking_calls++;
-    maybe_escape();
+    s_delays++;
+    if (s_delay_hook != NULL) {
+        s_delay_hook(s_delays); /* what other tasks do while this one sleeps */
+    }
+    if (s_delays >= s_escape_at_delay) {
+        maybe_escape();
+    }
+}
+
+void fake_on_delay(void (*hook)(int delay), int escape_at_delay)
+{
+    s_delay_hook = hook;
+    s_delays = 0;
+    s_escape_at_delay = escape_at_delay < 1 ? 1 : escape_at_delay;
 }
 
 TickType_t xTaskGetTickCount(void)
@@ -1149,6 +1166,9 @@ void fake_reset(void)
     s_wifi_calls[0] = '\0';
     s_context = "main";
     s_running_task = NULL;
+    s_delay_hook = NULL;
+    s_delays = 0;
+    s_escape_at_delay = 1;
     s_client.waiting_to_reconnect = false;
     s_client.dispatching = 0;
     for (int i = 0; i < s_queue_count; i++) {

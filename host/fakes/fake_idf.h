@@ -83,6 +83,9 @@ fake_task_t *fake_task(const char *name);
 void fake_task_run(fake_task_t *task);
 /* While set, a blocking wait that would block forever longjmps here instead (to leave task loops). */
 void fake_set_escape(jmp_buf *escape);
+/* Each vTaskDelay (counted from 1 since fake_reset) calls `hook` (may be NULL: what other tasks do meanwhile),
+ * then leaves through the escape when it is delay `escape_at_delay` or later (default: the first). */
+void fake_on_delay(void (*hook)(int delay), int escape_at_delay);
 /* Calls that could block: vTaskDelay, ulTaskNotifyTake, xEventGroupWaitBits. */
 int fake_blocking_calls(void);
 int fake_critical_depth(void);

@@ -264,14 +264,24 @@ static void fragmented_delta_gives_the_same_result_at_every_split(void)
     }
 }
 
-static void telemetry_reports_hook_values_and_skips_non_finite_ones(void)
+/* telemetry.to defaults to topic: readings on <prefix>/<thing>/telemetry, the shadow keeps state. */
+static void telemetry_goes_to_its_topic_with_finite_readings_only(void)
 {
     reset_counts();
-    CHECK(mqtt_publish_reported(true));
+    CHECK(mqtt_publish_telemetry());
+    CHECK_EQ_INT(0, publishes_to(test_topics()->update));
+    CHECK(strcmp(test_topics()->telemetry, "dt/" TEST_THING "/telemetry") == 0);
+    cJSON *readings = last_telemetry();
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(readings, "temperature")) == 21.5);
+    CHECK(cJSON_GetObjectItemCaseSensitive(readings, "humidity") == NULL); /* NaN: a sensor fault */
+    CHECK(cJSON_GetObjectItemCaseSensitive(readings, "sampling_rate") == NULL); /* state, not a reading */
+    CHECK_EQ_INT(1, cJSON_GetArraySize(readings));
+    cJSON_Delete(readings);
+    /* the shadow's reported state: desired values, firmware version, online; not the readings */
+    CHECK(mqtt_publish_reported(false));
     cJSON *reported = last_reported();
-    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reported, "temperature")) == 21.5);
-    CHECK(cJSON_GetObjectItemCaseSensitive(reported, "humidity") == NULL);
     CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(reported, "sampling_rate")));
+    CHECK(cJSON_GetObjectItemCaseSensitive(reported, "temperature") == NULL);
     cJSON_Delete(reported);
 }
 
@@ -289,5 +299,5 @@ void run_field_tests(void)
     RUN(answer_to_a_resync_starts_from_a_recreated_shadow);
     RUN(another_clients_get_answer_applies_only_when_newer);
     RUN(fragmented_delta_gives_the_same_result_at_every_split);
-    RUN(telemetry_reports_hook_values_and_skips_non_finite_ones);
+    RUN(telemetry_goes_to_its_topic_with_finite_readings_only);
 }

@@ -54,6 +54,9 @@ void reject_get(int code);
 int publishes_to(const char *topic);
 const fake_publish_t *last_publish_to(const char *topic);
 
+/* The last message on the telemetry topic, parsed (cJSON_Delete it), or NULL. */
+cJSON *last_telemetry(void);
+
 /* state.reported of the last reported document published, parsed (cJSON_Delete it), or NULL. */
 cJSON *last_reported(void);
 

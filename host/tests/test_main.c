@@ -185,6 +185,12 @@ const fake_publish_t *last_publish_to(const char *topic)
     return NULL;
 }
 
+cJSON *last_telemetry(void)
+{
+    const fake_publish_t *p = last_publish_to(s_topics.telemetry);
+    return p == NULL ? NULL : cJSON_Parse(p->data);
+}
+
 cJSON *last_reported(void)
 {
     const fake_publish_t *p = last_publish_to(s_topics.update);
@@ -515,15 +521,36 @@ static void boot_without_private_key_halts_with_a_clear_log(void)
     CHECK_EQ_INT(0, fake_nvs_open_handles());
 }
 
-static void boot_with_identity_starts_mqtt_with_mutual_tls(void)
+/* While app_main sleeps the first time, the broker accepts the connection. */
+static void connected_during_first_delay(int delay)
+{
+    if (delay == 1) {
+        esp_mqtt_event_t event = {.event_id = MQTT_EVENT_CONNECTED, .session_present = 0};
+        fake_mqtt_dispatch(&event);
+    }
+}
+
+static void boot_with_identity_starts_mqtt_then_sends_telemetry(void)
 {
     fake_reset();
     put_identity(true);
     jmp_buf escape;
     if (setjmp(escape) == 0) {
-        fake_set_escape(&escape); /* leaves the telemetry loop at its first vTaskDelay */
+        fake_on_delay(connected_during_first_delay, 2); /* one turn of the telemetry loop, then out */
+        fake_set_escape(&escape);
         app_main();
         CHECK(!"app_main returned although identity is complete");
+    }
+    /* one telemetry interval passed while connected: the readings went where the config says */
+    int updates = publishes_to(test_topics()->update);
+    int telemetry = publishes_to(test_topics()->telemetry);
+    if (ESPFLEET_TELEMETRY_TO_SHADOW) {
+        CHECK_EQ_INT(1, updates);
+        CHECK_EQ_INT(0, telemetry);
+    } else {
+        CHECK_EQ_INT(0, updates); /* no shadow update (each is a version and a billed operation) per sample */
+        CHECK_EQ_INT(1, telemetry);
+        CHECK(strstr(test_topics()->telemetry, "/" TEST_THING "/telemetry") != NULL);
     }
     CHECK(fake_mqtt_started());
     const esp_mqtt_client_config_t *c = fake_mqtt_config();
@@ -967,7 +994,7 @@ int main(void)
     RUN(shadow_topics_are_built_for_the_thing);
     RUN(reported_document_parses_back);
     RUN(boot_without_private_key_halts_with_a_clear_log);
-    RUN(boot_with_identity_starts_mqtt_with_mutual_tls);
+    RUN(boot_with_identity_starts_mqtt_then_sends_telemetry);
     RUN(wifi_password_is_kept_in_ram_not_written_to_nvs);
     RUN(wifi_drop_arms_a_retry_timer_without_blocking);
     RUN(connected_subscribes_then_gets_the_shadow);

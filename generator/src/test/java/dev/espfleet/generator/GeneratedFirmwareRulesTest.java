@@ -111,6 +111,18 @@ class GeneratedFirmwareRulesTest {
         assertTrue(mqtt.contains(".client_id = identity->thing_name"), "client id is the thing name");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void policyAllowsTheTelemetryTopicOnlyWhenReadingsGoThere(String example) {
+        DeviceConfig c = Examples.config(example);
+        GeneratedProject p = Examples.render(example);
+        String telemetryTopic = "topic/" + c.mqtt().topicPrefix() + "/${iot:Connection.Thing.ThingName}/telemetry\"";
+        boolean toTopic = c.telemetry().to() == dev.espfleet.generator.config.TelemetryDestination.TOPIC;
+        assertEquals(toTopic, p.text("aws/policy.json").contains(telemetryTopic), p.text("aws/policy.json"));
+        assertTrue(p.text("main/espfleet_config.h").contains("#define ESPFLEET_TELEMETRY_TO_SHADOW " + !toTopic));
+        assertTrue(p.text("main/app_main.c").contains("mqtt_publish_telemetry()"), "the loop sends telemetry");
+    }
+
     /** The text between the braces of a C function definition (top-level, K&R or Allman style). */
     static String functionBody(String source, String name) {
         Matcher m = Pattern.compile("\\n(?:static )?[\\w ]+\\*?\\s*" + name + "\\([^;{]*\\)\\s*\\{").matcher(source);

@@ -27,8 +27,10 @@ bool shadow_topics_init(shadow_topics_t *topics, const char *thing, const char *
                         const char *status_prefix)
 {
     memset(topics, 0, sizeof(*topics));
-    int n = snprintf(topics->status, SHADOW_TOPIC_MAX, "%s/%s/status", status_prefix, thing);
+    int n = snprintf(topics->status, SHADOW_TOPIC_MAX, "%s/%s/%s", status_prefix, thing, ESPFLEET_STATUS_TOPIC_LEVEL);
     bool ok = n > 0 && n < SHADOW_TOPIC_MAX;
+    n = snprintf(topics->telemetry, SHADOW_TOPIC_MAX, "%s/%s/%s", status_prefix, thing, ESPFLEET_TELEMETRY_TOPIC_LEVEL);
+    ok = ok && n > 0 && n < SHADOW_TOPIC_MAX;
     ok = ok && format_topic(topics->get, thing, shadow_name, "get");
     ok = ok && format_topic(topics->get_accepted, thing, shadow_name, "get/accepted");
     ok = ok && format_topic(topics->get_rejected, thing, shadow_name, "get/rejected");
@@ -238,6 +240,22 @@ char *shadow_build_reported(bool with_telemetry, const char *client_token)
         ESP_LOGE(TAG, "out of memory building the reported document");
     }
     return text;
+}
+
+bool shadow_build_telemetry(char **out)
+{
+    *out = NULL;
+    cJSON *root = cJSON_CreateObject();
+    bool ok = root != NULL && device_state_report_telemetry(root);
+    if (ok && cJSON_GetArraySize(root) > 0) {
+        *out = cJSON_PrintUnformatted(root);
+        ok = *out != NULL;
+    }
+    cJSON_Delete(root);
+    if (!ok) {
+        ESP_LOGE(TAG, "out of memory building the telemetry message");
+    }
+    return ok;
 }
 
 const char *shadow_status_message(bool online)
