@@ -6,9 +6,8 @@ files: change the config and run `espfleet generate` again (files you add are le
 ## Build and flash
 
 ```sh
-idf.py set-target ${target}
-idf.py build
-idf.py flash        # or: espfleet build <config>
+idf.py build        # for ${target}: sdkconfig.defaults names it (CONFIG_IDF_TARGET)
+idf.py flash        # or: espfleet build <config> (or this folder)
 ```
 
 ## Identity
@@ -35,7 +34,11 @@ one and starts nothing.
 ## AWS
 
 - `aws/policy.json`: least-privilege policy (`${aws.policyName}`): a device connects only as its own
+<#if telemetryToShadow>
   thing name and uses only its own shadow and status topics.
+<#else>
+  thing name and uses only its own shadow, status and telemetry topics.
+</#if>
 - `aws/status-rule.json`: rule `${aws.ruleName}` republishing `<prefix>/<thing>/status` (where the
   Last Will goes: AWS ignores wills sent to `$aws` topics) into the shadow's `reported.online`.
 <#if !aws.accountKnown>
@@ -52,6 +55,18 @@ aws iam put-role-policy --role-name ${aws.ruleRoleName} --policy-name ${aws.rule
     --policy-document file://aws/status-rule-role-policy.json
 aws iot create-topic-rule --rule-name ${aws.ruleName} --topic-rule-payload file://aws/status-rule.json
 ```
+
+## Telemetry
+
+<#if telemetryToShadow>
+Every ${telemetryIntervalSeconds} s the readings (the `read_*` hooks below) go into the shadow's reported state
+(`telemetry.to: shadow`): each sample is a shadow update, a new version and a billed operation.
+<#else>
+Every ${telemetryIntervalSeconds} s the readings (the `read_*` hooks below) are published to `${telemetryTopic}` as
+one JSON object, e.g. `{"temperature":21.5}`, readings without a value left out. The shadow keeps state:
+desired values as applied, `firmware_version` and `online`. Route the topic where it is needed with an
+IoT rule (e.g. `${telemetryRuleSql}`).
+</#if>
 
 ## Hooks
 

@@ -10,6 +10,7 @@
 #include "esp_random.h"
 #include "esp_timer.h"
 #include "freertos/FreeRTOS.h"
+#include "freertos/queue.h"
 #include "freertos/task.h"
 #include "mqtt_client.h"
 
@@ -23,10 +24,45 @@ static const char *TAG = "aws_mqtt";
 
 #define SUBSCRIPTION_COUNT 4
 
+/*
+ * The backoff state (reconnect and shadow-get retry: attempt counts and timers) has one owner, the control
+ * task. The MQTT event handler (MQTT task) and the timer callbacks (esp_timer task) only post what happened
+ * to its queue and never touch that state, so no two tasks change it at once and no lock is needed.
+ * Posting does not wait (timeout 0), so the event handler still never blocks. A lock instead would have to
+ * cover esp_timer_stop/esp_timer_start_once and the log line too, and would make the MQTT task wait for it.
+ * The shadow's own state (s_sync: versions, the awaited get) belongs to the MQTT task alone.
+ */
+typedef enum {
+    CONTROL_DISCONNECTED,    /* MQTT task: the connection is gone; back off, then reconnect */
+    CONTROL_SESSION_HEALTHY, /* MQTT task: the device's own get was answered; the backoffs start over */
+    CONTROL_RECONNECT_DUE,   /* esp_timer task: the reconnect delay is over */
+    CONTROL_GET_REFUSED,     /* MQTT task: get rejected with 429/5xx; send get `token_sequence` after a backoff */
+    CONTROL_GET_RETRY_DUE,   /* esp_timer task: the get retry delay is over */
+} control_event_t;
+
+typedef struct {
+    control_event_t event;
+    uint32_t token_sequence; /* CONTROL_GET_REFUSED: the clientToken the retried get must carry */
+} control_message_t;
+
+/* Each producer has at most a couple of messages outstanding (one DISCONNECTED per connection, one timer
+ * expiry per arming): 8 is far more than is ever waiting. */
+#define CONTROL_QUEUE_LENGTH 8
+
 static esp_mqtt_client_handle_t s_client;
+static QueueHandle_t s_control_queue;
+/* Control task only: */
 static esp_timer_handle_t s_reconnect_timer;
-static TaskHandle_t s_reconnect_task;
-static uint32_t s_attempt;
+static uint32_t s_reconnect_attempt;
+static esp_timer_handle_t s_get_retry_timer;
+static uint32_t s_get_retry_attempt;
+static uint32_t s_get_retry_sequence; /* the get to send when the retry timer expires; 0: none */
+
+/* clientTokens are "<boot nonce>-<kind>-<sequence>": unique per request and per boot. The nonce is set before
+ * any task starts; the sequence is shared by the MQTT, control and application tasks, under s_token_lock. */
+static uint32_t s_token_nonce;
+static uint32_t s_token_sequence;
+static portMUX_TYPE s_token_lock = portMUX_INITIALIZER_UNLOCKED;
 static volatile bool s_connected;
 static shadow_topics_t s_topics;
 static shadow_sync_t s_sync;
@@ -50,53 +86,155 @@ static uint32_t hardware_random(void *ctx)
     return esp_random();
 }
 
-/*
- * Arms the one-shot reconnect timer. Called from the MQTT event handler, so it only computes a delay
- * and starts a timer: it never waits. esp_mqtt_client_reconnect() is then called from our own task,
- * because from the disconnect handler it fails (the client is not yet waiting to reconnect).
- */
-static void schedule_reconnect(void)
+/* Hands an event to the control task; never waits (the MQTT event handler must not block). */
+static void post_control_message(control_event_t event, uint32_t token_sequence)
 {
-    uint32_t delay_ms = backoff_delay_ms(&s_backoff, s_attempt, hardware_random, NULL);
-    if (s_attempt < UINT32_MAX) {
-        s_attempt++;
+    const control_message_t message = {.event = event, .token_sequence = token_sequence};
+    if (xQueueSend(s_control_queue, &message, 0) != pdTRUE) {
+        ESP_LOGE(TAG, "control queue full: event %d lost", (int)event);
     }
-    if (esp_timer_is_active(s_reconnect_timer)) {
-        esp_timer_stop(s_reconnect_timer);
-    }
-    esp_err_t err = esp_timer_start_once(s_reconnect_timer, (uint64_t)delay_ms * 1000u);
-    if (err != ESP_OK) {
-        ESP_LOGE(TAG, "cannot arm the reconnect timer: %s", esp_err_to_name(err));
-        return;
-    }
-    ESP_LOGW(TAG, "disconnected; reconnect attempt %" PRIu32 " in %" PRIu32 " ms", s_attempt, delay_ms);
+}
+
+static void post_control(control_event_t event)
+{
+    post_control_message(event, 0);
 }
 
 static void reconnect_timer_fired(void *arg)
 {
     (void)arg;
-    xTaskNotifyGive(s_reconnect_task);
+    post_control(CONTROL_RECONNECT_DUE);
 }
 
-static void reconnect_task(void *arg)
+static void get_retry_timer_fired(void *arg)
+{
+    (void)arg;
+    post_control(CONTROL_GET_RETRY_DUE);
+}
+
+static uint32_t next_token_sequence(void)
+{
+    portENTER_CRITICAL(&s_token_lock);
+    uint32_t sequence = ++s_token_sequence;
+    if (sequence == 0) {
+        sequence = ++s_token_sequence; /* 0 means "none" */
+    }
+    portEXIT_CRITICAL(&s_token_lock);
+    return sequence;
+}
+
+static void format_token(char out[SHADOW_CLIENT_TOKEN_MAX + 1], const char *kind, uint32_t sequence)
+{
+    snprintf(out, SHADOW_CLIENT_TOKEN_MAX + 1, "%08" PRIx32 "-%s-%" PRIu32, s_token_nonce, kind, sequence);
+}
+
+/* Publishes {"clientToken":"..."} on .../get: the answer, on get/accepted or get/rejected, carries the token. */
+static void publish_shadow_get(uint32_t sequence)
+{
+    char token[SHADOW_CLIENT_TOKEN_MAX + 1];
+    format_token(token, "get", sequence);
+    char payload[SHADOW_CLIENT_TOKEN_MAX + 32];
+    snprintf(payload, sizeof(payload), "{\"clientToken\":\"%s\"}", token);
+    if (esp_mqtt_client_publish(s_client, s_topics.get, payload, 0, ESPFLEET_MQTT_QOS, 0) < 0) {
+        ESP_LOGW(TAG, "could not request the shadow document");
+    }
+}
+
+/* Control task only: stops `timer` when it runs. */
+static void stop_timer(esp_timer_handle_t timer)
+{
+    if (esp_timer_is_active(timer)) {
+        esp_timer_stop(timer);
+    }
+}
+
+/* Control task only: arms the one-shot reconnect timer for the next attempt. */
+static void schedule_reconnect(void)
+{
+    uint32_t delay_ms = backoff_delay_ms(&s_backoff, s_reconnect_attempt, hardware_random, NULL);
+    if (s_reconnect_attempt < UINT32_MAX) {
+        s_reconnect_attempt++;
+    }
+    stop_timer(s_reconnect_timer);
+    esp_err_t err = esp_timer_start_once(s_reconnect_timer, (uint64_t)delay_ms * 1000u);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "cannot arm the reconnect timer: %s", esp_err_to_name(err));
+        return;
+    }
+    ESP_LOGW(TAG, "disconnected; reconnect attempt %" PRIu32 " in %" PRIu32 " ms", s_reconnect_attempt, delay_ms);
+}
+
+/* Control task only: after a 429 or 5xx, sends get `sequence` once a backoff delay is over. */
+static void schedule_get_retry(uint32_t sequence)
+{
+    uint32_t delay_ms = backoff_delay_ms(&s_backoff, s_get_retry_attempt, hardware_random, NULL);
+    if (s_get_retry_attempt < UINT32_MAX) {
+        s_get_retry_attempt++;
+    }
+    stop_timer(s_get_retry_timer);
+    esp_err_t err = esp_timer_start_once(s_get_retry_timer, (uint64_t)delay_ms * 1000u);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "cannot arm the shadow get retry timer: %s", esp_err_to_name(err));
+        return;
+    }
+    s_get_retry_sequence = sequence;
+    ESP_LOGW(TAG, "shadow get retry %" PRIu32 " in %" PRIu32 " ms", s_get_retry_attempt, delay_ms);
+}
+
+/*
+ * Owns the backoffs: only here is the attempt count changed, the timer armed and esp_mqtt_client_reconnect()
+ * called (from the disconnect handler it fails: the client is not yet waiting to reconnect; and a handler
+ * must not wait).
+ */
+static void control_task(void *arg)
 {
     (void)arg;
     for (;;) {
-        ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
-        esp_err_t err = esp_mqtt_client_reconnect(s_client);
-        if (err != ESP_OK) {
-            ESP_LOGW(TAG, "reconnect refused (%s); backing off again", esp_err_to_name(err));
+        control_message_t message;
+        if (xQueueReceive(s_control_queue, &message, portMAX_DELAY) != pdTRUE) {
+            continue;
+        }
+        switch (message.event) {
+        case CONTROL_DISCONNECTED:
+            stop_timer(s_get_retry_timer); /* the next connection asks for the document anyway */
+            s_get_retry_sequence = 0;
             schedule_reconnect();
+            break;
+        case CONTROL_SESSION_HEALTHY:
+            s_reconnect_attempt = 0;
+            s_get_retry_attempt = 0;
+            break;
+        case CONTROL_GET_REFUSED:
+            schedule_get_retry(message.token_sequence);
+            break;
+        case CONTROL_GET_RETRY_DUE:
+            if (s_get_retry_sequence != 0) {
+                publish_shadow_get(s_get_retry_sequence);
+                s_get_retry_sequence = 0;
+            }
+            break;
+        case CONTROL_RECONNECT_DUE: {
+            esp_err_t err = esp_mqtt_client_reconnect(s_client);
+            if (err != ESP_OK) {
+                ESP_LOGW(TAG, "reconnect refused (%s); backing off again", esp_err_to_name(err));
+                schedule_reconnect();
+            }
+            break;
+        }
+        default:
+            break;
         }
     }
 }
 
+/* MQTT task: asks for the whole shadow document; its answer is the one awaited from now on. */
 static void request_shadow_get(void)
 {
-    /* An empty message on .../get: the answer on get/accepted catches up on changes made offline. */
-    if (esp_mqtt_client_publish(s_client, s_topics.get, "", 0, ESPFLEET_MQTT_QOS, 0) < 0) {
-        ESP_LOGW(TAG, "could not request the shadow document");
-    }
+    uint32_t sequence = next_token_sequence();
+    char token[SHADOW_CLIENT_TOKEN_MAX + 1];
+    format_token(token, "get", sequence);
+    shadow_sync_get_sent(&s_sync, token);
+    publish_shadow_get(sequence);
 }
 
 static void subscribe_shadow_topics(void)
@@ -149,42 +287,32 @@ static void subscription_acknowledged(int msg_id, bool granted)
     }
 }
 
-static void publish_reported_if_needed(bool needed)
-{
-    if (needed) {
-        mqtt_publish_reported(false);
-    }
-}
-
 static void handle_message(const char *topic, const char *data, size_t length)
 {
     shadow_message_t kind = shadow_classify(&s_topics, topic);
-    if (kind == SHADOW_MESSAGE_GET_ACCEPTED || kind == SHADOW_MESSAGE_GET_REJECTED) {
-        /* A shadow round trip worked: connected, authorised and subscribed. Only now does the backoff
-         * start again from its first delay; a broker that accepts and then drops us keeps backing off. */
-        s_attempt = 0;
-    }
-    switch (kind) {
-    case SHADOW_MESSAGE_DELTA:
-    case SHADOW_MESSAGE_GET_ACCEPTED:
-        publish_reported_if_needed(shadow_handle_document(&s_sync, kind, data, length));
-        if (s_sync.resync_needed) {
-            s_sync.resync_needed = false;
-            request_shadow_get(); /* an older version than the last applied: the shadow may be new */
-        }
-        break;
-    case SHADOW_MESSAGE_GET_REJECTED:
-        /* 404 when the shadow does not exist yet: reporting creates it. */
-        ESP_LOGW(TAG, "shadow get rejected: %.*s", (int)length, data);
-        publish_reported_if_needed(true);
-        break;
-    case SHADOW_MESSAGE_UPDATE_REJECTED:
-        ESP_LOGW(TAG, "shadow update rejected: %.*s", (int)length, data);
-        break;
-    case SHADOW_MESSAGE_UNKNOWN:
-    default:
+    if (kind == SHADOW_MESSAGE_UNKNOWN) {
         ESP_LOGW(TAG, "message on unexpected topic %s ignored", topic);
-        break;
+        return;
+    }
+    shadow_outcome_t outcome = shadow_handle_message(&s_sync, kind, data, length);
+    if (outcome.round_trip) {
+        /* The device's own get was answered: connected, authorised and subscribed. Only now do the backoffs
+         * start again from their first delay; a broker that accepts and then drops us keeps backing off. */
+        post_control(CONTROL_SESSION_HEALTHY);
+    }
+    if (outcome.report) {
+        mqtt_publish_reported(false);
+    }
+    if (outcome.resync) {
+        request_shadow_get();
+    }
+    if (outcome.retry_get) {
+        /* the retried get's token is awaited from now on; the control task sends it after a backoff */
+        uint32_t sequence = next_token_sequence();
+        char token[SHADOW_CLIENT_TOKEN_MAX + 1];
+        format_token(token, "get", sequence);
+        shadow_sync_get_sent(&s_sync, token);
+        post_control_message(CONTROL_GET_REFUSED, sequence);
     }
 }
 
@@ -234,7 +362,7 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
         break;
     case MQTT_EVENT_DISCONNECTED:
         s_connected = false;
-        schedule_reconnect();
+        post_control(CONTROL_DISCONNECTED);
         break;
     case MQTT_EVENT_DATA:
         switch (msg_assembler_feed(&s_assembler, event->topic, event->topic_len, event->data,
@@ -282,7 +410,17 @@ esp_err_t mqtt_init(const device_identity_t *identity)
     if (err != ESP_OK) {
         return err;
     }
-    if (xTaskCreate(reconnect_task, "mqtt_reconnect", 3072, NULL, 5, &s_reconnect_task) != pdPASS) {
+    const esp_timer_create_args_t get_retry_args = {
+        .callback = get_retry_timer_fired,
+        .name = "shadow_get_retry",
+    };
+    err = esp_timer_create(&get_retry_args, &s_get_retry_timer);
+    if (err != ESP_OK) {
+        return err;
+    }
+    s_token_nonce = esp_random();
+    s_control_queue = xQueueCreate(CONTROL_QUEUE_LENGTH, sizeof(control_message_t));
+    if (s_control_queue == NULL || xTaskCreate(control_task, "mqtt_control", 3072, NULL, 5, NULL) != pdPASS) {
         return ESP_ERR_NO_MEM;
     }
 
@@ -330,7 +468,9 @@ esp_err_t mqtt_init(const device_identity_t *identity)
 
 bool mqtt_publish_reported(bool with_telemetry)
 {
-    char *document = shadow_build_reported(with_telemetry);
+    char token[SHADOW_CLIENT_TOKEN_MAX + 1];
+    format_token(token, "update", next_token_sequence());
+    char *document = shadow_build_reported(with_telemetry, token);
     if (document == NULL) {
         return false;
     }
@@ -346,6 +486,26 @@ bool mqtt_publish_reported(bool with_telemetry)
         ok = true;
     }
     cJSON_free(document);
+    return ok;
+}
+
+bool mqtt_publish_telemetry(void)
+{
+    if (ESPFLEET_TELEMETRY_TO_SHADOW) {
+        return mqtt_publish_reported(true);
+    }
+    char *message = NULL;
+    if (!shadow_build_telemetry(&message)) {
+        return false;
+    }
+    if (message == NULL) {
+        return true; /* no hook supplied a reading */
+    }
+    bool ok = esp_mqtt_client_publish(s_client, s_topics.telemetry, message, 0, ESPFLEET_MQTT_QOS, 0) >= 0;
+    if (!ok) {
+        ESP_LOGW(TAG, "could not publish telemetry");
+    }
+    cJSON_free(message);
     return ok;
 }
 

@@ -12,10 +12,29 @@
 #include "esp_random.h"
 #include "esp_wifi.h"
 #include "freertos/event_groups.h"
+#include "freertos/queue.h"
 #include "nvs_flash.h"
 
 ESP_EVENT_DEFINE_BASE(IP_EVENT);
 ESP_EVENT_DEFINE_BASE(WIFI_EVENT);
+
+/* ---- execution contexts ---- */
+
+/* Which context the firmware code now running belongs to: "main" (app_main and the test itself), "mqtt"
+ * (the MQTT task: fake_mqtt_dispatch), "esp_timer" (fake_timer_fire) or a task's name (fake_task_run). */
+static const char *s_context = "main";
+
+const char *fake_context(void)
+{
+    return s_context;
+}
+
+static const char *enter_context(const char *context)
+{
+    const char *previous = s_context;
+    s_context = context;
+    return previous;
+}
 
 /* ---- logs ---- */
 
@@ -61,6 +80,16 @@ bool fake_log_contains(const char *needle)
     return strstr(s_log, needle) != NULL;
 }
 
+int fake_log_occurrences(const char *needle)
+{
+    int n = 0;
+    size_t length = strlen(needle);
+    for (const char *at = strstr(s_log, needle); length > 0 && at != NULL; at = strstr(at + length, needle)) {
+        n++;
+    }
+    return n;
+}
+
 void fake_log_echo(bool echo)
 {
     s_log_echo = echo;
@@ -80,6 +109,7 @@ const char *esp_err_to_name(esp_err_t code)
     case ESP_ERR_NVS_PART_NOT_FOUND: return "ESP_ERR_NVS_PART_NOT_FOUND";
     case ESP_ERR_NVS_NO_FREE_PAGES: return "ESP_ERR_NVS_NO_FREE_PAGES";
     case ESP_ERR_NVS_NEW_VERSION_FOUND: return "ESP_ERR_NVS_NEW_VERSION_FOUND";
+    case ESP_ERR_WIFI_NOT_INIT: return "ESP_ERR_WIFI_NOT_INIT";
     default: return "UNKNOWN ERROR";
     }
 }
@@ -146,6 +176,20 @@ void fake_nvs_put_blob(const char *partition, const char *ns, const char *key, c
 void fake_nvs_set_flash_init_result(esp_err_t first_result)
 {
     s_flash_init_first = first_result;
+}
+
+int fake_nvs_items_holding(const char *text)
+{
+    size_t n = strlen(text);
+    int items = 0;
+    for (int i = 0; i < s_nvs_count; i++) {
+        bool found = false;
+        for (size_t at = 0; !found && n > 0 && at + n <= s_nvs[i].length; at++) {
+            found = memcmp(s_nvs[i].value + at, text, n) == 0;
+        }
+        items += found ? 1 : 0;
+    }
+    return items;
 }
 
 int fake_nvs_open_handles(void)
@@ -366,12 +410,12 @@ struct esp_timer {
     fake_timer_t fake;
 };
 
-static struct esp_timer s_timers[8];
+static struct esp_timer s_timers[32];
 static int s_timer_count;
 
 esp_err_t esp_timer_create(const esp_timer_create_args_t *create_args, esp_timer_handle_t *out_handle)
 {
-    if (create_args == NULL || create_args->callback == NULL || out_handle == NULL || s_timer_count >= 8) {
+    if (create_args == NULL || create_args->callback == NULL || out_handle == NULL || s_timer_count >= 32) {
         return ESP_ERR_INVALID_ARG;
     }
     struct esp_timer *t = &s_timers[s_timer_count++];
@@ -383,14 +427,31 @@ esp_err_t esp_timer_create(const esp_timer_create_args_t *create_args, esp_timer
     return ESP_OK;
 }
 
+/* Records that the current context started or stopped `timer`. */
+static void timer_touched(fake_timer_t *timer)
+{
+    for (int i = 0; i < timer->context_count; i++) {
+        if (strcmp(timer->contexts[i], s_context) == 0) {
+            return;
+        }
+    }
+    if (timer->context_count < FAKE_MAX_CONTEXTS) {
+        timer->contexts[timer->context_count++] = s_context;
+    }
+}
+
 esp_err_t esp_timer_start_once(esp_timer_handle_t timer, uint64_t timeout_us)
 {
+    timer_touched(&timer->fake);
     if (timer->fake.active) {
         return ESP_ERR_INVALID_STATE; /* as ESP-IDF: a running timer cannot be started again */
     }
     timer->fake.active = true;
     timer->fake.timeout_us = timeout_us;
     timer->fake.starts++;
+    if (timer->fake.on_started != NULL) {
+        timer->fake.on_started(&timer->fake); /* the timer expires before the code that started it goes on */
+    }
     return ESP_OK;
 }
 
@@ -401,6 +462,7 @@ esp_err_t esp_timer_start_periodic(esp_timer_handle_t timer, uint64_t period)
 
 esp_err_t esp_timer_stop(esp_timer_handle_t timer)
 {
+    timer_touched(&timer->fake);
     if (!timer->fake.active) {
         return ESP_ERR_INVALID_STATE;
     }
@@ -426,7 +488,8 @@ int64_t esp_timer_get_time(void)
 
 fake_timer_t *fake_timer(const char *name)
 {
-    for (int i = 0; i < s_timer_count; i++) {
+    /* the newest of that name: a test that boots the firmware again gets the handle the firmware now holds */
+    for (int i = s_timer_count - 1; i >= 0; i--) {
         if (s_timers[i].fake.name != NULL && strcmp(s_timers[i].fake.name, name) == 0) {
             return &s_timers[i].fake;
         }
@@ -437,7 +500,9 @@ fake_timer_t *fake_timer(const char *name)
 void fake_timer_fire(fake_timer_t *timer)
 {
     timer->active = false;
+    const char *previous = enter_context("esp_timer");
     timer->callback(timer->arg);
+    s_context = previous;
 }
 
 /* ---- FreeRTOS ---- */
@@ -446,7 +511,7 @@ struct tskTaskControlBlock {
     fake_task_t fake;
 };
 
-static struct tskTaskControlBlock s_tasks[8];
+static struct tskTaskControlBlock s_tasks[32];
 static int s_task_count;
 static jmp_buf *s_escape;
 static int s_blocking_calls;
@@ -457,7 +522,7 @@ BaseType_t xTaskCreate(TaskFunction_t pxTaskCode, const char *const pcName, cons
 {
     (void)usStackDepth;
     (void)uxPriority;
-    if (s_task_count >= 8) {
+    if (s_task_count >= 32) {
         return pdFAIL;
     }
     TaskHandle_t t = &s_tasks[s_task_count++];
@@ -485,11 +550,28 @@ static void maybe_escape(void)
     }
 }
 
+static void (*s_delay_hook)(int delay);
+static int s_delays;
+static int s_escape_at_delay = 1;
+
 void vTaskDelay(const TickType_t xTicksToDelay)
 {
     (void)xTicksToDelay;
     s_blocking_calls++;
-    maybe_escape();
+    s_delays++;
+    if (s_delay_hook != NULL) {
+        s_delay_hook(s_delays); /* what other tasks do while this one sleeps */
+    }
+    if (s_delays >= s_escape_at_delay) {
+        maybe_escape();
+    }
+}
+
+void fake_on_delay(void (*hook)(int delay), int escape_at_delay)
+{
+    s_delay_hook = hook;
+    s_delays = 0;
+    s_escape_at_delay = escape_at_delay < 1 ? 1 : escape_at_delay;
 }
 
 TickType_t xTaskGetTickCount(void)
@@ -497,8 +579,9 @@ TickType_t xTaskGetTickCount(void)
     return 0;
 }
 
-/* The task calling ulTaskNotifyTake: the fakes have one task under test at a time. */
+/* The task calling ulTaskNotifyTake: the one fake_task_run runs, else the last one notified or looked up. */
 static TaskHandle_t s_current_task;
+static TaskHandle_t s_running_task;
 
 BaseType_t xTaskGenericNotify(TaskHandle_t xTaskToNotify, UBaseType_t uxIndexToNotify, uint32_t ulValue,
                               eNotifyAction eAction, uint32_t *pulPreviousNotificationValue)
@@ -518,18 +601,105 @@ uint32_t ulTaskGenericNotifyTake(UBaseType_t uxIndexToWaitOn, BaseType_t xClearC
     (void)uxIndexToWaitOn;
     (void)xTicksToWait;
     s_blocking_calls++;
-    if (s_current_task == NULL || s_current_task->fake.notifications == 0) {
+    TaskHandle_t task = s_running_task != NULL ? s_running_task : s_current_task;
+    if (task == NULL || task->fake.notifications == 0) {
         maybe_escape();
         return 0;
     }
-    uint32_t count = s_current_task->fake.notifications;
-    s_current_task->fake.notifications = xClearCountOnExit ? 0 : count - 1;
+    uint32_t count = task->fake.notifications;
+    task->fake.notifications = xClearCountOnExit ? 0 : count - 1;
     return count;
+}
+
+void fake_task_run(fake_task_t *fake)
+{
+    TaskHandle_t task = (TaskHandle_t)fake; /* fake_task_t is the first member */
+    if (task == s_running_task) {
+        return; /* a task cannot preempt itself: it goes on when the code that called this returns */
+    }
+    TaskHandle_t previous_task = s_running_task;
+    jmp_buf *previous_escape = s_escape;
+    const char *previous_context = enter_context(fake->name);
+    jmp_buf escape;
+    s_running_task = task;
+    if (setjmp(escape) == 0) {
+        s_escape = &escape;
+        fake->function(fake->arg); /* returns only through the escape, when it would block */
+    }
+    s_running_task = previous_task;
+    s_escape = previous_escape;
+    s_context = previous_context;
+}
+
+/* Queues: FIFO of fixed-size items; a receive that would block leaves the running task (fake_task_run). */
+#define FAKE_QUEUE_BYTES 4096
+
+struct QueueDefinition {
+    UBaseType_t length;
+    UBaseType_t item_size;
+    UBaseType_t count;
+    UBaseType_t head;
+    unsigned char items[FAKE_QUEUE_BYTES];
+};
+
+static struct QueueDefinition s_queues[8];
+static int s_queue_count;
+
+QueueHandle_t xQueueGenericCreate(const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize,
+                                  const uint8_t ucQueueType)
+{
+    (void)ucQueueType;
+    if (s_queue_count >= 8 || uxQueueLength == 0 || uxItemSize == 0 || uxQueueLength * uxItemSize > FAKE_QUEUE_BYTES) {
+        return NULL;
+    }
+    QueueHandle_t q = &s_queues[s_queue_count++];
+    memset(q, 0, sizeof(*q));
+    q->length = uxQueueLength;
+    q->item_size = uxItemSize;
+    return q;
+}
+
+BaseType_t xQueueGenericSend(QueueHandle_t xQueue, const void *const pvItemToQueue, TickType_t xTicksToWait,
+                             const BaseType_t xCopyPosition)
+{
+    (void)xCopyPosition;
+    if (xTicksToWait != 0) {
+        s_blocking_calls++; /* could wait for room */
+    }
+    if (xQueue->count == xQueue->length) {
+        return errQUEUE_FULL;
+    }
+    UBaseType_t slot = (xQueue->head + xQueue->count) % xQueue->length;
+    memcpy(xQueue->items + slot * xQueue->item_size, pvItemToQueue, xQueue->item_size);
+    xQueue->count++;
+    return pdTRUE;
+}
+
+BaseType_t xQueueReceive(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait)
+{
+    if (xTicksToWait != 0) {
+        s_blocking_calls++;
+    }
+    if (xQueue->count == 0) {
+        if (xTicksToWait != 0) {
+            maybe_escape();
+        }
+        return pdFALSE;
+    }
+    memcpy(pvBuffer, xQueue->items + xQueue->head * xQueue->item_size, xQueue->item_size);
+    xQueue->head = (xQueue->head + 1) % xQueue->length;
+    xQueue->count--;
+    return pdTRUE;
+}
+
+UBaseType_t uxQueueMessagesWaiting(const QueueHandle_t xQueue)
+{
+    return xQueue->count;
 }
 
 fake_task_t *fake_task(const char *name)
 {
-    for (int i = 0; i < s_task_count; i++) {
+    for (int i = s_task_count - 1; i >= 0; i--) {
         if (strcmp(s_tasks[i].fake.name, name) == 0) {
             s_current_task = &s_tasks[i];
             return &s_tasks[i].fake;
@@ -625,6 +795,13 @@ esp_err_t esp_event_loop_create_default(void)
 esp_err_t esp_event_handler_register(esp_event_base_t event_base, int32_t event_id,
                                      esp_event_handler_t event_handler, void *event_handler_arg)
 {
+    for (int i = 0; i < s_registration_count; i++) {
+        registration_t *r = &s_registrations[i];
+        if (r->base == event_base && r->id == event_id && r->handler == event_handler) {
+            r->arg = event_handler_arg; /* as ESP-IDF: registering a handler again only replaces its argument */
+            return ESP_OK;
+        }
+    }
     if (s_registration_count >= 8) {
         return ESP_ERR_NO_MEM;
     }
@@ -666,27 +843,72 @@ esp_netif_t *esp_netif_create_default_wifi_sta(void)
     return (esp_netif_t *)&netif;
 }
 
+/* The Wi-Fi driver's state as ESP-IDF keeps it: initialised or not, where it stores its configuration. */
+static bool s_wifi_initialised;
+static bool s_wifi_nvs_enabled;
+static wifi_storage_t s_wifi_storage;
+static char s_wifi_calls[512];
+
+static void wifi_call(const char *call)
+{
+    size_t used = strlen(s_wifi_calls);
+    snprintf(s_wifi_calls + used, sizeof(s_wifi_calls) - used, "%s%s", used == 0 ? "" : ",", call);
+}
+
+const char *fake_wifi_calls(void)
+{
+    return s_wifi_calls;
+}
+
 esp_err_t esp_wifi_init(const wifi_init_config_t *config)
 {
-    return config != NULL && config->magic == WIFI_INIT_CONFIG_MAGIC ? ESP_OK : ESP_ERR_INVALID_ARG;
+    wifi_call("init");
+    if (config == NULL || config->magic != WIFI_INIT_CONFIG_MAGIC) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    s_wifi_initialised = true;
+    s_wifi_nvs_enabled = config->nvs_enable != 0;
+    s_wifi_storage = WIFI_STORAGE_FLASH; /* ESP-IDF's default */
+    return ESP_OK;
+}
+
+esp_err_t esp_wifi_set_storage(wifi_storage_t storage)
+{
+    wifi_call(storage == WIFI_STORAGE_RAM ? "set_storage(RAM)" : "set_storage(FLASH)");
+    if (!s_wifi_initialised) {
+        return ESP_ERR_WIFI_NOT_INIT;
+    }
+    s_wifi_storage = storage;
+    return ESP_OK;
 }
 
 esp_err_t esp_wifi_set_mode(wifi_mode_t mode)
 {
     (void)mode;
-    return ESP_OK;
+    wifi_call("set_mode");
+    return s_wifi_initialised ? ESP_OK : ESP_ERR_WIFI_NOT_INIT;
 }
 
 esp_err_t esp_wifi_set_config(wifi_interface_t interface, wifi_config_t *conf)
 {
-    (void)interface;
-    (void)conf;
+    wifi_call("set_config");
+    if (!s_wifi_initialised) {
+        return ESP_ERR_WIFI_NOT_INIT;
+    }
+    if (interface == WIFI_IF_STA && s_wifi_nvs_enabled && s_wifi_storage == WIFI_STORAGE_FLASH) {
+        /* as the driver does with WIFI_STORAGE_FLASH: the station config, password included, in plain text in
+         * its own namespace of the default NVS partition */
+        nvs_put(NVS_DEFAULT_PART_NAME, "nvs.net80211", "sta.ssid", conf->sta.ssid, sizeof(conf->sta.ssid), true);
+        nvs_put(NVS_DEFAULT_PART_NAME, "nvs.net80211", "sta.pswd", conf->sta.password, sizeof(conf->sta.password),
+                true);
+    }
     return ESP_OK;
 }
 
 esp_err_t esp_wifi_start(void)
 {
-    return ESP_OK;
+    wifi_call("start");
+    return s_wifi_initialised ? ESP_OK : ESP_ERR_WIFI_NOT_INIT;
 }
 
 esp_err_t esp_wifi_stop(void)
@@ -711,6 +933,8 @@ struct esp_mqtt_client {
     esp_event_handler_t handler;
     void *handler_arg;
     bool started;
+    int dispatching;          /* inside the event handler */
+    bool waiting_to_reconnect; /* after a DISCONNECTED event has been handled, until a reconnect */
 };
 
 static struct esp_mqtt_client s_client;
@@ -758,9 +982,17 @@ esp_err_t esp_mqtt_client_set_uri(esp_mqtt_client_handle_t client, const char *u
 
 esp_err_t esp_mqtt_client_reconnect(esp_mqtt_client_handle_t client)
 {
-    (void)client;
     s_reconnect_calls++;
-    return s_reconnect_result;
+    if (s_reconnect_result != ESP_OK) {
+        return s_reconnect_result;
+    }
+    /* as esp-mqtt (and the host runtime): accepted only while the client waits to reconnect, which it starts
+     * doing once its DISCONNECTED event has been handled */
+    if (!client->waiting_to_reconnect || client->dispatching > 0) {
+        return ESP_FAIL;
+    }
+    client->waiting_to_reconnect = false;
+    return ESP_OK;
 }
 
 esp_err_t esp_mqtt_client_disconnect(esp_mqtt_client_handle_t client)
@@ -891,7 +1123,21 @@ const esp_mqtt_client_config_t *fake_mqtt_config(void)
 void fake_mqtt_dispatch(esp_mqtt_event_t *event)
 {
     event->client = &s_client;
+    const char *previous = enter_context("mqtt");
+    s_client.dispatching++;
     s_client.handler(s_client.handler_arg, "MQTT_EVENTS", event->event_id, event);
+    s_client.dispatching--;
+    s_context = previous;
+    if (event->event_id == MQTT_EVENT_DISCONNECTED) {
+        s_client.waiting_to_reconnect = true;
+    } else if (event->event_id == MQTT_EVENT_CONNECTED) {
+        s_client.waiting_to_reconnect = false;
+    }
+}
+
+void fake_mqtt_set_waiting_to_reconnect(bool waiting)
+{
+    s_client.waiting_to_reconnect = waiting;
 }
 
 /* ---- reset ---- */
@@ -916,4 +1162,20 @@ void fake_reset(void)
     s_reconnect_result = ESP_OK;
     s_blocking_calls = 0;
     s_escape = NULL;
+    s_wifi_initialised = false;
+    s_wifi_calls[0] = '\0';
+    s_context = "main";
+    s_running_task = NULL;
+    s_delay_hook = NULL;
+    s_delays = 0;
+    s_escape_at_delay = 1;
+    s_client.waiting_to_reconnect = false;
+    s_client.dispatching = 0;
+    for (int i = 0; i < s_queue_count; i++) {
+        s_queues[i].count = 0; /* the firmware keeps its queues; what was left in them is forgotten */
+    }
+    for (int i = 0; i < s_timer_count; i++) {
+        s_timers[i].fake.on_started = NULL;
+        s_timers[i].fake.context_count = 0;
+    }
 }

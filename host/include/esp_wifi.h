@@ -79,15 +79,26 @@ typedef union {
     wifi_sta_config_t sta;
 } wifi_config_t;
 
+/* Where the driver keeps its configuration (esp_wifi_types_generic.h). */
+typedef enum {
+    WIFI_STORAGE_FLASH, /* in memory and in the default NVS partition (the default) */
+    WIFI_STORAGE_RAM,   /* in memory only */
+} wifi_storage_t;
+
 typedef struct {
     int static_rx_buf_num;
     int dynamic_rx_buf_num;
     int tx_buf_type;
     int static_tx_buf_num;
     int dynamic_tx_buf_num;
+    int nvs_enable;
     int magic;
 } wifi_init_config_t;
 
+#define ESP_ERR_WIFI_NOT_INIT (ESP_ERR_WIFI_BASE + 1)
+
+/* CONFIG_ESP_WIFI_NVS_ENABLED defaults to y: the driver may write its configuration to NVS. */
+#define WIFI_NVS_ENABLED 1
 #define WIFI_INIT_CONFIG_MAGIC 0x1F2F3F4F
 #define WIFI_INIT_CONFIG_DEFAULT() {    \
     .static_rx_buf_num = 10,            \
@@ -95,10 +106,12 @@ typedef struct {
     .tx_buf_type = 1,                   \
     .static_tx_buf_num = 0,             \
     .dynamic_tx_buf_num = 32,           \
+    .nvs_enable = WIFI_NVS_ENABLED,     \
     .magic = WIFI_INIT_CONFIG_MAGIC     \
 }
 
 esp_err_t esp_wifi_init(const wifi_init_config_t *config);
+esp_err_t esp_wifi_set_storage(wifi_storage_t storage);
 esp_err_t esp_wifi_set_mode(wifi_mode_t mode);
 esp_err_t esp_wifi_set_config(wifi_interface_t interface, wifi_config_t *conf);
 esp_err_t esp_wifi_start(void);

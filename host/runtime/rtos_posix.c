@@ -1,4 +1,4 @@
-/* FreeRTOS tasks, notifications, event groups and critical sections, and esp_timer, on pthreads. */
+/* FreeRTOS tasks, notifications, queues, event groups and critical sections, and esp_timer, on pthreads. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include "esp_timer.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/event_groups.h"
+#include "freertos/queue.h"
 #include "freertos/task.h"
 
 #include "runtime.h"
@@ -263,10 +264,113 @@ EventBits_t xEventGroupWaitBits(EventGroupHandle_t xEventGroup, const EventBits_
     return bits;
 }
 
+/* Queues: a ring of fixed-size items under a mutex, with a condition variable each way. */
+struct QueueDefinition {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty;
+    pthread_cond_t not_full;
+    UBaseType_t length;
+    UBaseType_t item_size;
+    UBaseType_t count;
+    UBaseType_t head;
+    unsigned char *items;
+};
+
+QueueHandle_t xQueueGenericCreate(const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize,
+                                  const uint8_t ucQueueType)
+{
+    (void)ucQueueType;
+    if (uxQueueLength == 0 || uxItemSize == 0) {
+        return NULL;
+    }
+    struct QueueDefinition *queue = calloc(1, sizeof(*queue));
+    if (queue == NULL) {
+        return NULL;
+    }
+    queue->items = calloc(uxQueueLength, uxItemSize);
+    if (queue->items == NULL) {
+        free(queue);
+        return NULL;
+    }
+    queue->length = uxQueueLength;
+    queue->item_size = uxItemSize;
+    pthread_mutex_init(&queue->lock, NULL);
+    monotonic_cond_init(&queue->not_empty);
+    monotonic_cond_init(&queue->not_full);
+    return queue;
+}
+
+/* Waits on `cond` until `ready` or the ticks run out; false on timeout. Called with the lock held. */
+static bool queue_wait(QueueHandle_t queue, pthread_cond_t *cond, bool (*ready)(QueueHandle_t), TickType_t ticks)
+{
+    struct timespec deadline = deadline_after_ms((uint64_t)ticks * portTICK_PERIOD_MS);
+    while (!ready(queue)) {
+        if (ticks == 0) {
+            return false;
+        }
+        if (ticks == portMAX_DELAY) {
+            pthread_cond_wait(cond, &queue->lock);
+        } else if (pthread_cond_timedwait(cond, &queue->lock, &deadline) == ETIMEDOUT) {
+            return ready(queue);
+        }
+    }
+    return true;
+}
+
+static bool has_room(QueueHandle_t queue)
+{
+    return queue->count < queue->length;
+}
+
+static bool has_item(QueueHandle_t queue)
+{
+    return queue->count > 0;
+}
+
+BaseType_t xQueueGenericSend(QueueHandle_t xQueue, const void *const pvItemToQueue, TickType_t xTicksToWait,
+                             const BaseType_t xCopyPosition)
+{
+    (void)xCopyPosition; /* queueSEND_TO_BACK only */
+    pthread_mutex_lock(&xQueue->lock);
+    BaseType_t sent = errQUEUE_FULL;
+    if (queue_wait(xQueue, &xQueue->not_full, has_room, xTicksToWait)) {
+        UBaseType_t slot = (xQueue->head + xQueue->count) % xQueue->length;
+        memcpy(xQueue->items + (size_t)slot * xQueue->item_size, pvItemToQueue, xQueue->item_size);
+        xQueue->count++;
+        pthread_cond_signal(&xQueue->not_empty);
+        sent = pdTRUE;
+    }
+    pthread_mutex_unlock(&xQueue->lock);
+    return sent;
+}
+
+BaseType_t xQueueReceive(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait)
+{
+    pthread_mutex_lock(&xQueue->lock);
+    BaseType_t received = pdFALSE;
+    if (queue_wait(xQueue, &xQueue->not_empty, has_item, xTicksToWait)) {
+        memcpy(pvBuffer, xQueue->items + (size_t)xQueue->head * xQueue->item_size, xQueue->item_size);
+        xQueue->head = (xQueue->head + 1) % xQueue->length;
+        xQueue->count--;
+        pthread_cond_signal(&xQueue->not_full);
+        received = pdTRUE;
+    }
+    pthread_mutex_unlock(&xQueue->lock);
+    return received;
+}
+
+UBaseType_t uxQueueMessagesWaiting(const QueueHandle_t xQueue)
+{
+    pthread_mutex_lock(&xQueue->lock);
+    UBaseType_t count = xQueue->count;
+    pthread_mutex_unlock(&xQueue->lock);
+    return count;
+}
+
 /*
  * esp_timer: each timer has its own thread that sleeps until the timer's deadline, then runs the callback
- * (ESP-IDF runs callbacks in one esp_timer task; the firmware's callbacks only notify, so the difference
- * does not show).
+ * (ESP-IDF runs callbacks in one esp_timer task; the firmware's callbacks only post to a queue, so the
+ * difference does not show).
  */
 struct esp_timer {
     esp_timer_cb_t callback;

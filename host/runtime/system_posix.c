@@ -178,6 +178,12 @@ esp_err_t esp_wifi_init(const wifi_init_config_t *config)
     return config != NULL && config->magic == WIFI_INIT_CONFIG_MAGIC ? ESP_OK : ESP_ERR_INVALID_ARG;
 }
 
+esp_err_t esp_wifi_set_storage(wifi_storage_t storage)
+{
+    /* the host has no Wi-Fi driver writing to NVS; the call is checked, not acted on */
+    return storage == WIFI_STORAGE_FLASH || storage == WIFI_STORAGE_RAM ? ESP_OK : ESP_ERR_INVALID_ARG;
+}
+
 esp_err_t esp_wifi_set_mode(wifi_mode_t mode)
 {
     return mode < WIFI_MODE_MAX ? ESP_OK : ESP_ERR_INVALID_ARG;

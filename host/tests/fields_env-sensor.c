@@ -166,6 +166,70 @@ static void stale_delta_asks_for_the_whole_document(void)
     CHECK_EQ_INT(gets + 1, publishes_to(test_topics()->get));
 }
 
+/* AWS does not order messages: the answer to a get can arrive after a delta made later. */
+static void late_answer_to_a_get_does_not_roll_back_a_newer_delta(void)
+{
+    reset_counts();
+    connect_and_subscribe(); /* the device asks for its shadow */
+    long long asked_at = next_version();
+    next_version();
+    next_version(); /* asked_at + 1 and + 2 are used below */
+    deliver_delta_version("{\"sampling_rate\":30}", asked_at + 1); /* changed while the answer travelled */
+    CHECK_EQ_INT(30, s_rate);
+    int gets = publishes_to(test_topics()->get);
+    int updates = publishes_to(test_topics()->update);
+    answer_get("{\"sampling_rate\":20}", asked_at); /* the answer, older than the delta */
+    CHECK_EQ_INT(30, s_rate);
+    device_desired_t d;
+    device_state_get(&d);
+    CHECK_EQ_INT(30, d.sampling_rate);
+    CHECK_EQ_INT(updates, publishes_to(test_topics()->update)); /* 20 never reported */
+    CHECK_EQ_INT(gets + 1, publishes_to(test_topics()->get));   /* asked again */
+    answer_get("{\"sampling_rate\":30}", asked_at + 2);
+    CHECK_EQ_INT(30, s_rate);
+    CHECK_EQ_INT(updates + 1, publishes_to(test_topics()->update));
+    CHECK(reported_number("sampling_rate") == 30);
+}
+
+/* A deleted and re-created shadow starts again at version 1: the answer to the get a stale delta asked for
+ * is the new baseline, even though its version is lower than the one applied. */
+static void answer_to_a_resync_starts_from_a_recreated_shadow(void)
+{
+    reset_counts();
+    long long v = deliver_delta("{\"sampling_rate\":100}");
+    int gets = publishes_to(test_topics()->get);
+    deliver_delta_version("{\"sampling_rate\":5}", 2); /* the new shadow's first change */
+    CHECK_EQ_INT(100, s_rate);
+    CHECK_EQ_INT(gets + 1, publishes_to(test_topics()->get));
+    answer_get("{\"sampling_rate\":5}", 2);
+    CHECK_EQ_INT(5, s_rate);
+    CHECK(reported_number("sampling_rate") == 5);
+    deliver_delta_version("{\"sampling_rate\":6}", 3); /* and the next change is newer than the new baseline */
+    CHECK_EQ_INT(6, s_rate);
+    CHECK(v > 3);
+}
+
+/* Another client's get (the console, a fleet job) is answered on the same topic: its document is news only
+ * when newer than what the device applied. */
+static void another_clients_get_answer_applies_only_when_newer(void)
+{
+    reset_counts();
+    long long v = deliver_delta("{\"sampling_rate\":40}");
+    int updates = publishes_to(test_topics()->update);
+    char json[512];
+    snprintf(json, sizeof(json), "{\"state\":{\"desired\":{\"sampling_rate\":10}},\"metadata\":{},\"version\":%lld,"
+             "\"clientToken\":\"console-3\"}", v - 1);
+    deliver(test_topics()->get_accepted, json);
+    CHECK_EQ_INT(40, s_rate);
+    CHECK_EQ_INT(updates, publishes_to(test_topics()->update));
+    snprintf(json, sizeof(json), "{\"state\":{\"desired\":{\"sampling_rate\":11}},\"metadata\":{},\"version\":%lld}",
+             v + 1);
+    deliver(test_topics()->get_accepted, json);
+    CHECK_EQ_INT(11, s_rate);
+    CHECK_EQ_INT(updates + 1, publishes_to(test_topics()->update));
+    next_version();
+}
+
 static void get_accepted_applies_the_whole_desired_state(void)
 {
     reset_counts();
@@ -200,14 +264,24 @@ static void fragmented_delta_gives_the_same_result_at_every_split(void)
     }
 }
 
-static void telemetry_reports_hook_values_and_skips_non_finite_ones(void)
+/* telemetry.to defaults to topic: readings on <prefix>/<thing>/telemetry, the shadow keeps state. */
+static void telemetry_goes_to_its_topic_with_finite_readings_only(void)
 {
     reset_counts();
-    CHECK(mqtt_publish_reported(true));
+    CHECK(mqtt_publish_telemetry());
+    CHECK_EQ_INT(0, publishes_to(test_topics()->update));
+    CHECK(strcmp(test_topics()->telemetry, "dt/" TEST_THING "/telemetry") == 0);
+    cJSON *readings = last_telemetry();
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(readings, "temperature")) == 21.5);
+    CHECK(cJSON_GetObjectItemCaseSensitive(readings, "humidity") == NULL); /* NaN: a sensor fault */
+    CHECK(cJSON_GetObjectItemCaseSensitive(readings, "sampling_rate") == NULL); /* state, not a reading */
+    CHECK_EQ_INT(1, cJSON_GetArraySize(readings));
+    cJSON_Delete(readings);
+    /* the shadow's reported state: desired values, firmware version, online; not the readings */
+    CHECK(mqtt_publish_reported(false));
     cJSON *reported = last_reported();
-    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reported, "temperature")) == 21.5);
-    CHECK(cJSON_GetObjectItemCaseSensitive(reported, "humidity") == NULL);
     CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(reported, "sampling_rate")));
+    CHECK(cJSON_GetObjectItemCaseSensitive(reported, "temperature") == NULL);
     cJSON_Delete(reported);
 }
 
@@ -221,6 +295,9 @@ void run_field_tests(void)
     RUN(get_accepted_applies_the_whole_desired_state);
     RUN(hooks_run_only_for_new_values);
     RUN(stale_delta_asks_for_the_whole_document);
+    RUN(late_answer_to_a_get_does_not_roll_back_a_newer_delta);
+    RUN(answer_to_a_resync_starts_from_a_recreated_shadow);
+    RUN(another_clients_get_answer_applies_only_when_newer);
     RUN(fragmented_delta_gives_the_same_result_at_every_split);
-    RUN(telemetry_reports_hook_values_and_skips_non_finite_ones);
+    RUN(telemetry_goes_to_its_topic_with_finite_readings_only);
 }

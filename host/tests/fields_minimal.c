@@ -20,17 +20,18 @@ static void every_delta_field_is_refused(void)
     CHECK(fake_log_contains("refused uptime_s: this device has no desired fields"));
 }
 
-static void telemetry_reports_the_hook_value(void)
+static void telemetry_sends_the_hook_value_to_its_topic(void)
 {
     fake_reset();
-    CHECK(mqtt_publish_reported(true));
-    cJSON *reported = last_reported();
-    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reported, "uptime_s")) == 3600);
-    cJSON_Delete(reported);
+    CHECK(mqtt_publish_telemetry());
+    cJSON *readings = last_telemetry();
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(readings, "uptime_s")) == 3600);
+    cJSON_Delete(readings);
+    CHECK_EQ_INT(0, publishes_to(test_topics()->update));
 }
 
 void run_field_tests(void)
 {
     RUN(every_delta_field_is_refused);
-    RUN(telemetry_reports_the_hook_value);
+    RUN(telemetry_sends_the_hook_value_to_its_topic);
 }

@@ -15,6 +15,12 @@
 #define TEST_THING "test-thing-01"
 #endif
 
+/* The task that owns reconnects and retries (aws_mqtt.c). */
+#define CONTROL_TASK "mqtt_control"
+
+/* Runs the control task until it has handled everything handed to it and would wait. */
+void run_control_task(void);
+
 /* The firmware's topics for TEST_THING. */
 const shadow_topics_t *test_topics(void);
 
@@ -34,9 +40,22 @@ long long deliver_delta_version(const char *state_json, long long version);
 /* Delivers a get/accepted document whose desired state is `desired_json`. */
 void deliver_get_accepted(const char *desired_json);
 
+/* Connects (no session kept) and acknowledges every subscription: the device then publishes its get. */
+void connect_and_subscribe(void);
+
+/* The clientToken of the last get the device published (NULL if none). */
+const char *awaited_get_token(void);
+
+/* Answers the device's last get: get/accepted with that clientToken, or get/rejected with `code`. */
+void answer_get(const char *desired_json, long long version);
+void reject_get(int code);
+
 /* The number of publishes to `topic` so far, and the last one (NULL if none). */
 int publishes_to(const char *topic);
 const fake_publish_t *last_publish_to(const char *topic);
+
+/* The last message on the telemetry topic, parsed (cJSON_Delete it), or NULL. */
+cJSON *last_telemetry(void);
 
 /* state.reported of the last reported document published, parsed (cJSON_Delete it), or NULL. */
 cJSON *last_reported(void);

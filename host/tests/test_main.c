@@ -17,6 +17,7 @@
 #include "device_state.h"
 #include "msg_assembler.h"
 #include "support.h"
+#include "wifi_sta.h"
 
 void app_main(void);
 
@@ -81,6 +82,15 @@ void deliver_split(const char *topic, const char *json, const int *cuts, int cut
 void deliver(const char *topic, const char *json)
 {
     deliver_split(topic, json, NULL, 0);
+    run_control_task(); /* then whatever the handler handed to the control task happens */
+}
+
+void run_control_task(void)
+{
+    fake_task_t *task = fake_task(CONTROL_TASK);
+    if (task != NULL) {
+        fake_task_run(task);
+    }
 }
 
 long long deliver_delta_version(const char *state_json, long long version)
@@ -108,6 +118,54 @@ void deliver_get_accepted(const char *desired_json)
     deliver(s_topics.get_accepted, json);
 }
 
+const char *awaited_get_token(void)
+{
+    static char token[SHADOW_CLIENT_TOKEN_MAX + 1];
+    const fake_publish_t *get = last_publish_to(s_topics.get);
+    cJSON *root = get != NULL ? cJSON_Parse(get->data) : NULL;
+    const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "clientToken"));
+    bool found = value != NULL && strlen(value) <= SHADOW_CLIENT_TOKEN_MAX;
+    if (found) {
+        snprintf(token, sizeof(token), "%s", value);
+    }
+    cJSON_Delete(root);
+    return found ? token : NULL;
+}
+
+void answer_get(const char *desired_json, long long version)
+{
+    const char *token = awaited_get_token();
+    CHECK(token != NULL);
+    char json[4096];
+    int n = snprintf(json, sizeof(json),
+                     "{\"state\":{\"desired\":%s,\"reported\":{\"online\":true}},\"metadata\":{},\"version\":%lld,"
+                     "\"timestamp\":1700000000,\"clientToken\":\"%s\"}", desired_json, version, token != NULL ? token : "");
+    CHECK(n > 0 && (size_t)n < sizeof(json));
+    deliver(s_topics.get_accepted, json);
+}
+
+void reject_get(int code)
+{
+    const char *token = awaited_get_token();
+    CHECK(token != NULL);
+    char json[256];
+    snprintf(json, sizeof(json), "{\"code\":%d,\"message\":\"as AWS says\",\"timestamp\":1700000000,"
+             "\"clientToken\":\"%s\"}", code, token != NULL ? token : "");
+    deliver(s_topics.get_rejected, json);
+}
+
+void connect_and_subscribe(void)
+{
+    esp_mqtt_event_t connected = {.event_id = MQTT_EVENT_CONNECTED, .session_present = 0};
+    fake_mqtt_dispatch(&connected);
+    int first = fake_mqtt_subscribe_count() - 4;
+    for (int i = first < 0 ? 0 : first; i < fake_mqtt_subscribe_count(); i++) {
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i)};
+        fake_mqtt_dispatch(&suback);
+    }
+    run_control_task();
+}
+
 int publishes_to(const char *topic)
 {
     int n = 0;
@@ -125,6 +183,12 @@ const fake_publish_t *last_publish_to(const char *topic)
         }
     }
     return NULL;
+}
+
+cJSON *last_telemetry(void)
+{
+    const fake_publish_t *p = last_publish_to(s_topics.telemetry);
+    return p == NULL ? NULL : cJSON_Parse(p->data);
 }
 
 cJSON *last_reported(void)
@@ -292,7 +356,7 @@ static void assembler_drops_stray_and_out_of_order_fragments(void)
 static int applied(const char *json)
 {
     shadow_sync_t sync = {0};
-    return shadow_handle_document(&sync, SHADOW_MESSAGE_DELTA, json, strlen(json)) ? 1 : 0;
+    return shadow_handle_message(&sync, SHADOW_MESSAGE_DELTA, json, strlen(json)).report ? 1 : 0;
 }
 
 static void shadow_refuses_malformed_documents(void)
@@ -321,18 +385,66 @@ static void shadow_refuses_malformed_documents(void)
     const char *valid = "{\"state\":{\"no_such_field\":12345,\"x\":[true,false,null]},\"version\":77}";
     for (size_t n = 0; n < strlen(valid); n++) {
         shadow_sync_t sync = {0};
-        CHECK(!shadow_handle_document(&sync, SHADOW_MESSAGE_DELTA, valid, n));
+        shadow_outcome_t outcome = shadow_handle_message(&sync, SHADOW_MESSAGE_DELTA, valid, n);
+        CHECK(!outcome.report && !outcome.resync && !outcome.round_trip && !outcome.retry_get);
         CHECK(!sync.have_version);
     }
 }
 
-static void shadow_ignores_get_and_update_rejected_documents(void)
+static bool nothing_to_do(shadow_outcome_t o)
+{
+    return !o.report && !o.resync && !o.round_trip && !o.retry_get;
+}
+
+static void shadow_ignores_rejections_of_requests_it_did_not_make(void)
 {
     shadow_sync_t sync = {0};
-    const char *doc = "{\"code\":404,\"message\":\"No shadow exists with name: 'x'\"}";
-    CHECK(!shadow_handle_document(&sync, SHADOW_MESSAGE_GET_REJECTED, doc, strlen(doc)));
-    CHECK(!shadow_handle_document(&sync, SHADOW_MESSAGE_UPDATE_REJECTED, doc, strlen(doc)));
-    CHECK(!shadow_handle_document(&sync, SHADOW_MESSAGE_UNKNOWN, doc, strlen(doc)));
+    shadow_sync_get_sent(&sync, "mine-1");
+    const char *others[] = {
+        "{\"code\":404,\"message\":\"No shadow exists with name: 'x'\",\"clientToken\":\"console-7\"}",
+        "{\"code\":404,\"message\":\"No shadow exists with name: 'x'\"}",
+        "{\"code\":500,\"message\":\"Internal service failure\",\"clientToken\":\"mine-0\"}",
+    };
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        CHECK(nothing_to_do(shadow_handle_message(&sync, SHADOW_MESSAGE_GET_REJECTED, others[i], strlen(others[i]))));
+        CHECK(nothing_to_do(shadow_handle_message(&sync, SHADOW_MESSAGE_UPDATE_REJECTED, others[i], strlen(others[i]))));
+        CHECK(nothing_to_do(shadow_handle_message(&sync, SHADOW_MESSAGE_UNKNOWN, others[i], strlen(others[i]))));
+    }
+    CHECK(strcmp(sync.get_token, "mine-1") == 0); /* still awaited */
+}
+
+static void shadow_get_rejected_codes_decide_what_follows(void)
+{
+    struct {
+        int code;
+        bool report;
+        bool retry;
+        const char *log;
+    } cases[] = {
+        {404, true, false, "no shadow yet (404)"},
+        {429, false, true, "refused for now (429"},
+        {500, false, true, "refused for now (500"},
+        {503, false, true, "refused for now (503"},
+        {403, false, false, "shadow get forbidden (403"},
+        {401, false, false, "shadow get forbidden (401"},
+        {400, false, false, "shadow get rejected (400"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fake_reset();
+        shadow_sync_t sync = {.have_version = true, .applied_version = 12};
+        shadow_sync_get_sent(&sync, "mine-2");
+        char doc[160];
+        snprintf(doc, sizeof(doc), "{\"code\":%d,\"message\":\"m\",\"timestamp\":1,\"clientToken\":\"mine-2\"}",
+                 cases[i].code);
+        shadow_outcome_t o = shadow_handle_message(&sync, SHADOW_MESSAGE_GET_REJECTED, doc, strlen(doc));
+        CHECK_EQ_INT(cases[i].report, o.report);
+        CHECK_EQ_INT(cases[i].retry, o.retry_get);
+        CHECK_EQ_INT(cases[i].code == 404, o.round_trip); /* only "no shadow" completes a round trip */
+        CHECK(!o.resync);
+        CHECK(fake_log_contains(cases[i].log));
+        CHECK_EQ_INT('\0', sync.get_token[0]); /* answered */
+        CHECK_EQ_INT(cases[i].code != 404, sync.have_version); /* a new shadow starts again at version 1 */
+    }
 }
 
 static void shadow_topics_are_built_for_the_thing(void)
@@ -362,7 +474,7 @@ static void shadow_topics_are_built_for_the_thing(void)
 
 static void reported_document_parses_back(void)
 {
-    char *text = shadow_build_reported(true);
+    char *text = shadow_build_reported(true, "0badc0de-update-1");
     CHECK(text != NULL);
     cJSON *root = cJSON_Parse(text);
     CHECK(root != NULL);
@@ -371,6 +483,7 @@ static void reported_document_parses_back(void)
     CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(reported, "firmware_version")),
                  ESPFLEET_FIRMWARE_VERSION) == 0);
     CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reported, "online"))); /* repairs a late Last Will */
+    CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "clientToken")), "0badc0de-update-1") == 0);
     cJSON_Delete(root);
     cJSON_free(text);
 }
@@ -408,15 +521,36 @@ static void boot_without_private_key_halts_with_a_clear_log(void)
     CHECK_EQ_INT(0, fake_nvs_open_handles());
 }
 
-static void boot_with_identity_starts_mqtt_with_mutual_tls(void)
+/* While app_main sleeps the first time, the broker accepts the connection. */
+static void connected_during_first_delay(int delay)
+{
+    if (delay == 1) {
+        esp_mqtt_event_t event = {.event_id = MQTT_EVENT_CONNECTED, .session_present = 0};
+        fake_mqtt_dispatch(&event);
+    }
+}
+
+static void boot_with_identity_starts_mqtt_then_sends_telemetry(void)
 {
     fake_reset();
     put_identity(true);
     jmp_buf escape;
     if (setjmp(escape) == 0) {
-        fake_set_escape(&escape); /* leaves the telemetry loop at its first vTaskDelay */
+        fake_on_delay(connected_during_first_delay, 2); /* one turn of the telemetry loop, then out */
+        fake_set_escape(&escape);
         app_main();
         CHECK(!"app_main returned although identity is complete");
+    }
+    /* one telemetry interval passed while connected: the readings went where the config says */
+    int updates = publishes_to(test_topics()->update);
+    int telemetry = publishes_to(test_topics()->telemetry);
+    if (ESPFLEET_TELEMETRY_TO_SHADOW) {
+        CHECK_EQ_INT(1, updates);
+        CHECK_EQ_INT(0, telemetry);
+    } else {
+        CHECK_EQ_INT(0, updates); /* no shadow update (each is a version and a billed operation) per sample */
+        CHECK_EQ_INT(1, telemetry);
+        CHECK(strstr(test_topics()->telemetry, "/" TEST_THING "/telemetry") != NULL);
     }
     CHECK(fake_mqtt_started());
     const esp_mqtt_client_config_t *c = fake_mqtt_config();
@@ -440,7 +574,29 @@ static void boot_with_identity_starts_mqtt_with_mutual_tls(void)
     CHECK(strstr(c->session.last_will.msg, "\"online\":false") != NULL);
     CHECK(c->session.last_will.qos == 0 || c->session.last_will.qos == 1);
     CHECK(fake_timer("mqtt_reconnect") != NULL);
-    CHECK(fake_task("mqtt_reconnect") != NULL);
+    CHECK(fake_task(CONTROL_TASK) != NULL);
+}
+
+static void wifi_password_is_kept_in_ram_not_written_to_nvs(void)
+{
+    fake_reset();
+    char ssid[] = "bench-ap";
+    char password[] = "pa55-in-ram-only";
+    wifi_credentials_t credentials = {.ssid = ssid, .password = password};
+    CHECK_EQ_INT(ESP_OK, wifi_sta_start(&credentials));
+    /* ESP-IDF's default, WIFI_STORAGE_FLASH, copies the station config (password in plain text) into the
+     * default NVS partition, which is not encrypted, is erased when full and is open to other code */
+    const char *calls = fake_wifi_calls();
+    const char *init = strstr(calls, "init");
+    const char *storage = strstr(calls, "set_storage(RAM)");
+    const char *config = strstr(calls, "set_config");
+    CHECK(init != NULL && storage != NULL && config != NULL);
+    CHECK(init < storage && storage < config);
+    CHECK(strstr(calls, "set_storage(FLASH)") == NULL);
+    CHECK_EQ_INT(0, fake_nvs_items_holding(password));
+    if (g_test_failed) {
+        fprintf(stderr, "  Wi-Fi calls: %s\n", calls);
+    }
 }
 
 static void wifi_drop_arms_a_retry_timer_without_blocking(void)
@@ -498,7 +654,8 @@ static void connected_subscribes_then_gets_the_shadow(void)
         fake_mqtt_dispatch(&suback);
         CHECK_EQ_INT(i == 3 ? 1 : 0, publishes_to(t->get));
     }
-    CHECK_EQ_INT(0, last_publish_to(t->get)->len);
+    const char *token = awaited_get_token(); /* {"clientToken":"..."}: its answer will carry it */
+    CHECK(token != NULL && strlen(token) > 0);
     CHECK_EQ_INT(blocking, fake_blocking_calls());
     CHECK(mqtt_is_connected());
 }
@@ -521,6 +678,12 @@ static void connected_with_a_kept_session_gets_the_shadow_at_once(void)
     }
 }
 
+static void disconnect_event(void)
+{
+    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_DISCONNECTED};
+    fake_mqtt_dispatch(&event);
+}
+
 static void disconnected_arms_the_backoff_timer_without_blocking(void)
 {
     fake_reset();
@@ -529,9 +692,9 @@ static void disconnected_arms_the_backoff_timer_without_blocking(void)
     for (int attempt = 0; attempt < 12; attempt++) {
         int blocking = fake_blocking_calls();
         int starts = timer->starts;
-        esp_mqtt_event_t event = {.event_id = MQTT_EVENT_DISCONNECTED};
-        fake_mqtt_dispatch(&event);
+        disconnect_event();
         CHECK_EQ_INT(blocking, fake_blocking_calls()); /* nothing in the handler waited */
+        run_control_task();
         CHECK_EQ_INT(starts + 1, timer->starts);
         CHECK(timer->active);
         CHECK(timer->timeout_us <= (uint64_t)ESPFLEET_BACKOFF_MAX_MS * 1000u);
@@ -541,32 +704,23 @@ static void disconnected_arms_the_backoff_timer_without_blocking(void)
     CHECK(!mqtt_is_connected());
 }
 
-static void timer_wakes_the_reconnect_task(void)
+static void timer_wakes_the_control_task_to_reconnect(void)
 {
     fake_reset();
-    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_DISCONNECTED};
-    fake_mqtt_dispatch(&event);
+    disconnect_event();
+    run_control_task();
     fake_timer_t *timer = fake_timer("mqtt_reconnect");
-    fake_task_t *task = fake_task("mqtt_reconnect");
+    CHECK(timer->active);
     fake_timer_fire(timer);
-    CHECK_EQ_INT(1, task->notifications);
-
-    jmp_buf escape;
-    if (setjmp(escape) == 0) {
-        fake_set_escape(&escape);
-        task->function(task->arg); /* reconnects, then waits again: the escape leaves the loop */
-    }
+    CHECK_EQ_INT(0, fake_mqtt_reconnect_calls()); /* not from the esp_timer task */
+    run_control_task();
     CHECK_EQ_INT(1, fake_mqtt_reconnect_calls());
     CHECK(!timer->active);
 
-    /* the client refuses (not yet waiting to reconnect): the task backs off again */
+    /* the client refuses (not waiting to reconnect): the task backs off again */
     fake_mqtt_set_reconnect_result(ESP_FAIL);
     fake_timer_fire(timer);
-    task = fake_task("mqtt_reconnect");
-    if (setjmp(escape) == 0) {
-        fake_set_escape(&escape);
-        task->function(task->arg);
-    }
+    run_control_task();
     CHECK_EQ_INT(2, fake_mqtt_reconnect_calls());
     CHECK(timer->active);
     fake_mqtt_set_reconnect_result(ESP_OK);
@@ -591,25 +745,65 @@ static void delay_bounds(uint32_t attempt, uint32_t *low, uint32_t *high)
     }
 }
 
+/* The subscriptions of the connection are acknowledged, the device asks for its shadow and gets it. */
 static void shadow_round_trip(void)
 {
-    char json[128];
-    snprintf(json, sizeof(json), "{\"state\":{\"desired\":{}},\"version\":%lld}", next_version());
-    deliver(test_topics()->get_accepted, json);
+    for (int i = 0; i < fake_mqtt_subscribe_count(); i++) {
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i)};
+        fake_mqtt_dispatch(&suback); /* the ones acknowledged before change nothing */
+    }
+    answer_get("{}", next_version());
+}
+
+/* Called inside esp_timer_start_once: the timer expires, and the control task runs, before the code that
+ * started the timer goes on (a delay of a few ms with full jitter, the other core, a preemption). */
+static void expires_at_once(fake_timer_t *timer)
+{
+    timer->on_started = NULL;
+    fake_timer_fire(timer);
+    run_control_task();
+}
+
+static void reconnect_state_has_one_owner_when_the_timer_expires_inside_the_handler(void)
+{
+    fake_reset();
+    connect_event(0);
+    shadow_round_trip(); /* attempts count from 1 */
+    fake_timer_t *timer = fake_timer("mqtt_reconnect");
+    timer->on_started = expires_at_once;
+    disconnect_event(); /* the client is not waiting to reconnect until its handler returns */
+    run_control_task();
+    /* the attempt count and the timer are changed by one task only: no interleaving can lose an update */
+    CHECK_EQ_INT(1, timer->context_count);
+    CHECK(timer->context_count == 1 && strcmp(timer->contexts[0], CONTROL_TASK) == 0);
+    CHECK(!fake_log_contains("cannot arm"));
+    CHECK_EQ_INT(1, fake_log_occurrences("reconnect attempt 1 in "));
+    for (int attempt = 1; attempt <= 100; attempt++) {
+        char line[64];
+        snprintf(line, sizeof(line), "reconnect attempt %d in ", attempt);
+        CHECK(fake_log_occurrences(line) <= 1); /* each attempt scheduled once */
+    }
+    CHECK_EQ_INT(1, fake_mqtt_reconnect_calls());
+    if (g_test_failed) {
+        for (int i = 0; i < timer->context_count; i++) {
+            fprintf(stderr, "  reconnect timer started or stopped from: %s\n", timer->contexts[i]);
+        }
+    }
 }
 
 static void backoff_restarts_only_after_a_shadow_round_trip(void)
 {
     fake_reset();
     fake_timer_t *timer = fake_timer("mqtt_reconnect");
-    esp_mqtt_event_t disconnected = {.event_id = MQTT_EVENT_DISCONNECTED};
     connect_event(0);
     shadow_round_trip(); /* a healthy session: attempts count from 0 again */
     for (int i = 0; i < 3; i++) {
-        fake_mqtt_dispatch(&disconnected);
+        disconnect_event();
+        run_control_task();
     }
     connect_event(0); /* accepted, then dropped before any shadow reply (a policy that refuses, say) */
-    fake_mqtt_dispatch(&disconnected);
+    disconnect_event();
+    run_control_task();
     uint32_t low;
     uint32_t high;
     delay_bounds(3, &low, &high); /* the fourth attempt, not the first */
@@ -617,7 +811,8 @@ static void backoff_restarts_only_after_a_shadow_round_trip(void)
 
     connect_event(0);
     shadow_round_trip();
-    fake_mqtt_dispatch(&disconnected);
+    disconnect_event();
+    run_control_task();
     delay_bounds(0, &low, &high);
     CHECK(timer->timeout_us <= (uint64_t)high * 1000u);
 }
@@ -671,14 +866,114 @@ static void oversized_message_is_dropped_safely(void)
     CHECK(fake_log_contains("dropped a message"));
 }
 
-static void get_rejected_reports_to_create_the_shadow(void)
+static void get_rejected_404_reports_to_create_the_shadow(void)
 {
     fake_reset();
-    deliver(test_topics()->get_rejected, "{\"code\":404,\"message\":\"No shadow exists\"}");
+    connect_and_subscribe();
+    reject_get(404);
     CHECK_EQ_INT(1, publishes_to(test_topics()->update));
     cJSON *reported = last_reported();
     CHECK(reported != NULL);
     cJSON_Delete(reported);
+}
+
+static void gets_and_reports_carry_client_tokens(void)
+{
+    fake_reset();
+    connect_and_subscribe();
+    const fake_publish_t *get = last_publish_to(test_topics()->get);
+    CHECK(get != NULL);
+    char first[SHADOW_CLIENT_TOKEN_MAX + 1] = "";
+    const char *token = awaited_get_token();
+    CHECK(token != NULL && strlen(token) > 0 && strlen(token) <= SHADOW_CLIENT_TOKEN_MAX);
+    snprintf(first, sizeof(first), "%s", token != NULL ? token : "");
+    reject_get(404);
+    const fake_publish_t *update = last_publish_to(test_topics()->update);
+    cJSON *root = update != NULL ? cJSON_Parse(update->data) : NULL;
+    const char *update_token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "clientToken"));
+    CHECK(update_token != NULL && strlen(update_token) <= SHADOW_CLIENT_TOKEN_MAX);
+    CHECK(update_token != NULL && strcmp(update_token, first) != 0);
+    cJSON_Delete(root);
+    connect_and_subscribe();
+    token = awaited_get_token();
+    CHECK(token != NULL && strcmp(token, first) != 0); /* every request its own */
+}
+
+static void another_clients_get_rejection_is_ignored(void)
+{
+    fake_reset();
+    connect_and_subscribe();
+    deliver(test_topics()->get_rejected, "{\"code\":404,\"message\":\"No shadow exists\",\"clientToken\":\"console-1\"}");
+    deliver(test_topics()->get_rejected, "{\"code\":404,\"message\":\"No shadow exists\"}");
+    CHECK_EQ_INT(0, publishes_to(test_topics()->update));
+}
+
+static void get_forbidden_is_logged_and_neither_reported_nor_retried(void)
+{
+    fake_reset();
+    connect_and_subscribe();
+    int gets = publishes_to(test_topics()->get);
+    reject_get(403);
+    fake_timer_t *retry = fake_timer("shadow_get_retry");
+    CHECK_EQ_INT(0, publishes_to(test_topics()->update));
+    CHECK(retry != NULL && !retry->active);
+    CHECK_EQ_INT(gets, publishes_to(test_topics()->get));
+    CHECK(fake_log_contains("shadow get forbidden (403"));
+    CHECK(fake_log_contains("IoT policy"));
+}
+
+/* 429 (throttled) and 500 (AWS failed): the get is asked again after a backoff; nothing is reported (the
+ * device does not know the desired state) and the reconnect backoff does not start over. */
+static void get_refused_for_now_is_retried_after_a_backoff(void)
+{
+    fake_reset();
+    fake_timer_t *reconnect = fake_timer("mqtt_reconnect");
+    fake_timer_t *retry = fake_timer("shadow_get_retry");
+    connect_event(0);
+    shadow_round_trip(); /* attempts count from 0 */
+    for (int i = 0; i < 3; i++) {
+        disconnect_event();
+        run_control_task();
+    }
+    connect_and_subscribe();
+    char refused[SHADOW_CLIENT_TOKEN_MAX + 1];
+    snprintf(refused, sizeof(refused), "%s", awaited_get_token());
+    int gets = publishes_to(test_topics()->get);
+    int updates = publishes_to(test_topics()->update);
+    reject_get(429);
+    CHECK_EQ_INT(updates, publishes_to(test_topics()->update));
+    CHECK(retry->active);
+    uint32_t low;
+    uint32_t high;
+    delay_bounds(0, &low, &high);
+    CHECK(retry->timeout_us >= (uint64_t)low * 1000u && retry->timeout_us <= (uint64_t)high * 1000u);
+    CHECK_EQ_INT(gets, publishes_to(test_topics()->get)); /* not at once */
+    fake_timer_fire(retry);
+    run_control_task();
+    CHECK_EQ_INT(gets + 1, publishes_to(test_topics()->get));
+    CHECK(strcmp(awaited_get_token(), refused) != 0);
+
+    reject_get(500); /* again: the delay grows */
+    CHECK_EQ_INT(updates, publishes_to(test_topics()->update));
+    delay_bounds(1, &low, &high);
+    CHECK(retry->active && retry->timeout_us >= (uint64_t)low * 1000u && retry->timeout_us <= (uint64_t)high * 1000u);
+
+    disconnect_event(); /* a refusal is no round trip: the reconnect backoff goes on from attempt 3 */
+    run_control_task();
+    CHECK(!retry->active); /* the next connection asks anyway */
+    delay_bounds(3, &low, &high);
+    CHECK(reconnect->timeout_us >= (uint64_t)low * 1000u && reconnect->timeout_us <= (uint64_t)high * 1000u);
+
+    connect_and_subscribe();
+    reject_get(503);
+    fake_timer_fire(retry);
+    run_control_task();
+    answer_get("{}", next_version()); /* answered at last */
+    CHECK_EQ_INT(updates + 1, publishes_to(test_topics()->update));
+    disconnect_event();
+    run_control_task();
+    delay_bounds(0, &low, &high);
+    CHECK(reconnect->timeout_us <= (uint64_t)high * 1000u);
 }
 
 int main(void)
@@ -694,21 +989,28 @@ int main(void)
     RUN(assembler_drops_messages_larger_than_its_buffer);
     RUN(assembler_drops_stray_and_out_of_order_fragments);
     RUN(shadow_refuses_malformed_documents);
-    RUN(shadow_ignores_get_and_update_rejected_documents);
+    RUN(shadow_ignores_rejections_of_requests_it_did_not_make);
+    RUN(shadow_get_rejected_codes_decide_what_follows);
     RUN(shadow_topics_are_built_for_the_thing);
     RUN(reported_document_parses_back);
     RUN(boot_without_private_key_halts_with_a_clear_log);
-    RUN(boot_with_identity_starts_mqtt_with_mutual_tls);
+    RUN(boot_with_identity_starts_mqtt_then_sends_telemetry);
+    RUN(wifi_password_is_kept_in_ram_not_written_to_nvs);
     RUN(wifi_drop_arms_a_retry_timer_without_blocking);
     RUN(connected_subscribes_then_gets_the_shadow);
     RUN(connected_with_a_kept_session_gets_the_shadow_at_once);
     RUN(disconnected_arms_the_backoff_timer_without_blocking);
-    RUN(timer_wakes_the_reconnect_task);
+    RUN(timer_wakes_the_control_task_to_reconnect);
+    RUN(reconnect_state_has_one_owner_when_the_timer_expires_inside_the_handler);
     RUN(backoff_restarts_only_after_a_shadow_round_trip);
     RUN(refused_subscription_is_not_trusted_in_a_kept_session);
     RUN(error_events_are_logged_not_fatal);
     RUN(oversized_message_is_dropped_safely);
-    RUN(get_rejected_reports_to_create_the_shadow);
+    RUN(get_rejected_404_reports_to_create_the_shadow);
+    RUN(gets_and_reports_carry_client_tokens);
+    RUN(another_clients_get_rejection_is_ignored);
+    RUN(get_forbidden_is_logged_and_neither_reported_nor_retried);
+    RUN(get_refused_for_now_is_retried_after_a_backoff);
     run_field_tests();
 
     printf("%d passed, %d failed\n", s_passed, s_failed);

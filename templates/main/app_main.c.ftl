@@ -66,7 +66,7 @@ void app_main(void)
     for (;;) {
         vTaskDelay(pdMS_TO_TICKS(ESPFLEET_TELEMETRY_INTERVAL_MS));
         if (mqtt_is_connected()) {
-            mqtt_publish_reported(true);
+            mqtt_publish_telemetry();
         }
     }
 }

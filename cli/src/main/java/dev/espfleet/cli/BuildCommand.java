@@ -33,7 +33,8 @@ final class BuildCommand implements Callable<Integer> {
     Path input;
 
     @Option(names = "--target", paramLabel = "CHIP",
-            description = "Chip to build for (default: the config's target, or esp32 for a directory).")
+            description = "Chip to build for (default: the config's target, or for a directory the chip it was "
+                    + "generated for: CONFIG_IDF_TARGET in its sdkconfig.defaults).")
     String target;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR",
@@ -54,7 +55,7 @@ final class BuildCommand implements Callable<Integer> {
         Path project = input;
         String buildTarget;
         if (Files.isDirectory(input)) {
-            buildTarget = chip.orElse(ChipTarget.ESP32).idfName();
+            buildTarget = chip.map(ChipTarget::idfName).orElseGet(() -> idf.targetOf(input));
         } else {
             DeviceConfig c = ConfigLoader.load(input);
             project = output != null ? output : Path.of("build", c.product().name());

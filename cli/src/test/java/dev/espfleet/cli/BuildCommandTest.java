@@ -67,6 +67,53 @@ class BuildCommandTest {
     }
 
     @Test
+    void aProjectDirectoryIsBuiltForTheChipItWasGeneratedFor() throws IOException {
+        fakeIdf(0);
+        Path project = tmp.resolve("proj");
+        // all-types is for esp32c3: a directory must not fall back to esp32 (set-target wipes the build)
+        assertEquals(0, CliRun.of("generate", "../examples/all-types.yaml", "-o", project.toString()).exitCode());
+
+        CliRun first = CliRun.of("build", project.toString());
+        CliRun again = CliRun.of("build", project.toString());
+
+        assertEquals(0, first.exitCode(), first.toString());
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(first.out().contains("for esp32c3"), first.out());
+        assertEquals(List.of("-C " + project + " set-target esp32c3", "-C " + project + " build",
+                "-C " + project + " build"), calls());
+    }
+
+    @Test
+    void targetOptionOverridesTheChipOfAProjectDirectory() throws IOException {
+        fakeIdf(0);
+        Path project = tmp.resolve("proj");
+        assertEquals(0, CliRun.of("build", "../examples/all-types.yaml", "-o", project.toString()).exitCode());
+
+        CliRun run = CliRun.of("build", project.toString(), "--target", "esp32s3");
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(List.of("-C " + project + " set-target esp32c3", "-C " + project + " build",
+                "-C " + project + " set-target esp32s3", "-C " + project + " build"), calls());
+    }
+
+    @Test
+    void aDirectoryWithoutATargetInItsDefaultsKeepsTheChipItIsConfiguredFor() throws IOException {
+        fakeIdf(0);
+        Path project = tmp.resolve("proj");
+        assertEquals(0, CliRun.of("build", "../examples/all-types.yaml", "-o", project.toString()).exitCode());
+        // a project made before the generator recorded its chip: sdkconfig (esp32c3 here) still says it
+        Path defaults = project.resolve("sdkconfig.defaults");
+        Files.writeString(defaults, Files.readString(defaults).replaceAll("(?m)^CONFIG_IDF_TARGET=.*\\n", ""));
+        Files.setLastModifiedTime(defaults, Files.getLastModifiedTime(project.resolve("sdkconfig")));
+
+        CliRun run = CliRun.of("build", project.toString());
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(List.of("-C " + project + " set-target esp32c3", "-C " + project + " build",
+                "-C " + project + " build"), calls());
+    }
+
+    @Test
     void changedSdkconfigDefaultsMakeSdkconfigAgain() throws IOException {
         fakeIdf(0);
         Path project = tmp.resolve("proj");

@@ -26,14 +26,32 @@ class GeneratedFirmwareRulesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("examples")
     void mqttEventHandlerNeverBlocksNorReconnectsItself(String example) {
-        String handler = functionBody(Examples.render(example).text("main/aws_mqtt.c"), "mqtt_event_handler");
+        String mqtt = Examples.render(example).text("main/aws_mqtt.c");
+        String handler = functionBody(mqtt, "mqtt_event_handler");
         for (String forbidden : List.of("vTaskDelay", "esp_mqtt_client_reconnect", "esp_mqtt_client_stop",
-                "xEventGroupWaitBits", "ulTaskNotifyTake", "xSemaphoreTake")) {
+                "xEventGroupWaitBits", "ulTaskNotifyTake", "xSemaphoreTake", "xQueueReceive", "esp_timer_start")) {
             assertFalse(handler.contains(forbidden), forbidden + " in mqtt_event_handler");
         }
-        assertTrue(handler.contains("schedule_reconnect()"), "a disconnect schedules the reconnect");
-        String schedule = functionBody(Examples.render(example).text("main/aws_mqtt.c"), "schedule_reconnect");
+        assertTrue(handler.contains("post_control(CONTROL_DISCONNECTED)"), "a disconnect is handed to the control task");
+        assertTrue(functionBody(mqtt, "post_control_message").contains("xQueueSend(s_control_queue, &message, 0)"),
+                "posting never waits");
+        String schedule = functionBody(mqtt, "schedule_reconnect");
         assertTrue(schedule.contains("esp_timer_start_once"), "the delay is an esp_timer, not a wait");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void backoffStateIsChangedByTheControlTaskOnly(String example) {
+        String mqtt = Examples.render(example).text("main/aws_mqtt.c");
+        String control = functionBody(mqtt, "control_task");
+        // every call of schedule_reconnect and every write of the attempt count is in the control task
+        for (String use : List.of("schedule_reconnect()", "s_reconnect_attempt = ", "s_get_retry_attempt = ",
+                "schedule_get_retry(message")) {
+            int total = mqtt.split(Pattern.quote(use), -1).length - 1;
+            int inControl = control.split(Pattern.quote(use), -1).length - 1;
+            assertTrue(total > 0, use);
+            assertEquals(total, inControl, use + " outside control_task");
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -91,6 +109,18 @@ class GeneratedFirmwareRulesTest {
         assertEquals(c.aws().thingName().isPresent(), header.contains("ESPFLEET_PINNED_THING_NAME"));
         String mqtt = Examples.render(example).text("main/aws_mqtt.c");
         assertTrue(mqtt.contains(".client_id = identity->thing_name"), "client id is the thing name");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void policyAllowsTheTelemetryTopicOnlyWhenReadingsGoThere(String example) {
+        DeviceConfig c = Examples.config(example);
+        GeneratedProject p = Examples.render(example);
+        String telemetryTopic = "topic/" + c.mqtt().topicPrefix() + "/${iot:Connection.Thing.ThingName}/telemetry\"";
+        boolean toTopic = c.telemetry().to() == dev.espfleet.generator.config.TelemetryDestination.TOPIC;
+        assertEquals(toTopic, p.text("aws/policy.json").contains(telemetryTopic), p.text("aws/policy.json"));
+        assertTrue(p.text("main/espfleet_config.h").contains("#define ESPFLEET_TELEMETRY_TO_SHADOW " + !toTopic));
+        assertTrue(p.text("main/app_main.c").contains("mqtt_publish_telemetry()"), "the loop sends telemetry");
     }
 
     /** The text between the braces of a C function definition (top-level, K&R or Allman style). */

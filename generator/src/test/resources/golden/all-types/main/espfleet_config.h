@@ -34,6 +34,10 @@
 #define ESPFLEET_BACKOFF_JITTER BACKOFF_JITTER_PROPORTIONAL
 #define ESPFLEET_BACKOFF_JITTER_PERCENT 20u
 #define ESPFLEET_TELEMETRY_INTERVAL_MS 15000u
+/* readings go into the shadow's reported state (each one a billed shadow update) */
+#define ESPFLEET_TELEMETRY_TO_SHADOW true
+#define ESPFLEET_STATUS_TOPIC_LEVEL "status"
+#define ESPFLEET_TELEMETRY_TOPIC_LEVEL "telemetry"
 #define ESPFLEET_IDENTITY_PARTITION "identity"
 #define ESPFLEET_IDENTITY_NAMESPACE "device"
 #define ESPFLEET_NVS_KEY_THING_NAME "thing_name"

@@ -1,6 +1,6 @@
 /*
  * MQTT over TLS to AWS IoT Core with X.509 mutual authentication, the shadow subscriptions, the
- * online/offline status, and reconnects scheduled by the app with exponential backoff and jitter.
+ * online/offline status, telemetry, and reconnects scheduled by the app with exponential backoff and jitter.
  */
 #pragma once
 
@@ -16,8 +16,13 @@
  */
 esp_err_t mqtt_init(const device_identity_t *identity);
 
-/* Publishes the reported state (desired values, telemetry, firmware version) to the shadow. */
+/* Publishes the reported state (desired values, firmware version, online; the readings too when
+ * `with_telemetry`) to the shadow. */
 bool mqtt_publish_reported(bool with_telemetry);
+
+/* Publishes the readings where the config sends them (telemetry.to): to <prefix>/<thing>/telemetry, or into
+ * the shadow's reported state. Nothing is sent when no hook supplies a reading. */
+bool mqtt_publish_telemetry(void);
 
 /* True between MQTT_EVENT_CONNECTED and MQTT_EVENT_DISCONNECTED. */
 bool mqtt_is_connected(void);

@@ -32,6 +32,10 @@
 #define ESPFLEET_BACKOFF_JITTER BACKOFF_JITTER_FULL
 #define ESPFLEET_BACKOFF_JITTER_PERCENT 0u
 #define ESPFLEET_TELEMETRY_INTERVAL_MS 60000u
+/* readings go to <prefix>/<thing>/telemetry; the shadow keeps state */
+#define ESPFLEET_TELEMETRY_TO_SHADOW false
+#define ESPFLEET_STATUS_TOPIC_LEVEL "status"
+#define ESPFLEET_TELEMETRY_TOPIC_LEVEL "telemetry"
 #define ESPFLEET_IDENTITY_PARTITION "certs"
 #define ESPFLEET_IDENTITY_NAMESPACE "identity"
 #define ESPFLEET_NVS_KEY_THING_NAME "thing_name"

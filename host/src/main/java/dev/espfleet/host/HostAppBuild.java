@@ -23,7 +23,8 @@ public final class HostAppBuild {
     static final List<String> SOURCES = List.of(
             "include/esp_bit_defs.h", "include/esp_err.h", "include/esp_event.h", "include/esp_log.h",
             "include/esp_netif.h", "include/esp_random.h", "include/esp_timer.h", "include/esp_wifi.h",
-            "include/freertos/FreeRTOS.h", "include/freertos/event_groups.h", "include/freertos/task.h",
+            "include/freertos/FreeRTOS.h", "include/freertos/event_groups.h", "include/freertos/queue.h",
+            "include/freertos/task.h",
             "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h",
             "runtime/mqtt_mosquitto.c", "runtime/nvs_image.c", "runtime/nvs_image.h", "runtime/nvs_runtime.c",
             "runtime/rtos_posix.c", "runtime/runtime.h", "runtime/runtime_main.c", "runtime/system_posix.c");

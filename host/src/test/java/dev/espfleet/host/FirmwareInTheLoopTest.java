@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Firmware in the loop: the env-sensor example, generated and built for Linux with the host runtime,
  * runs against Debian's mosquitto (mutual TLS, trusting the bench CA) and a shadow service stand-in.
  * Every assertion is on what the broker or the shadow service observed. Scenarios 1-5 share one device
- * process, in order; scenario 6 runs a second build whose backoff is short enough for a test. Devices are
+ * process, in order; scenario 6 runs a second build whose backoff is short enough for a test; 7-9 run the
+ * same build as other units (each its own thing and shadow). Devices are
  * built under ASan and UBSan: a memory or UB error in firmware or runtime kills the device and fails the
  * scenario with the report in the console.
  */
@@ -172,6 +173,74 @@ class FirmwareInTheLoopTest {
             assertTrue(d.console().contains("broker certificate refused: "),
                     context());
             assertTrue(d.alive(), "a refused broker is retried, not fatal" + context());
+        }
+    }
+
+    /** What the device sent to its shadow, in order, for messages. */
+    private static List<String> sentBy(String thing, int from) {
+        return service.received().subList(from, service.receivedCount()).stream()
+                .filter(r -> r.topic().startsWith("$aws/things/" + thing + "/shadow/")
+                        && (r.topic().endsWith("/get") || r.topic().endsWith("/update")))
+                .map(r -> r.topic().substring(r.topic().lastIndexOf('/') + 1) + " " + r.payload()).toList();
+    }
+
+    /** The device's updates to its classic shadow, in the order the service received them. */
+    private static List<String> updatesFrom(String thing, int from) {
+        return service.received().subList(from, service.receivedCount()).stream()
+                .filter(r -> isTopic(r, "$aws/things/" + thing + "/shadow/update")).map(r -> r.payload()).toList();
+    }
+
+    @Test
+    @Order(8)
+    void aGetAnswerDeliveredAfterANewerDeltaDoesNotRollTheDeviceBack() throws Exception {
+        String thing = "dev-008";
+        service.update(thing, "", "{\"state\":{\"desired\":{\"sampling_rate\":20}}}");
+        service.holdNextGetAnswer(thing); // AWS does not order messages: this answer will come late
+        int mark = service.receivedCount();
+        try (HostDevice d = HostDevice.start(run.forUnit(bench.provision(thing), dir.resolve("nvs-" + thing))
+                .command(Optional.of(broker.uri())))) {
+            device = d;
+            String get = "$aws/things/" + thing + "/shadow/get";
+            assertTrue(service.awaitMessage(mark, r -> isTopic(r, get), WAIT).isPresent(), context());
+            assertTrue(service.awaitHeldAnswer(WAIT), "the answer to the device's get is held back" + context());
+            service.update(thing, "", "{\"state\":{\"desired\":{\"sampling_rate\":30}}}"); // delta: newer
+            assertTrue(service.awaitDocument(thing, "", x -> x.at("/state/reported/sampling_rate").asInt() == 30, WAIT)
+                    .isPresent(), "the delta is applied: " + service.document(thing, "") + context());
+            int beforeRelease = service.receivedCount();
+            service.releaseHeldAnswers(); // get/accepted of the older version: sampling_rate 20
+            // the answer is older than the delta applied while it was awaited: the device asks again
+            assertTrue(service.awaitMessage(beforeRelease, r -> isTopic(r, get), WAIT).isPresent(),
+                    "a second get after the late answer; the device sent " + sentBy(thing, mark) + context());
+            assertTrue(service.awaitDocument(thing, "", x -> x.at("/state/reported/sampling_rate").asInt() == 30
+                    && x.at("/state/delta").isMissingNode(), WAIT).isPresent(), service.document(thing, "") + context());
+            List<String> updates = updatesFrom(thing, mark);
+            assertTrue(updates.stream().noneMatch(u -> u.contains("\"sampling_rate\":20")),
+                    "never rolled back to 20: " + updates + context());
+        }
+    }
+
+    @Test
+    @Order(9)
+    void aGetRefusedWith500IsAskedAgainAndNothingIsReportedMeanwhile() throws Exception {
+        String thing = "dev-009";
+        service.update(thing, "", "{\"state\":{\"desired\":{\"sampling_rate\":25}}}");
+        service.rejectNextGets(thing, 500, 1);
+        int mark = service.receivedCount();
+        try (HostDevice d = HostDevice.start(run.forUnit(bench.provision(thing), dir.resolve("nvs-" + thing))
+                .command(Optional.of(broker.uri())))) {
+            device = d;
+            assertTrue(service.awaitDocument(thing, "", x -> x.at("/state/reported/sampling_rate").asInt() == 25, WAIT)
+                    .isPresent(), service.document(thing, "") + context());
+            String get = "$aws/things/" + thing + "/shadow/get";
+            long gets = service.received().subList(mark, service.receivedCount()).stream().filter(r -> isTopic(r, get))
+                    .count();
+            assertTrue(gets >= 2, "the refused get was asked again: " + gets + context());
+            List<String> updates = updatesFrom(thing, mark);
+            // a 500 is not "no shadow": reporting the defaults (sampling_rate 10) would overwrite nothing but
+            // tells the cloud a state the device was never told to have
+            assertTrue(updates.get(0).contains("\"sampling_rate\":25"), "first report after the shadow was read: "
+                    + updates + context());
+            assertTrue(d.console().contains("shadow get refused for now (500"), context());
         }
     }
 

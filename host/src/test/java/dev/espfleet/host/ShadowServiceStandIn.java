@@ -30,7 +30,8 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 /**
  * Test support, not a product: AWS IoT Device Shadow semantics on a local broker, for classic and named
  * shadows ({@code get}, {@code update}, {@code delete} with {@code accepted}/{@code rejected},
- * {@code update/delta}, {@code update/documents}, versions, {@code clientToken}, metadata), plus the
+ * {@code update/delta}, {@code update/documents}, versions, {@code clientToken}, metadata), answers held
+ * back and delivered late (AWS does not order messages), gets refused with 429/500/403, plus the
  * generated status rule: {@code <prefix>/<thing>/status} is republished into the shadow's reported state.
  * It records every message it receives, so tests can assert on what the device sent.
  */
@@ -58,6 +59,11 @@ final class ShadowServiceStandIn implements AutoCloseable {
     private final Map<String, Shadow> shadows = new HashMap<>();
     private final List<Received> received = new ArrayList<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
+    /** Things whose next get answer is held back (AWS does not order messages); guarded by this. */
+    private final Map<String, Integer> holdGetAnswers = new HashMap<>();
+    private final List<Runnable> heldAnswers = new ArrayList<>();
+    /** Things whose next gets are rejected with a code, and how many; guarded by this. */
+    private final Map<String, int[]> rejectGets = new HashMap<>();
 
     private ShadowServiceStandIn(MqttClient client, SSLSocketFactory tls, String statusPrefix, String ruleShadowName) {
         this.client = client;
@@ -170,21 +176,91 @@ final class ShadowServiceStandIn implements AutoCloseable {
         return shadows.get(thing + "\u0000" + name);
     }
 
+    /**
+     * The answer to {@code thing}'s next get is computed when the get arrives but published only at
+     * {@link #releaseHeldAnswers()}: AWS does not order messages, so a delta made later can arrive first.
+     */
+    synchronized void holdNextGetAnswer(String thing) {
+        holdGetAnswers.merge(thing, 1, Integer::sum);
+    }
+
+    /** Waits until an answer is held back (its document is then fixed); false after the timeout. */
+    synchronized boolean awaitHeldAnswer(Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (heldAnswers.isEmpty()) {
+            long left = Duration.between(Instant.now(), deadline).toMillis();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.min(left, 50));
+        }
+        return true;
+    }
+
+    /** Publishes the answers held back, in the order they were made. */
+    void releaseHeldAnswers() {
+        List<Runnable> answers;
+        synchronized (this) {
+            answers = List.copyOf(heldAnswers);
+            heldAnswers.clear();
+        }
+        worker.submit(() -> answers.forEach(Runnable::run));
+    }
+
+    /**
+     * {@code thing}'s next {@code times} gets are rejected with {@code code}, with the messages the Device
+     * Shadow service documents: 429 (too many requests in flight), 500 (internal failure), 403 (forbidden).
+     */
+    synchronized void rejectNextGets(String thing, int code, int times) {
+        rejectGets.put(thing, new int[] {code, times});
+    }
+
+    private static String rejection(int code) {
+        return switch (code) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 429 -> "Too many requests";
+            case 500 -> "Internal service failure";
+            default -> "Error " + code;
+        };
+    }
+
     private void get(String thing, String name, String payload) {
         JsonNode token = tokenOf(payload);
         ObjectNode document;
+        boolean hold;
         synchronized (this) {
+            int[] refusal = rejectGets.get(thing);
+            if (refusal != null && refusal[1] > 0) {
+                refusal[1]--;
+                reject(thing, name, "get", refusal[0], rejection(refusal[0]), token);
+                return;
+            }
             Shadow s = shadow(thing, name);
             if (s == null) {
                 reject(thing, name, "get", 404, "No shadow exists with name: '" + thing + "'", token);
                 return;
             }
             document = document(s);
+            hold = holdGetAnswers.getOrDefault(thing, 0) > 0;
+            if (hold) {
+                holdGetAnswers.merge(thing, -1, Integer::sum);
+            }
         }
         if (token != null) {
             document.set("clientToken", token);
         }
-        publish(prefix(thing, name) + "get/accepted", document);
+        Runnable answer = () -> publish(prefix(thing, name) + "get/accepted", document);
+        if (hold) {
+            synchronized (this) {
+                heldAnswers.add(answer);
+                notifyAll();
+            }
+        } else {
+            answer.run();
+        }
     }
 
     private void delete(String thing, String name, String payload) {

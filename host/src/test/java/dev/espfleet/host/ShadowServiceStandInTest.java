@@ -124,6 +124,31 @@ class ShadowServiceStandInTest {
     }
 
     @Test
+    void answersOutOfOrderAndRefusesGetsWhenTold() throws Exception {
+        String thing = THING;
+        service.update(thing, "", "{\"state\":{\"desired\":{\"level\":1}}}");
+        service.rejectNextGets(thing, 429, 1);
+        send("get", "{\"clientToken\":\"r1\"}");
+        JsonNode throttled = answer("get/rejected");
+        assertEquals(429, throttled.get("code").asInt());
+        assertEquals("r1", throttled.get("clientToken").asText());
+
+        service.holdNextGetAnswer(thing);
+        send("get", "{\"clientToken\":\"r2\"}");
+        assertTrue(service.awaitHeldAnswer(Duration.ofSeconds(10)));
+        inbox.clear();
+        service.update(thing, "", "{\"state\":{\"desired\":{\"level\":2}}}");
+        JsonNode delta = answer("update/delta"); // the later change arrives first
+        service.releaseHeldAnswers();
+        JsonNode late = answer("get/accepted");
+        assertEquals("r2", late.get("clientToken").asText());
+        assertEquals(1, late.at("/state/desired/level").asInt(), "the document as it was when asked");
+        assertTrue(late.get("version").asLong() < delta.get("version").asLong(), late + " / " + delta);
+        send("delete", ""); // the other test starts without a shadow
+        answer("delete/accepted");
+    }
+
+    @Test
     void statusRuleWritesOnlineIntoTheReportedState() throws Exception {
         client.publish("dt/probe-002/status", "{\"state\":{\"reported\":{\"online\":true}}}"
                 .getBytes(StandardCharsets.UTF_8), 1, false);

@@ -21,6 +21,11 @@ public final class IdfBuild {
     static final String INSTALL_HINT = "install ESP-IDF v5.x (https://docs.espressif.com/projects/esp-idf/en/stable/"
             + "esp32/get-started/) and run '. $IDF_PATH/export.sh' in this shell, or set IDF_PATH";
 
+    /** The Kconfig symbol ESP-IDF records the chip in (sdkconfig), and takes a project's default from (sdkconfig.defaults). */
+    public static final String TARGET_KEY = "CONFIG_IDF_TARGET";
+    /** What ESP-IDF builds for when nothing names a chip. */
+    static final String DEFAULT_TARGET = "esp32";
+
     private final Map<String, String> environment;
     private final java.util.function.Consumer<String> log;
 
@@ -100,16 +105,35 @@ public final class IdfBuild {
         }
     }
 
+    /**
+     * The chip a project directory is for, where ESP-IDF itself looks when no target is given: the
+     * project's default, {@code CONFIG_IDF_TARGET} in sdkconfig.defaults (the generator writes it), then
+     * the chip its sdkconfig was made for; ESP-IDF's own default, esp32, when neither says.
+     */
+    public String targetOf(Path project) {
+        Optional<String> target = targetValue(project.resolve("sdkconfig.defaults")).or(() -> configuredTarget(project));
+        if (target.isEmpty()) {
+            log.accept(project + " names no chip (no CONFIG_IDF_TARGET in sdkconfig.defaults or sdkconfig): "
+                    + "building for esp32, as ESP-IDF does; pass --target to choose");
+        }
+        return target.orElse(DEFAULT_TARGET);
+    }
+
     /** CONFIG_IDF_TARGET from the project's sdkconfig, when it has one. */
     static Optional<String> configuredTarget(Path project) {
-        Path sdkconfig = project.resolve("sdkconfig");
-        if (!Files.isRegularFile(sdkconfig)) {
+        return targetValue(project.resolve("sdkconfig"));
+    }
+
+    /** CONFIG_IDF_TARGET="..." in a sdkconfig-format file, when the file exists and sets it. */
+    private static Optional<String> targetValue(Path file) {
+        if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
         try {
-            return Files.readAllLines(sdkconfig, StandardCharsets.UTF_8).stream()
-                    .filter(l -> l.startsWith("CONFIG_IDF_TARGET=\""))
-                    .map(l -> l.substring("CONFIG_IDF_TARGET=\"".length(), l.length() - 1))
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                    .map(String::strip)
+                    .filter(l -> l.startsWith(TARGET_KEY + "=\"") && l.endsWith("\"") && l.length() > TARGET_KEY.length() + 3)
+                    .map(l -> l.substring(TARGET_KEY.length() + 2, l.length() - 1))
                     .findFirst();
         } catch (IOException e) {
             return Optional.empty();

@@ -405,11 +405,19 @@ public final class ConfigLoader {
 
         private Telemetry telemetry(YamlSection s) {
             if (s == null) {
-                return new Telemetry(60);
+                return new Telemetry(60, TelemetryDestination.TOPIC);
             }
             int interval = s.integer("interval_s", 60, 1, 86400);
+            TelemetryDestination to = s.string("to").flatMap(t -> {
+                Optional<TelemetryDestination> destination = TelemetryDestination.fromLabel(t);
+                if (destination.isEmpty()) {
+                    s.problem("to", "expected " + TelemetryDestination.choices() + " (where the readings go: "
+                            + "<prefix>/<thing>/telemetry, or the shadow's reported state); got '" + t + "'");
+                }
+                return destination;
+            }).orElse(TelemetryDestination.TOPIC);
             s.finish();
-            return new Telemetry(interval);
+            return new Telemetry(interval, to);
         }
 
         private Identity identity(YamlSection s) {

@@ -56,7 +56,8 @@ public record DeviceConfig(
     public record ReportedField(String name, FieldType type, int maxLength) {
     }
 
-    public record Telemetry(int intervalSeconds) {
+    /** @param to where the readings go (a topic of their own, or the shadow) */
+    public record Telemetry(int intervalSeconds, TelemetryDestination to) {
     }
 
     public record Identity(String partition, int partitionSize, String namespace, String thingNameKey,

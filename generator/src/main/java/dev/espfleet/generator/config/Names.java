@@ -23,6 +23,13 @@ public final class Names {
             "_Generic", "_Noreturn", "_Static_assert", "_Thread_local", "bool", "true", "false",
             "online", "firmware_version");
 
+    /** The last level of the topics the firmware publishes under {@code <prefix>/<thing>/}. */
+    public static final String STATUS_TOPIC_LEVEL = "status";
+    public static final String TELEMETRY_TOPIC_LEVEL = "telemetry";
+    /** The firmware's topic buffers (SHADOW_TOPIC_MAX in shadow.h), NUL included. */
+    static final int TOPIC_BUFFER = 256;
+    static final int THING_NAME_MAX = 128;
+
     private Names() {
     }
 
@@ -78,10 +85,11 @@ public final class Names {
             return Optional.of("must not start with '$': AWS reserves those topics and ignores Last Will messages"
                     + " sent to them");
         }
-        // <prefix>/<thing, up to 128>/status must fit the firmware's 256-byte topic buffers
-        if (prefix.length() > 256 - 1 - 128 - "//status".length()) {
-            return Optional.of("must be at most " + (256 - 1 - 128 - "//status".length()) + " characters, got "
-                    + prefix.length());
+        // <prefix>/<thing, up to 128>/telemetry (the longest) must fit the firmware's 256-byte topic buffers
+        int longestLevel = Math.max(STATUS_TOPIC_LEVEL.length(), TELEMETRY_TOPIC_LEVEL.length());
+        int max = TOPIC_BUFFER - 1 - THING_NAME_MAX - "//".length() - longestLevel;
+        if (prefix.length() > max) {
+            return Optional.of("must be at most " + max + " characters, got " + prefix.length());
         }
         String[] levels = prefix.split("/", -1);
         for (String level : levels) {
@@ -90,9 +98,10 @@ public final class Names {
                         + " got '" + prefix + "'");
             }
         }
-        // <prefix>/<thing>/status: AWS allows at most 7 slashes in a topic
+        // <prefix>/<thing>/status and .../telemetry: AWS allows at most 7 slashes in a topic
         if (levels.length + 1 > 7) {
-            return Optional.of("at most 6 levels: the status topic <prefix>/<thing>/status may have 7 slashes at most");
+            return Optional.of("at most 6 levels: the topics <prefix>/<thing>/status and /telemetry may have 7 slashes"
+                    + " at most");
         }
         return Optional.empty();
     }

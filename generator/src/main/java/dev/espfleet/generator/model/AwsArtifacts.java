@@ -1,13 +1,16 @@
 package dev.espfleet.generator.model;
 
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.generator.config.Names;
+import dev.espfleet.generator.config.TelemetryDestination;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * What the AWS side needs next to the firmware: a least-privilege IoT policy (a device may connect only
- * as its own thing name and use only its own shadow and status topics, through policy variables) and
+ * as its own thing name and use only its own shadow, status and telemetry topics, through policy variables) and
  * the rule that republishes the status topic, Last Will included, into the shadow's reported.online.
  */
 public final class AwsArtifacts {
@@ -27,21 +30,26 @@ public final class AwsArtifacts {
         String account = c.aws().accountId().orElse("*");
         String arn = "arn:aws:iot:" + region + ":" + account + ":";
         String shadow = "$aws/things/" + THING + "/shadow" + c.shadow().name().map(n -> "/name/" + n).orElse("");
-        String status = c.mqtt().topicPrefix() + "/" + THING + "/status";
+        String status = c.mqtt().topicPrefix() + "/" + THING + "/" + Names.STATUS_TOPIC_LEVEL;
+        String telemetry = c.mqtt().topicPrefix() + "/" + THING + "/" + Names.TELEMETRY_TOPIC_LEVEL;
         List<String> subscribed = List.of(shadow + "/get/accepted", shadow + "/get/rejected",
                 shadow + "/update/delta", shadow + "/update/rejected");
 
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("policyName", policyName(c));
         m.put("clientResource", arn + "client/" + THING);
-        m.put("publishResources", List.of(arn + "topic/" + shadow + "/get", arn + "topic/" + shadow + "/update",
-                arn + "topic/" + status));
+        List<String> published = new ArrayList<>(List.of(arn + "topic/" + shadow + "/get",
+                arn + "topic/" + shadow + "/update", arn + "topic/" + status));
+        if (c.telemetry().to() == TelemetryDestination.TOPIC) {
+            published.add(arn + "topic/" + telemetry); // only where the readings go: least privilege
+        }
+        m.put("publishResources", List.copyOf(published));
         m.put("subscribeResources", subscribed.stream().map(t -> arn + "topicfilter/" + t).toList());
         m.put("receiveResources", subscribed.stream().map(t -> arn + "topic/" + t).toList());
 
         int thingLevel = c.mqtt().topicPrefix().split("/").length + 1; // topic(n) is 1-based
         m.put("ruleName", c.product().name().replace('-', '_') + "_status_to_shadow");
-        m.put("ruleSql", "SELECT state FROM '" + c.mqtt().topicPrefix() + "/+/status'");
+        m.put("ruleSql", "SELECT state FROM '" + c.mqtt().topicPrefix() + "/+/" + Names.STATUS_TOPIC_LEVEL + "'");
         m.put("ruleTopic", "$$aws/things/${topic(" + thingLevel + ")}/shadow"
                 + c.shadow().name().map(n -> "/name/" + n).orElse("") + "/update");
         String role = c.product().name() + "-status-republish";

@@ -4,6 +4,8 @@ import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.generator.config.DeviceConfig.DesiredField;
 import dev.espfleet.generator.config.DeviceConfig.ReportedField;
 import dev.espfleet.generator.config.FieldType;
+import dev.espfleet.generator.config.Names;
+import dev.espfleet.generator.config.TelemetryDestination;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +40,13 @@ public final class ProjectModel {
         m.put("reported", config.shadow().reported().stream().map(ProjectModel::reported).toList());
         m.put("identity", identity(config));
         m.put("aws", AwsArtifacts.of(config));
+        m.put("telemetryToShadow", config.telemetry().to() == TelemetryDestination.SHADOW);
+        String prefix = config.mqtt().topicPrefix();
+        m.put("telemetryTopic", prefix + "/<thing>/" + Names.TELEMETRY_TOPIC_LEVEL);
+        int thingLevel = prefix.split("/").length + 1; // topic(n) is 1-based
+        m.put("telemetryRuleSql", "SELECT *, topic(" + thingLevel + ") AS thing, timestamp() AS ts FROM '" + prefix
+                + "/+/" + Names.TELEMETRY_TOPIC_LEVEL + "'");
+        m.put("telemetryIntervalSeconds", config.telemetry().intervalSeconds());
         return m;
     }
 
@@ -70,6 +79,12 @@ public final class ProjectModel {
         define(d, "ESPFLEET_BACKOFF_JITTER", c.reconnect().jitter().cName(), null);
         define(d, "ESPFLEET_BACKOFF_JITTER_PERCENT", c.reconnect().jitterPercent() + "u", null);
         define(d, "ESPFLEET_TELEMETRY_INTERVAL_MS", (c.telemetry().intervalSeconds() * 1000L) + "u", null);
+        define(d, "ESPFLEET_TELEMETRY_TO_SHADOW", c.telemetry().to() == TelemetryDestination.SHADOW ? "true" : "false",
+                c.telemetry().to() == TelemetryDestination.SHADOW
+                        ? "readings go into the shadow's reported state (each one a billed shadow update)"
+                        : "readings go to <prefix>/<thing>/" + Names.TELEMETRY_TOPIC_LEVEL + "; the shadow keeps state");
+        define(d, "ESPFLEET_STATUS_TOPIC_LEVEL", CLiteral.string(Names.STATUS_TOPIC_LEVEL), null);
+        define(d, "ESPFLEET_TELEMETRY_TOPIC_LEVEL", CLiteral.string(Names.TELEMETRY_TOPIC_LEVEL), null);
         define(d, "ESPFLEET_IDENTITY_PARTITION", CLiteral.string(c.identity().partition()), null);
         define(d, "ESPFLEET_IDENTITY_NAMESPACE", CLiteral.string(c.identity().namespace()), null);
         define(d, "ESPFLEET_NVS_KEY_THING_NAME", CLiteral.string(c.identity().thingNameKey()), null);
