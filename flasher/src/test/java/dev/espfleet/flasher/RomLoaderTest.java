@@ -39,6 +39,16 @@ class RomLoaderTest {
         }
     }
 
+    /** The ROM answers GET_SECURITY_INFO 8 times (unsupported-reply-repeats.log); the copies are not answers to READ_REG. */
+    @Test
+    void detectsTheEsp32ThoughItsRomRepeatsTheAnswerToAnUnsupportedCommand() {
+        SimHarness h = new SimHarness();
+        try (RomLoader loader = h.connect()) {
+            assertEquals(Chip.ESP32, loader.chip());
+            assertEquals("24:0a:c4:00:00:01", loader.chipInfo().macText());
+        }
+    }
+
     @Test
     void switchesBaudRateAfterSync() {
         SimHarness h = new SimHarness();

@@ -25,7 +25,8 @@ import java.util.zip.Inflater;
  * <ul>
  * <li>a SYNC is answered 8 times, with value 0x20120707;</li>
  * <li>the reply's value field is only set by READ_REG (and SYNC): other replies repeat the last one;</li>
- * <li>an opcode the ROM does not know gets status 01 05 under the previous reply's opcode and value;</li>
+ * <li>an opcode the ROM does not know gets status 01 05 under the previous reply's opcode and value, and
+ *     that reply comes {@value #UNSUPPORTED_REPLIES} times, as SYNC's does (unsupported-reply-repeats.log);</li>
  * <li>status bytes are {@link ChipSpec#statusLength()} long (4 on the ESP32: status, error, 0, 0);</li>
  * <li>FLASH_BEGIN erases whole sectors; writes only clear bits (NOR); FLASH_DEFL_BEGIN erases up to the
  *     next 64 KB boundary (the ROM's "spill", README of the traces) and refuses blocks over 4 KB;</li>
@@ -39,6 +40,8 @@ public final class SimulatedEsp32 {
     /** First word of a SYNC reply and of the SYNC payload. */
     static final int SYNC_VALUE = 0x20120707;
     static final int SYNC_REPLIES = 8;
+    /** The ROM sends its answer to a command it does not know this often (unsupported-reply-repeats.log). */
+    static final int UNSUPPORTED_REPLIES = 8;
     static final int DEFAULT_BAUD = 115200;
     /** FLASH_DEFL_BEGIN through the ESP32 ROM erases up to this boundary (see the traces' README). */
     static final int DEFLATE_SPILL_BOUNDARY = 64 * 1024;
@@ -194,8 +197,7 @@ public final class SimulatedEsp32 {
             }
         }
         if (opcode == null || !romAnswers(opcode)) {
-            // the ROM keeps the previous reply's opcode and value (GET_SECURITY_INFO in the traces)
-            replies.add(reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code()));
+            replies.addAll(unsupported());
             return replies;
         }
         try {
@@ -308,7 +310,7 @@ public final class SimulatedEsp32 {
                         replies.add(STUB_HELLO.clone());
                     }
                 }
-                default -> replies.add(reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code()));
+                default -> replies.addAll(unsupported());
             }
         } catch (InvalidMessage e) {
             replies.add(error(op, RomError.INVALID_MESSAGE));
@@ -418,6 +420,19 @@ public final class SimulatedEsp32 {
             }
             return out;
         }
+    }
+
+    /**
+     * The answer to a command the ROM does not know: status 01 05 under the previous reply's opcode and value
+     * (GET_SECURITY_INFO in the traces), sent {@value #UNSUPPORTED_REPLIES} times.
+     */
+    private List<byte[]> unsupported() {
+        byte[] r = reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code());
+        List<byte[]> copies = new ArrayList<>();
+        for (int i = 0; i < UNSUPPORTED_REPLIES; i++) {
+            copies.add(r.clone());
+        }
+        return copies;
     }
 
     /** The ESP32 ROM knows neither GET_SECURITY_INFO nor the stub's commands; later ROMs know the former. */
