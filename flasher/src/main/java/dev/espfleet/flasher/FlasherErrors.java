@@ -48,6 +48,32 @@ public final class FlasherErrors {
         }
     }
 
+    /**
+     * The port does not fall quiet: something other than a waiting ROM loader is sending (an application
+     * logging, a chip that reboots in a loop, line noise at the wrong baud rate).
+     */
+    public static final class KeepsSending extends EspfleetException {
+        private final String port;
+        private final long bytes;
+        private final java.time.Duration waited;
+        private final String sample;
+
+        public KeepsSending(String port, long bytes, java.time.Duration waited, String sample, String hint) {
+            super(ExitStatus.UNAVAILABLE, String.format("the chip on %s keeps sending (%d bytes in %.1f s without a "
+                    + "pause%s; an application running?)", port, bytes, waited.toMillis() / 1000.0,
+                    sample.isEmpty() ? "" : ", last: \"" + sample + "\""), hint);
+            this.port = port;
+            this.bytes = bytes;
+            this.waited = waited;
+            this.sample = sample;
+        }
+
+        /** The same failure with another hint (the loader knows whether a reset was possible). */
+        public KeepsSending withHint(String newHint) {
+            return new KeepsSending(port, bytes, waited, sample, newHint);
+        }
+    }
+
     /** The port or connection went away. */
     public static final class LinkLost extends EspfleetException {
         public LinkLost(String port, Throwable cause) {

@@ -4,6 +4,7 @@ import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.Timeouts;
 import dev.espfleet.flasher.slip.Slip;
 import dev.espfleet.flasher.slip.SlipDecoder;
 import dev.espfleet.flasher.transport.Transport;
@@ -13,8 +14,14 @@ import java.util.ArrayDeque;
 
 /**
  * Sends typed commands over a transport and waits for the matching reply. Replies to other opcodes are
- * stale (the 7 extra SYNC replies, a late reply after a timeout) and skipped, except the ESP32 ROM's answer to
- * an opcode it does not know: status 01 05 under the previous reply's opcode (../shared/rom-traces).
+ * stale (a late reply after a timeout) and skipped, except the ESP32 ROM's answer to an opcode it does not
+ * know: status 01 05 under the previous reply's opcode (rom-traces/README.md).
+ *
+ * <p>The ROM sends its reply to SYNC, and its answer to a command it does not know, 8 times
+ * (unsupported-reply-repeats.log). This class, and nothing above it, drains those copies: after a SYNC
+ * reply and after an unsupported-command answer it drops everything until the line has been quiet for
+ * {@link Timeouts#DRAIN_QUIET}, and gives up after {@link Timeouts#DRAIN_LIMIT} with
+ * {@link FlasherErrors.KeepsSending}: a ROM loader falls quiet at once.
  */
 public final class RomConnection {
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(20);
@@ -90,10 +97,13 @@ public final class RomConnection {
         }
     }
 
-    /** Waits for a reply to {@code opcode}; {@code null} on timeout. */
+    /**
+     * Waits for a reply to {@code opcode}; {@code null} on timeout. A SYNC reply's 7 copies are drained
+     * before it is returned; an unsupported-command answer's copies before {@link FlasherErrors.Unsupported}.
+     */
     public Response await(Opcode opcode, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
+        while (System.nanoTime() - deadline < 0) {
             byte[] packet = nextFrame(deadline);
             if (packet == null) {
                 return null;
@@ -103,12 +113,17 @@ public final class RomConnection {
                 continue;
             }
             if (r.opcode() == opcode.code()) {
+                if (opcode == Opcode.SYNC) {
+                    drain();
+                }
                 return r;
             }
             if (isUnknownOpcodeAnswer(r)) {
+                drain();
                 throw new FlasherErrors.Unsupported(opcode);
             }
         }
+        return null;
     }
 
     private static boolean isUnknownOpcodeAnswer(Response r) {
@@ -152,16 +167,58 @@ public final class RomConnection {
         }
     }
 
-    /** Drops everything received until the line has been quiet for {@code quiet}. */
-    public void discardInput(Duration quiet) {
+    /**
+     * Drops everything received until the line has been quiet for {@link Timeouts#DRAIN_QUIET}; throws
+     * {@link FlasherErrors.KeepsSending} if it is not quiet within {@link Timeouts#DRAIN_LIMIT}.
+     */
+    public void drain() {
         frames.clear();
+        Duration quiet = scaled(Timeouts.DRAIN_QUIET);
+        // never less than a few quiet periods, however short the timeouts are scaled
+        Duration limit = scaled(Timeouts.DRAIN_LIMIT).compareTo(quiet.multipliedBy(10)) < 0 ? quiet.multipliedBy(10)
+                : scaled(Timeouts.DRAIN_LIMIT);
+        long start = System.nanoTime();
+        long deadline = start + limit.toNanos();
+        long dropped = 0;
+        byte[] last = new byte[0];
         try {
-            while (transport.read(buffer, quiet) > 0) {
-                // stale bytes
+            int n;
+            while ((n = transport.read(buffer, quiet)) > 0) {
+                dropped += n;
+                last = java.util.Arrays.copyOf(buffer, n);
+                if (System.nanoTime() - deadline >= 0) {
+                    decoder.reset();
+                    throw new FlasherErrors.KeepsSending(transport.description(), dropped,
+                            Duration.ofNanos(System.nanoTime() - start), printableTail(last),
+                            "hold BOOT and press EN to enter download mode, or use --before default-reset on a port with DTR/RTS");
+                }
             }
         } catch (IOException e) {
             throw new FlasherErrors.LinkLost(transport.description(), e);
         }
         decoder.reset();
     }
+
+    /** The last line of what the port sent (a log line), or empty if it is not text. */
+    static String printableTail(byte[] bytes) {
+        String[] lines = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).split("[\r\n]+");
+        String last = "";
+        for (String l : lines) {
+            if (!l.isBlank()) {
+                last = l.strip();
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        int unreadable = 0;
+        for (char c : last.toCharArray()) {
+            boolean printable = c >= 0x20 && c < 0x7F;
+            unreadable += printable ? 0 : 1;
+            text.append(printable ? c : '?');
+        }
+        if (text.length() == 0 || unreadable * 4 > text.length()) {
+            return "";
+        }
+        return text.length() > 60 ? text.substring(text.length() - 60) : text.toString();
+    }
+
 }

@@ -25,8 +25,6 @@ import java.util.function.Consumer;
 public final class RomLoader implements AutoCloseable {
     /** SYNC tries per connect attempt (esptool: 5). */
     private static final int SYNCS_PER_ATTEMPT = 5;
-    /** How long the line must be quiet before we trust it is empty. */
-    private static final Duration QUIET = Duration.ofMillis(50);
     /** A read-only query (MD5) is asked this often before giving up. */
     private static final int QUERY_ATTEMPTS = 3;
     /** Rounds of SYNC when recovering from an ambiguous failure. */
@@ -172,26 +170,43 @@ public final class RomLoader implements AutoCloseable {
             return;
         }
         log.accept("connecting to " + transport.description() + " ...");
+        FlasherErrors.KeepsSending streaming = null;
         for (int attempt = 1; attempt <= options.connectAttempts(); attempt++) {
-            resetIntoLoader(attempt);
-            if (trySync()) {
-                return;
+            boolean reset = resetIntoLoader(attempt);
+            try {
+                if (trySync()) {
+                    return;
+                }
+            } catch (FlasherErrors.KeepsSending e) {
+                if (!reset) {
+                    // nothing on this side can stop it: waiting again would only wait again
+                    throw e.withHint(transport.hasModemLines()
+                            ? "hold BOOT and press EN to enter download mode, or use --before default-reset"
+                            : transport.description() + " has no DTR/RTS to reset the chip: hold BOOT and press EN to "
+                                    + "enter download mode");
+                }
+                streaming = e;
             }
+        }
+        if (streaming != null) {
+            throw streaming.withHint("the reset did not stop it: check that DTR/RTS reach EN and IO0, or hold BOOT and "
+                    + "press EN to enter download mode");
         }
         throw new FlasherErrors.NoReply("no reply from the chip on " + transport.description() + " after "
                 + options.connectAttempts() + " connect attempts");
     }
 
-    /** Sends SYNC until one is answered, then swallows the ROM's extra replies. */
+    /**
+     * Sends SYNC until one is answered. The connection drains the ROM's 7 extra replies, and the line before
+     * the first SYNC (a boot message); a port that never falls quiet throws {@link FlasherErrors.KeepsSending}.
+     */
     private boolean trySync() {
-        connection.discardInput(connection.scaled(QUIET));
+        connection.drain();
         for (int i = 0; i < SYNCS_PER_ATTEMPT; i++) {
             connection.send(new Command.Sync());
             Response r = connection.await(Opcode.SYNC, connection.scaled(Timeouts.SYNC));
             if (r != null && r.ok(connection.statusLengthOf(r))) {
                 lastSyncValue = r.value();
-                // the ROM answers a SYNC 8 times; drop the rest so they are not taken for later replies
-                connection.discardInput(connection.scaled(QUIET));
                 return true;
             }
         }
@@ -249,7 +264,7 @@ public final class RomLoader implements AutoCloseable {
                 connection.execute(new Command.ChangeBaudrate(newBaud, stubRunning ? oldBaud : 0));
                 setHostBaud(newBaud);
                 // the ROM needs a moment at the new rate; anything sent meanwhile is garbage
-                connection.discardInput(connection.scaled(QUIET));
+                connection.drain();
                 log.accept("changed baud rate to " + newBaud);
                 return;
             } catch (FlasherErrors.Rejected e) {

@@ -81,6 +81,9 @@ public final class SimulatedEsp32 {
     /** EN's RC delay before the chip samples its strapping pins. */
     static final long STRAP_SAMPLE_NANOS = 5_000_000L;
     private long commandsHandled;
+    /** When the chip last booted, and when its application last printed a log line. */
+    private long bootedAt = System.nanoTime();
+    private long lastAppLog = bootedAt;
 
     public SimulatedEsp32(SimConfig config) {
         this.config = config;
@@ -628,10 +631,21 @@ public final class SimulatedEsp32 {
         return out;
     }
 
-    /** Lets time pass: a boot whose strapping sample is due happens now. Returns what the chip prints. */
+    /**
+     * Lets time pass: a boot whose strapping sample is due happens now, and a running application that logs
+     * ({@link SimConfig#appLogInterval()}) prints its next line when it is due. Returns what the chip prints.
+     */
     public byte[] tick() {
-        if (pendingBootSince != 0 && System.nanoTime() - pendingBootSince >= STRAP_SAMPLE_NANOS) {
+        long now = System.nanoTime();
+        if (pendingBootSince != 0 && now - pendingBootSince >= STRAP_SAMPLE_NANOS) {
             return boot(dtr && !rts);
+        }
+        long interval = config.appLogInterval().toNanos();
+        if (mode == Mode.RUNNING_APP && interval > 0 && now - lastAppLog >= interval) {
+            lastAppLog = now;
+            long uptime = (now - bootedAt) / 1_000_000;
+            return String.format("I (%d) app: uptime %d ms, free heap 215424 bytes\r\n", uptime, uptime)
+                    .getBytes(StandardCharsets.US_ASCII);
         }
         return new byte[0];
     }
@@ -647,6 +661,8 @@ public final class SimulatedEsp32 {
     /** A reset (power glitch, watchdog, EN pressed): the loader starts over at 115200 baud. */
     public byte[] boot(boolean downloadMode) {
         pendingBootSince = 0;
+        bootedAt = System.nanoTime();
+        lastAppLog = bootedAt;
         stubRunning = false;
         stubRead = null;
         ram.clear();
