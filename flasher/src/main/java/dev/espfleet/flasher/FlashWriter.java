@@ -93,7 +93,7 @@ public final class FlashWriter {
                     return;
                 }
                 progress.retrying(String.format("erase at 0x%x: flash does not read as erased, again", offset));
-            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
+            } catch (FlasherErrors.Ambiguous | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
                 // Unsupported here: a frame garbled on the wire, answered by the ROM as an unknown command
                 progress.retrying("erase: " + e.getMessage());
             }
@@ -150,7 +150,7 @@ public final class FlashWriter {
                 lastError = null;
                 progress.retrying(String.format("%s: MD5 mismatch (expected %s, chip has %s), writing it again",
                         region.name(), expected, actual));
-            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
+            } catch (FlasherErrors.Ambiguous | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
                 // Unsupported here: a frame garbled on the wire, answered by the ROM as an unknown command
                 lastError = e;
                 progress.retrying(region.name() + ": " + e.getMessage() + ", writing the region again");

@@ -4,6 +4,7 @@ import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.StatusFormat;
 import dev.espfleet.flasher.command.Timeouts;
 import dev.espfleet.flasher.slip.Slip;
 import dev.espfleet.flasher.slip.SlipDecoder;
@@ -31,8 +32,8 @@ public final class RomConnection {
     private final ArrayDeque<byte[]> frames = new ArrayDeque<>();
     private final byte[] buffer = new byte[8192];
     private final double timeoutScale;
-    /** 0 until the chip is known; see {@link #statusLengthOf}. */
-    private int statusLength;
+    /** {@code null} until the chip is known; see {@link #formatOf}. */
+    private StatusFormat format;
 
     /**
      * @param timeoutScale multiplies every command's timeout: 1 for real chips, less for the in-process
@@ -47,20 +48,21 @@ public final class RomConnection {
         return transport;
     }
 
-    public void setStatusLength(int statusLength) {
-        this.statusLength = statusLength;
+    /** The status bytes of the chip's ROM ({@code ChipSpec.statusLength()}) or of the stub, once known. */
+    public void setStatusFormat(StatusFormat format) {
+        this.format = format;
     }
 
     /**
-     * The status length for a reply. Before the chip is known (SYNC, GET_SECURITY_INFO, the magic READ_REG)
-     * the only replies are bare statuses (2 or 4 bytes, status first) or a security-info block, which only
-     * 2-byte-status ROMs send.
+     * The status format for a reply. Before the chip is known (SYNC, GET_SECURITY_INFO, the magic READ_REG)
+     * the ROM is talking and the only replies are bare statuses (2 or 4 bytes) or a security-info block, which
+     * only 2-byte-status ROMs send.
      */
-    public int statusLengthOf(Response r) {
-        if (statusLength > 0) {
-            return statusLength;
+    public StatusFormat formatOf(Response r) {
+        if (format != null) {
+            return format;
         }
-        return r.data().length <= 4 ? r.data().length : 2;
+        return StatusFormat.rom(r.data().length <= 4 ? r.data().length : 2);
     }
 
     public Duration scaled(Duration timeout) {
@@ -68,14 +70,21 @@ public final class RomConnection {
         return Duration.ofMillis(Math.max(MIN_TIMEOUT.toMillis(), ms));
     }
 
-    /** Sends the command and returns its successful reply; throws on no reply, refusal or lost link. */
+    /**
+     * Sends the command and returns its successful reply; throws {@link FlasherErrors.Rejected} on a refusal,
+     * {@link FlasherErrors.Garbled} on a damaged reply, {@link FlasherErrors.NoReply} or a lost link.
+     */
     public Response execute(Command command) {
         Response r = executeRaw(command);
-        int sl = statusLengthOf(r);
-        if (!r.ok(sl)) {
-            throw new FlasherErrors.Rejected(command.opcode(), r.error(sl), r.errorCode(sl));
+        Response.Outcome o = r.outcome(formatOf(r));
+        switch (o.verdict()) {
+            case DONE -> {
+                return r;
+            }
+            case REFUSED -> throw new FlasherErrors.Rejected(command.opcode(), o.error());
+            default -> throw new FlasherErrors.Garbled("garbled reply from the chip to " + command.opcode()
+                    + " (status bytes " + o.statusHex() + ", which no loader sends) on " + transport.description());
         }
-        return r;
     }
 
     /** Sends the command and returns its reply whatever the status; throws on no reply or lost link. */

@@ -5,6 +5,7 @@ import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.StatusFormat;
 import dev.espfleet.flasher.command.Timeouts;
 import dev.espfleet.flasher.command.Wire;
 import dev.espfleet.flasher.job.StubImage;
@@ -132,7 +133,7 @@ public final class RomLoader implements AutoCloseable {
             byte[] p = connection.nextPacket(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             if (p != null && new String(p, StandardCharsets.US_ASCII).equals("OHAI")) {
                 stubRunning = true;
-                connection.setStatusLength(2);
+                connection.setStatusFormat(StatusFormat.STUB);
                 log.accept("stub running");
                 return;
             }
@@ -205,7 +206,7 @@ public final class RomLoader implements AutoCloseable {
         for (int i = 0; i < SYNCS_PER_ATTEMPT; i++) {
             connection.send(new Command.Sync());
             Response r = connection.await(Opcode.SYNC, connection.scaled(Timeouts.SYNC));
-            if (r != null && r.ok(connection.statusLengthOf(r))) {
+            if (r != null && r.ok(connection.formatOf(r))) {
                 lastSyncValue = r.value();
                 return true;
             }
@@ -217,14 +218,14 @@ public final class RomLoader implements AutoCloseable {
         Chip found = null;
         try {
             Response r = connection.executeRaw(new Command.GetSecurityInfo());
-            int sl = connection.statusLengthOf(r);
-            byte[] body = r.body(sl);
-            if (r.ok(sl) && body.length >= 20) {
+            StatusFormat f = connection.formatOf(r);
+            byte[] body = r.body(f);
+            if (r.ok(f) && body.length >= 20) {
                 int id = Wire.le(body).getInt(12);
                 found = Chip.bySecurityChipId(id).orElse(null);
             }
-        } catch (FlasherErrors.Unsupported | FlasherErrors.Rejected e) {
-            // the ESP32 ROM does not know the command: fall back to the magic register
+        } catch (FlasherErrors.Unsupported | FlasherErrors.Rejected | FlasherErrors.Garbled e) {
+            // the ESP32 ROM does not know the command (or its answer was damaged): the magic register tells all
         }
         if (found == null) {
             int magic = readReg(ChipSpec.MAGIC_REGISTER);
@@ -233,7 +234,7 @@ public final class RomLoader implements AutoCloseable {
                     "espfleet knows esp32, esp32s2, esp32s3, esp32c3, esp32c6 and esp32h2"));
         }
         chip = found;
-        connection.setStatusLength(chip.spec().statusLength());
+        connection.setStatusFormat(StatusFormat.rom(chip.spec().statusLength()));
         log.accept("chip is " + chip.spec().name());
     }
 
@@ -269,7 +270,7 @@ public final class RomLoader implements AutoCloseable {
                 return;
             } catch (FlasherErrors.Rejected e) {
                 log.accept("retrying CHANGE_BAUDRATE: " + e.getMessage());
-            } catch (FlasherErrors.NoReply e) {
+            } catch (FlasherErrors.Ambiguous e) {
                 setHostBaud(newBaud);
                 if (trySync()) {
                     log.accept("changed baud rate to " + newBaud);
@@ -333,7 +334,7 @@ public final class RomLoader implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 return md5Once(address, size);
-            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+            } catch (FlasherErrors.Ambiguous | FlasherErrors.Rejected e) {
                 if (attempt >= QUERY_ATTEMPTS) {
                     throw e;
                 }
@@ -345,14 +346,15 @@ public final class RomLoader implements AutoCloseable {
 
     private String md5Once(int address, int size) {
         Response r = connection.execute(new Command.SpiFlashMd5(address, size));
-        byte[] body = r.body(connection.statusLengthOf(r));
+        byte[] body = r.body(connection.formatOf(r));
         if (body.length == 32) {
             return new String(body, StandardCharsets.US_ASCII);
         }
         if (body.length == 16) {
             return Wire.hex(body);
         }
-        throw new FlasherErrors.NoReply("MD5 reply of unexpected length " + body.length + " (expected 32 or 16)");
+        throw new FlasherErrors.Garbled("MD5 reply of unexpected length " + body.length + " (expected 32 or 16) on "
+                + transport.description());
     }
 
     /** Reads flash: streamed by the stub, or 64 bytes per command through the ROM. */
@@ -365,9 +367,9 @@ public final class RomLoader implements AutoCloseable {
         while (done < size) {
             int n = Math.min(Command.ReadFlashSlow.MAX_SIZE, size - done);
             Response r = connection.execute(new Command.ReadFlashSlow(address + done, n));
-            byte[] body = r.body(connection.statusLengthOf(r));
+            byte[] body = r.body(connection.formatOf(r));
             if (body.length < n) {
-                throw new FlasherErrors.NoReply("short read at 0x" + Integer.toHexString(address + done) + ": got "
+                throw new FlasherErrors.Garbled("short read at 0x" + Integer.toHexString(address + done) + ": got "
                         + body.length + " bytes, expected " + n);
             }
             out.write(body, 0, n);
@@ -437,7 +439,7 @@ public final class RomLoader implements AutoCloseable {
         if (stubRunning && romAnswered) {
             log.accept("the chip was reset: the stub is gone");
             stubRunning = false;
-            connection.setStatusLength(spec().statusLength());
+            connection.setStatusFormat(StatusFormat.rom(spec().statusLength()));
             if (stub != null) {
                 runStub(stub);
             }

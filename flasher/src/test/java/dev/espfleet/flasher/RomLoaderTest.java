@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.targets.Chip;
 import java.util.List;
@@ -47,6 +49,16 @@ class RomLoaderTest {
             assertEquals(Chip.ESP32, loader.chip());
             assertEquals("24:0a:c4:00:00:01", loader.chipInfo().macText());
         }
+    }
+
+    /** A bit flipped on the wire in the status of SPI_ATTACH's reply: "garbled", not "refused ... error 0x00". */
+    @Test
+    void aCorruptedReplyIsReportedAsGarbledNotAsARefusal() {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.CORRUPT_REPLY, Opcode.SPI_ATTACH, 1)));
+        FlasherErrors.Garbled e = assertThrows(FlasherErrors.Garbled.class, h::connect);
+        assertTrue(e.getMessage().startsWith("garbled reply from the chip to SPI_ATTACH (status bytes 01000000"),
+                e.getMessage());
+        assertEquals(ExitStatus.UNAVAILABLE, e.status());
     }
 
     @Test

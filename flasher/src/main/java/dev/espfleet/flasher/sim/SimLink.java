@@ -1,7 +1,6 @@
 package dev.espfleet.flasher.sim;
 
 import dev.espfleet.flasher.command.Opcode;
-import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.slip.Slip;
 import dev.espfleet.flasher.slip.SlipDecoder;
 import dev.espfleet.flasher.transport.Transport;
@@ -129,7 +128,7 @@ public final class SimLink implements Transport {
             case DROP_HOST_FRAME -> {
                 // lost on the wire
             }
-            case NAK -> queueToHost(chip.refusal(op.code(), RomError.INVALID_CRC), arrival, chip.baud());
+            case NAK -> queueToHost(chip.checksumRefusal(op.code()), arrival, chip.baud());
             case DISCONNECT -> {
                 disconnected = true;
                 throw new IOException("simulated link lost (cable pulled)");

@@ -591,19 +591,30 @@ public final class SimulatedEsp32 {
         return reply(op, lastValue, new byte[0], 1, error.code());
     }
 
-    /** A reply packet with this chip's status layout; also remembers the opcode for the ROM's quirk. */
+    /**
+     * A reply packet with the status bytes of whoever answers: the ROM's status then error (and on the ESP32
+     * two zero bytes), or the stub's error code then a zero status byte (stub_flasher.c). Also remembers the
+     * opcode for the ROM's quirk.
+     */
     private byte[] reply(int op, int value, byte[] body, int status, int error) {
         byte[] data = new byte[body.length + statusLength()];
         System.arraycopy(body, 0, data, 0, body.length);
-        data[body.length] = (byte) status;
-        data[body.length + 1] = (byte) error;
+        if (stubRunning) {
+            data[body.length] = (byte) (status == 0 ? 0 : error);
+        } else {
+            data[body.length] = (byte) status;
+            data[body.length + 1] = (byte) error;
+        }
         lastOpcode = op;
         return new Response(op, value, data).encode();
     }
 
-    /** A refusal the host cannot tell from a real one (fault injection): the command is not carried out. */
-    public byte[] refusal(int op, RomError error) {
-        return Slip.encode(this.error(op, error));
+    /**
+     * A checksum refusal the host cannot tell from a real one (fault injection: the frame arrived damaged):
+     * the command is not carried out, and the chip reacts as to any block with a bad checksum.
+     */
+    public byte[] checksumRefusal(int op) {
+        return Slip.encode(error(op, stubRunning ? RomError.BAD_DATA_CHECKSUM : RomError.INVALID_CRC));
     }
 
     /**

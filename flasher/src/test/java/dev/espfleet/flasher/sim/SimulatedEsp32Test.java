@@ -7,6 +7,7 @@ import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.Response;
 import dev.espfleet.flasher.command.RomError;
+import dev.espfleet.flasher.command.StatusFormat;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,14 +38,14 @@ class SimulatedEsp32Test {
     @Test
     void refusesAFifthFlashBeginWord() {
         Response r = one(new Command.FlashBegin(0x1000, 4, 0x400, 0x10000, true));
-        assertEquals(1, r.status(4));
-        assertEquals(RomError.INVALID_MESSAGE, r.error(4));
+        assertEquals(Response.Verdict.REFUSED, r.outcome(StatusFormat.rom(4)).verdict());
+        assertEquals(RomError.INVALID_MESSAGE, r.outcome(StatusFormat.rom(4)).error());
     }
 
     @Test
     void refusesDeflateBlocksOver4k() {
-        assertEquals(RomError.INVALID_MESSAGE, one(new Command.FlashDeflBegin(0x8000, 1, 0x2000, 0x10000, false)).error(4));
-        assertEquals(0, one(new Command.FlashDeflBegin(0x8000, 8, 0x1000, 0x10000, false)).status(4));
+        assertEquals(RomError.INVALID_MESSAGE, one(new Command.FlashDeflBegin(0x8000, 1, 0x2000, 0x10000, false)).outcome(StatusFormat.rom(4)).error());
+        assertEquals(Response.Verdict.DONE, one(new Command.FlashDeflBegin(0x8000, 8, 0x1000, 0x10000, false)).outcome(StatusFormat.rom(4)).verdict());
     }
 
     @Test
@@ -52,7 +53,7 @@ class SimulatedEsp32Test {
         byte[] old = new byte[0x3000];
         Arrays.fill(old, (byte) 0x0F);
         chip.flash().load(0x10000, old);
-        assertEquals(0, one(new Command.FlashBegin(0x400, 1, 0x400, 0x10000, false)).status(4));
+        assertEquals(Response.Verdict.DONE, one(new Command.FlashBegin(0x400, 1, 0x400, 0x10000, false)).outcome(StatusFormat.rom(4)).verdict());
         byte[] sector = chip.flash().read(0x10000, 0x1000);
         byte[] erased = new byte[0x1000];
         Arrays.fill(erased, (byte) 0xFF);
@@ -60,7 +61,7 @@ class SimulatedEsp32Test {
         assertEquals(0x0F, chip.flash().read(0x11000, 1)[0], "the next sector is not");
         byte[] block = new byte[0x400];
         Arrays.fill(block, (byte) 0xF0);
-        assertEquals(0, one(new Command.FlashData(0, block)).status(4));
+        assertEquals(Response.Verdict.DONE, one(new Command.FlashData(0, block)).outcome(StatusFormat.rom(4)).verdict());
         assertEquals((byte) 0xF0, chip.flash().read(0x10000, 1)[0]);
         // writing again without erasing can only clear bits: F0 & 3C = 30
         one(new Command.FlashBegin(0, 0, 0x400, 0x11000, false));
@@ -75,7 +76,7 @@ class SimulatedEsp32Test {
         byte[] packet = new Command.FlashData(0, block).encode();
         packet[4] ^= 0x01;
         Response r = Response.parse(chip.handle(packet).get(0));
-        assertEquals(RomError.INVALID_CRC, r.error(4));
+        assertEquals(RomError.INVALID_CRC, r.outcome(StatusFormat.rom(4)).error());
         assertEquals((byte) 0xFF, chip.flash().read(0x10000, 1)[0]);
     }
 
@@ -104,7 +105,7 @@ class SimulatedEsp32Test {
     void md5IsAnsweredAs32HexDigits() {
         Response r = one(new Command.SpiFlashMd5(0, 0x1000));
         assertEquals(36, r.data().length);
-        assertEquals(SimulatedEsp32.md5Hex(chip.flash().read(0, 0x1000)), new String(r.body(4), java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(SimulatedEsp32.md5Hex(chip.flash().read(0, 0x1000)), new String(r.body(StatusFormat.rom(4)), java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     @Test
@@ -115,7 +116,7 @@ class SimulatedEsp32Test {
 
     @Test
     void changesBaudRateAfterReplying() {
-        assertEquals(0, one(new Command.ChangeBaudrate(921600, 0)).status(4));
+        assertEquals(Response.Verdict.DONE, one(new Command.ChangeBaudrate(921600, 0)).outcome(StatusFormat.rom(4)).verdict());
         assertEquals(921600, chip.baud());
     }
 }
