@@ -3,6 +3,7 @@ package dev.espfleet.flasher;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Command;
+import dev.espfleet.flasher.targets.RomDeflateSpill;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,8 +21,6 @@ import java.util.zip.DeflaterOutputStream;
  */
 public final class FlashWriter {
     static final int SECTOR_SIZE = 0x1000;
-    /** The ESP32 ROM's compressed write modifies flash up to this boundary (../shared/rom-traces/README.md). */
-    static final int ROM_DEFLATE_SPILL_BOUNDARY = 0x10000;
 
     private final RomLoader loader;
     private final FlashOptions options;
@@ -54,7 +53,8 @@ public final class FlashWriter {
                 continue;
             }
             boolean worth = options.compression() == FlashOptions.Compression.AUTO && worthCompressing(data);
-            boolean safeThroughRom = spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize());
+            boolean safeThroughRom = romSpillIsRewritten(region, regions.subList(i + 1, regions.size()),
+                    loader.flashSize());
             results.add(writeVerified(region, data, expected, worth, safeThroughRom, done, total));
         }
         return results;
@@ -193,8 +193,7 @@ public final class FlashWriter {
         int blocks = (compressed.length + blockSize - 1) / blockSize;
         progress.regionStarted(region.name(), region.offset(), data.length, compressed.length, true);
         // the stub wants the exact size; the ROM the size rounded up to whole write blocks (as esptool sends)
-        int announced = loader.stubRunning() ? data.length
-                : (data.length + blockSize - 1) / blockSize * blockSize;
+        int announced = loader.stubRunning() ? data.length : romAnnouncedSize(data.length);
         loader.connection().execute(new Command.FlashDeflBegin(announced, blocks, blockSize, region.offset(),
                 loader.flashBeginFifthWord()));
         int[] inflated = inflatedSizes(compressed, blockSize);
@@ -252,28 +251,39 @@ public final class FlashWriter {
         }
     }
 
+    /** What FLASH_DEFL_BEGIN announces to the ROM: the data rounded up to whole 1 KB blocks (as esptool sends). */
+    static int romAnnouncedSize(int length) {
+        return (length + RomLoader.ROM_FLASH_BLOCK - 1) / RomLoader.ROM_FLASH_BLOCK * RomLoader.ROM_FLASH_BLOCK;
+    }
+
     /**
-     * Through the ROM a compressed write also changes flash from the region's end up to the next 64 KB
-     * boundary. That is harmless only if the region ends on the boundary, or the flash end comes first, or
-     * regions written later in this job cover the whole spill.
+     * Whether a compressed write of {@code region} through the ROM is safe: the ROM then re-programs flash from
+     * the region's offset to {@link RomDeflateSpill#end} (rom-traces/README.md), which is harmless only where
+     * every byte of it past the region's own sectors is written again afterwards in this job, by
+     * {@code later} regions (whose FLASH_BEGIN erases whole sectors, so their sector-rounded ends count), and
+     * never where the spill would reach past the end of the flash. The stub does not spill.
      */
-    static boolean spillIsHarmless(FlashRegion region, List<FlashRegion> later, int flashSize) {
-        long spillStart = region.offset() + (long) region.paddedData().length;
-        long spillEnd = Math.min(flashSize,
-                (spillStart + ROM_DEFLATE_SPILL_BOUNDARY - 1) / ROM_DEFLATE_SPILL_BOUNDARY * ROM_DEFLATE_SPILL_BOUNDARY);
+    static boolean romSpillIsRewritten(FlashRegion region, List<FlashRegion> later, int flashSize) {
+        long spillEnd = RomDeflateSpill.end(region.offset(), romAnnouncedSize(region.paddedData().length));
+        if (spillEnd > flashSize) {
+            return false;
+        }
+        long covered = sectorEnd(region.offset() + (long) region.paddedData().length);
         List<FlashRegion> sorted = new ArrayList<>(later);
         sorted.sort(Comparator.comparingInt(FlashRegion::offset));
-        long covered = spillStart;
         for (FlashRegion r : sorted) {
             if (covered >= spillEnd) {
                 break;
             }
             if (r.offset() <= covered && r.end() > covered) {
-                // the later region's FLASH_BEGIN erases whole sectors, so its sector-rounded end counts
-                covered = ((long) r.end() + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE;
+                covered = sectorEnd(r.end());
             }
         }
         return covered >= spillEnd;
+    }
+
+    private static long sectorEnd(long end) {
+        return (end + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE;
     }
 
     /** Compressed data that is not clearly smaller (an encrypted or already compressed image) only costs time. */

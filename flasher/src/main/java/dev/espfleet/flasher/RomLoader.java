@@ -57,7 +57,7 @@ public final class RomLoader implements AutoCloseable {
             java.util.Map.entry(0x37, 8 << 20), java.util.Map.entry(0x38, 16 << 20), java.util.Map.entry(0x39, 32 << 20),
             java.util.Map.entry(0x3A, 64 << 20));
     /** FLASH_DATA block size: 1 KB through the ROM, 16 KB through the stub (esptool's FLASH_WRITE_SIZE). */
-    private static final int ROM_FLASH_BLOCK = 0x400;
+    static final int ROM_FLASH_BLOCK = 0x400;
     private static final int STUB_FLASH_BLOCK = 0x4000;
 
     private RomLoader(Transport transport, ConnectOptions options, Consumer<String> log) {

@@ -7,6 +7,7 @@ import dev.espfleet.flasher.command.Wire;
 import dev.espfleet.flasher.slip.Slip;
 import dev.espfleet.flasher.slip.SlipDecoder;
 import dev.espfleet.flasher.targets.ChipSpec;
+import dev.espfleet.flasher.targets.RomDeflateSpill;
 import dev.espfleet.flasher.targets.SpiRegisters;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -28,8 +29,9 @@ import java.util.zip.Inflater;
  * <li>an opcode the ROM does not know gets status 01 05 under the previous reply's opcode and value, and
  *     that reply comes {@value #UNSUPPORTED_REPLIES} times, as SYNC's does (unsupported-reply-repeats.log);</li>
  * <li>status bytes are {@link ChipSpec#statusLength()} long (4 on the ESP32: status, error, 0, 0);</li>
- * <li>FLASH_BEGIN erases whole sectors; writes only clear bits (NOR); FLASH_DEFL_BEGIN erases up to the
- *     next 64 KB boundary (the ROM's "spill", README of the traces) and refuses blocks over 4 KB;</li>
+ * <li>FLASH_BEGIN erases whole sectors; writes only clear bits (NOR); FLASH_DEFL_BEGIN erases from the
+ *     offset to {@link RomDeflateSpill#end} (the ROM's "spill", README of the traces) and refuses blocks over
+ *     4 KB;</li>
  * <li>MD5 is answered as 32 lowercase hex digits.</li>
  * </ul>
  * Assumptions not covered by the traces: after reset the ROM ignores everything until a SYNC; FLASH_DATA
@@ -43,8 +45,6 @@ public final class SimulatedEsp32 {
     /** The ROM sends its answer to a command it does not know this often (unsupported-reply-repeats.log). */
     static final int UNSUPPORTED_REPLIES = 8;
     static final int DEFAULT_BAUD = 115200;
-    /** FLASH_DEFL_BEGIN through the ESP32 ROM erases up to this boundary (see the traces' README). */
-    static final int DEFLATE_SPILL_BOUNDARY = 64 * 1024;
     static final int MAX_DEFLATE_BLOCK = 4 * 1024;
 
     /** What the chip is doing. */
@@ -469,9 +469,8 @@ public final class SimulatedEsp32 {
             inflater = new Inflater();
             writeMode = WriteMode.DEFLATE;
         } else if (deflate) {
-            long end = (long) offset + size;
-            long spillEnd = Math.min(flash.size(),
-                    (end + DEFLATE_SPILL_BOUNDARY - 1) / DEFLATE_SPILL_BOUNDARY * DEFLATE_SPILL_BOUNDARY);
+            // the ROM re-programs flash well past the image (RomDeflateSpill, measured on the genuine ROM)
+            long spillEnd = Math.min(flash.size(), RomDeflateSpill.end(offset, size));
             flash.eraseCovering(offset, (int) (spillEnd - offset));
             inflater = new Inflater();
             writeMode = WriteMode.DEFLATE;

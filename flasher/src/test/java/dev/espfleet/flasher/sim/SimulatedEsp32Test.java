@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The ROM behaviours the traces' README describes, one at a time. */
 class SimulatedEsp32Test {
@@ -80,12 +82,50 @@ class SimulatedEsp32Test {
         assertEquals((byte) 0xFF, chip.flash().read(0x10000, 1)[0]);
     }
 
-    @Test
-    void aCompressedWriteSpillsToThe64kBoundary() {
-        chip.flash().load(0x1A000, new byte[0x7000]);
-        one(new Command.FlashDeflBegin(0xA000, 1, 0x400, 0x10000, false));
-        assertEquals((byte) 0xFF, chip.flash().read(0x1F000, 1)[0], "0x1a000..0x1ffff changed");
-        assertEquals((byte) 0x00, chip.flash().read(0x20000, 1)[0]);
+    /**
+     * The four measurements of rom-traces/README.md: a whole compressed write through the ROM on flash
+     * pre-filled with 0xA5 changes exactly the image and the range after it, nothing else.
+     */
+    @ParameterizedTest(name = "{0} bytes at 0x{1} change 0x{2}..0x{3}")
+    @CsvSource({"40960, 10000, 1a000, 1ffff", "65536, 10000, 20000, 27fff", "8192, 11000, 13000, 18fff",
+        "262144, 10000, 50000, 57fff"})
+    void aCompressedWriteChangesFlashPastTheImageAsTheRealRomDid(int size, String offsetHex, String fromHex,
+            String toHex) throws Exception {
+        int offset = Integer.parseInt(offsetHex, 16);
+        int changedFrom = Integer.parseInt(fromHex, 16);
+        int changedTo = Integer.parseInt(toHex, 16);
+        byte[] before = new byte[chip.flash().size()];
+        Arrays.fill(before, (byte) 0xA5);
+        chip.flash().load(0, before);
+        byte[] image = new byte[size];
+        new java.util.Random(size).nextBytes(image);
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream out = new java.util.zip.DeflaterOutputStream(z)) {
+            out.write(image);
+        }
+        byte[] compressed = z.toByteArray();
+        int blocks = (compressed.length + 0x3FF) / 0x400;
+        assertEquals(Response.Verdict.DONE, one(new Command.FlashDeflBegin(size, blocks, 0x400, offset, false))
+                .outcome(StatusFormat.rom(4)).verdict());
+        for (int seq = 0; seq < blocks; seq++) {
+            byte[] block = Arrays.copyOfRange(compressed, seq * 0x400, Math.min(compressed.length, (seq + 1) * 0x400));
+            assertEquals(Response.Verdict.DONE, one(new Command.FlashDeflData(seq, block, 0x400))
+                    .outcome(StatusFormat.rom(4)).verdict());
+        }
+        byte[] after = chip.flash().read(0, chip.flash().size());
+        assertArrayEquals(image, Arrays.copyOfRange(after, offset, offset + size));
+        assertEquals(offset + size, changedFrom, "the README's change starts where the image ends");
+        for (int a = 0; a < after.length; a++) {
+            if (a >= offset && a < offset + size) {
+                continue;
+            }
+            boolean changed = after[a] != (byte) 0xA5;
+            boolean expected = a >= changedFrom && a <= changedTo;
+            if (changed != expected) {
+                throw new AssertionError(String.format("0x%x %s, expected %s", a, changed ? "changed" : "kept",
+                        expected ? "changed" : "kept"));
+            }
+        }
     }
 
     @Test
