@@ -22,7 +22,8 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * The ROM side of the serial loader protocol, as the ESP32 mask ROM behaves in ../shared/rom-traces:
+ * The ROM side of the serial loader protocol, as the ESP32 mask ROM behaves in the ROM traces
+ * (flasher/src/test/resources/rom-traces):
  * <ul>
  * <li>a SYNC is answered 8 times, with value 0x20120707;</li>
  * <li>the reply's value field is only set by READ_REG (and SYNC): other replies repeat the last one;</li>
@@ -32,6 +33,8 @@ import java.util.zip.Inflater;
  * <li>FLASH_BEGIN erases whole sectors; writes only clear bits (NOR); FLASH_DEFL_BEGIN erases from the
  *     offset to {@link RomDeflateSpill#end} (the ROM's "spill", README of the traces) and refuses blocks over
  *     4 KB;</li>
+ * <li>after a FLASH_DATA block refused for its checksum, further blocks of that write get 01 05 (or, with
+ *     {@link SimConfig.AfterBadChecksum#SILENCE}, no answer) until a new FLASH_BEGIN/FLASH_DEFL_BEGIN;</li>
  * <li>MD5 is answered as 32 lowercase hex digits.</li>
  * </ul>
  * Assumptions not covered by the traces: after reset the ROM ignores everything until a SYNC; FLASH_DATA
@@ -64,6 +67,11 @@ public final class SimulatedEsp32 {
     private int lastOpcode = Opcode.SYNC.code();
     private int lastValue;
     private WriteMode writeMode = WriteMode.NONE;
+    /**
+     * The ROM refused a block of the current write for its checksum: further blocks of it are not taken
+     * (rom-traces/README.md) until a new FLASH_BEGIN or FLASH_DEFL_BEGIN.
+     */
+    private boolean writeBroken;
     private int writeNext;
     private int writeEnd;
     private Inflater inflater;
@@ -242,7 +250,12 @@ public final class SimulatedEsp32 {
                 }
                 case FLASH_BEGIN -> replies.add(flashBegin(op, payload, false));
                 case FLASH_DEFL_BEGIN -> replies.add(flashBegin(op, payload, true));
-                case FLASH_DATA, FLASH_DEFL_DATA -> replies.add(flashData(op, opcode, payload, checksum));
+                case FLASH_DATA, FLASH_DEFL_DATA -> {
+                    byte[] r = flashData(op, opcode, payload, checksum);
+                    if (r != null) {
+                        replies.add(r);
+                    }
+                }
                 case FLASH_END, FLASH_DEFL_END -> {
                     requireLength(payload, 4);
                     boolean stay = Wire.le(payload).getInt() != 0;
@@ -480,12 +493,21 @@ public final class SimulatedEsp32 {
         }
         writeNext = offset;
         writeEnd = deflate ? offset + size : offset + Math.max(size, blocks * blockSize);
+        writeBroken = false;
         return ok(op, new byte[0]);
     }
 
+    /** A data block; {@code null} when the ROM stays silent (after a checksum error, if so configured). */
     private byte[] flashData(int op, Opcode opcode, byte[] payload, int checksum) {
+        if (writeBroken && !stubRunning) {
+            // seen on the genuine ROM: 01 05 or nothing for 3 s, until the write is begun again
+            return config.afterBadChecksum() == SimConfig.AfterBadChecksum.SILENCE ? null
+                    : error(op, RomError.INVALID_MESSAGE);
+        }
         byte[] data = dataOf(payload);
         if (Wire.checksum(data) != checksum) {
+            // the stub just drops the block; the ROM does not take another of this write
+            writeBroken = !stubRunning && writeMode != WriteMode.NONE;
             return error(op, stubRunning ? RomError.BAD_DATA_CHECKSUM : RomError.INVALID_CRC);
         }
         boolean deflate = opcode == Opcode.FLASH_DEFL_DATA;
@@ -613,6 +635,15 @@ public final class SimulatedEsp32 {
      * the command is not carried out, and the chip reacts as to any block with a bad checksum.
      */
     public byte[] checksumRefusal(int op) {
+        boolean dataBlock = op == Opcode.FLASH_DATA.code() || op == Opcode.FLASH_DEFL_DATA.code();
+        if (dataBlock && !stubRunning && writeMode != WriteMode.NONE) {
+            if (writeBroken && config.afterBadChecksum() == SimConfig.AfterBadChecksum.SILENCE) {
+                return new byte[0];
+            }
+            byte[] answer = Slip.encode(error(op, writeBroken ? RomError.INVALID_MESSAGE : RomError.INVALID_CRC));
+            writeBroken = true;
+            return answer;
+        }
         return Slip.encode(error(op, stubRunning ? RomError.BAD_DATA_CHECKSUM : RomError.INVALID_CRC));
     }
 
@@ -678,6 +709,7 @@ public final class SimulatedEsp32 {
         ram.clear();
         decoder.reset();
         writeMode = WriteMode.NONE;
+        writeBroken = false;
         inflater = null;
         baud = DEFAULT_BAUD;
         lastOpcode = Opcode.SYNC.code();

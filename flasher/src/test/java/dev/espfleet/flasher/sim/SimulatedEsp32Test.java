@@ -141,6 +141,34 @@ class SimulatedEsp32Test {
         }
     }
 
+    /** rom-traces/README.md: resending a block after a checksum error got 01 05; a new FLASH_BEGIN recovered. */
+    @Test
+    void afterAChecksumErrorTheRomTakesNoMoreBlocksOfThatWriteUntilFlashBegin() {
+        one(new Command.FlashBegin(0x800, 2, 0x400, 0x10000, false));
+        byte[] block = new byte[0x400];
+        Arrays.fill(block, (byte) 0x11);
+        byte[] bad = new Command.FlashData(0, block).encode();
+        bad[4] ^= 0x01;
+        assertEquals(RomError.INVALID_CRC, Response.parse(chip.handle(bad).get(0)).outcome(StatusFormat.rom(4)).error());
+        Response resent = one(new Command.FlashData(0, block));
+        assertEquals(RomError.INVALID_MESSAGE, resent.outcome(StatusFormat.rom(4)).error());
+        assertEquals((byte) 0xFF, chip.flash().read(0x10000, 1)[0], "nothing written");
+        one(new Command.FlashBegin(0x800, 2, 0x400, 0x10000, false));
+        assertEquals(Response.Verdict.DONE, one(new Command.FlashData(0, block)).outcome(StatusFormat.rom(4)).verdict());
+        assertEquals((byte) 0x11, chip.flash().read(0x10000, 1)[0]);
+    }
+
+    @Test
+    void theSilentVariantDoesNotAnswerFurtherBlocks() {
+        chip = new SimulatedEsp32(SimConfig.esp32().withAfterBadChecksum(SimConfig.AfterBadChecksum.SILENCE));
+        chip.handle(new Command.Sync().encode());
+        one(new Command.FlashBegin(0x800, 2, 0x400, 0x10000, false));
+        byte[] bad = new Command.FlashData(0, new byte[0x400]).encode();
+        bad[4] ^= 0x01;
+        assertEquals(1, chip.handle(bad).size());
+        assertEquals(0, chip.handle(new Command.FlashData(0, new byte[0x400]).encode()).size());
+    }
+
     @Test
     void md5IsAnsweredAs32HexDigits() {
         Response r = one(new Command.SpiFlashMd5(0, 0x1000));
