@@ -51,11 +51,17 @@ class RomLoaderTest {
         }
     }
 
-    /** A bit flipped on the wire in the status of SPI_ATTACH's reply: "garbled", not "refused ... error 0x00". */
+    /**
+     * A bit flipped on the wire in the status of SPI_ATTACH's reply: "garbled", not "refused ... error 0x00".
+     * SPI_ATTACH may be sent again, and is, until the third garbled reply.
+     */
     @Test
     void aCorruptedReplyIsReportedAsGarbledNotAsARefusal() {
-        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.CORRUPT_REPLY, Opcode.SPI_ATTACH, 1)));
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.CORRUPT_REPLY, Opcode.SPI_ATTACH, 1),
+                Fault.at(Fault.Kind.CORRUPT_REPLY, Opcode.SPI_ATTACH, 2), Fault.at(Fault.Kind.CORRUPT_REPLY, Opcode.SPI_ATTACH, 3)));
         FlasherErrors.Garbled e = assertThrows(FlasherErrors.Garbled.class, h::connect);
+        assertEquals(2, h.log.stream().filter(l -> l.startsWith("retrying SPI_ATTACH: garbled reply")).count(),
+                h.log.toString());
         assertTrue(e.getMessage().startsWith("garbled reply from the chip to SPI_ATTACH (status bytes 01000000"),
                 e.getMessage());
         assertEquals(ExitStatus.UNAVAILABLE, e.status());

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
  * sectors must still read 0xA5.
  */
 class RomSpillTest {
-    private static final int FLASH = 1 << 20;
+    private static final int FLASH = 512 * 1024;
     private static final int SECTOR = 0x1000;
+    private static final int JOBS = 40;
 
     /** The layout of issue #13: an image that ends on a 64 KB boundary still damages the 32 KB after it. */
     @Test
@@ -53,21 +54,21 @@ class RomSpillTest {
         assertFalse(writeOnA5Flash(layout).get(0).compressed());
     }
 
-    /** Seeded random layouts: 1 to 4 regions, sizes from a few bytes to 200 KB, in random order. */
+    /** Seeded random layouts: 1 to 4 regions, sizes from a few bytes to 160 KB, in random order. */
     @Test
     void noLayoutChangesAByteOutsideItsRegionsSectors() {
         int compressed = 0;
         int regions = 0;
-        for (int seed = 0; seed < 60; seed++) {
+        for (int seed = 0; seed < JOBS; seed++) {
             Random r = new Random(seed);
             List<FlashRegion> layout = randomLayout(r);
             List<FlashWriter.RegionResult> results = writeOnA5Flash(layout);
             regions += results.size();
             compressed += (int) results.stream().filter(FlashWriter.RegionResult::compressed).count();
         }
-        System.out.printf("spill layouts: 60 jobs, %d regions, %d written compressed through the ROM%n", regions,
+        System.out.printf("spill layouts: %d jobs, %d regions, %d written compressed through the ROM%n", JOBS, regions,
                 compressed);
-        assertTrue(compressed > 10, "the layouts exercise compression too: " + compressed);
+        assertTrue(compressed > 5, "the layouts exercise compression too: " + compressed);
     }
 
     private static List<FlashRegion> randomLayout(Random r) {
@@ -75,10 +76,10 @@ class RomSpillTest {
         List<FlashRegion> layout = new ArrayList<>();
         int at = SECTOR * r.nextInt(8);
         for (int i = 0; i < n && at < FLASH; i++) {
-            int maxSize = Math.min(200 * 1024, FLASH - at);
+            int maxSize = Math.min(160 * 1024, FLASH - at);
             int size = switch (r.nextInt(4)) {
                 // whole 32 KB multiples and sizes just under them are where the rules differ
-                case 0 -> Math.max(16, (1 + r.nextInt(6)) * 0x8000 - r.nextInt(3) * 0x400);
+                case 0 -> Math.max(16, (1 + r.nextInt(5)) * 0x8000 - r.nextInt(3) * 0x400);
                 case 1 -> 16 + r.nextInt(0x2000);
                 default -> 16 + r.nextInt(maxSize);
             };

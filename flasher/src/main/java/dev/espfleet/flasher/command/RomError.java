@@ -60,8 +60,12 @@ public enum RomError {
         return code >= 0xC0;
     }
 
-    /** A block rejected with one of these was not written, so sending it again is safe. */
-    public boolean blockRejectedUnwritten() {
-        return this == INVALID_CRC || this == INVALID_MESSAGE || this == BAD_DATA_CHECKSUM || this == BAD_DATA_LEN;
+    /**
+     * The stub refuses a data block with one of these before it looks at the data (stub_flasher.c), so it
+     * dropped the block and sending it again is safe. (The ROM takes no other block of a write after any
+     * refusal, rom-traces/README.md.)
+     */
+    public boolean stubDroppedBlock() {
+        return this == BAD_DATA_CHECKSUM || this == BAD_DATA_LEN;
     }
 }
