@@ -2,6 +2,7 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.ConnectOptions;
 import dev.espfleet.flasher.Monitor;
 import dev.espfleet.flasher.PortOpener;
 import dev.espfleet.flasher.transport.Transport;
@@ -38,6 +39,10 @@ public final class MonitorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        ConnectOptions.checkBaud(baud, "--baud");
+        if (seconds < 0) {
+            throw EspfleetException.badInput("--seconds " + seconds + ": expected 0 (until Ctrl-]) or more");
+        }
         PrintWriter err = spec.commandLine().getErr();
         try (Transport t = PortOpener.open(port, baud)) {
             t.setBaudRate(baud);
