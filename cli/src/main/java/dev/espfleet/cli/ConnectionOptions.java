@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /** {@code --port --baud --before --after --trace}: shared by every command that talks to a chip. */
 public final class ConnectionOptions {
     @Option(names = {"-p", "--port"}, required = true, paramLabel = "PORT",
-            description = "Serial port (/dev/ttyUSB0, a pseudo-terminal), socket://HOST:PORT, or sim[:CHIP] for the "
+            description = "Serial port (/dev/ttyUSB0, a pseudo-terminal), socket://HOST:PORT (raw TCP), "
+                    + "rfc2217://HOST:PORT[?OPTIONS] (a networked serial server such as ser2net), or sim[:CHIP] for the "
                     + "built-in simulated chip (esp32 unless e.g. sim:esp32c3).")
     String port;
 

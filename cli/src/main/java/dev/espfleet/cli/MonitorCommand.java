@@ -23,7 +23,7 @@ public final class MonitorCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-p", "--port"}, required = true, paramLabel = "PORT",
-            description = "Serial port, socket://HOST:PORT or sim[:CHIP].")
+            description = "Serial port, socket://HOST:PORT, rfc2217://HOST:PORT[?OPTIONS] or sim[:CHIP].")
     String port;
 
     @Option(names = {"-b", "--baud"}, defaultValue = "115200", paramLabel = "BAUD",
