@@ -452,10 +452,11 @@ public final class Rfc2217Transport implements Transport {
     public synchronized int read(byte[] buffer, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (pending.size() == pendingRead) {
-            if (in.available() == 0 && System.nanoTime() - deadline >= 0) {
+            pump(deadline);
+            // a server that sends only Telnet commands does not keep a read going past its deadline
+            if (pending.size() == pendingRead && System.nanoTime() - deadline >= 0) {
                 return 0;
             }
-            pump(deadline);
         }
         byte[] all = pending.toByteArray();
         int n = Math.min(buffer.length, all.length - pendingRead);
