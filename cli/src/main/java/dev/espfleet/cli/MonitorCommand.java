@@ -19,6 +19,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "monitor", mixinStandardHelpOptions = true,
         description = "Show what the device prints (and send it what you type). Ctrl-] exits.")
 public final class MonitorCommand implements Callable<Integer> {
+    /** stty answers at once; a wait for it still has an end. */
+    private static final long STTY_TIMEOUT_SECONDS = 5;
+
     @Spec
     CommandSpec spec;
 
@@ -77,7 +80,12 @@ public final class MonitorCommand implements Callable<Integer> {
         cmd[0] = "stty";
         System.arraycopy(args, 0, cmd, 1, args.length);
         try {
-            return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT).start().waitFor() == 0;
+            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+            if (!p.waitFor(STTY_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
