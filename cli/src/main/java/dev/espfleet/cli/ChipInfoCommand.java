@@ -22,14 +22,16 @@ public final class ChipInfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (RomLoader loader = connection.connect(err)) {
+        ProgressPrinter console = connection.console(spec.commandLine().getErr());
+        try (RomLoader loader = connection.connect(console)) {
             ChipInfo info = loader.chipInfo();
             out.printf("Chip:     %s (revision %s)%n", info.chip().spec().name(), info.revision());
             out.printf("MAC:      %s%n", info.macText());
             out.printf("Flash:    %s (JEDEC id %s)%n", ChipInfo.sizeText(info.flashSize()), info.jedecText());
             out.flush();
             loader.finish();
+        } finally {
+            console.finish();
         }
         return 0;
     }

@@ -2,18 +2,21 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.ConnectOptions;
+import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.PortOpener;
 import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.transport.TracingTransport;
 import dev.espfleet.flasher.transport.Transport;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** {@code --port --baud --before --after --trace}: shared by every command that talks to a chip. */
 public final class ConnectionOptions {
     @Option(names = {"-p", "--port"}, required = true, paramLabel = "PORT",
-            description = "Serial port (/dev/ttyUSB0, a pseudo-terminal), socket://HOST:PORT, or sim[:CHIP] for the "
+            description = "Serial port (/dev/ttyUSB0, a pseudo-terminal), socket://HOST:PORT (raw TCP), "
+                    + "rfc2217://HOST:PORT[?OPTIONS] (a networked serial server such as ser2net), or sim[:CHIP] for the "
                     + "built-in simulated chip (esp32 unless e.g. sim:esp32c3).")
     String port;
 
@@ -42,9 +45,7 @@ public final class ConnectionOptions {
     int connectAttempts;
 
     ConnectOptions connectOptions() {
-        if (baud < 9600 || baud > 5_000_000) {
-            throw EspfleetException.badInput("--baud " + baud + " is out of range (9600..5000000)");
-        }
+        ConnectOptions.checkBaud(baud, "--baud");
         if (connectAttempts < 1) {
             throw EspfleetException.badInput("--connect-attempts must be at least 1, got " + connectAttempts);
         }
@@ -66,19 +67,39 @@ public final class ConnectionOptions {
         throw EspfleetException.badInput(option + " " + value + ": expected one of " + expected);
     }
 
+    /** The {@code --trace} decorator of the open port, if tracing. */
+    private TracingTransport tracing;
+
     Transport openTransport() {
         Transport t = PortOpener.open(port, ConnectOptions.ROM_BAUD);
-        return trace ? new TracingTransport(t, System.err) : t;
+        if (trace) {
+            tracing = new TracingTransport(t, System.err);
+            return tracing;
+        }
+        return t;
     }
 
-    /** Opens the port and connects; messages go to {@code err}. */
-    RomLoader connect(PrintWriter err) {
+    /** Where the command tells the user what happens: a progress bar on a terminal, unless frames are traced. */
+    ProgressPrinter console(PrintWriter err) {
+        return trace ? new ProgressPrinter(err, false) : new ProgressPrinter(err);
+    }
+
+    /** {@code --trace} shows length and checksum, not the bytes, of what is written to secret regions. */
+    void redactInTrace(List<FlashRegion> regions) {
+        if (tracing != null) {
+            for (FlashRegion r : regions) {
+                if (r.secret()) {
+                    tracing.redactWritesTo(r.offset(), r.data().length);
+                }
+            }
+        }
+    }
+
+    /** Opens the port and connects; the loader's messages go to {@code console}. */
+    RomLoader connect(ProgressPrinter console) {
         ConnectOptions options = connectOptions();
-        Transport t = openTransport();
         dev.espfleet.flasher.job.StubImage stubImage = stub == null ? null : dev.espfleet.flasher.job.StubImage.load(stub);
-        return RomLoader.connect(t, options, stubImage, line -> {
-            err.println(line);
-            err.flush();
-        });
+        Transport t = openTransport();
+        return RomLoader.connect(t, options, stubImage, console::line);
     }
 }

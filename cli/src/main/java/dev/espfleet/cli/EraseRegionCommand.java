@@ -4,7 +4,6 @@ import dev.espfleet.flasher.FlashOptions;
 import dev.espfleet.flasher.FlashWriter;
 import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.job.FlasherArgs;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,12 +31,14 @@ public final class EraseRegionCommand implements Callable<Integer> {
     public Integer call() {
         int offset = FlasherArgs.parseOffset(address, "ADDR");
         int length = FlasherArgs.parseOffset(size, "SIZE");
-        PrintWriter err = spec.commandLine().getErr();
-        try (RomLoader loader = connection.connect(err)) {
-            new FlashWriter(loader, FlashOptions.defaults(), new ProgressPrinter(err)).erase(offset, length);
-            err.printf("erased 0x%08x..0x%08x%n", offset, offset + length);
+        connection.connectOptions();
+        ProgressPrinter console = connection.console(spec.commandLine().getErr());
+        try (RomLoader loader = connection.connect(console)) {
+            new FlashWriter(loader, FlashOptions.defaults(), console).erase(offset, length);
+            console.line(String.format("erased 0x%08x..0x%08x", offset, offset + length));
             loader.finish();
-            err.flush();
+        } finally {
+            console.finish();
         }
         return 0;
     }

@@ -36,10 +36,12 @@ public final class FlashCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        write.check();
         FlasherArgs args = FlasherArgs.load(build);
         java.util.List<dev.espfleet.flasher.FlashRegion> regions = new java.util.ArrayList<>(args.regions());
         if (nvs != null) {
-            regions.add(args.regionForPartition(partition, nvs.toString(), WriteFlashCommand.readFile(nvs)));
+            // the identity image: its private key is never shown by --trace
+            regions.add(args.regionForPartition(partition, nvs.toString(), WriteFlashCommand.readFile(nvs)).asSecret());
         }
         spec.commandLine().getErr().printf("%s: %d file(s)%n", args.file(), regions.size());
         return write.run(connection, regions, spec.commandLine().getErr(), args.chip());

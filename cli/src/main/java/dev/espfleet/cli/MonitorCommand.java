@@ -2,6 +2,7 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.ConnectOptions;
 import dev.espfleet.flasher.Monitor;
 import dev.espfleet.flasher.PortOpener;
 import dev.espfleet.flasher.transport.Transport;
@@ -18,11 +19,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "monitor", mixinStandardHelpOptions = true,
         description = "Show what the device prints (and send it what you type). Ctrl-] exits.")
 public final class MonitorCommand implements Callable<Integer> {
+    /** stty answers at once; a wait for it still has an end. */
+    private static final long STTY_TIMEOUT_SECONDS = 5;
+
     @Spec
     CommandSpec spec;
 
     @Option(names = {"-p", "--port"}, required = true, paramLabel = "PORT",
-            description = "Serial port, socket://HOST:PORT or sim[:CHIP].")
+            description = "Serial port, socket://HOST:PORT, rfc2217://HOST:PORT[?OPTIONS] or sim[:CHIP].")
     String port;
 
     @Option(names = {"-b", "--baud"}, defaultValue = "115200", paramLabel = "BAUD",
@@ -38,6 +42,10 @@ public final class MonitorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        ConnectOptions.checkBaud(baud, "--baud");
+        if (seconds < 0) {
+            throw EspfleetException.badInput("--seconds " + seconds + ": expected 0 (until Ctrl-]) or more");
+        }
         PrintWriter err = spec.commandLine().getErr();
         try (Transport t = PortOpener.open(port, baud)) {
             t.setBaudRate(baud);
@@ -72,7 +80,12 @@ public final class MonitorCommand implements Callable<Integer> {
         cmd[0] = "stty";
         System.arraycopy(args, 0, cmd, 1, args.length);
         try {
-            return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT).start().waitFor() == 0;
+            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+            if (!p.waitFor(STTY_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

@@ -7,7 +7,6 @@ import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.FlashWriter;
 import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.job.FlasherArgs;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,11 +37,16 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         List<FlashRegion> regions = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i += 2) {
-            regions.add(new FlashRegion(pairs.get(i + 1), FlasherArgs.parseOffset(pairs.get(i), "ADDR"),
-                    WriteFlashCommand.readFile(Path.of(pairs.get(i + 1)))));
+            byte[] data = WriteFlashCommand.readFile(Path.of(pairs.get(i + 1)));
+            if (data.length == 0) {
+                // the MD5 of nothing matches any flash: "verified" would prove nothing
+                throw EspfleetException.badInput(pairs.get(i + 1) + " is empty: there is nothing to compare with flash");
+            }
+            regions.add(new FlashRegion(pairs.get(i + 1), FlasherArgs.parseOffset(pairs.get(i), "ADDR"), data));
         }
-        PrintWriter err = spec.commandLine().getErr();
-        try (RomLoader loader = connection.connect(err)) {
+        connection.connectOptions();
+        ProgressPrinter console = connection.console(spec.commandLine().getErr());
+        try (RomLoader loader = connection.connect(console)) {
             List<String> mismatches = new FlashWriter(loader, FlashOptions.defaults(), dev.espfleet.flasher.ProgressListener.NONE)
                     .verify(regions);
             loader.finish();
@@ -52,6 +56,8 @@ public final class VerifyCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().printf("verified %d region(s)%n", regions.size());
             spec.commandLine().getOut().flush();
+        } finally {
+            console.finish();
         }
         return 0;
     }

@@ -9,6 +9,7 @@ import dev.espfleet.flasher.ImageCheck;
 import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.job.FlasherArgs;
 import dev.espfleet.flasher.job.ImageHeaderPatch;
+import dev.espfleet.flasher.job.SecretData;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -45,6 +46,7 @@ public final class WriteFlashCommand implements Callable<Integer> {
         if (pairs.size() % 2 != 0) {
             throw EspfleetException.badInput("write-flash takes pairs of ADDR FILE; got " + pairs.size() + " arguments");
         }
+        write.check();
         List<FlashRegion> regions = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i += 2) {
             int offset = FlasherArgs.parseOffset(pairs.get(i), "write-flash argument " + (i + 1));
@@ -54,6 +56,9 @@ public final class WriteFlashCommand implements Callable<Integer> {
     }
 
     static byte[] readFile(Path file) {
+        if (Files.isDirectory(file)) {
+            throw EspfleetException.badInput("cannot read " + file + ": it is a directory, expected an image file");
+        }
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
@@ -81,12 +86,26 @@ public final class WriteFlashCommand implements Callable<Integer> {
                 description = "keep, detect or 1MB..128MB: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
         String flashSize;
 
+        /** Checks what can be checked before a port is opened: nothing is written when an option is wrong. */
+        void check() {
+            ImageHeaderPatch.checkOptions(flashMode, flashFreq, flashSize);
+        }
+
         int run(ConnectionOptions connection, List<FlashRegion> regions, PrintWriter err,
                 java.util.Optional<String> expectedChip) {
+            check();
+            connection.connectOptions();
             FlashOptions options = FlashOptions.defaults()
                     .withCompression(noCompress ? FlashOptions.Compression.NEVER : FlashOptions.Compression.AUTO)
                     .withSkipUnchanged(!noSkip);
-            try (RomLoader loader = connection.connect(err)) {
+            List<FlashRegion> marked = new ArrayList<>();
+            for (FlashRegion r : regions) {
+                // an identity image (or anything holding a private key) is never shown by --trace
+                marked.add(r.secret() || SecretData.holdsSecrets(r.data()) ? r.asSecret() : r);
+            }
+            regions = marked;
+            ProgressPrinter console = connection.console(err);
+            try (RomLoader loader = connection.connect(console)) {
                 expectedChip.ifPresent(chip -> {
                     if (!loader.chip().cliName().equals(chip.toLowerCase(java.util.Locale.ROOT).replace("-", ""))) {
                         throw new EspfleetException(dev.espfleet.common.ExitStatus.BAD_INPUT, "the build is for " + chip
@@ -98,19 +117,31 @@ public final class WriteFlashCommand implements Callable<Integer> {
                     ImageCheck.requireChip(r, loader.chip());
                     ImageHeaderPatch.Result p = ImageHeaderPatch.apply(r, loader.spec(), flashMode, flashFreq, flashSize,
                             loader.flashSize());
-                    p.note().ifPresent(err::println);
+                    p.note().ifPresent(console::line);
                     patched.add(p.region());
                 }
                 regions = patched;
+                connection.redactInTrace(regions);
                 long start = System.nanoTime();
-                new FlashWriter(loader, options, new ProgressPrinter(err)).write(regions);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                long bytes = regions.stream().mapToLong(r -> r.data().length).sum();
-                err.printf("wrote and verified %d bytes in %d region(s) in %.1f s%n", bytes, regions.size(), seconds);
+                List<FlashWriter.RegionResult> results = new FlashWriter(loader, options, console).write(regions);
+                console.line(summary(results, (System.nanoTime() - start) / 1e9));
                 loader.finish();
-                err.flush();
+            } finally {
+                console.finish();
             }
             return 0;
+        }
+
+        /** What happened, in one line: how much was written, or that nothing needed to be. */
+        static String summary(List<FlashWriter.RegionResult> results, double seconds) {
+            long skipped = results.stream().filter(FlashWriter.RegionResult::skipped).count();
+            if (skipped == results.size()) {
+                return String.format("all %d region(s) already on the chip (MD5 match), nothing written", skipped);
+            }
+            long bytes = results.stream().filter(r -> !r.skipped()).mapToLong(r -> r.region().data().length).sum();
+            return String.format("wrote and verified %d bytes in %d region(s) in %.1f s%s", bytes,
+                    results.size() - skipped, seconds,
+                    skipped == 0 ? "" : String.format("; %d region(s) already on the chip (MD5 match)", skipped));
         }
     }
 }

@@ -160,7 +160,7 @@ class FlasherCommandsTest {
     }
 
     /** An ESP-IDF binary partition table with nvs, certs and factory entries, then the erased rest. */
-    private static byte[] partitionTable() {
+    static byte[] partitionTable() {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(0xC00).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         Object[][] parts = {{"nvs", 1, 2, 0x9000, 0x6000}, {"certs", 1, 2, 0xF000, 0x1000}, {"factory", 0, 0, 0x10000, 0x100000}};
         for (Object[] p : parts) {

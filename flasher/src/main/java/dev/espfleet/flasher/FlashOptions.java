@@ -3,7 +3,11 @@ package dev.espfleet.flasher;
 /**
  * Choices for a write job.
  *
- * @param compression    {@link Compression#AUTO}: compress where the ROM's 64 KB spill cannot touch other data
+ * @param compression    {@link Compression#AUTO}: with the stub, compress whatever zlib shrinks by 10 % or more;
+ *                       through the ROM only where that holds and the compressed write's spill (the ROM
+ *                       re-programs flash up to offset + (floor(len / 32 KiB) + 1) x 32 KiB,
+ *                       {@link dev.espfleet.flasher.targets.RomDeflateSpill}) is written again by later regions
+ *                       of the same job and stays inside the flash; otherwise plain
  * @param skipUnchanged  skip regions whose MD5 already matches (as espflash)
  * @param regionAttempts how many times a region is written before the job fails
  * @param blockAttempts  how many times a block the chip refused (checksum) is sent

@@ -2,8 +2,26 @@ package dev.espfleet.flasher;
 
 import java.util.Arrays;
 
-/** Bytes to put at a flash offset; {@code name} is what progress and errors call it (a file name). */
-public record FlashRegion(String name, int offset, byte[] data) {
+/**
+ * Bytes to put at a flash offset; {@code name} is what progress and errors call it (a file name).
+ * {@code secret} marks an identity image (an NVS partition holding a private key): {@code --trace} shows the
+ * length and checksum of its data blocks, never their bytes.
+ */
+public record FlashRegion(String name, int offset, byte[] data, boolean secret) {
+
+    public FlashRegion(String name, int offset, byte[] data) {
+        this(name, offset, data, false);
+    }
+
+    /** The same region marked as holding secrets. */
+    public FlashRegion asSecret() {
+        return new FlashRegion(name, offset, data, true);
+    }
+
+    /** The same region with other bytes (a patched header), secret or not as before. */
+    public FlashRegion withData(byte[] newData) {
+        return new FlashRegion(name, offset, newData, secret);
+    }
 
     public int end() {
         return offset + data.length;

@@ -3,6 +3,7 @@ package dev.espfleet.flasher;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Command;
+import dev.espfleet.flasher.targets.RomDeflateSpill;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,14 +15,15 @@ import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 
 /**
- * Writes regions through the ROM and proves each one with the chip's MD5. A block the chip refused as
- * unwritten (checksum, malformed) is sent again; anything ambiguous (no reply, a garbled reply) restarts the
- * region from FLASH_BEGIN, which erases it again. A region that still does not match fails the job.
+ * Writes regions and proves each one with the chip's MD5. With the stub a failed block costs that block (see
+ * {@link #writePlain}, {@link #writeCompressed}); through the ROM, which takes no other block of a write after a
+ * refusal and cannot be asked about a lost reply, it costs the region, begun again from FLASH_BEGIN. A region
+ * that still does not match after {@link FlashOptions#regionAttempts()} fails the job.
  */
 public final class FlashWriter {
     static final int SECTOR_SIZE = 0x1000;
-    /** The ESP32 ROM's compressed write modifies flash up to this boundary (../shared/rom-traces/README.md). */
-    static final int ROM_DEFLATE_SPILL_BOUNDARY = 0x10000;
+    /** The stub inflates into a buffer of this size and writes it to flash when it is full (stub_write_flash.c). */
+    static final int STUB_INFLATE_BUFFER = 32 * 1024;
 
     private final RomLoader loader;
     private final FlashOptions options;
@@ -54,7 +56,8 @@ public final class FlashWriter {
                 continue;
             }
             boolean worth = options.compression() == FlashOptions.Compression.AUTO && worthCompressing(data);
-            boolean safeThroughRom = spillIsHarmless(region, regions.subList(i + 1, regions.size()), loader.flashSize());
+            boolean safeThroughRom = romSpillIsRewritten(region, regions.subList(i + 1, regions.size()),
+                    loader.flashSize());
             results.add(writeVerified(region, data, expected, worth, safeThroughRom, done, total));
         }
         return results;
@@ -93,7 +96,7 @@ public final class FlashWriter {
                     return;
                 }
                 progress.retrying(String.format("erase at 0x%x: flash does not read as erased, again", offset));
-            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
+            } catch (FlasherErrors.Ambiguous | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
                 // Unsupported here: a frame garbled on the wire, answered by the ROM as an unknown command
                 progress.retrying("erase: " + e.getMessage());
             }
@@ -129,14 +132,18 @@ public final class FlashWriter {
         long startDone = done[0];
         String actual = null;
         EspfleetException lastError = null;
+        boolean lastThroughRom = false;
         for (int attempt = 1; attempt <= options.regionAttempts(); attempt++) {
             done[0] = startDone;
-            boolean compress = worthCompressing && (loader.stubRunning() || safeThroughRom);
+            boolean stub = loader.stubRunning();
+            boolean compress = worthCompressing && (stub ? !loader.stubInflaterSuspect() : safeThroughRom);
+            lastThroughRom = !stub;
             try {
                 if (compress) {
-                    writeCompressed(region, data, done, total);
+                    writeCompressed(region, data, startDone, done, total);
                 } else {
-                    writePlain(region, data, done, total);
+                    progress.regionStarted(region.name(), region.offset(), data.length, data.length, false);
+                    writePlain(region, data, 0, startDone, done, total);
                 }
                 actual = loader.md5(region.offset(), data.length);
                 if (!actual.equals(expected)) {
@@ -148,63 +155,188 @@ public final class FlashWriter {
                     return new RegionResult(region, actual, false, compress, attempt);
                 }
                 lastError = null;
-                progress.retrying(String.format("%s: MD5 mismatch (expected %s, chip has %s), writing it again",
-                        region.name(), expected, actual));
-            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
+                if (attempt < options.regionAttempts()) {
+                    progress.retrying(String.format("%s: MD5 mismatch (expected %s, chip has %s), writing it again",
+                            region.name(), expected, actual));
+                }
+            } catch (AttemptOver e) {
+                lastError = e.reason;
+                if (attempt < options.regionAttempts()) {
+                    progress.retrying(e.retryMessage);
+                }
+            } catch (FlasherErrors.Ambiguous | FlasherErrors.Rejected | FlasherErrors.Unsupported e) {
                 // Unsupported here: a frame garbled on the wire, answered by the ROM as an unknown command
                 lastError = e;
-                progress.retrying(region.name() + ": " + e.getMessage() + ", writing the region again");
+                if (attempt < options.regionAttempts()) {
+                    progress.retrying(region.name() + ": " + e.getMessage() + ", writing the region again");
+                }
             }
             if (attempt < options.regionAttempts()) {
                 loader.recover();
             }
         }
         if (lastError != null) {
+            String hint = lastThroughRom && !(lastError instanceof FlasherErrors.Rejected)
+                    ? "the link loses or damages frames, and the ROM cannot take a block again, so every loss costs "
+                            + "the whole region: use --stub FILE (lost blocks are then sent again), a lower --baud, "
+                            + "or a shorter cable"
+                    : lastError.hint().orElse("check the cable and the power supply, then try again");
             throw new EspfleetException(ExitStatus.JOB_FAILED, "writing " + region + " failed after "
-                    + options.regionAttempts() + " attempts: " + lastError.getMessage(),
-                    lastError.hint().orElse("check the cable and the power supply, then try again"), lastError);
+                    + options.regionAttempts() + " attempts: " + lastError.getMessage(), hint, lastError);
         }
         throw new EspfleetException(ExitStatus.JOB_FAILED, "flash does not match " + region + " after "
                 + options.regionAttempts() + " attempts: expected MD5 " + expected + ", chip has " + actual,
                 "the flash may be worn or write-protected; try again or erase it first");
     }
 
-    private void writePlain(FlashRegion region, byte[] data, long[] done, long total) {
+    /** This attempt at a region is over, for {@code reason}; {@code retryMessage} says so if another follows. */
+    private static final class AttemptOver extends RuntimeException {
+        final EspfleetException reason;
+        final String retryMessage;
+
+        AttemptOver(EspfleetException reason, String retryMessage) {
+            super(reason.getMessage(), reason, false, false);
+            this.reason = reason;
+            this.retryMessage = retryMessage;
+        }
+    }
+
+    /**
+     * Plain FLASH_DATA from block {@code first} on: FLASH_BEGIN at that block's offset for the rest of the
+     * region, then the blocks, sequence numbers counted from that FLASH_BEGIN.
+     *
+     * <p>When a block fails, what can be done depends on who is listening. The ROM takes no other block of a
+     * write after refusing one (rom-traces/README.md) and cannot be asked whether it took a block whose reply
+     * was lost, so through the ROM the region starts over. The stub drops a block it refuses for its checksum
+     * or length, so that block is simply sent again. After a lost or damaged reply the stub may or may not
+     * have written the block, and resending it would not tell: the stub ignores sequence numbers and writes
+     * every block it takes where the previous one ended, so a block it had taken would be written twice,
+     * shifted. Instead the write is begun again at the block's own offset (FLASH_BEGIN resets where the stub
+     * writes and erases from there), which is right either way and costs one round trip.
+     */
+    private void writePlain(FlashRegion region, byte[] data, int first, long startDone, long[] done, long total) {
         int blockSize = loader.flashBlockSize();
         int blocks = (data.length + blockSize - 1) / blockSize;
-        progress.regionStarted(region.name(), region.offset(), data.length, data.length, false);
-        loader.connection().execute(new Command.FlashBegin(data.length, blocks, blockSize, region.offset(),
-                loader.flashBeginFifthWord()));
-        for (int seq = 0; seq < blocks; seq++) {
-            int from = seq * blockSize;
+        int anchor = first;
+        beginPlainAt(region, data, anchor, blockSize);
+        done[0] = startDone + Math.min((long) first * blockSize, region.data().length);
+        int tries = 0;
+        for (int n = first; n < blocks; ) {
+            int from = n * blockSize;
             byte[] block = Arrays.copyOfRange(data, from, from + blockSize);
             int real = Math.min(blockSize, data.length - from);
             // the last block is padded with 0xFF, which programs nothing on erased flash
             Arrays.fill(block, real, blockSize, (byte) 0xFF);
-            sendBlock(new Command.FlashData(seq, block), region, seq);
-            done[0] += Math.min(real, region.data().length - from);
+            try {
+                loader.connection().execute(new Command.FlashData(n - anchor, block));
+            } catch (FlasherErrors.Rejected e) {
+                tries = blockRefused(region, n, e, tries);
+                continue;
+            } catch (FlasherErrors.Ambiguous | FlasherErrors.Unsupported e) {
+                tries = blockLost(region, n, e, tries, "writing again from this block");
+                anchor = n;
+                beginPlainAt(region, data, anchor, blockSize);
+                continue;
+            }
+            n++;
+            tries = 0;
+            done[0] += Math.min(real, Math.max(0, region.data().length - from));
             progress.bytesDone(done[0], total);
         }
     }
 
-    private void writeCompressed(FlashRegion region, byte[] data, long[] done, long total) {
+    /** FLASH_BEGIN (erase, reset where the next block goes) may be sent again after a lost reply. */
+    private void beginPlainAt(FlashRegion region, byte[] data, int firstBlock, int blockSize) {
+        int from = firstBlock * blockSize;
+        int size = data.length - from;
+        loader.executeIdempotent(new Command.FlashBegin(size, (size + blockSize - 1) / blockSize, blockSize,
+                region.offset() + from, loader.flashBeginFifthWord()));
+    }
+
+    /**
+     * A refused block: sent again where the stub dropped it (checksum, length); through the ROM, or for any
+     * other refusal (a write error the stub reports late), the region starts over. Returns the tries so far.
+     */
+    private int blockRefused(FlashRegion region, int n, FlasherErrors.Rejected e, int tries) {
+        if (!loader.stubRunning()) {
+            throw new AttemptOver(e, String.format("%s block %d: %s; the ROM takes no other block of this write, so "
+                    + "it starts again", region.name(), n, e.error().meaning()));
+        }
+        if (!e.error().stubDroppedBlock() || tries + 1 >= options.blockAttempts()) {
+            throw e;
+        }
+        progress.retrying(String.format("%s block %d: %s, sending it again", region.name(), n, e.error().meaning()));
+        return tries + 1;
+    }
+
+    /**
+     * A block whose reply was lost or damaged: through the ROM the region starts over; with the stub the
+     * line is drained and the chip synced again (a reset chip gets the stub again), and the caller picks
+     * the block up again as it says. Returns the tries so far.
+     */
+    private int blockLost(FlashRegion region, int n, EspfleetException e, int tries, String remedy) {
+        if (!loader.stubRunning() || tries + 1 >= options.blockAttempts()) {
+            throw e;
+        }
+        progress.retrying(String.format("%s block %d: %s; %s", region.name(), n, e.getMessage(), remedy));
+        loader.recover();
+        if (!loader.stubRunning()) {
+            throw e;
+        }
+        return tries + 1;
+    }
+
+    /**
+     * Compressed FLASH_DEFL_DATA. A block the stub refused for its checksum was not fed to its inflater and
+     * is sent again. After a lost or damaged reply the inflater's state is unknown (the block may or may not
+     * have been fed), and a compressed stream cannot be resumed from the middle; the stub also keeps up to
+     * {@link #STUB_INFLATE_BUFFER} bytes of inflated output in a buffer that only reaches flash when full,
+     * and a new compressed write does not clear it. So the rest of the region goes plain, from the last
+     * point the stub has surely written, and compression stays off until the stub is started again.
+     */
+    private void writeCompressed(FlashRegion region, byte[] data, long startDone, long[] done, long total) {
         int blockSize = loader.flashBlockSize();
         byte[] compressed = zlib(data);
         int blocks = (compressed.length + blockSize - 1) / blockSize;
         progress.regionStarted(region.name(), region.offset(), data.length, compressed.length, true);
         // the stub wants the exact size; the ROM the size rounded up to whole write blocks (as esptool sends)
-        int announced = loader.stubRunning() ? data.length
-                : (data.length + blockSize - 1) / blockSize * blockSize;
-        loader.connection().execute(new Command.FlashDeflBegin(announced, blocks, blockSize, region.offset(),
-                loader.flashBeginFifthWord()));
+        int announced = loader.stubRunning() ? data.length : romAnnouncedSize(data.length);
         int[] inflated = inflatedSizes(compressed, blockSize);
-        long before = done[0];
-        for (int seq = 0; seq < blocks; seq++) {
-            int from = seq * blockSize;
-            byte[] block = Arrays.copyOfRange(compressed, from, Math.min(compressed.length, from + blockSize));
-            sendBlock(new Command.FlashDeflData(seq, block, inflated[seq]), region, seq);
-            done[0] = before + (long) region.data().length * (seq + 1) / blocks;
-            progress.bytesDone(done[0], total);
+        long written = 0;
+        boolean finished = false;
+        try {
+            loader.executeIdempotent(new Command.FlashDeflBegin(announced, blocks, blockSize, region.offset(),
+                    loader.flashBeginFifthWord()));
+            int tries = 0;
+            for (int seq = 0; seq < blocks; ) {
+                int from = seq * blockSize;
+                byte[] block = Arrays.copyOfRange(compressed, from, Math.min(compressed.length, from + blockSize));
+                try {
+                    loader.connection().execute(new Command.FlashDeflData(seq, block, inflated[seq]));
+                } catch (FlasherErrors.Rejected e) {
+                    tries = blockRefused(region, seq, e, tries);
+                    continue;
+                } catch (FlasherErrors.Ambiguous | FlasherErrors.Unsupported e) {
+                    int resumeAt = (int) (written / STUB_INFLATE_BUFFER * STUB_INFLATE_BUFFER);
+                    loader.markStubInflaterSuspect();
+                    blockLost(region, seq, e, tries, String.format("the stub's inflate state is unknown, so the rest "
+                            + "goes plain from 0x%x", region.offset() + resumeAt));
+                    finished = true;
+                    writePlain(region, data, resumeAt / loader.flashBlockSize(), startDone, done, total);
+                    return;
+                }
+                written += inflated[seq];
+                seq++;
+                tries = 0;
+                done[0] = startDone + (long) region.data().length * seq / blocks;
+                progress.bytesDone(done[0], total);
+            }
+            finished = true;
+        } finally {
+            if (!finished) {
+                // an unfinished compressed stream may leave output in the stub's buffer
+                loader.markStubInflaterSuspect();
+            }
         }
     }
 
@@ -237,43 +369,39 @@ public final class FlashWriter {
         return sizes;
     }
 
-    private void sendBlock(Command block, FlashRegion region, int seq) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                loader.connection().execute(block);
-                return;
-            } catch (FlasherErrors.Rejected e) {
-                if (!e.error().blockRejectedUnwritten() || attempt >= options.blockAttempts()) {
-                    throw e;
-                }
-                progress.retrying(String.format("%s block %d: %s, sending it again", region.name(), seq,
-                        e.error().meaning()));
-            }
-        }
+    /** What FLASH_DEFL_BEGIN announces to the ROM: the data rounded up to whole 1 KB blocks (as esptool sends). */
+    static int romAnnouncedSize(int length) {
+        return (length + RomLoader.ROM_FLASH_BLOCK - 1) / RomLoader.ROM_FLASH_BLOCK * RomLoader.ROM_FLASH_BLOCK;
     }
 
     /**
-     * Through the ROM a compressed write also changes flash from the region's end up to the next 64 KB
-     * boundary. That is harmless only if the region ends on the boundary, or the flash end comes first, or
-     * regions written later in this job cover the whole spill.
+     * Whether a compressed write of {@code region} through the ROM is safe: the ROM then re-programs flash from
+     * the region's offset to {@link RomDeflateSpill#end} (rom-traces/README.md), which is harmless only where
+     * every byte of it past the region's own sectors is written again afterwards in this job, by
+     * {@code later} regions (whose FLASH_BEGIN erases whole sectors, so their sector-rounded ends count), and
+     * never where the spill would reach past the end of the flash. The stub does not spill.
      */
-    static boolean spillIsHarmless(FlashRegion region, List<FlashRegion> later, int flashSize) {
-        long spillStart = region.offset() + (long) region.paddedData().length;
-        long spillEnd = Math.min(flashSize,
-                (spillStart + ROM_DEFLATE_SPILL_BOUNDARY - 1) / ROM_DEFLATE_SPILL_BOUNDARY * ROM_DEFLATE_SPILL_BOUNDARY);
+    static boolean romSpillIsRewritten(FlashRegion region, List<FlashRegion> later, int flashSize) {
+        long spillEnd = RomDeflateSpill.end(region.offset(), romAnnouncedSize(region.paddedData().length));
+        if (spillEnd > flashSize) {
+            return false;
+        }
+        long covered = sectorEnd(region.offset() + (long) region.paddedData().length);
         List<FlashRegion> sorted = new ArrayList<>(later);
         sorted.sort(Comparator.comparingInt(FlashRegion::offset));
-        long covered = spillStart;
         for (FlashRegion r : sorted) {
             if (covered >= spillEnd) {
                 break;
             }
             if (r.offset() <= covered && r.end() > covered) {
-                // the later region's FLASH_BEGIN erases whole sectors, so its sector-rounded end counts
-                covered = ((long) r.end() + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE;
+                covered = sectorEnd(r.end());
             }
         }
         return covered >= spillEnd;
+    }
+
+    private static long sectorEnd(long end) {
+        return (end + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE;
     }
 
     /** Compressed data that is not clearly smaller (an encrypted or already compressed image) only costs time. */

@@ -6,6 +6,7 @@ import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
 import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.flasher.transport.Rfc2217Transport;
 import dev.espfleet.flasher.transport.SerialTransport;
 import dev.espfleet.flasher.transport.SocketTransport;
 import dev.espfleet.flasher.transport.Transport;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * Turns what the user wrote after {@code --port} into a transport: {@code sim} or {@code sim:CHIP} (the
- * in-process simulated chip), {@code socket://HOST:PORT}, or a serial port path.
+ * in-process simulated chip), {@code socket://HOST:PORT} (raw TCP), {@code rfc2217://HOST:PORT[?OPTIONS]} (a
+ * networked serial server), or a serial port path.
  */
 public final class PortOpener {
     /** The in-process simulator answers at once, so its timeouts can be much shorter than a real chip's. */
@@ -45,8 +47,12 @@ public final class PortOpener {
         if (port.startsWith("socket://")) {
             return SocketTransport.open(port);
         }
+        if (port.startsWith("rfc2217://")) {
+            return Rfc2217Transport.open(port, baud);
+        }
         if (port.contains("://")) {
-            throw EspfleetException.badInput("unsupported port URL " + port + " (expected socket://HOST:PORT)");
+            throw EspfleetException.badInput("unsupported port URL " + port
+                    + " (expected socket://HOST:PORT or rfc2217://HOST:PORT[?OPTIONS])");
         }
         return SerialTransport.open(port, baud);
     }

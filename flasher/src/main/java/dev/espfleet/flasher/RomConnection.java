@@ -4,6 +4,8 @@ import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.StatusFormat;
+import dev.espfleet.flasher.command.Timeouts;
 import dev.espfleet.flasher.slip.Slip;
 import dev.espfleet.flasher.slip.SlipDecoder;
 import dev.espfleet.flasher.transport.Transport;
@@ -13,8 +15,14 @@ import java.util.ArrayDeque;
 
 /**
  * Sends typed commands over a transport and waits for the matching reply. Replies to other opcodes are
- * stale (the 7 extra SYNC replies, a late reply after a timeout) and skipped, except the ESP32 ROM's answer to
- * an opcode it does not know: status 01 05 under the previous reply's opcode (../shared/rom-traces).
+ * stale (a late reply after a timeout) and skipped, except the ESP32 ROM's answer to an opcode it does not
+ * know: status 01 05 under the previous reply's opcode (rom-traces/README.md).
+ *
+ * <p>The ROM sends its reply to SYNC, and its answer to a command it does not know, 8 times
+ * (unsupported-reply-repeats.log). This class, and nothing above it, drains those copies: after a SYNC
+ * reply and after an unsupported-command answer it drops everything until the line has been quiet for
+ * {@link Timeouts#DRAIN_QUIET}, and gives up after {@link Timeouts#DRAIN_LIMIT} with
+ * {@link FlasherErrors.KeepsSending}: a ROM loader falls quiet at once.
  */
 public final class RomConnection {
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(20);
@@ -24,8 +32,8 @@ public final class RomConnection {
     private final ArrayDeque<byte[]> frames = new ArrayDeque<>();
     private final byte[] buffer = new byte[8192];
     private final double timeoutScale;
-    /** 0 until the chip is known; see {@link #statusLengthOf}. */
-    private int statusLength;
+    /** {@code null} until the chip is known; see {@link #formatOf}. */
+    private StatusFormat format;
 
     /**
      * @param timeoutScale multiplies every command's timeout: 1 for real chips, less for the in-process
@@ -40,20 +48,21 @@ public final class RomConnection {
         return transport;
     }
 
-    public void setStatusLength(int statusLength) {
-        this.statusLength = statusLength;
+    /** The status bytes of the chip's ROM ({@code ChipSpec.statusLength()}) or of the stub, once known. */
+    public void setStatusFormat(StatusFormat format) {
+        this.format = format;
     }
 
     /**
-     * The status length for a reply. Before the chip is known (SYNC, GET_SECURITY_INFO, the magic READ_REG)
-     * the only replies are bare statuses (2 or 4 bytes, status first) or a security-info block, which only
-     * 2-byte-status ROMs send.
+     * The status format for a reply. Before the chip is known (SYNC, GET_SECURITY_INFO, the magic READ_REG)
+     * the ROM is talking and the only replies are bare statuses (2 or 4 bytes) or a security-info block, which
+     * only 2-byte-status ROMs send.
      */
-    public int statusLengthOf(Response r) {
-        if (statusLength > 0) {
-            return statusLength;
+    public StatusFormat formatOf(Response r) {
+        if (format != null) {
+            return format;
         }
-        return r.data().length <= 4 ? r.data().length : 2;
+        return StatusFormat.rom(r.data().length <= 4 ? r.data().length : 2);
     }
 
     public Duration scaled(Duration timeout) {
@@ -61,14 +70,21 @@ public final class RomConnection {
         return Duration.ofMillis(Math.max(MIN_TIMEOUT.toMillis(), ms));
     }
 
-    /** Sends the command and returns its successful reply; throws on no reply, refusal or lost link. */
+    /**
+     * Sends the command and returns its successful reply; throws {@link FlasherErrors.Rejected} on a refusal,
+     * {@link FlasherErrors.Garbled} on a damaged reply, {@link FlasherErrors.NoReply} or a lost link.
+     */
     public Response execute(Command command) {
         Response r = executeRaw(command);
-        int sl = statusLengthOf(r);
-        if (!r.ok(sl)) {
-            throw new FlasherErrors.Rejected(command.opcode(), r.error(sl), r.errorCode(sl));
+        Response.Outcome o = r.outcome(formatOf(r));
+        switch (o.verdict()) {
+            case DONE -> {
+                return r;
+            }
+            case REFUSED -> throw new FlasherErrors.Rejected(command.opcode(), o.error());
+            default -> throw new FlasherErrors.Garbled("garbled reply from the chip to " + command.opcode()
+                    + " (status bytes " + o.statusHex() + ", which no loader sends) on " + transport.description());
         }
-        return r;
     }
 
     /** Sends the command and returns its reply whatever the status; throws on no reply or lost link. */
@@ -90,10 +106,13 @@ public final class RomConnection {
         }
     }
 
-    /** Waits for a reply to {@code opcode}; {@code null} on timeout. */
+    /**
+     * Waits for a reply to {@code opcode}; {@code null} on timeout. A SYNC reply's 7 copies are drained
+     * before it is returned; an unsupported-command answer's copies before {@link FlasherErrors.Unsupported}.
+     */
     public Response await(Opcode opcode, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
+        while (System.nanoTime() - deadline < 0) {
             byte[] packet = nextFrame(deadline);
             if (packet == null) {
                 return null;
@@ -103,12 +122,17 @@ public final class RomConnection {
                 continue;
             }
             if (r.opcode() == opcode.code()) {
+                if (opcode == Opcode.SYNC) {
+                    drain();
+                }
                 return r;
             }
             if (isUnknownOpcodeAnswer(r)) {
+                drain();
                 throw new FlasherErrors.Unsupported(opcode);
             }
         }
+        return null;
     }
 
     private static boolean isUnknownOpcodeAnswer(Response r) {
@@ -152,16 +176,58 @@ public final class RomConnection {
         }
     }
 
-    /** Drops everything received until the line has been quiet for {@code quiet}. */
-    public void discardInput(Duration quiet) {
+    /**
+     * Drops everything received until the line has been quiet for {@link Timeouts#DRAIN_QUIET}; throws
+     * {@link FlasherErrors.KeepsSending} if it is not quiet within {@link Timeouts#DRAIN_LIMIT}.
+     */
+    public void drain() {
         frames.clear();
+        Duration quiet = scaled(Timeouts.DRAIN_QUIET);
+        // never less than a few quiet periods, however short the timeouts are scaled
+        Duration limit = scaled(Timeouts.DRAIN_LIMIT).compareTo(quiet.multipliedBy(10)) < 0 ? quiet.multipliedBy(10)
+                : scaled(Timeouts.DRAIN_LIMIT);
+        long start = System.nanoTime();
+        long deadline = start + limit.toNanos();
+        long dropped = 0;
+        byte[] last = new byte[0];
         try {
-            while (transport.read(buffer, quiet) > 0) {
-                // stale bytes
+            int n;
+            while ((n = transport.read(buffer, quiet)) > 0) {
+                dropped += n;
+                last = java.util.Arrays.copyOf(buffer, n);
+                if (System.nanoTime() - deadline >= 0) {
+                    decoder.reset();
+                    throw new FlasherErrors.KeepsSending(transport.description(), dropped,
+                            Duration.ofNanos(System.nanoTime() - start), printableTail(last),
+                            "hold BOOT and press EN to enter download mode, or use --before default-reset on a port with DTR/RTS");
+                }
             }
         } catch (IOException e) {
             throw new FlasherErrors.LinkLost(transport.description(), e);
         }
         decoder.reset();
     }
+
+    /** The last line of what the port sent (a log line), or empty if it is not text. */
+    static String printableTail(byte[] bytes) {
+        String[] lines = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).split("[\r\n]+");
+        String last = "";
+        for (String l : lines) {
+            if (!l.isBlank()) {
+                last = l.strip();
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        int unreadable = 0;
+        for (char c : last.toCharArray()) {
+            boolean printable = c >= 0x20 && c < 0x7F;
+            unreadable += printable ? 0 : 1;
+            text.append(printable ? c : '?');
+        }
+        if (text.length() == 0 || unreadable * 4 > text.length()) {
+            return "";
+        }
+        return text.length() > 60 ? text.substring(text.length() - 60) : text.toString();
+    }
+
 }

@@ -5,6 +5,8 @@ import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.RomError;
+import dev.espfleet.flasher.command.StatusFormat;
 import dev.espfleet.flasher.command.Timeouts;
 import dev.espfleet.flasher.command.Wire;
 import dev.espfleet.flasher.job.StubImage;
@@ -25,10 +27,10 @@ import java.util.function.Consumer;
 public final class RomLoader implements AutoCloseable {
     /** SYNC tries per connect attempt (esptool: 5). */
     private static final int SYNCS_PER_ATTEMPT = 5;
-    /** How long the line must be quiet before we trust it is empty. */
-    private static final Duration QUIET = Duration.ofMillis(50);
-    /** A read-only query (MD5) is asked this often before giving up. */
+    /** A read-only query (MD5, a register) is asked this often before giving up. */
     private static final int QUERY_ATTEMPTS = 3;
+    /** A MEM_DATA block refused for its checksum is sent this often. */
+    private static final int BLOCK_ATTEMPTS = 3;
     /** Rounds of SYNC when recovering from an ambiguous failure. */
     private static final int RECOVER_ROUNDS = 3;
 
@@ -43,6 +45,10 @@ public final class RomLoader implements AutoCloseable {
     private StubImage stub;
     /** The value of the last SYNC reply: 0 from the stub, 0x20120707 from the ROM. */
     private int lastSyncValue;
+    /** A compressed write to the running stub was cut short: its inflate buffer may hold stale output. */
+    private boolean stubInflaterSuspect;
+    /** Whole stub uploads (MEM_BEGIN, MEM_DATA, MEM_END) before giving up. */
+    private static final int STUB_UPLOAD_ATTEMPTS = 3;
     /** MEM_DATA block size (esptool: ESP_RAM_BLOCK). */
     private static final int RAM_BLOCK = 0x1800;
     /** JEDEC capacity byte to bytes, the codes esptool knows (SPI and octal parts). */
@@ -58,7 +64,7 @@ public final class RomLoader implements AutoCloseable {
             java.util.Map.entry(0x37, 8 << 20), java.util.Map.entry(0x38, 16 << 20), java.util.Map.entry(0x39, 32 << 20),
             java.util.Map.entry(0x3A, 64 << 20));
     /** FLASH_DATA block size: 1 KB through the ROM, 16 KB through the stub (esptool's FLASH_WRITE_SIZE). */
-    private static final int ROM_FLASH_BLOCK = 0x400;
+    static final int ROM_FLASH_BLOCK = 0x400;
     private static final int STUB_FLASH_BLOCK = 0x4000;
 
     private RomLoader(Transport transport, ConnectOptions options, Consumer<String> log) {
@@ -115,41 +121,113 @@ public final class RomLoader implements AutoCloseable {
         return stubRunning ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
     }
 
+    /**
+     * Whether a compressed write to the running stub was cut short since it started: the stub's inflate
+     * buffer, which a new compressed write does not clear, may then hold output of that write, so the
+     * writer stays with plain blocks until the stub is started again.
+     */
+    public boolean stubInflaterSuspect() {
+        return stubRunning && stubInflaterSuspect;
+    }
+
+    public void markStubInflaterSuspect() {
+        if (stubRunning) {
+            stubInflaterSuspect = true;
+        }
+    }
+
     /** FLASH_BEGIN's fifth word (encrypted) is for later ROMs only; the stub takes four. */
     public boolean flashBeginFifthWord() {
         return !stubRunning && spec().flashBeginWords() == 5;
     }
 
-    /** Uploads the stub into RAM with MEM_BEGIN/MEM_DATA, starts it with MEM_END and waits for its "OHAI". */
+    /**
+     * Uploads the stub into RAM with MEM_BEGIN/MEM_DATA, starts it with MEM_END and waits for its "OHAI". A
+     * MEM_DATA block refused for its checksum was not stored and is sent again; after a lost or damaged reply
+     * the whole upload starts over (a few KB). If "OHAI" is lost, SYNC tells: the stub answers it with 0.
+     */
     private void runStub(StubImage stub) {
         log.accept("uploading stub " + stub.source() + " ...");
-        uploadSegment(stub.text(), stub.textStart());
-        if (stub.data().length > 0) {
-            uploadSegment(stub.data(), stub.dataStart());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                uploadSegment(stub.text(), stub.textStart());
+                if (stub.data().length > 0) {
+                    uploadSegment(stub.data(), stub.dataStart());
+                }
+                if (jumpToStub(stub)) {
+                    stubRunning = true;
+                    stubInflaterSuspect = false;
+                    connection.setStatusFormat(StatusFormat.STUB);
+                    log.accept("stub running");
+                    return;
+                }
+                if (attempt >= STUB_UPLOAD_ATTEMPTS) {
+                    throw new EspfleetException(ExitStatus.JOB_FAILED, "the stub " + stub.source()
+                            + " did not start (no \"OHAI\", and SYNC is answered by the ROM)",
+                            "use esptool's stub JSON for " + spec().name() + ", or leave --stub out to talk to the ROM");
+                }
+                log.accept("the stub did not start; uploading it again");
+            } catch (FlasherErrors.Ambiguous | FlasherErrors.Rejected e) {
+                if (attempt >= STUB_UPLOAD_ATTEMPTS) {
+                    throw e;
+                }
+                log.accept("uploading the stub again: " + e.getMessage());
+                connection.drain();
+            }
         }
+    }
+
+    /** MEM_END into the stub; true once it said "OHAI", or, that lost, answers SYNC as the stub does (0). */
+    private boolean jumpToStub(StubImage stub) {
         connection.send(new Command.MemEnd(false, stub.entry()));
         // the ROM may or may not answer MEM_END before it jumps
         long deadline = System.nanoTime() + connection.scaled(Timeouts.DEFAULT).toNanos();
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() - deadline < 0) {
             byte[] p = connection.nextPacket(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             if (p != null && new String(p, StandardCharsets.US_ASCII).equals("OHAI")) {
-                stubRunning = true;
-                connection.setStatusLength(2);
-                log.accept("stub running");
-                return;
+                return true;
             }
         }
-        throw new EspfleetException(ExitStatus.JOB_FAILED, "the stub " + stub.source() + " did not start (no \"OHAI\")",
-                "use esptool's stub JSON for " + spec().name() + ", or leave --stub out to talk to the ROM");
+        return trySync() && lastSyncValue == 0;
     }
 
     private void uploadSegment(byte[] data, int address) {
         int blocks = (data.length + RAM_BLOCK - 1) / RAM_BLOCK;
-        connection.execute(new Command.MemBegin(data.length, blocks, RAM_BLOCK, address));
+        executeIdempotent(new Command.MemBegin(data.length, blocks, RAM_BLOCK, address));
         for (int seq = 0; seq < blocks; seq++) {
             int from = seq * RAM_BLOCK;
-            connection.execute(new Command.MemData(seq,
-                    java.util.Arrays.copyOfRange(data, from, Math.min(data.length, from + RAM_BLOCK))));
+            Command.MemData block = new Command.MemData(seq,
+                    java.util.Arrays.copyOfRange(data, from, Math.min(data.length, from + RAM_BLOCK)));
+            for (int tries = 1; ; tries++) {
+                try {
+                    connection.execute(block);
+                    break;
+                } catch (FlasherErrors.Rejected e) {
+                    if (e.error() != RomError.INVALID_CRC || tries >= BLOCK_ATTEMPTS) {
+                        throw e;
+                    }
+                    log.accept("stub block " + seq + ": " + e.error().meaning() + ", sending it again");
+                }
+            }
+        }
+    }
+
+    /**
+     * Sends a command whose repetition does no harm (register access, SPI setup, FLASH_BEGIN, which begins the
+     * write again), again after a lost or damaged reply, up to {@link #QUERY_ATTEMPTS} times; the line is
+     * drained first so that a late reply is not taken for the next one.
+     */
+    public Response executeIdempotent(Command command) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return connection.execute(command);
+            } catch (FlasherErrors.Ambiguous e) {
+                if (attempt >= QUERY_ATTEMPTS) {
+                    throw e;
+                }
+                log.accept("retrying " + command.opcode() + ": " + e.getMessage());
+                connection.drain();
+            }
         }
     }
 
@@ -172,44 +250,79 @@ public final class RomLoader implements AutoCloseable {
             return;
         }
         log.accept("connecting to " + transport.description() + " ...");
+        FlasherErrors.KeepsSending streaming = null;
         for (int attempt = 1; attempt <= options.connectAttempts(); attempt++) {
-            resetIntoLoader(attempt);
-            if (trySync()) {
-                return;
+            boolean reset = resetIntoLoader(attempt);
+            try {
+                if (trySync()) {
+                    return;
+                }
+            } catch (FlasherErrors.KeepsSending e) {
+                if (!reset) {
+                    // nothing on this side can stop it: waiting again would only wait again
+                    throw e.withHint(transport.hasModemLines()
+                            ? "hold BOOT and press EN to enter download mode, or use --before default-reset"
+                            : transport.description() + " has no DTR/RTS to reset the chip: hold BOOT and press EN to "
+                                    + "enter download mode");
+                }
+                streaming = e;
             }
+        }
+        if (streaming != null) {
+            throw streaming.withHint("the reset did not stop it: check that DTR/RTS reach EN and IO0, or hold BOOT and "
+                    + "press EN to enter download mode");
         }
         throw new FlasherErrors.NoReply("no reply from the chip on " + transport.description() + " after "
                 + options.connectAttempts() + " connect attempts");
     }
 
-    /** Sends SYNC until one is answered, then swallows the ROM's extra replies. */
+    /**
+     * Sends SYNC until one is answered. The connection drains the ROM's 7 extra replies, and the line before
+     * the first SYNC (a boot message); a port that never falls quiet throws {@link FlasherErrors.KeepsSending}.
+     */
     private boolean trySync() {
-        connection.discardInput(connection.scaled(QUIET));
+        connection.drain();
         for (int i = 0; i < SYNCS_PER_ATTEMPT; i++) {
             connection.send(new Command.Sync());
             Response r = connection.await(Opcode.SYNC, connection.scaled(Timeouts.SYNC));
-            if (r != null && r.ok(connection.statusLengthOf(r))) {
+            if (r != null && syncAccepted(r)) {
                 lastSyncValue = r.value();
-                // the ROM answers a SYNC 8 times; drop the rest so they are not taken for later replies
-                connection.discardInput(connection.scaled(QUIET));
                 return true;
             }
         }
         return false;
     }
 
+    /**
+     * A SYNC reply is bare status bytes, all zero when accepted: 4 from the ESP32 ROM, 2 from later ROMs and
+     * the stub. It is judged by its own length, since after a reset or a stub start the answer may come from
+     * another loader than the one the connection expects.
+     */
+    private static boolean syncAccepted(Response r) {
+        byte[] d = r.data();
+        if (d.length != 2 && d.length != 4) {
+            return false;
+        }
+        for (byte b : d) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void detectChip() {
         Chip found = null;
         try {
             Response r = connection.executeRaw(new Command.GetSecurityInfo());
-            int sl = connection.statusLengthOf(r);
-            byte[] body = r.body(sl);
-            if (r.ok(sl) && body.length >= 20) {
+            StatusFormat f = connection.formatOf(r);
+            byte[] body = r.body(f);
+            if (r.ok(f) && body.length >= 20) {
                 int id = Wire.le(body).getInt(12);
                 found = Chip.bySecurityChipId(id).orElse(null);
             }
-        } catch (FlasherErrors.Unsupported | FlasherErrors.Rejected e) {
-            // the ESP32 ROM does not know the command: fall back to the magic register
+        } catch (FlasherErrors.Unsupported | FlasherErrors.Rejected | FlasherErrors.Ambiguous e) {
+            // the ESP32 ROM does not know the command (or its answer was damaged): the magic register tells all
         }
         if (found == null) {
             int magic = readReg(ChipSpec.MAGIC_REGISTER);
@@ -218,13 +331,13 @@ public final class RomLoader implements AutoCloseable {
                     "espfleet knows esp32, esp32s2, esp32s3, esp32c3, esp32c6 and esp32h2"));
         }
         chip = found;
-        connection.setStatusLength(chip.spec().statusLength());
+        connection.setStatusFormat(StatusFormat.rom(chip.spec().statusLength()));
         log.accept("chip is " + chip.spec().name());
     }
 
     /** SPI_ATTACH, then the flash size from its JEDEC id, then SPI_SET_PARAMS with that size. */
     private void attachFlash() {
-        connection.execute(new Command.SpiAttach(0, !stubRunning));
+        executeIdempotent(new Command.SpiAttach(0, !stubRunning));
         int id = flashId();
         Integer detected = FLASH_SIZES.get((id >> 16) & 0xFF);
         if (detected == null) {
@@ -234,7 +347,7 @@ public final class RomLoader implements AutoCloseable {
             detected = 4 << 20;
         }
         flashSize = detected;
-        connection.execute(new Command.SpiSetParams(flashSize));
+        executeIdempotent(new Command.SpiSetParams(flashSize));
     }
 
     /**
@@ -249,12 +362,12 @@ public final class RomLoader implements AutoCloseable {
                 connection.execute(new Command.ChangeBaudrate(newBaud, stubRunning ? oldBaud : 0));
                 setHostBaud(newBaud);
                 // the ROM needs a moment at the new rate; anything sent meanwhile is garbage
-                connection.discardInput(connection.scaled(QUIET));
+                connection.drain();
                 log.accept("changed baud rate to " + newBaud);
                 return;
             } catch (FlasherErrors.Rejected e) {
                 log.accept("retrying CHANGE_BAUDRATE: " + e.getMessage());
-            } catch (FlasherErrors.NoReply e) {
+            } catch (FlasherErrors.Ambiguous e) {
                 setHostBaud(newBaud);
                 if (trySync()) {
                     log.accept("changed baud rate to " + newBaud);
@@ -280,11 +393,11 @@ public final class RomLoader implements AutoCloseable {
     }
 
     public int readReg(int address) {
-        return connection.execute(new Command.ReadReg(address)).value();
+        return executeIdempotent(new Command.ReadReg(address)).value();
     }
 
     public void writeReg(int address, int value) {
-        connection.execute(new Command.WriteReg(address, value));
+        executeIdempotent(new Command.WriteReg(address, value));
     }
 
     /** JEDEC id (manufacturer | type << 8 | capacity << 16) through a raw SPI command, as esptool does. */
@@ -318,7 +431,7 @@ public final class RomLoader implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 return md5Once(address, size);
-            } catch (FlasherErrors.NoReply | FlasherErrors.Rejected e) {
+            } catch (FlasherErrors.Ambiguous | FlasherErrors.Rejected e) {
                 if (attempt >= QUERY_ATTEMPTS) {
                     throw e;
                 }
@@ -330,14 +443,15 @@ public final class RomLoader implements AutoCloseable {
 
     private String md5Once(int address, int size) {
         Response r = connection.execute(new Command.SpiFlashMd5(address, size));
-        byte[] body = r.body(connection.statusLengthOf(r));
+        byte[] body = r.body(connection.formatOf(r));
         if (body.length == 32) {
             return new String(body, StandardCharsets.US_ASCII);
         }
         if (body.length == 16) {
             return Wire.hex(body);
         }
-        throw new FlasherErrors.NoReply("MD5 reply of unexpected length " + body.length + " (expected 32 or 16)");
+        throw new FlasherErrors.Garbled("MD5 reply of unexpected length " + body.length + " (expected 32 or 16) on "
+                + transport.description());
     }
 
     /** Reads flash: streamed by the stub, or 64 bytes per command through the ROM. */
@@ -349,10 +463,10 @@ public final class RomLoader implements AutoCloseable {
         int done = 0;
         while (done < size) {
             int n = Math.min(Command.ReadFlashSlow.MAX_SIZE, size - done);
-            Response r = connection.execute(new Command.ReadFlashSlow(address + done, n));
-            byte[] body = r.body(connection.statusLengthOf(r));
+            Response r = executeIdempotent(new Command.ReadFlashSlow(address + done, n));
+            byte[] body = r.body(connection.formatOf(r));
             if (body.length < n) {
-                throw new FlasherErrors.NoReply("short read at 0x" + Integer.toHexString(address + done) + ": got "
+                throw new FlasherErrors.Garbled("short read at 0x" + Integer.toHexString(address + done) + ": got "
                         + body.length + " bytes, expected " + n);
             }
             out.write(body, 0, n);
@@ -422,7 +536,7 @@ public final class RomLoader implements AutoCloseable {
         if (stubRunning && romAnswered) {
             log.accept("the chip was reset: the stub is gone");
             stubRunning = false;
-            connection.setStatusLength(spec().statusLength());
+            connection.setStatusFormat(StatusFormat.rom(spec().statusLength()));
             if (stub != null) {
                 runStub(stub);
             }
@@ -435,8 +549,8 @@ public final class RomLoader implements AutoCloseable {
     }
 
     private void reattach(int targetBaud) {
-        connection.execute(new Command.SpiAttach(0, !stubRunning));
-        connection.execute(new Command.SpiSetParams(flashSize));
+        executeIdempotent(new Command.SpiAttach(0, !stubRunning));
+        executeIdempotent(new Command.SpiSetParams(flashSize));
         if (targetBaud != baud) {
             changeBaud(targetBaud);
         }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.targets.Chip;
 import java.util.List;
@@ -37,6 +39,32 @@ class RomLoaderTest {
             assertEquals("c8 40 16", info.jedecText());
             assertEquals(4 << 20, info.flashSize());
         }
+    }
+
+    /** The ROM answers GET_SECURITY_INFO 8 times (unsupported-reply-repeats.log); the copies are not answers to READ_REG. */
+    @Test
+    void detectsTheEsp32ThoughItsRomRepeatsTheAnswerToAnUnsupportedCommand() {
+        SimHarness h = new SimHarness();
+        try (RomLoader loader = h.connect()) {
+            assertEquals(Chip.ESP32, loader.chip());
+            assertEquals("24:0a:c4:00:00:01", loader.chipInfo().macText());
+        }
+    }
+
+    /**
+     * A bit flipped on the wire in the status of SPI_ATTACH's reply: "garbled", not "refused ... error 0x00".
+     * SPI_ATTACH may be sent again, and is, until the third garbled reply.
+     */
+    @Test
+    void aCorruptedReplyIsReportedAsGarbledNotAsARefusal() {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.CORRUPT_REPLY, Opcode.SPI_ATTACH, 1),
+                Fault.at(Fault.Kind.CORRUPT_REPLY, Opcode.SPI_ATTACH, 2), Fault.at(Fault.Kind.CORRUPT_REPLY, Opcode.SPI_ATTACH, 3)));
+        FlasherErrors.Garbled e = assertThrows(FlasherErrors.Garbled.class, h::connect);
+        assertEquals(2, h.log.stream().filter(l -> l.startsWith("retrying SPI_ATTACH: garbled reply")).count(),
+                h.log.toString());
+        assertTrue(e.getMessage().startsWith("garbled reply from the chip to SPI_ATTACH (status bytes 01000000"),
+                e.getMessage());
+        assertEquals(ExitStatus.UNAVAILABLE, e.status());
     }
 
     @Test

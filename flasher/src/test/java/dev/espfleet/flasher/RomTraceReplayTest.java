@@ -121,6 +121,34 @@ class RomTraceReplayTest {
         assertTrue(t.unmatched.isEmpty(), "frames the real ROM was never sent: " + t.unmatched);
     }
 
+    /**
+     * The ROM's 8 copies of its answer to GET_SECURITY_INFO (unsupported-reply-repeats.log), then the rest of
+     * a detection from write-plain-3k.log: the flasher must not take a stale copy for the answer to READ_REG.
+     */
+    @Test
+    void detectsTheChipWhenTheRomRepeatsItsUnsupportedAnswer() {
+        RomTrace repeats = RomTrace.load("unsupported-reply-repeats.log");
+        RomTrace write = RomTrace.load("write-plain-3k.log");
+        List<RomTrace.Frame> frames = new ArrayList<>(repeats.frames());
+        while (frames.get(frames.size() - 1).fromHost()) {
+            // the transcript ends with READ_REG, before the chip's answer
+            frames.remove(frames.size() - 1);
+        }
+        int readReg = 0;
+        while (!(write.frames().get(readReg).fromHost() && write.frames().get(readReg).command().equals("READ_REG"))) {
+            readReg++;
+        }
+        frames.addAll(write.frames().subList(readReg, write.frames().size()));
+        ReplayTransport t = new ReplayTransport(new RomTrace("unsupported-reply-repeats.log, then write-plain-3k.log", frames));
+        try (RomLoader loader = RomLoader.connect(t, options(), line -> {
+        })) {
+            ChipInfo info = loader.chipInfo();
+            assertEquals("ESP32", info.chip().spec().name());
+            assertEquals("24:0a:c4:00:00:01", info.macText());
+        }
+        assertTrue(t.unmatched.isEmpty(), "frames the real ROM was never sent: " + t.unmatched);
+    }
+
     @Test
     void writesAndVerifiesAgainstTheRealRomsReplies() {
         ReplayTransport t = new ReplayTransport(RomTrace.load("write-plain-3k.log"));

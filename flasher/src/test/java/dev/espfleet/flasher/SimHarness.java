@@ -38,6 +38,21 @@ final class SimHarness {
         return RomLoader.connect(link, options, log::add);
     }
 
+    /**
+     * A stand-in for esptool's stub JSON (espfleet ships no stub binary): the simulator takes a jump into
+     * uploaded code as starting the stub.
+     */
+    static dev.espfleet.flasher.job.StubImage standInStub(java.nio.file.Path dir) throws java.io.IOException {
+        byte[] text = pattern(10_000, 31);
+        byte[] data = pattern(300, 32);
+        java.nio.file.Path f = dir.resolve("stub_flasher_32.json");
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        java.nio.file.Files.writeString(f, String.format("{\"entry\": %d, \"text\": \"%s\", \"text_start\": %d, "
+                + "\"data\": \"%s\", \"data_start\": %d}", 0x4009_0000L, b64.encodeToString(text), 0x4009_0000L,
+                b64.encodeToString(data), 0x3FFE_0000L));
+        return dev.espfleet.flasher.job.StubImage.load(f);
+    }
+
     static byte[] pattern(int size, int seed) {
         byte[] b = new byte[size];
         java.util.Random r = new java.util.Random(seed);

@@ -2,6 +2,7 @@ package dev.espfleet.flasher;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.job.StubImage;
@@ -9,7 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.sim.Fault;
+import dev.espfleet.flasher.sim.SimConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,13 +27,7 @@ class StubTest {
     Path dir;
 
     private StubImage standInStub() throws Exception {
-        byte[] text = SimHarness.pattern(10_000, 31);
-        byte[] data = SimHarness.pattern(300, 32);
-        Path f = dir.resolve("stub_flasher_32.json");
-        Files.writeString(f, String.format("{\"entry\": %d, \"text\": \"%s\", \"text_start\": %d, \"data\": \"%s\", "
-                + "\"data_start\": %d}", 0x4009_0000L, Base64.getEncoder().encodeToString(text), 0x4009_0000L,
-                Base64.getEncoder().encodeToString(data), 0x3FFE_0000L));
-        return StubImage.load(f);
+        return SimHarness.standInStub(dir);
     }
 
     @Test
@@ -65,6 +65,75 @@ class StubTest {
         assertTrue(h.chip.stubRunning());
         assertArrayEquals(image, h.chip.flash().read(0x10000, image.length));
         assertArrayEquals(neighbour, h.chip.flash().read(0x1A000, neighbour.length));
+    }
+
+    /** #13.4: a stub upload the ROM refused once (MEM_DATA checksum) is not the end: the block goes again. */
+    @Test
+    void resendsAStubBlockTheRomRefusedForItsChecksum() throws Exception {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.NAK, Opcode.MEM_DATA, 1)));
+        try (RomLoader loader = RomLoader.connect(h.link, SimHarness.options(), standInStub(), h.log::add)) {
+            assertTrue(loader.stubRunning());
+        }
+        assertTrue(h.log.contains("stub block 0: invalid checksum in message, sending it again"), h.log.toString());
+    }
+
+    @Test
+    void uploadsTheStubAgainAfterALostReply() throws Exception {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.DROP_REPLY, Opcode.MEM_DATA, 2)));
+        try (RomLoader loader = RomLoader.connect(h.link, SimHarness.options(), standInStub(), h.log::add)) {
+            assertTrue(loader.stubRunning());
+        }
+        assertTrue(h.log.stream().anyMatch(l -> l.startsWith("uploading the stub again: no reply")), h.log.toString());
+    }
+
+    /** The reply to MEM_END, and "OHAI" with it, lost: SYNC answered with 0 says the stub runs. */
+    @Test
+    void aLostHelloIsToldBySync() throws Exception {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.DROP_REPLY, Opcode.MEM_END, 1)));
+        try (RomLoader loader = RomLoader.connect(h.link, SimHarness.options(), standInStub(), h.log::add)) {
+            assertTrue(loader.stubRunning());
+        }
+        assertTrue(h.log.contains("stub running"), h.log.toString());
+        assertFalse(h.log.stream().anyMatch(l -> l.contains("again")), h.log.toString());
+    }
+
+    /** The stub drops a block it refuses for its checksum: that block is sent again, the region goes on. */
+    @Test
+    void resendsABlockTheStubRefusedForItsChecksum() throws Exception {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(Fault.Kind.NAK, Opcode.FLASH_DATA, 2)));
+        byte[] image = SimHarness.pattern(0x10000, 38);
+        List<String> retries = new java.util.ArrayList<>();
+        try (RomLoader loader = RomLoader.connect(h.link, SimHarness.options(), standInStub(), h.log::add)) {
+            FlashWriter.RegionResult r = new FlashWriter(loader, FlashOptions.defaults(), FlashWriterTest.recording(retries))
+                    .write(List.of(new FlashRegion("app.bin", 0x10000, image))).get(0);
+            assertEquals(1, r.attempts());
+        }
+        assertEquals(List.of("app.bin block 1: stub: bad data checksum, sending it again"), retries);
+        assertArrayEquals(image, h.chip.flash().read(0x10000, image.length));
+    }
+
+    /**
+     * A lost reply to a plain block (the stub wrote it) or a lost block (it did not): either way the write is
+     * begun again at that block's offset, which is right in both cases; the region is not started over.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Fault.Kind.class, names = {"DROP_REPLY", "DROP_HOST_FRAME", "CORRUPT_REPLY", "CORRUPT_HOST_BYTE"})
+    void aLostOrDamagedBlockBeginsTheWriteAgainAtThatBlock(Fault.Kind kind) throws Exception {
+        SimHarness h = new SimHarness(SimConfig.esp32(), List.of(Fault.at(kind, Opcode.FLASH_DATA, 3)));
+        byte[] image = SimHarness.pattern(0x10000, 39);
+        byte[] neighbour = SimHarness.pattern(0x1000, 40);
+        h.chip.flash().load(0x20000, neighbour);
+        List<String> retries = new java.util.ArrayList<>();
+        try (RomLoader loader = RomLoader.connect(h.link, SimHarness.options(), standInStub(), h.log::add)) {
+            FlashWriter.RegionResult r = new FlashWriter(loader, FlashOptions.defaults(), FlashWriterTest.recording(retries))
+                    .write(List.of(new FlashRegion("app.bin", 0x10000, image))).get(0);
+            assertEquals(1, r.attempts(), retries.toString());
+        }
+        assertEquals(1, retries.size(), retries.toString());
+        assertTrue(retries.get(0).startsWith("app.bin block 2: ") && (retries.get(0).endsWith("writing again from this block")
+                || retries.get(0).endsWith("sending it again")), retries.get(0));
+        assertArrayEquals(image, h.chip.flash().read(0x10000, image.length));
+        assertArrayEquals(neighbour, h.chip.flash().read(0x20000, neighbour.length));
     }
 
     @Test

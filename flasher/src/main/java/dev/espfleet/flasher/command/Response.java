@@ -5,11 +5,28 @@ import java.util.Arrays;
 
 /**
  * One reply packet: direction 0x01, opcode, 16-bit data length, 32-bit value (READ_REG's result), then
- * data that ends with the status bytes: 4 of them on the ESP32 ROM (status, error, 0, 0), 2 on later ROMs
- * and the stub. Which of the two applies is the chip's business ({@code ChipSpec.statusLength()}), never
+ * data that ends with the status bytes ({@link StatusFormat}: 4 on the ESP32 ROM, 2 on later ROMs and the
+ * stub, in the ROM's or the stub's order). Which applies is the chip's business ({@code ChipSpec}), never
  * guessed here.
  */
 public record Response(int opcode, int value, byte[] data) {
+
+    /** How the command went, as far as the reply can tell. */
+    public enum Verdict {
+        /** Carried out. */
+        DONE,
+        /** Refused with a known error code: the chip did not carry it out. */
+        REFUSED,
+        /**
+         * Status bytes no ROM or stub sends (a refusal without an error code, a status byte that is neither
+         * 0 nor 1): the reply was damaged on the wire, so whether the chip carried the command out is unknown.
+         */
+        GARBLED
+    }
+
+    /** The verdict, the error of a refusal ({@link RomError#UNKNOWN} otherwise) and the status bytes in hex. */
+    public record Outcome(Verdict verdict, RomError error, String statusHex) {
+    }
 
     /** Parses an un-SLIPped packet; {@code null} if it is not a well-formed reply. */
     public static Response parse(byte[] packet) {
@@ -33,27 +50,42 @@ public record Response(int opcode, int value, byte[] data) {
         return b.array();
     }
 
-    /** The status byte (0 = success) for a reply whose status field is {@code statusLength} bytes long. */
-    public int status(int statusLength) {
-        int at = data.length - statusLength;
-        return at < 0 ? 1 : data[at] & 0xFF;
+    /** Reads the status bytes in {@code format}; anything a chip would not send is {@link Verdict#GARBLED}. */
+    public Outcome outcome(StatusFormat format) {
+        int at = data.length - format.length();
+        if (at < 0) {
+            return new Outcome(Verdict.GARBLED, RomError.UNKNOWN, Wire.hex(data));
+        }
+        String hex = Wire.hex(Arrays.copyOfRange(data, at, data.length));
+        for (int i = at + 2; i < data.length; i++) {
+            if (data[i] != 0) {
+                // the ESP32 ROM's third and fourth status bytes are always 0
+                return new Outcome(Verdict.GARBLED, RomError.UNKNOWN, hex);
+            }
+        }
+        int first = data[at] & 0xFF;
+        int second = data[at + 1] & 0xFF;
+        if (format.errorFirst()) {
+            if (first == 0) {
+                // the stub's status byte after a success is its business (SPI_SET_PARAMS may set it)
+                return new Outcome(Verdict.DONE, RomError.UNKNOWN, hex);
+            }
+            RomError e = RomError.fromCode(first);
+            return new Outcome(e.fromStub() ? Verdict.REFUSED : Verdict.GARBLED, e, hex);
+        }
+        if (first == 0 && second == 0) {
+            return new Outcome(Verdict.DONE, RomError.UNKNOWN, hex);
+        }
+        RomError e = RomError.fromCode(second);
+        return new Outcome(first == 1 && e.fromRom() ? Verdict.REFUSED : Verdict.GARBLED, e, hex);
     }
 
-    public int errorCode(int statusLength) {
-        int at = data.length - statusLength + 1;
-        return at < 1 || at >= data.length ? -1 : data[at] & 0xFF;
-    }
-
-    public boolean ok(int statusLength) {
-        return status(statusLength) == 0;
-    }
-
-    public RomError error(int statusLength) {
-        return RomError.fromCode(errorCode(statusLength));
+    public boolean ok(StatusFormat format) {
+        return outcome(format).verdict() == Verdict.DONE;
     }
 
     /** The data in front of the status bytes. */
-    public byte[] body(int statusLength) {
-        return Arrays.copyOf(data, Math.max(0, data.length - statusLength));
+    public byte[] body(StatusFormat format) {
+        return Arrays.copyOf(data, Math.max(0, data.length - format.length()));
     }
 }

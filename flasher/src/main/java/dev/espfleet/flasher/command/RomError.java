@@ -50,8 +50,22 @@ public enum RomError {
         return UNKNOWN;
     }
 
-    /** A block rejected with one of these was not written, so sending it again is safe. */
-    public boolean blockRejectedUnwritten() {
-        return this == INVALID_CRC || this == INVALID_MESSAGE || this == BAD_DATA_CHECKSUM || this == BAD_DATA_LEN;
+    /** An error code the ROM loaders send (with status byte 1). */
+    public boolean fromRom() {
+        return code >= 0x05 && code <= 0x0B;
+    }
+
+    /** An error code esptool's stub sends (in place of the status byte). */
+    public boolean fromStub() {
+        return code >= 0xC0;
+    }
+
+    /**
+     * The stub refuses a data block with one of these before it looks at the data (stub_flasher.c), so it
+     * dropped the block and sending it again is safe. (The ROM takes no other block of a write after any
+     * refusal, rom-traces/README.md.)
+     */
+    public boolean stubDroppedBlock() {
+        return this == BAD_DATA_CHECKSUM || this == BAD_DATA_LEN;
     }
 }

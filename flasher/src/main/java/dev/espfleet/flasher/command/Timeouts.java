@@ -10,6 +10,16 @@ public final class Timeouts {
     public static final Duration SYNC = Duration.ofMillis(100);
     /** MEM_END jumps away; the reply may never come. */
     public static final Duration MEM_END = Duration.ofMillis(50);
+    /**
+     * The line counts as empty once it has been quiet this long: the ROM sends its 8 copies of a SYNC reply
+     * (or of an answer to an unsupported command) within about 10 ms (unsupported-reply-repeats.log).
+     */
+    public static final Duration DRAIN_QUIET = Duration.ofMillis(50);
+    /**
+     * Draining gives up after this: a ROM loader falls quiet at once, so a port that keeps sending is an
+     * application logging, or line noise, and waiting longer would not help.
+     */
+    public static final Duration DRAIN_LIMIT = Duration.ofSeconds(2);
     /** The ROM hashes flash at roughly this pace. */
     public static final Duration MD5_PER_MB = Duration.ofSeconds(8);
     /** FLASH_BEGIN erases the whole region before it answers. */

@@ -31,8 +31,32 @@ public final class ImageHeaderPatch {
     private static final Map<String, Integer> MODES = Map.of("qio", 0, "qout", 1, "dio", 2, "dout", 3);
     private static final Map<String, Integer> SIZES = Map.of("1MB", 0x00, "2MB", 0x10, "4MB", 0x20, "8MB", 0x30,
             "16MB", 0x40, "32MB", 0x50, "64MB", 0x60, "128MB", 0x70);
+    private static final String SIZE_CHOICES = "keep, detect, 1MB, 2MB, 4MB, 8MB, 16MB, 32MB, 64MB or 128MB";
 
     private ImageHeaderPatch() {
+    }
+
+    /**
+     * Checks the three options before anything is connected or written, whatever the images turn out to be:
+     * a mode esptool knows, a size the ESP32 family's image header can say (esptool's 256KB and 512KB are
+     * ESP8266 sizes), a frequency some chip takes (which chip takes which is checked when it is known).
+     */
+    public static void checkOptions(String mode, String freq, String size) {
+        if (!KEEP.equalsIgnoreCase(mode) && !MODES.containsKey(mode.toLowerCase(java.util.Locale.ROOT))) {
+            throw EspfleetException.badInput("--flash-mode " + mode + ": expected keep, qio, qout, dio or dout");
+        }
+        String s = size.toUpperCase(java.util.Locale.ROOT);
+        if (!KEEP.equalsIgnoreCase(size) && !"detect".equalsIgnoreCase(size) && !SIZES.containsKey(s)) {
+            String why = s.equals("256KB") || s.equals("512KB") ? " (" + s + " is an ESP8266 size)" : "";
+            throw EspfleetException.badInput("--flash-size " + size + ": expected " + SIZE_CHOICES + why);
+        }
+        java.util.Set<String> freqs = new java.util.TreeSet<>();
+        for (dev.espfleet.flasher.targets.Chip c : dev.espfleet.flasher.targets.Chip.values()) {
+            freqs.addAll(c.spec().flashFrequencies().keySet());
+        }
+        if (!KEEP.equalsIgnoreCase(freq) && !freqs.contains(freq.toLowerCase(java.util.Locale.ROOT))) {
+            throw EspfleetException.badInput("--flash-freq " + freq + ": expected keep or one of " + String.join(", ", freqs));
+        }
     }
 
     /** The patched region, and a note for the user when something was changed or could not be. */
@@ -69,7 +93,7 @@ public final class ImageHeaderPatch {
             String s = size.equalsIgnoreCase("detect") ? (detectedSize >> 20) + "MB" : size.toUpperCase(java.util.Locale.ROOT);
             Integer code = SIZES.get(s);
             if (code == null) {
-                throw EspfleetException.badInput("--flash-size " + size + ": expected keep, detect or 1MB..128MB");
+                throw EspfleetException.badInput("--flash-size " + size + ": expected " + SIZE_CHOICES);
             }
             p[SIZE_FREQ_OFFSET] = (byte) ((p[SIZE_FREQ_OFFSET] & 0x0F) | code);
         }
@@ -86,7 +110,7 @@ public final class ImageHeaderPatch {
                 note += ", SHA-256 updated";
             }
         }
-        return new Result(new FlashRegion(region.name(), region.offset(), p), Optional.of(note));
+        return new Result(region.withData(p), Optional.of(note));
     }
 
     /** Bytes before the appended SHA-256: header, segments, then a checksum byte ending a 16-byte block. */

@@ -1,6 +1,7 @@
 package dev.espfleet.flasher.sim;
 
 import dev.espfleet.flasher.targets.Chip;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -8,36 +9,66 @@ import java.util.Map;
  * What the simulated chip is: which chip, its MAC, its flash (size and JEDEC manufacturer/type), and whether
  * it powers up in download mode (as with BOOT held) or runs its application until reset into the loader.
  * {@code registers} overrides register values of the chip's ROM seed (another chip's eFuses).
+ *
+ * @param appLogInterval    how often the running application prints a log line; zero for an application that
+ *                          prints its boot banner only
+ * @param afterBadChecksum  what the ROM answers to further FLASH_DATA of a write after it refused a block for
+ *                          its checksum (rom-traces/README.md: 01 05, or nothing for 3 s, until a new FLASH_BEGIN)
  */
 public record SimConfig(Chip chip, byte[] mac, int flashSize, int jedecManufacturer, int jedecDeviceType,
-        boolean startInDownloadMode, Map<Integer, Integer> registers) {
+        boolean startInDownloadMode, Map<Integer, Integer> registers, Duration appLogInterval,
+        AfterBadChecksum afterBadChecksum) {
 
-    /** The chip of ../shared/rom-traces: ESP32, MAC 24:0a:c4:00:00:01, 4 MB GigaDevice gd25q32 (c8 40 16). */
+    /** The two answers seen from the genuine ROM after it refused a FLASH_DATA block for its checksum. */
+    public enum AfterBadChecksum {
+        /** Status 01 05 (invalid message) to every further block of that write. */
+        INVALID_MESSAGE,
+        /** No answer at all to further blocks of that write. */
+        SILENCE
+    }
+
+    /** The chip of the ROM traces: ESP32, MAC 24:0a:c4:00:00:01, 4 MB GigaDevice gd25q32 (c8 40 16). */
     public static SimConfig esp32() {
         return new SimConfig(Chip.ESP32, new byte[] {0x24, 0x0a, (byte) 0xc4, 0x00, 0x00, 0x01}, 4 << 20, 0xC8, 0x40,
-                true, Map.of());
+                true, Map.of(), Duration.ZERO, AfterBadChecksum.INVALID_MESSAGE);
     }
 
     public SimConfig withChip(Chip c) {
-        return new SimConfig(c, mac, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers);
+        return new SimConfig(c, mac, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers,
+                appLogInterval, afterBadChecksum);
     }
 
     public SimConfig withMac(byte[] m) {
-        return new SimConfig(chip, m, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers);
+        return new SimConfig(chip, m, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers,
+                appLogInterval, afterBadChecksum);
     }
 
     public SimConfig withFlashSize(int size) {
-        return new SimConfig(chip, mac, size, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers);
+        return new SimConfig(chip, mac, size, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers,
+                appLogInterval, afterBadChecksum);
     }
 
     public SimConfig withStartInDownloadMode(boolean download) {
-        return new SimConfig(chip, mac, flashSize, jedecManufacturer, jedecDeviceType, download, registers);
+        return new SimConfig(chip, mac, flashSize, jedecManufacturer, jedecDeviceType, download, registers,
+                appLogInterval, afterBadChecksum);
     }
 
     public SimConfig withRegister(int address, int value) {
         Map<Integer, Integer> r = new HashMap<>(registers);
         r.put(address, value);
-        return new SimConfig(chip, mac, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode, Map.copyOf(r));
+        return new SimConfig(chip, mac, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode,
+                Map.copyOf(r), appLogInterval, afterBadChecksum);
+    }
+
+    /** An application that keeps logging, one line every {@code interval}, while it runs. */
+    public SimConfig withAppLogInterval(Duration interval) {
+        return new SimConfig(chip, mac, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers,
+                interval, afterBadChecksum);
+    }
+
+    public SimConfig withAfterBadChecksum(AfterBadChecksum answer) {
+        return new SimConfig(chip, mac, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers,
+                appLogInterval, answer);
     }
 
     /** JEDEC capacity byte: log2 of the size in bytes (0x16 for 4 MB). */

@@ -1,7 +1,6 @@
 package dev.espfleet.flasher.sim;
 
 import dev.espfleet.flasher.command.Opcode;
-import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.slip.Slip;
 import dev.espfleet.flasher.slip.SlipDecoder;
 import dev.espfleet.flasher.transport.Transport;
@@ -25,6 +24,7 @@ public final class SimLink implements Transport {
     private final SimulatedEsp32 chip;
     private final List<Fault> faults;
     private final LinkTiming timing;
+    private final LinkNoise noise;
     private final List<Fault> fired = new ArrayList<>();
     private final Map<Opcode, Integer> seen = new EnumMap<>(Opcode.class);
     private final ByteArrayOutputStream pendingFrame = new ByteArrayOutputStream();
@@ -44,9 +44,19 @@ public final class SimLink implements Transport {
     }
 
     public SimLink(SimulatedEsp32 chip, List<Fault> faults, LinkTiming timing) {
+        this(chip, faults, timing, LinkNoise.NONE);
+    }
+
+    /** A link that also loses frames at random ({@link LinkNoise}), on top of the planned faults. */
+    public SimLink(SimulatedEsp32 chip, List<Fault> faults, LinkTiming timing, LinkNoise noise) {
         this.chip = chip;
         this.faults = List.copyOf(faults);
         this.timing = timing;
+        this.noise = noise;
+    }
+
+    public LinkNoise noise() {
+        return noise;
     }
 
     public SimulatedEsp32 chip() {
@@ -110,7 +120,9 @@ public final class SimLink implements Transport {
             }
         }
         if (fault == null) {
-            deliverToChip(raw, arrival, null);
+            if (!noise.loseFrame()) {
+                deliverToChip(raw, arrival, null);
+            }
             return;
         }
         int middle = raw.length / 2;
@@ -129,7 +141,7 @@ public final class SimLink implements Transport {
             case DROP_HOST_FRAME -> {
                 // lost on the wire
             }
-            case NAK -> queueToHost(chip.refusal(op.code(), RomError.INVALID_CRC), arrival, chip.baud());
+            case NAK -> queueToHost(chip.checksumRefusal(op.code()), arrival, chip.baud());
             case DISCONNECT -> {
                 disconnected = true;
                 throw new IOException("simulated link lost (cable pulled)");
@@ -175,7 +187,29 @@ public final class SimLink implements Transport {
                 }
             }
         }
-        queueToHost(reply, arrival, replyBaud);
+        queueToHost(noise == LinkNoise.NONE ? reply : withoutLostFrames(reply), arrival, replyBaud);
+    }
+
+    /** The chip's output with each of its SLIP frames lost at the noise's rate; text between frames stays. */
+    private byte[] withoutLostFrames(byte[] framed) {
+        ByteArrayOutputStream kept = new ByteArrayOutputStream(framed.length);
+        int i = 0;
+        while (i < framed.length) {
+            if ((framed[i] & 0xFF) != Slip.END) {
+                kept.write(framed[i++]);
+                continue;
+            }
+            int end = i + 1;
+            while (end < framed.length && (framed[end] & 0xFF) != Slip.END) {
+                end++;
+            }
+            int stop = Math.min(framed.length, end + 1);
+            if (!noise.loseFrame()) {
+                kept.write(framed, i, stop - i);
+            }
+            i = stop;
+        }
+        return kept.toByteArray();
     }
 
     /** Flips a bit in the first byte after the 8-byte header: the status of a bare reply, a digit of an MD5. */

@@ -7,6 +7,7 @@ import dev.espfleet.flasher.command.Wire;
 import dev.espfleet.flasher.slip.Slip;
 import dev.espfleet.flasher.slip.SlipDecoder;
 import dev.espfleet.flasher.targets.ChipSpec;
+import dev.espfleet.flasher.targets.RomDeflateSpill;
 import dev.espfleet.flasher.targets.SpiRegisters;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -21,14 +22,19 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * The ROM side of the serial loader protocol, as the ESP32 mask ROM behaves in ../shared/rom-traces:
+ * The ROM side of the serial loader protocol, as the ESP32 mask ROM behaves in the ROM traces
+ * (flasher/src/test/resources/rom-traces):
  * <ul>
  * <li>a SYNC is answered 8 times, with value 0x20120707;</li>
  * <li>the reply's value field is only set by READ_REG (and SYNC): other replies repeat the last one;</li>
- * <li>an opcode the ROM does not know gets status 01 05 under the previous reply's opcode and value;</li>
+ * <li>an opcode the ROM does not know gets status 01 05 under the previous reply's opcode and value, and
+ *     that reply comes {@value #UNSUPPORTED_REPLIES} times, as SYNC's does (unsupported-reply-repeats.log);</li>
  * <li>status bytes are {@link ChipSpec#statusLength()} long (4 on the ESP32: status, error, 0, 0);</li>
- * <li>FLASH_BEGIN erases whole sectors; writes only clear bits (NOR); FLASH_DEFL_BEGIN erases up to the
- *     next 64 KB boundary (the ROM's "spill", README of the traces) and refuses blocks over 4 KB;</li>
+ * <li>FLASH_BEGIN erases whole sectors; writes only clear bits (NOR); FLASH_DEFL_BEGIN erases from the
+ *     offset to {@link RomDeflateSpill#end} (the ROM's "spill", README of the traces) and refuses blocks over
+ *     4 KB;</li>
+ * <li>after a FLASH_DATA block refused for its checksum, further blocks of that write get 01 05 (or, with
+ *     {@link SimConfig.AfterBadChecksum#SILENCE}, no answer) until a new FLASH_BEGIN/FLASH_DEFL_BEGIN;</li>
  * <li>MD5 is answered as 32 lowercase hex digits.</li>
  * </ul>
  * Assumptions not covered by the traces: after reset the ROM ignores everything until a SYNC; FLASH_DATA
@@ -39,9 +45,9 @@ public final class SimulatedEsp32 {
     /** First word of a SYNC reply and of the SYNC payload. */
     static final int SYNC_VALUE = 0x20120707;
     static final int SYNC_REPLIES = 8;
+    /** The ROM sends its answer to a command it does not know this often (unsupported-reply-repeats.log). */
+    static final int UNSUPPORTED_REPLIES = 8;
     static final int DEFAULT_BAUD = 115200;
-    /** FLASH_DEFL_BEGIN through the ESP32 ROM erases up to this boundary (see the traces' README). */
-    static final int DEFLATE_SPILL_BOUNDARY = 64 * 1024;
     static final int MAX_DEFLATE_BLOCK = 4 * 1024;
 
     /** What the chip is doing. */
@@ -61,6 +67,11 @@ public final class SimulatedEsp32 {
     private int lastOpcode = Opcode.SYNC.code();
     private int lastValue;
     private WriteMode writeMode = WriteMode.NONE;
+    /**
+     * The ROM refused a block of the current write for its checksum: further blocks of it are not taken
+     * (rom-traces/README.md) until a new FLASH_BEGIN or FLASH_DEFL_BEGIN.
+     */
+    private boolean writeBroken;
     private int writeNext;
     private int writeEnd;
     private Inflater inflater;
@@ -78,6 +89,9 @@ public final class SimulatedEsp32 {
     /** EN's RC delay before the chip samples its strapping pins. */
     static final long STRAP_SAMPLE_NANOS = 5_000_000L;
     private long commandsHandled;
+    /** When the chip last booted, and when its application last printed a log line. */
+    private long bootedAt = System.nanoTime();
+    private long lastAppLog = bootedAt;
 
     public SimulatedEsp32(SimConfig config) {
         this.config = config;
@@ -194,8 +208,7 @@ public final class SimulatedEsp32 {
             }
         }
         if (opcode == null || !romAnswers(opcode)) {
-            // the ROM keeps the previous reply's opcode and value (GET_SECURITY_INFO in the traces)
-            replies.add(reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code()));
+            replies.addAll(unsupported());
             return replies;
         }
         try {
@@ -237,7 +250,12 @@ public final class SimulatedEsp32 {
                 }
                 case FLASH_BEGIN -> replies.add(flashBegin(op, payload, false));
                 case FLASH_DEFL_BEGIN -> replies.add(flashBegin(op, payload, true));
-                case FLASH_DATA, FLASH_DEFL_DATA -> replies.add(flashData(op, opcode, payload, checksum));
+                case FLASH_DATA, FLASH_DEFL_DATA -> {
+                    byte[] r = flashData(op, opcode, payload, checksum);
+                    if (r != null) {
+                        replies.add(r);
+                    }
+                }
                 case FLASH_END, FLASH_DEFL_END -> {
                     requireLength(payload, 4);
                     boolean stay = Wire.le(payload).getInt() != 0;
@@ -308,7 +326,7 @@ public final class SimulatedEsp32 {
                         replies.add(STUB_HELLO.clone());
                     }
                 }
-                default -> replies.add(reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code()));
+                default -> replies.addAll(unsupported());
             }
         } catch (InvalidMessage e) {
             replies.add(error(op, RomError.INVALID_MESSAGE));
@@ -420,6 +438,19 @@ public final class SimulatedEsp32 {
         }
     }
 
+    /**
+     * The answer to a command the ROM does not know: status 01 05 under the previous reply's opcode and value
+     * (GET_SECURITY_INFO in the traces), sent {@value #UNSUPPORTED_REPLIES} times.
+     */
+    private List<byte[]> unsupported() {
+        byte[] r = reply(lastOpcode, lastValue, new byte[0], 1, RomError.INVALID_MESSAGE.code());
+        List<byte[]> copies = new ArrayList<>();
+        for (int i = 0; i < UNSUPPORTED_REPLIES; i++) {
+            copies.add(r.clone());
+        }
+        return copies;
+    }
+
     /** The ESP32 ROM knows neither GET_SECURITY_INFO nor the stub's commands; later ROMs know the former. */
     private boolean romAnswers(Opcode opcode) {
         if (opcode == Opcode.GET_SECURITY_INFO) {
@@ -451,9 +482,8 @@ public final class SimulatedEsp32 {
             inflater = new Inflater();
             writeMode = WriteMode.DEFLATE;
         } else if (deflate) {
-            long end = (long) offset + size;
-            long spillEnd = Math.min(flash.size(),
-                    (end + DEFLATE_SPILL_BOUNDARY - 1) / DEFLATE_SPILL_BOUNDARY * DEFLATE_SPILL_BOUNDARY);
+            // the ROM re-programs flash well past the image (RomDeflateSpill, measured on the genuine ROM)
+            long spillEnd = Math.min(flash.size(), RomDeflateSpill.end(offset, size));
             flash.eraseCovering(offset, (int) (spillEnd - offset));
             inflater = new Inflater();
             writeMode = WriteMode.DEFLATE;
@@ -463,12 +493,21 @@ public final class SimulatedEsp32 {
         }
         writeNext = offset;
         writeEnd = deflate ? offset + size : offset + Math.max(size, blocks * blockSize);
+        writeBroken = false;
         return ok(op, new byte[0]);
     }
 
+    /** A data block; {@code null} when the ROM stays silent (after a checksum error, if so configured). */
     private byte[] flashData(int op, Opcode opcode, byte[] payload, int checksum) {
+        if (writeBroken && !stubRunning) {
+            // seen on the genuine ROM: 01 05 or nothing for 3 s, until the write is begun again
+            return config.afterBadChecksum() == SimConfig.AfterBadChecksum.SILENCE ? null
+                    : error(op, RomError.INVALID_MESSAGE);
+        }
         byte[] data = dataOf(payload);
         if (Wire.checksum(data) != checksum) {
+            // the stub just drops the block; the ROM does not take another of this write
+            writeBroken = !stubRunning && writeMode != WriteMode.NONE;
             return error(op, stubRunning ? RomError.BAD_DATA_CHECKSUM : RomError.INVALID_CRC);
         }
         boolean deflate = opcode == Opcode.FLASH_DEFL_DATA;
@@ -573,19 +612,39 @@ public final class SimulatedEsp32 {
         return reply(op, lastValue, new byte[0], 1, error.code());
     }
 
-    /** A reply packet with this chip's status layout; also remembers the opcode for the ROM's quirk. */
+    /**
+     * A reply packet with the status bytes of whoever answers: the ROM's status then error (and on the ESP32
+     * two zero bytes), or the stub's error code then a zero status byte (stub_flasher.c). Also remembers the
+     * opcode for the ROM's quirk.
+     */
     private byte[] reply(int op, int value, byte[] body, int status, int error) {
         byte[] data = new byte[body.length + statusLength()];
         System.arraycopy(body, 0, data, 0, body.length);
-        data[body.length] = (byte) status;
-        data[body.length + 1] = (byte) error;
+        if (stubRunning) {
+            data[body.length] = (byte) (status == 0 ? 0 : error);
+        } else {
+            data[body.length] = (byte) status;
+            data[body.length + 1] = (byte) error;
+        }
         lastOpcode = op;
         return new Response(op, value, data).encode();
     }
 
-    /** A refusal the host cannot tell from a real one (fault injection): the command is not carried out. */
-    public byte[] refusal(int op, RomError error) {
-        return Slip.encode(this.error(op, error));
+    /**
+     * A checksum refusal the host cannot tell from a real one (fault injection: the frame arrived damaged):
+     * the command is not carried out, and the chip reacts as to any block with a bad checksum.
+     */
+    public byte[] checksumRefusal(int op) {
+        boolean dataBlock = op == Opcode.FLASH_DATA.code() || op == Opcode.FLASH_DEFL_DATA.code();
+        if (dataBlock && !stubRunning && writeMode != WriteMode.NONE) {
+            if (writeBroken && config.afterBadChecksum() == SimConfig.AfterBadChecksum.SILENCE) {
+                return new byte[0];
+            }
+            byte[] answer = Slip.encode(error(op, writeBroken ? RomError.INVALID_MESSAGE : RomError.INVALID_CRC));
+            writeBroken = true;
+            return answer;
+        }
+        return Slip.encode(error(op, stubRunning ? RomError.BAD_DATA_CHECKSUM : RomError.INVALID_CRC));
     }
 
     /**
@@ -613,10 +672,21 @@ public final class SimulatedEsp32 {
         return out;
     }
 
-    /** Lets time pass: a boot whose strapping sample is due happens now. Returns what the chip prints. */
+    /**
+     * Lets time pass: a boot whose strapping sample is due happens now, and a running application that logs
+     * ({@link SimConfig#appLogInterval()}) prints its next line when it is due. Returns what the chip prints.
+     */
     public byte[] tick() {
-        if (pendingBootSince != 0 && System.nanoTime() - pendingBootSince >= STRAP_SAMPLE_NANOS) {
+        long now = System.nanoTime();
+        if (pendingBootSince != 0 && now - pendingBootSince >= STRAP_SAMPLE_NANOS) {
             return boot(dtr && !rts);
+        }
+        long interval = config.appLogInterval().toNanos();
+        if (mode == Mode.RUNNING_APP && interval > 0 && now - lastAppLog >= interval) {
+            lastAppLog = now;
+            long uptime = (now - bootedAt) / 1_000_000;
+            return String.format("I (%d) app: uptime %d ms, free heap 215424 bytes\r\n", uptime, uptime)
+                    .getBytes(StandardCharsets.US_ASCII);
         }
         return new byte[0];
     }
@@ -632,11 +702,14 @@ public final class SimulatedEsp32 {
     /** A reset (power glitch, watchdog, EN pressed): the loader starts over at 115200 baud. */
     public byte[] boot(boolean downloadMode) {
         pendingBootSince = 0;
+        bootedAt = System.nanoTime();
+        lastAppLog = bootedAt;
         stubRunning = false;
         stubRead = null;
         ram.clear();
         decoder.reset();
         writeMode = WriteMode.NONE;
+        writeBroken = false;
         inflater = null;
         baud = DEFAULT_BAUD;
         lastOpcode = Opcode.SYNC.code();

@@ -24,14 +24,6 @@ public interface Transport extends AutoCloseable {
 
     void setRts(boolean asserted) throws IOException;
 
-    /** Discards bytes already received. */
-    default void discardInput() throws IOException {
-        byte[] buf = new byte[4096];
-        while (read(buf, Duration.ZERO) > 0) {
-            // drop
-        }
-    }
-
     /** What the user named, e.g. {@code /dev/ttyUSB0} or {@code socket://127.0.0.1:5555}. */
     String description();
 

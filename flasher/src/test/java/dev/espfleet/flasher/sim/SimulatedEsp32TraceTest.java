@@ -7,14 +7,25 @@ import dev.espfleet.flasher.RomTrace;
 import dev.espfleet.flasher.command.Wire;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Replaying the host frames of a real ESP32 ROM transcript against the simulator gives the chip frames. */
 class SimulatedEsp32TraceTest {
 
+    /**
+     * esptool drains the repeats of an answer to an unsupported command before its next command, so its
+     * transcripts hold only the first copy; unsupported-reply-repeats.log, from a host that did not drain,
+     * shows all {@value #UNSUPPORTED_REPLIES} (README of the traces).
+     */
+    private static final Set<String> DRAINED_BY_ESPTOOL = Set.of("detect-and-flash-id.log", "write-plain-3k.log",
+            "write-deflate-4k.log");
+    private static final int UNSUPPORTED_REPLIES = 8;
+
     @ParameterizedTest
-    @ValueSource(strings = {"detect-and-flash-id.log", "write-plain-3k.log", "write-deflate-4k.log"})
+    @ValueSource(strings = {"detect-and-flash-id.log", "write-plain-3k.log", "write-deflate-4k.log",
+        "unsupported-reply-repeats.log"})
     void answersEveryHostFrameAsTheRealRomDid(String traceName) {
         RomTrace trace = RomTrace.load(traceName);
         SimulatedEsp32 sim = new SimulatedEsp32(configFor(traceName));
@@ -29,6 +40,14 @@ class SimulatedEsp32TraceTest {
                 expected.add(frames.get(i++).packet());
             }
             List<byte[]> actual = sim.handle(host.packet());
+            if (expected.isEmpty() && i == frames.size()) {
+                // the transcript ends with this request, before the chip's answer
+                continue;
+            }
+            if (DRAINED_BY_ESPTOOL.contains(traceName) && expected.size() == 1 && isUnsupportedAnswer(expected.get(0),
+                    host.packet())) {
+                expected = java.util.Collections.nCopies(UNSUPPORTED_REPLIES, expected.get(0));
+            }
             assertEquals(expected.size(), actual.size(), "number of replies to " + host.command() + " at line "
                     + host.line());
             for (int r = 0; r < expected.size(); r++) {
@@ -38,6 +57,12 @@ class SimulatedEsp32TraceTest {
             }
         }
         System.out.printf("%s: %d chip frames matched%n", traceName, compared);
+    }
+
+    /** Status 01 05 under another opcode than the request's: the ROM's answer to a command it does not know. */
+    private static boolean isUnsupportedAnswer(byte[] reply, byte[] request) {
+        int n = reply.length;
+        return reply[1] != request[1] && n >= 12 && reply[n - 4] == 1 && reply[n - 3] == 5;
     }
 
     /**
