@@ -58,6 +58,9 @@ public final class NvsCsv {
             "u64", "i64");
     /** Encodings the tool decodes only when written in lower case. */
     private static final Set<String> LOWER_CASE_ENCODINGS = Set.of("string", "hex2bin", "base64");
+    /** Every encoding name but blob_fill and blob_sz_fill, in lower case. */
+    static final Set<String> ENCODING_NAMES = Set.of("binary", "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64",
+            "string", "hex2bin", "base64");
     private static final String DATA = "data";
     private static final String FILE = "file";
     private static final String NAMESPACE = "namespace";
@@ -223,7 +226,7 @@ public final class NvsCsv {
      * taken; {@code STRING}, {@code HEX2BIN} and {@code BASE64} would be stored otherwise, and spaces around a
      * name make it unknown to the tool: refused, naming the difference.
      */
-    private static String encoding(String cell, boolean fromFile, String key, String location) {
+    static String encoding(String cell, boolean fromFile, String key, String location) {
         if (isBlobFill(cell) || LOWER_CASE_ENCODINGS.contains(cell)) {
             return cell;
         }

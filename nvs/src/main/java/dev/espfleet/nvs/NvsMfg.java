@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -181,9 +182,8 @@ public final class NvsMfg {
                 throw bad(location + ": key '" + key + "': type '" + r.get(1) + "' is not namespace, data or file");
             }
             String encoding = r.get(2);
-            if (!encoding.startsWith("blob_fill") && !encoding.startsWith("blob_sz_fill")) {
-                checkSpelling(location, key, "encoding", encoding, List.of(encoding.strip().toLowerCase(Locale.ROOT)));
-            }
+            checkSpelling(location, key, "encoding", encoding, NvsCsv.ENCODING_NAMES);
+            NvsCsv.encoding(encoding, type.equals("file"), key, location);
             if (namespace == null) {
                 throw NvsCsv.fail(location, key, "comes before any namespace row");
             }
@@ -202,7 +202,8 @@ public final class NvsMfg {
      * mfg_gen.py checks types and encodings as written ({@code verify_datatype_encoding}): another case, or
      * spaces around, make it refuse the config; so does espfleet, naming the spelling it reads.
      */
-    private static void checkSpelling(String location, String key, String what, String cell, List<String> names) {
+    private static void checkSpelling(String location, String key, String what, String cell,
+            Collection<String> names) {
         String folded = cell.strip().toLowerCase(Locale.ROOT);
         if (!cell.equals(folded) && names.contains(folded)) {
             throw bad(location + ": key '" + key + "': " + what + " '" + cell + "': mfg_gen.py reads only '" + folded

@@ -145,6 +145,9 @@ class NvsMfgTest {
         assertTrue(mfgRefusal("app,namespace,\nk,data,U8\n", "k\n1\n", "dev").endsWith("config.csv:2: key 'k':"
                 + " encoding 'U8': mfg_gen.py reads only 'u8', in lower case without spaces (it refuses the config);"
                 + " write it as u8"));
+        assertTrue(mfgRefusal("app,namespace,\nk,data,Foo\n", "k\n1\n", "dev").endsWith("config.csv:2:"
+                + " key 'k': encoding 'Foo' is not one of u8, i8, u16, i16, u32, i32, u64, i64, string, hex2bin, base64,"
+                + " binary, blob_fill(N;0xPP), blob_sz_fill(N;0xPP)"));
         assertTrue(mfgRefusal("app,namespace,\nk,data,u8, REPEAT\n", "k\n1\n", "dev").endsWith("config.csv:2:"
                 + " fourth cell ' REPEAT' is not REPEAT (mfg_gen.py reads only the exact word and stops on a row of four"
                 + " cells without it)"));
