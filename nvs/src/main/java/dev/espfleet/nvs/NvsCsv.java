@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Espressif's NVS CSV format ({@code key,type,encoding,value}; types {@code namespace|data|file}; lines
@@ -59,8 +61,8 @@ public final class NvsCsv {
     /** Encodings the tool decodes only when written in lower case. */
     private static final Set<String> LOWER_CASE_ENCODINGS = Set.of("string", "hex2bin", "base64");
     /** Every encoding name but blob_fill and blob_sz_fill, in lower case. */
-    static final Set<String> ENCODING_NAMES = Set.of("binary", "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64",
-            "string", "hex2bin", "base64");
+    static final Set<String> ENCODING_NAMES = Stream.concat(CASE_FOLDED_ENCODINGS.stream(),
+            LOWER_CASE_ENCODINGS.stream()).collect(Collectors.toUnmodifiableSet());
     private static final String DATA = "data";
     private static final String FILE = "file";
     private static final String NAMESPACE = "namespace";
@@ -249,7 +251,7 @@ public final class NvsCsv {
                     + "' (it stops: unsupported encoding); write it in lower case");
         }
         String folded = cell.strip().toLowerCase(Locale.ROOT);
-        if (CASE_FOLDED_ENCODINGS.contains(folded) || LOWER_CASE_ENCODINGS.contains(folded) || isBlobFill(folded)) {
+        if (ENCODING_NAMES.contains(folded) || isBlobFill(folded)) {
             throw fail(location, key, "encoding '" + cell + "': nvs_partition_gen.py does not know it with spaces around"
                     + " it (it stops: unsupported encoding); write '" + folded + "'");
         }
