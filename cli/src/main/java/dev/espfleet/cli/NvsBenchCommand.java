@@ -28,10 +28,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code espfleet nvs bench}: writes N per-device identity images (thing name, endpoint, ~1.2 KB PEM
- * certificate, ~1.7 KB PEM key) to disk as the bench would, and prints images/s and peak heap. The PEM
- * bodies are random base64 of real certificate/key sizes: the writer does not parse them.
+ * certificate, ~1.7 KB PEM key) to disk as {@code nvs generate} and {@code provision} write theirs
+ * ({@link AtomicFiles#writeSecret}: mode 0600, temp file renamed, file and folder synced), and prints
+ * images/s and peak heap; so the figure is what writing real images costs. {@code --in-memory} builds them
+ * only, the figure of the writer alone. The PEM bodies are random base64 of real certificate/key sizes: the
+ * writer does not parse them.
  */
-@Command(name = "bench", description = "Write N per-device NVS identity images to disk; print images/s and peak heap.")
+@Command(name = "bench", description = "Write N per-device NVS identity images to disk as nvs generate writes them"
+        + " (0600, synced); print images/s and peak heap.")
 public final class NvsBenchCommand implements Callable<Integer> {
     /** DER sizes that give PEM files of about 1.2 KB (RSA-2048 certificate) and 1.7 KB (RSA-2048 key). */
     private static final int CERT_DER_BYTES = 860;
@@ -56,7 +60,7 @@ public final class NvsBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "Worker threads (default ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--in-memory", description = "Build the images but write nothing (separates CPU from disk time).")
+    @Option(names = "--in-memory", description = "Build the images but write nothing (the writer alone, without the disk).")
     boolean inMemory;
 
     @Override
@@ -88,7 +92,8 @@ public final class NvsBenchCommand implements Callable<Integer> {
         long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%s %d images of 0x%x bytes%s in %.2f s: %.0f images/s, peak heap %.1f MB (%d thread(s))%n",
-                inMemory ? "built" : "wrote", count, bytes, inMemory ? " in memory" : " to " + outDir, seconds,
+                inMemory ? "built" : "wrote", count, bytes, inMemory ? " in memory (nothing written)" : " to " + outDir
+                        + " (mode 0600, each synced to disk, as nvs generate and provision write them)", seconds,
                 count / seconds, peak / 1048576.0, threads);
         return 0;
     }
@@ -105,7 +110,7 @@ public final class NvsBenchCommand implements Callable<Integer> {
                     NvsEntry.stringBytes("aws", "priv_key", pem("PRIVATE KEY", KEY_DER_BYTES, random)));
             byte[] image = NvsPartitionWriter.write(entries, size, NvsVersion.V2);
             if (!inMemory) {
-                AtomicFiles.write(outDir.resolve(thing + ".bin"), image);
+                AtomicFiles.writeSecret(outDir.resolve(thing + ".bin"), image);
             }
         }
         return null;

@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -197,15 +198,34 @@ class NvsCommandTest {
         }
     }
 
+    /** The bench writes its images as generate and provision write theirs (0600, synced), so its figure is theirs. */
     @Test
-    void benchWritesImagesAndPrintsFigures() throws IOException {
-        Result r = run("nvs", "bench", "-n", "20", "--outdir", tmp.toString());
+    void benchWritesImagesAsTheRealCommandsDoAndPrintsFigures() throws IOException {
+        Path out = tmp.resolve("bench");
+        Result r = run("nvs", "bench", "-n", "20", "--outdir", out.toString());
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().matches("wrote 20 images of 0x6000 bytes to .* images/s, peak heap .* MB \\(1 thread\\(s\\)\\)\n"),
-                r.out());
-        try (var files = Files.list(tmp)) {
-            assertEquals(20, files.count());
+        assertTrue(r.out().matches("wrote 20 images of 0x6000 bytes to .* \\(mode 0600, each synced to disk, as nvs"
+                + " generate and provision write them\\) in .* images/s, peak heap .* MB \\(1 thread\\(s\\)\\)\n"), r.out());
+        try (var files = Files.list(out)) {
+            List<Path> images = files.toList();
+            assertEquals(20, images.size());
+            for (Path image : images) {
+                assertEquals("rw-------", mode(image), image.toString());
+            }
         }
+        assertEquals("rwx------", mode(out));
+    }
+
+    /** nvs_partition_gen.py stores a HEX2BIN value as its text: refused in one line, nothing written. */
+    @Test
+    void generateRefusesAnUpperCaseEncodingTheGeneratorWouldStoreOtherwise() throws IOException {
+        Path in = csv("in.csv", "key,type,encoding,value\nn,namespace,,\ncert,data,HEX2BIN,0a0b\n");
+        Path out = tmp.resolve("o.bin");
+        Result r = run("nvs", "generate", in.toString(), out.toString(), "0x3000");
+        assertEquals(2, r.exit());
+        assertEquals("error: " + in + ":3: key 'cert': encoding 'HEX2BIN': nvs_partition_gen.py reads only lower-case"
+                + " 'hex2bin' (it would store the text as is); write it in lower case\n", r.err());
+        assertFalse(Files.exists(out));
     }
 
     private Path csv(String name, String body) throws IOException {

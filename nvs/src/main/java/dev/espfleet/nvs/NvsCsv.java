@@ -19,8 +19,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Espressif's NVS CSV format ({@code key,type,encoding,value}; types {@code namespace|data|file}; lines
@@ -29,9 +32,16 @@ import java.util.regex.Pattern;
  * or in the writer, names them. The text is read as the Python tool reads it ({@link PythonCsv}), and the
  * entries the tool adds by itself for Wi-Fi driver keys are added too ({@link WifiDriverRecords}).
  *
- * <p>Refused where Espressif's generator misbehaves: data rows before any namespace row, unknown types,
- * keys that are not ASCII, and a key repeated in one namespace. Encodings are case-insensitive (the
- * generator drops the NUL of {@code STRING}).
+ * <p>Header, type and encoding are read with the spellings nvs_partition_gen.py 0.2.0 reads: header names
+ * exactly; type {@code namespace} and {@code file} exactly (any other type is data to the tool, so only
+ * spellings of {@code data} are taken as data); {@code string}, {@code hex2bin} and {@code base64} only in
+ * lower case (in another case the tool stores the value undecoded, a {@code STRING} without its NUL),
+ * {@code binary} and the integer types in any case (the tool lower-cases them), {@code blob_fill} and
+ * {@code blob_sz_fill} as its pattern takes them. Every other spelling is refused, naming the difference.
+ *
+ * <p>Refused where Espressif's generator misbehaves or stops: data rows before any namespace row, unknown
+ * types, keys that are not ASCII, a key repeated in one namespace, a row without a value cell, non-ASCII
+ * text as {@code binary}.
  */
 public final class NvsCsv {
     /** The largest CSV read; far above any NVS partition's worth of rows. */
@@ -39,9 +49,23 @@ public final class NvsCsv {
     private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+");
     private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]*={0,2}");
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-    /** {@code blob_fill(LENGTH;0xPP)} and {@code blob_sz_fill(LENGTH;0xPP)}, as nvs_partition_gen.py 0.2.0 takes them. */
-    private static final Pattern BLOB_FILL = Pattern.compile("(blob_fill|blob_sz_fill)\\(([0-9]+);0x([0-9a-f]{2})\\)");
+    /**
+     * {@code blob_fill(LENGTH;0xPP)} and {@code blob_sz_fill(LENGTH;0xPP)}, as nvs_partition_gen.py 0.2.0's
+     * pattern takes them: a lower-case {@code 0x}, hex digits of either case.
+     */
+    private static final Pattern BLOB_FILL = Pattern.compile("(blob_fill|blob_sz_fill)\\(([0-9]+);0x([0-9a-fA-F]{2})\\)");
     private static final List<String> COLUMNS = List.of("key", "type", "encoding", "value");
+    /** Encodings the tool lower-cases before it looks them up: any case stores what the lower case stores. */
+    private static final Set<String> CASE_FOLDED_ENCODINGS = Set.of("binary", "u8", "i8", "u16", "i16", "u32", "i32",
+            "u64", "i64");
+    /** Encodings the tool decodes only when written in lower case. */
+    private static final Set<String> LOWER_CASE_ENCODINGS = Set.of("string", "hex2bin", "base64");
+    /** Every encoding name but blob_fill and blob_sz_fill, in lower case. */
+    static final Set<String> ENCODING_NAMES = Stream.concat(CASE_FOLDED_ENCODINGS.stream(),
+            LOWER_CASE_ENCODINGS.stream()).collect(Collectors.toUnmodifiableSet());
+    private static final String DATA = "data";
+    private static final String FILE = "file";
+    private static final String NAMESPACE = "namespace";
 
     /** An entry and where it came from ({@code file:line}). */
     public record Row(NvsEntry entry, String location) {
@@ -50,12 +74,43 @@ public final class NvsCsv {
     private NvsCsv() {
     }
 
+    /**
+     * Where the content of a {@code file} row comes from: the row's value names it. {@link #relativeTo} reads
+     * files beside the CSV; an in-memory CSV gives its files' contents.
+     */
+    @FunctionalInterface
+    interface ValueFiles {
+        byte[] read(String value, String key, String location);
+
+        static ValueFiles relativeTo(Path dir) {
+            return (value, key, location) -> readValueFile(dir, value, key, location);
+        }
+    }
+
     /** Reads CSVs in order into one list; a namespace opened in one file continues into the next. */
     public static List<Row> read(List<Path> csvs) {
         RowBuilder rows = new RowBuilder();
         for (Path csv : csvs) {
-            read(csv, rows);
+            read(csv.toString(), readText(csv), ValueFiles.relativeTo(csv.toAbsolutePath().getParent()), rows);
         }
+        return rows.rows();
+    }
+
+    /**
+     * The rows of a CSV held in memory, read exactly as a CSV file is read ({@code name} names it in
+     * refusals); {@code files} maps the value of each {@code file} row to the content of that file (a value
+     * missing from it is refused as a missing file). So an image built from a CSV before it is written
+     * holds what {@code nvs generate} of the written CSV holds.
+     */
+    public static List<Row> read(String name, String text, Map<String, byte[]> files) {
+        RowBuilder rows = new RowBuilder();
+        read(name, PythonCsv.universalNewlines(text), (value, key, location) -> {
+            byte[] content = files.get(value);
+            if (content == null) {
+                throw fail(location, key, "file '" + value + "' not found");
+            }
+            return content.clone();
+        }, rows);
         return rows.rows();
     }
 
@@ -84,20 +139,20 @@ public final class NvsCsv {
     }
 
     /**
-     * One entry from the cells of a row, as {@code mfg} builds them too. {@code location} prefixes errors;
-     * {@code baseDir} resolves {@code file} values.
+     * One entry from the cells of a row, as {@code mfg} builds them too: {@code type} is {@code data} or
+     * {@code file} (see {@link #itemType}), {@code encoding} the cell as written. {@code location} prefixes
+     * errors; {@code files} gives the content of {@code file} values.
      */
-    public static NvsEntry entry(String namespace, String key, String type, String encoding, String value,
-            Path baseDir, String location) {
-        String enc = encoding.strip().toLowerCase(Locale.ROOT);
+    static NvsEntry entry(String namespace, String key, String type, String encoding, String value,
+            ValueFiles files, String location) {
+        boolean fromFile = type.equals(FILE);
+        String enc = encoding(encoding, fromFile, key, location);
         byte[] raw;
-        if (type.equals("file")) {
-            raw = readValueFile(baseDir, value, key, location);
-        } else if (type.equals("data")) {
+        if (fromFile) {
+            raw = files.read(value, key, location);
+        } else {
             raw = null;
             checkNoCommentLine(value, key, location);
-        } else {
-            throw fail(location, key, "type '" + type + "' is not namespace, data or file");
         }
         NvsType integer = NvsType.integerNamed(enc);
         if (integer != null) {
@@ -111,7 +166,7 @@ public final class NvsCsv {
             }
             return NvsEntry.integer(namespace, key, integer, v.longValue());
         }
-        if (enc.startsWith("blob_fill") || enc.startsWith("blob_sz_fill")) {
+        if (isBlobFill(enc)) {
             if (raw != null) {
                 throw fail(location, key, "encoding " + enc + " takes its value from the CSV, not from a file"
                         + " (Espressif's generator fails on type file with it)");
@@ -126,15 +181,86 @@ public final class NvsCsv {
                 }
                 return NvsEntry.stringBytes(namespace, key, bytes);
             case "binary":
+                int characters = value.codePointCount(0, value.length());
+                if (raw == null && bytes.length != characters) {
+                    throw fail(location, key, "binary value '" + abbreviate(value) + "' is not ASCII: nvs_partition_gen.py"
+                            + " 0.2.0 would record its size as " + characters + " characters but write "
+                            + bytes.length + " UTF-8 bytes, a broken entry; give the bytes as hex2bin or in a file row");
+                }
                 return NvsEntry.blob(namespace, key, bytes);
             case "hex2bin":
                 return NvsEntry.blob(namespace, key, hex(new String(bytes, StandardCharsets.US_ASCII), location, key));
             case "base64":
                 return NvsEntry.blob(namespace, key, base64(new String(bytes, StandardCharsets.US_ASCII), location, key));
             default:
-                throw fail(location, key, "encoding '" + encoding + "' is not one of u8, i8, u16, i16, u32, i32, u64,"
-                        + " i64, string, hex2bin, base64, binary, blob_fill(N;0xPP), blob_sz_fill(N;0xPP)");
+                throw new IllegalStateException("encoding " + enc);
         }
+    }
+
+    /**
+     * The type of a row that is not a namespace row, as nvs_partition_gen.py 0.2.0 reads it (module function
+     * {@code write_entry}): only the exact {@code file} reads a file, only the exact {@code namespace} opens a
+     * namespace, and every other type is data. So {@code DATA} is data as the tool takes it; {@code FILE},
+     * {@code " file"} and {@code Namespace} are refused (the tool would take them as data), and so is a type
+     * that names nothing ({@code date}), which the tool would take as data without a word.
+     */
+    static String itemType(String type, String value, String key, String location) {
+        if (type.equals(FILE)) {
+            return FILE;
+        }
+        String folded = type.strip().toLowerCase(Locale.ROOT);
+        if (folded.equals(DATA)) {
+            return DATA;
+        }
+        if (folded.equals(FILE) || folded.equals(NAMESPACE)) {
+            String stored = folded.equals(FILE) && value != null ? " and store the path '" + value + "' as the value" : "";
+            throw fail(location, key, "type '" + type + "': nvs_partition_gen.py reads only '" + folded + "', in lower"
+                    + " case without spaces (it would take the row as data" + stored + "); write it as " + folded);
+        }
+        throw fail(location, key, "type '" + type + "' is not namespace, data or file");
+    }
+
+    /**
+     * The encoding as nvs_partition_gen.py 0.2.0 reads the cell ({@code NVS.write_entry}): it takes
+     * {@code blob_fill}/{@code blob_sz_fill} by their prefix, decodes {@code hex2bin} and {@code base64} and
+     * appends the NUL of {@code string} only when the cell is exactly that name, then lower-cases the name and
+     * looks it up. So {@code U8} and {@code BINARY} store what {@code u8} and {@code binary} store and are
+     * taken; {@code STRING}, {@code HEX2BIN} and {@code BASE64} would be stored otherwise, and spaces around a
+     * name make it unknown to the tool: refused, naming the difference.
+     */
+    static String encoding(String cell, boolean fromFile, String key, String location) {
+        if (isBlobFill(cell) || LOWER_CASE_ENCODINGS.contains(cell)) {
+            return cell;
+        }
+        String lower = cell.toLowerCase(Locale.ROOT);
+        if (CASE_FOLDED_ENCODINGS.contains(lower)) {
+            return lower;
+        }
+        if (LOWER_CASE_ENCODINGS.contains(lower)) {
+            String stored;
+            if (lower.equals("string")) {
+                stored = fromFile ? "stop on a file row" : "store the string without its NUL";
+            } else {
+                stored = fromFile ? "store the file's bytes as is" : "store the text as is";
+            }
+            throw fail(location, key, "encoding '" + cell + "': nvs_partition_gen.py reads only lower-case '" + lower
+                    + "' (it would " + stored + "); write it in lower case");
+        }
+        if (isBlobFill(lower)) {
+            throw fail(location, key, "encoding '" + cell + "': nvs_partition_gen.py reads only lower-case '" + lower
+                    + "' (it stops: unsupported encoding); write it in lower case");
+        }
+        String folded = cell.strip().toLowerCase(Locale.ROOT);
+        if (ENCODING_NAMES.contains(folded) || isBlobFill(folded)) {
+            throw fail(location, key, "encoding '" + cell + "': nvs_partition_gen.py does not know it with spaces around"
+                    + " it (it stops: unsupported encoding); write '" + folded + "'");
+        }
+        throw fail(location, key, "encoding '" + cell + "' is not one of u8, i8, u16, i16, u32, i32, u64,"
+                + " i64, string, hex2bin, base64, binary, blob_fill(N;0xPP), blob_sz_fill(N;0xPP)");
+    }
+
+    private static boolean isBlobFill(String encoding) {
+        return encoding.startsWith("blob_fill") || encoding.startsWith("blob_sz_fill");
     }
 
     /**
@@ -144,7 +270,8 @@ public final class NvsCsv {
      */
     private static byte[] blobFill(String encoding, String value, String location, String key) {
         Matcher m = BLOB_FILL.matcher(encoding);
-        if (!m.matches()) {
+        // the tool matches its pattern from the start and ignores what follows; spaces are all espfleet lets follow
+        if (!m.lookingAt() || !encoding.substring(m.end()).isBlank()) {
             throw fail(location, key, "encoding '" + encoding + "' is not blob_fill(LENGTH;0xPP) or"
                     + " blob_sz_fill(LENGTH;0xPP), e.g. blob_sz_fill(32;0x00)");
         }
@@ -238,11 +365,16 @@ public final class NvsCsv {
     }
 
     private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+        if (s.length() <= 40) {
+            return s;
+        }
+        int end = Character.isHighSurrogate(s.charAt(36)) ? 36 : 37;
+        return s.substring(0, end) + "...";
     }
 
     /**
-     * A CSV's text as the Python tools get it: UTF-8 (a leading BOM dropped), newlines translated as
+     * A CSV's text as the Python tools get it: UTF-8 (a leading byte order mark kept, as Python's utf8 codec
+     * keeps it, so that the header check names it), newlines translated as
      * Python's text mode translates them (CR LF and lone CR become LF). Refuses files over
      * {@link #MAX_CSV_BYTES}, devices and pipes before reading them.
      */
@@ -255,44 +387,90 @@ public final class NvsCsv {
         } catch (CharacterCodingException e) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, csv + ": not UTF-8 text", "save the CSV as UTF-8");
         }
-        return PythonCsv.universalNewlines(text.startsWith("\uFEFF") ? text.substring(1) : text);
+        return PythonCsv.universalNewlines(text);
     }
 
-    private static void read(Path csv, RowBuilder rows) {
-        String name = csv.toString();
-        List<PythonCsv.Record> records = PythonCsv.parse(readText(csv), name, PythonCsv.LineFilter.COMMENTS);
+    /**
+     * The rows of one CSV as nvs_partition_gen.py 0.2.0 reads them with {@code csv.DictReader}: the first
+     * record (a blank line too) is the header, columns are looked up by their exact names, blank lines below
+     * it are skipped, and a cell a row lacks is None to the tool.
+     */
+    private static void read(String name, String text, ValueFiles files, RowBuilder rows) {
+        List<PythonCsv.Record> records = PythonCsv.parse(text, name, PythonCsv.LineFilter.COMMENTS);
         if (records.isEmpty()) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, name + ": empty; expected the header key,type,encoding,value");
         }
         PythonCsv.Record head = records.get(0);
+        if (head.cells().isEmpty()) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, name + ":" + head.line() + ": blank line where"
+                    + " nvs_partition_gen.py expects the header key,type,encoding,value (Python's csv.DictReader takes it"
+                    + " as an empty header and the tool stops); remove it");
+        }
         Map<String, Integer> columns = new HashMap<>();
         for (int i = 0; i < head.cells().size(); i++) {
-            columns.put(head.cells().get(i).strip().toLowerCase(Locale.ROOT), i);
+            columns.put(head.cells().get(i), i);
         }
         for (String c : COLUMNS) {
             if (!columns.containsKey(c)) {
-                throw new EspfleetException(ExitStatus.BAD_INPUT, name + ":" + head.line()
-                        + ": header has no '" + c + "' column; expected key,type,encoding,value");
+                throw new EspfleetException(ExitStatus.BAD_INPUT, name + ":" + head.line() + ": " + headerProblem(head, c));
             }
         }
-        Path baseDir = csv.toAbsolutePath().getParent();
         for (PythonCsv.Record r : records.subList(1, records.size())) {
+            if (r.cells().isEmpty()) {
+                continue;
+            }
             String location = name + ":" + r.line();
             String key = cell(r, columns.get("key"));
-            String type = cell(r, columns.get("type")).strip().toLowerCase(Locale.ROOT);
-            if (key.isEmpty()) {
+            if (key == null || key.isEmpty()) {
                 throw new EspfleetException(ExitStatus.BAD_INPUT, location + ": the key is empty");
             }
-            if (type.equals("namespace")) {
-                rows.namespace(key, location);
-            } else {
-                rows.item(key, type, cell(r, columns.get("encoding")), cell(r, columns.get("value")), baseDir, location);
+            String type = cell(r, columns.get("type"));
+            if (type == null) {
+                throw missingCell(r, "type", key, location);
             }
+            if (type.equals(NAMESPACE)) {
+                rows.namespace(key, location);
+                continue;
+            }
+            String value = cell(r, columns.get("value"));
+            String itemType = itemType(type, value, key, location);
+            String encoding = cell(r, columns.get("encoding"));
+            if (encoding == null) {
+                throw missingCell(r, "encoding", key, location);
+            }
+            if (value == null) {
+                throw missingCell(r, "value", key, location);
+            }
+            rows.item(key, itemType, encoding, value, files, location);
         }
     }
 
+    private static String headerProblem(PythonCsv.Record head, String column) {
+        String first = head.cells().get(0);
+        if (first.startsWith("\uFEFF")) {
+            return "the file starts with a byte order mark (U+FEFF), which nvs_partition_gen.py reads as part of the"
+                    + " first column name (so it finds no '" + column + "' column and stops); save the CSV as UTF-8"
+                    + " without a byte order mark";
+        }
+        for (String cell : head.cells()) {
+            if (cell.strip().toLowerCase(Locale.ROOT).equals(column)) {
+                return "header column '" + cell + "' is not '" + column + "': nvs_partition_gen.py looks the columns up"
+                        + " by their exact names and stops without a '" + column + "' column; write the header as"
+                        + " key,type,encoding,value";
+            }
+        }
+        return "header has no '" + column + "' column; expected key,type,encoding,value";
+    }
+
+    private static EspfleetException missingCell(PythonCsv.Record r, String column, String key, String location) {
+        return fail(location, key, "the row has " + r.cells().size() + " cells and no " + column + " cell;"
+                + " nvs_partition_gen.py stops on it (Python's csv.DictReader gives it None); end the row with ','"
+                + " for an empty " + column);
+    }
+
+    /** The cell of {@code column}, or null where the row is shorter (csv.DictReader's None). */
     private static String cell(PythonCsv.Record r, int column) {
-        return column < r.cells().size() ? r.cells().get(column) : "";
+        return column < r.cells().size() ? r.cells().get(column) : null;
     }
 
     /**
@@ -323,15 +501,16 @@ public final class NvsCsv {
             rows.add(new Row(NvsEntry.namespace(name), location));
         }
 
-        void item(String key, String type, String encoding, String value, Path baseDir, String location) {
+        /** An item row: {@code type} is data or file ({@link #itemType}), {@code encoding} the cell as written. */
+        void item(String key, String type, String encoding, String value, ValueFiles files, String location) {
             if (namespace == null) {
                 throw fail(location, key, "comes before any namespace row; start the CSV with e.g. 'storage,namespace,,'");
             }
-            if (WifiDriverRecords.isWifiKey(key) && type.equals("file")) {
+            if (WifiDriverRecords.isWifiKey(key) && type.equals(FILE)) {
                 throw fail(location, key, "is a Wi-Fi driver record, which Espressif's generator takes from the CSV text"
                         + " whatever the type (with type file it would store the path); give it as type data");
             }
-            NvsEntry entry = entry(namespace, key, type, encoding, value, baseDir, location);
+            NvsEntry entry = entry(namespace, key, type, encoding, value, files, location);
             for (NvsEntry added : wifi.before(namespace, key, value)) {
                 add(added, location, key);
             }
@@ -358,6 +537,6 @@ public final class NvsCsv {
 
     /** Package-private for {@link NvsMfg}: the records of a CSV the Python tools read with {@code filter}. */
     static List<PythonCsv.Record> records(Path csv, PythonCsv.LineFilter filter) {
-        return PythonCsv.parse(readText(csv), csv.toString(), filter);
+        return PythonCsv.parse(readText(csv), csv.toString(), filter).stream().filter(r -> !r.cells().isEmpty()).toList();
     }
 }

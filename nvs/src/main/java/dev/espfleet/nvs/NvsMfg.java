@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class NvsMfg {
         PythonCsv.Record header = records.get(0);
         Map<String, List<Integer>> columns = new HashMap<>();
         for (int i = 0; i < header.cells().size(); i++) {
-            columns.computeIfAbsent(header.cells().get(i).strip(), k -> new ArrayList<>()).add(i);
+            columns.computeIfAbsent(header.cells().get(i), k -> new ArrayList<>()).add(i);
         }
         for (ConfigRow c : configRows) {
             if (c.type().equals("namespace")) {
@@ -64,7 +65,9 @@ public final class NvsMfg {
             }
             int found = columns.getOrDefault(c.key(), List.of()).size();
             if (found == 0) {
-                throw bad(c.location() + ": key '" + c.key() + "' has no column in " + valuesName);
+                String bom = header.cells().get(0).startsWith("\uFEFF") ? " (it starts with a byte order mark, which"
+                        + " mfg_gen.py reads as part of the first column name; save it as UTF-8 without one)" : "";
+                throw bad(c.location() + ": key '" + c.key() + "' has no column in " + valuesName + bom);
             }
             if (c.occurrence() >= found) {
                 throw bad(c.location() + ": key '" + c.key() + "' is listed again (in another namespace), but "
@@ -144,7 +147,8 @@ public final class NvsMfg {
             }
             int column = columns.get(c.key()).get(c.occurrence());
             String value = (c.repeat() ? first : r).cells().get(column);
-            rows.item(c.key(), c.type(), c.encoding(), value, baseDir, location + " (column " + c.key() + ")");
+            rows.item(c.key(), c.type(), c.encoding(), value, NvsCsv.ValueFiles.relativeTo(baseDir),
+                    location + " (column " + c.key() + ")");
         }
         return rows.rows();
     }
@@ -158,8 +162,8 @@ public final class NvsMfg {
         for (PythonCsv.Record rec : NvsCsv.records(config, PythonCsv.LineFilter.COMMENTS_AND_BLANK_LINES)) {
             String location = name + ":" + rec.line();
             List<String> r = rec.cells();
-            String key = r.get(0).strip();
-            String type = r.size() > 1 ? r.get(1).strip().toLowerCase(Locale.ROOT) : "";
+            String key = r.get(0);
+            String type = r.size() > 1 ? r.get(1) : "";
             if (type.equals("namespace")) {
                 namespace = key;
                 rows.add(new ConfigRow(key, type, "", false, location, -1));
@@ -168,13 +172,18 @@ public final class NvsMfg {
             if (r.size() < 3 || r.size() > 4) {
                 throw bad(location + ": " + r.size() + " cells; expected key,type,encoding[,REPEAT]");
             }
-            boolean repeat = r.size() == 4 && r.get(3).strip().equals("REPEAT");
-            if (r.size() == 4 && !repeat && !r.get(3).isBlank()) {
-                throw bad(location + ": fourth cell '" + r.get(3) + "' is not REPEAT");
+            boolean repeat = r.size() == 4;
+            if (repeat && !r.get(3).equals("REPEAT")) {
+                throw bad(location + ": fourth cell '" + r.get(3) + "' is not REPEAT (mfg_gen.py reads only the exact"
+                        + " word and stops on a row of four cells without it)");
             }
+            checkSpelling(location, key, "type", type, List.of("data", "file", "namespace"));
             if (!type.equals("data") && !type.equals("file")) {
                 throw bad(location + ": key '" + key + "': type '" + r.get(1) + "' is not namespace, data or file");
             }
+            String encoding = r.get(2);
+            checkSpelling(location, key, "encoding", encoding, NvsCsv.ENCODING_NAMES);
+            NvsCsv.encoding(encoding, type.equals("file"), key, location);
             if (namespace == null) {
                 throw NvsCsv.fail(location, key, "comes before any namespace row");
             }
@@ -184,9 +193,22 @@ public final class NvsMfg {
                         + "; a key is set once per namespace");
             }
             int occurrence = occurrences.merge(key, 1, Integer::sum) - 1;
-            rows.add(new ConfigRow(key, type, r.get(2), repeat, location, occurrence));
+            rows.add(new ConfigRow(key, type, encoding, repeat, location, occurrence));
         }
         return rows;
+    }
+
+    /**
+     * mfg_gen.py checks types and encodings as written ({@code verify_datatype_encoding}): another case, or
+     * spaces around, make it refuse the config; so does espfleet, naming the spelling it reads.
+     */
+    private static void checkSpelling(String location, String key, String what, String cell,
+            Collection<String> names) {
+        String folded = cell.strip().toLowerCase(Locale.ROOT);
+        if (!cell.equals(folded) && names.contains(folded)) {
+            throw bad(location + ": key '" + key + "': " + what + " '" + cell + "': mfg_gen.py reads only '" + folded
+                    + "', in lower case without spaces (it refuses the config); write it as " + folded);
+        }
     }
 
     private static EspfleetException bad(String message) {

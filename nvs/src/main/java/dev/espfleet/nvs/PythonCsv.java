@@ -16,12 +16,23 @@ import java.util.List;
  *
  * <p>Where the Python tool would silently change a value, this reader refuses instead: a line filtered
  * out from the middle of a quoted value, and a quoted value never closed (Python takes the rest of the
- * file as its content). Refusals name the file and line.
+ * file as its content). Where it stops, so does this reader: a field over {@link #FIELD_SIZE_LIMIT}
+ * characters. Refusals name the file and line.
  */
 final class PythonCsv {
-    /** One record and the physical line (1-based, after newline translation) it starts on. */
+    /**
+     * One record and the physical line (1-based, after newline translation) it starts on. A blank line is a
+     * record without cells, as Python's reader returns {@code []} for it ({@code csv.DictReader} skips it,
+     * except as its header).
+     */
     record Record(int line, List<String> cells) {
     }
+
+    /**
+     * Python's {@code csv.field_size_limit()} default: the reader stops ("field larger than field limit") on
+     * a field of more characters (code points).
+     */
+    static final int FIELD_SIZE_LIMIT = 131_072;
 
     /** Which physical lines the tool drops before the CSV parser sees them. */
     enum LineFilter {
@@ -63,10 +74,7 @@ final class PythonCsv {
         return text.indexOf('\r') < 0 ? text : text.replace("\r\n", "\n").replace('\r', '\n');
     }
 
-    /**
-     * The records of {@code text} (newlines already translated); empty records (blank lines) are left out,
-     * as {@code csv.DictReader} leaves them out.
-     */
+    /** The records of {@code text} (newlines already translated), blank lines included as empty records. */
     static List<Record> parse(String text, String name, LineFilter filter) {
         PythonCsv csv = new PythonCsv(name);
         int lineNumber = 0;
@@ -107,7 +115,7 @@ final class PythonCsv {
             process(line.charAt(i), lineNumber);
         }
         endOfLine();
-        if (state == State.START_RECORD && !fields.isEmpty()) {
+        if (state == State.START_RECORD) {
             records.add(new Record(recordLine, List.copyOf(fields)));
             fields.clear();
         }
@@ -200,6 +208,13 @@ final class PythonCsv {
     }
 
     private void saveField() {
+        int characters = field.codePointCount(0, field.length());
+        if (characters > FIELD_SIZE_LIMIT) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, String.format("%s:%d: a value of %d characters; Python's"
+                    + " csv module, with which Espressif's tools read the CSV, stops on a value over %d characters (field"
+                    + " larger than field limit); give large data in a file", name, recordLine, characters,
+                    FIELD_SIZE_LIMIT));
+        }
         fields.add(field.toString());
         field.setLength(0);
     }

@@ -129,4 +129,40 @@ class NvsMfgTest {
         assertEquals("output folder " + tmp.resolve("out") + " is a file, not a folder",
                 mfgRefusal("app,namespace,\nk,data,u8\n", "k\n1\n", "dev"));
     }
+
+    /**
+     * mfg_gen.py checks types and encodings as written (verify_datatype_encoding) and takes REPEAT only as the
+     * exact fourth cell: another spelling makes it refuse the config, so espfleet refuses it too.
+     */
+    @Test
+    void typesEncodingsAndRepeatAreReadAsMfgGenReadsThem() {
+        assertTrue(mfgRefusal("app,namespace,\nk,Data,u8\n", "k\n1\n", "dev").endsWith("config.csv:2: key 'k': type"
+                + " 'Data': mfg_gen.py reads only 'data', in lower case without spaces (it refuses the config); write it"
+                + " as data"));
+        assertTrue(mfgRefusal("app,Namespace,\nk,data,u8\n", "k\n1\n", "dev").endsWith("config.csv:1: key 'app': type"
+                + " 'Namespace': mfg_gen.py reads only 'namespace', in lower case without spaces (it refuses the"
+                + " config); write it as namespace"));
+        assertTrue(mfgRefusal("app,namespace,\nk,data,U8\n", "k\n1\n", "dev").endsWith("config.csv:2: key 'k':"
+                + " encoding 'U8': mfg_gen.py reads only 'u8', in lower case without spaces (it refuses the config);"
+                + " write it as u8"));
+        assertTrue(mfgRefusal("app,namespace,\nk,data,Foo\n", "k\n1\n", "dev").endsWith("config.csv:2:"
+                + " key 'k': encoding 'Foo' is not one of u8, i8, u16, i16, u32, i32, u64, i64, string, hex2bin, base64,"
+                + " binary, blob_fill(N;0xPP), blob_sz_fill(N;0xPP)"));
+        assertTrue(mfgRefusal("app,namespace,\nk,data,u8, REPEAT\n", "k\n1\n", "dev").endsWith("config.csv:2:"
+                + " fourth cell ' REPEAT' is not REPEAT (mfg_gen.py reads only the exact word and stops on a row of four"
+                + " cells without it)"));
+        assertTrue(mfgRefusal("app,namespace,\nk,data,u8,\n", "k\n1\n", "dev").endsWith("config.csv:2:"
+                + " fourth cell '' is not REPEAT (mfg_gen.py reads only the exact word and stops on a row of four"
+                + " cells without it)"));
+    }
+
+    /** mfg_gen.py pairs config keys and values.csv columns as written: a key with a space is that key. */
+    @Test
+    void keysAreTakenAsWrittenNotStripped() throws IOException {
+        assertTrue(mfgRefusal("app,namespace,\nk ,data,u8\n", "k\n1\n", "dev")
+                .endsWith("config.csv:2: key 'k ' has no column in " + tmp.resolve("values.csv")));
+        List<Path> written = mfg("app,namespace,\nk ,data,u8\n", "k \n1\n", "dev");
+        assertEquals(List.of(NvsEntry.integer("app", "k ", NvsType.U8, 1)),
+                NvsPartitionReader.read(Files.readAllBytes(written.get(0))).items());
+    }
 }

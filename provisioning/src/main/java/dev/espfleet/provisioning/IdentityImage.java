@@ -1,43 +1,30 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.nvs.NvsCsv;
-import dev.espfleet.nvs.NvsEntry;
 import dev.espfleet.nvs.NvsVersion;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 
 /**
- * The identity partition's NVS image: the same entries as the unit's identity CSV ({@code data,string}
- * and {@code file,string} rows become NUL-terminated strings, as nvs_partition_gen.py writes them) and,
- * when given, the Wi-Fi credentials in their own namespace. Built in memory, so a refusal (an entry too
- * large for the partition) leaves nothing behind.
+ * The identity partition's NVS image, built from the unit's identity CSV (and the PEM files it names) by
+ * nvs generate's own path ({@link NvsCsv#read(String, String, Map)}): the same rows give the same bytes as
+ * {@code espfleet nvs generate identity.csv} and as Espressif's generator, the entries it adds for Wi-Fi
+ * driver keys and its limits included. Built in memory before anything is written, so a refusal (a value
+ * too long, an image too large for the partition) leaves nothing behind.
  */
 final class IdentityImage {
     private IdentityImage() {
     }
 
-    record Contents(String thingName, String endpoint, byte[] certPem, byte[] keyPem, byte[] serverCaPem) {
+    /** The PEM files identity.csv names, by the names it gives them. */
+    record Contents(byte[] certPem, byte[] keyPem, byte[] serverCaPem) {
+        Map<String, byte[]> files() {
+            return Map.of(UnitProvisioner.CERT_FILE, certPem, UnitProvisioner.KEY_FILE, keyPem,
+                    UnitProvisioner.SERVER_CA_FILE, serverCaPem);
+        }
     }
 
-    static byte[] build(IdentityLayout layout, Contents c, int partitionSize, Optional<WifiCredentials> wifi) {
-        String ns = layout.namespace();
-        List<NvsCsv.Row> rows = new ArrayList<>(List.of(
-                row(NvsEntry.namespace(ns), "identity namespace"),
-                row(NvsEntry.string(ns, layout.thingNameKey(), c.thingName()), "thing name"),
-                row(NvsEntry.string(ns, layout.endpointKey(), c.endpoint()), "endpoint"),
-                row(NvsEntry.stringBytes(ns, layout.deviceCertKey(), c.certPem()), UnitProvisioner.CERT_FILE),
-                row(NvsEntry.stringBytes(ns, layout.privateKeyKey(), c.keyPem()), UnitProvisioner.KEY_FILE),
-                row(NvsEntry.stringBytes(ns, layout.serverCaKey(), c.serverCaPem()), UnitProvisioner.SERVER_CA_FILE)));
-        wifi.ifPresent(w -> {
-            rows.add(row(NvsEntry.namespace(w.namespace()), "Wi-Fi namespace"));
-            rows.add(row(NvsEntry.string(w.namespace(), w.ssidKey(), w.ssid()), "--wifi-ssid"));
-            rows.add(row(NvsEntry.string(w.namespace(), w.passwordKey(), w.password()), "--wifi-password"));
-        });
-        return NvsCsv.write(rows, partitionSize, NvsVersion.V2, null);
-    }
-
-    private static NvsCsv.Row row(NvsEntry entry, String what) {
-        return new NvsCsv.Row(entry, "identity image (" + what + ")");
+    /** {@code csvName} names the CSV in refusals (the identity.csv the unit will have). */
+    static byte[] build(String csvName, String csv, Contents c, int partitionSize) {
+        return NvsCsv.write(NvsCsv.read(csvName, csv, c.files()), partitionSize, NvsVersion.V2, null);
     }
 }

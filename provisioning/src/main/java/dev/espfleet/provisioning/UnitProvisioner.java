@@ -36,7 +36,7 @@ public final class UnitProvisioner {
     public static final String CERT_FILE = "cert.pem";
     public static final String SERVER_CA_FILE = "server-ca.pem";
     public static final String IDENTITY_CSV = "identity.csv";
-    /** identity.csv (and Wi-Fi credentials, when given) as the identity partition's NVS image. */
+    /** identity.csv (Wi-Fi credentials included, when given) as the identity partition's NVS image. */
     public static final String IDENTITY_IMAGE = "identity.bin";
     public static final String AWS_DIR = "aws";
 
@@ -153,19 +153,18 @@ public final class UnitProvisioner {
         byte[] certPem = cert == null ? null : Pem.encodeCertificate(cert).getBytes(StandardCharsets.US_ASCII);
         byte[] serverCaPem = Pem.encodeCertificates(request.serverCa().certificates()).getBytes(StandardCharsets.US_ASCII);
         String csv = null;
+        byte[] image = null;
         if (cert != null) {
-            IdentityCsv.requireFitsNvsString(layout.deviceCertKey(), certPem, CERT_FILE);
-            IdentityCsv.requireFitsNvsString(layout.privateKeyKey(), keyPem, KEY_FILE);
-            IdentityCsv.requireFitsNvsString(layout.serverCaKey(), serverCaPem, SERVER_CA_FILE);
             csv = IdentityCsv.render(layout, new IdentityCsv.Entries(thing, endpoint.orElseThrow(), CERT_FILE,
-                    KEY_FILE, SERVER_CA_FILE));
+                    KEY_FILE, SERVER_CA_FILE), request.wifi());
+            // identity.bin is nvs generate of this very identity.csv: its limits and Wi-Fi driver records included
+            image = IdentityImage.build(dir.resolve(IDENTITY_CSV).toString(), csv,
+                    new IdentityImage.Contents(certPem, keyPem, serverCaPem), request.identityPartitionSize());
         }
         Optional<String> region = endpoint.flatMap(AwsRegistration::regionOf);
         Optional<String> certificateId = Optional.ofNullable(cert).map(UnitProvisioner::awsCertificateId);
         String script = AwsRegistration.registerScript(thing, request.policy().name(), region, route, certificateId);
         String policy = request.policy().json();
-        byte[] image = csv == null ? null : IdentityImage.build(layout, new IdentityImage.Contents(thing,
-                endpoint.orElseThrow(), certPem, keyPem, serverCaPem), request.identityPartitionSize(), request.wifi());
 
         // 5. Write. The key first: everything else refers to it.
         if (reuseKey) {
@@ -189,9 +188,15 @@ public final class UnitProvisioner {
             }
             AtomicFiles.write(dir.resolve(SERVER_CA_FILE), serverCaPem);
             lines.add(SERVER_CA_FILE + ": from " + request.serverCa().source());
-            AtomicFiles.writeDurable(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
+            if (request.wifi().isPresent()) {
+                // it holds the Wi-Fi password
+                AtomicFiles.writeSecret(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
+            } else {
+                AtomicFiles.writeDurable(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
+            }
             lines.add(IDENTITY_CSV + ": NVS namespace '" + layout.namespace() + "' for partition '"
-                    + layout.partition() + "'");
+                    + layout.partition() + "'" + request.wifi().map(w -> ", Wi-Fi in namespace '" + w.namespace()
+                    + "', mode 0600").orElse(""));
             AtomicFiles.writeSecret(dir.resolve(IDENTITY_IMAGE), image);
             lines.add(IDENTITY_IMAGE + ": NVS image of partition '" + layout.partition() + "' (0x"
                     + Integer.toHexString(image.length) + " bytes" + request.wifi().map(w -> ", with Wi-Fi '"

@@ -2,9 +2,15 @@ package dev.espfleet.provisioning;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.nvs.NvsCsv;
+import dev.espfleet.nvs.NvsEntry;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class IdentityCsvTest {
@@ -63,12 +69,42 @@ class IdentityCsvTest {
                 + "quote or line break", e.getMessage());
     }
 
+    /** The Wi-Fi rows, cells quoted where Python's csv needs it: nvs generate reads back what was given. */
     @Test
-    void rejectsFileTooLargeForAnNvsString() {
-        EspfleetException e = assertThrows(EspfleetException.class,
-                () -> IdentityCsv.requireFitsNvsString("device_cert", new byte[4000], "cert.pem"));
-        assertEquals(ExitStatus.BAD_INPUT, e.status());
-        assertEquals("cert.pem is 4000 bytes; NVS key 'device_cert' holds at most 3999 bytes of string",
-                e.getMessage());
+    void rendersWifiRowsQuotedSoNvsGenerateReadsThemBackAsGiven() {
+        String csv = IdentityCsv.render(IdentityLayout.DEFAULT, ENTRIES, Optional.of(
+                new WifiCredentials("wifi", "#ssid", "password", "Lab \"2,4\"", "pass,word")));
+        assertEquals("""
+                key,type,encoding,value
+                identity,namespace,,
+                thing_name,data,string,dev-001
+                endpoint,data,string,abc123-ats.iot.eu-west-1.amazonaws.com
+                device_cert,file,string,cert.pem
+                private_key,file,string,key.pem
+                server_ca,file,string,server-ca.pem
+                wifi,namespace,,
+                "#ssid",data,string,"Lab ""2,4\"""
+                password,data,string,"pass,word"
+                """, csv);
+        Map<String, byte[]> files = Map.of("cert.pem", new byte[] {'c'}, "key.pem", new byte[] {'k'},
+                "server-ca.pem", new byte[] {'s'});
+        assertEquals(List.of(NvsEntry.string("wifi", "#ssid", "Lab \"2,4\""), NvsEntry.string("wifi", "password",
+                "pass,word")), NvsCsv.read("identity.csv", csv, files).stream().map(NvsCsv.Row::entry)
+                .filter(e -> "wifi".equals(e.namespace()) && !e.isNamespaceDeclaration()).toList());
+    }
+
+    @Test
+    void wifiInTheIdentityNamespaceGetsNoSecondNamespaceRow() {
+        String csv = IdentityCsv.render(IdentityLayout.DEFAULT, ENTRIES, Optional.of(
+                new WifiCredentials("identity", "ssid", "password", "lab", "")));
+        assertTrue(csv.endsWith("server_ca,file,string,server-ca.pem\nssid,data,string,lab\npassword,data,string,\n"), csv);
+    }
+
+    @Test
+    void refusesAnSsidWithALineBreak() {
+        EspfleetException e = assertThrows(EspfleetException.class, () -> IdentityCsv.render(IdentityLayout.DEFAULT,
+                ENTRIES, Optional.of(new WifiCredentials("wifi", "ssid", "password", "a\rb", ""))));
+        assertEquals("--wifi-ssid holds a line break or NUL, which the identity CSV cannot carry as nvs_partition_gen.py"
+                + " reads it", e.getMessage());
     }
 }

@@ -9,6 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.nvs.NvsCsv;
+import dev.espfleet.nvs.NvsVersion;
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.util.Date;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -247,6 +259,86 @@ class UnitProvisionerTest {
         assertFalse(Files.exists(unit("identity.csv")));
         assertTrue(report.lines().contains("cert.pem: removed (it belonged to the old key)"), report.lines().toString());
         assertNotEquals(null, Pem.readCsr(unit("csr.pem")));
+    }
+
+    /**
+     * A server CA bundle of one or two certificates whose PEM is exactly {@code pemBytes} long: signed with one RSA key
+     * (RSA signatures have a fixed length) and padded by an extension, whose every byte adds one DER byte.
+     * UnitProvisioner only PEM-encodes the server CA, so these need not be real CAs.
+     */
+    private static List<X509Certificate> bundleOfPemSize(int pemBytes) throws Exception {
+        KeyPair key = KeyType.RSA_2048.generate(RANDOM);
+        int base = 300; // the extension's length takes two bytes from 256 on: one DER byte per pad byte above
+        int baseDer = paddedCertificate(key, base).getEncoded().length;
+        for (int a = base; a < base + 3000; a++) {
+            if (pemLength(baseDer + a - base) == pemBytes) {
+                List<X509Certificate> bundle = List.of(paddedCertificate(key, a));
+                assertEquals(pemBytes, Pem.encodeCertificates(bundle).length());
+                return bundle;
+            }
+        }
+        for (int a = base; a < base + 1000; a++) {
+            for (int b = base; b < base + 2000; b++) {
+                if (pemLength(baseDer + a - base) + pemLength(baseDer + b - base) == pemBytes) {
+                    List<X509Certificate> bundle = List.of(paddedCertificate(key, a), paddedCertificate(key, b));
+                    assertEquals(pemBytes, Pem.encodeCertificates(bundle).length());
+                    return bundle;
+                }
+            }
+        }
+        throw new AssertionError("no bundle of " + pemBytes + " PEM bytes");
+    }
+
+    /** "-----BEGIN CERTIFICATE-----\n", base64 in lines of 64, "-----END CERTIFICATE-----\n". */
+    private static int pemLength(int derBytes) {
+        int base64 = 4 * ((derBytes + 2) / 3);
+        return 28 + base64 + (base64 + 63) / 64 + 26;
+    }
+
+    private static X509Certificate paddedCertificate(KeyPair key, int pad) throws Exception {
+        X500Name name = new X500Name("CN=padded");
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(name, BigInteger.ONE, Date.from(NOW),
+                Date.from(NOW.plus(Duration.ofDays(1))), name, SubjectPublicKeyInfo.getInstance(key.getPublic().getEncoded()));
+        builder.addExtension(new ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1"), false, new DEROctetString(new byte[pad]));
+        return new JcaX509CertificateConverter().getCertificate(
+                builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(key.getPrivate())));
+    }
+
+    /**
+     * identity.bin is built through nvs generate's own path, so its limit is nvs generate's: a PEM of 3967
+     * bytes is a 3968-byte string with its NUL (nvs_partition_gen.py 0.2.0's largest), one byte more is
+     * refused with the very message nvs generate gives for the identity.csv and files it would have written.
+     */
+    @Test
+    void identityValueOneByteOverTheNvsStringLimitIsRefusedAsNvsGenerateRefusesIt() throws Exception {
+        int limit = NvsVersion.V2.maxStringBytes();
+        Path at = tmp.resolve("units/at");
+        new UnitProvisioner(RANDOM).provision(new UnitRequest(at, DeviceSubject.of("dev-001", "Acme", "DE"),
+                KeyType.EC_P256, Optional.of(ENDPOINT), local(), new ServerCa(bundleOfPemSize(limit - 1), Path.of("ca.pem")),
+                POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false), NOW);
+        assertEquals(limit - 1, Files.size(at.resolve("server-ca.pem")));
+        assertArrayEquals(NvsCsv.generate(List.of(at.resolve("identity.csv")), 0x6000, NvsVersion.V2, null),
+                Files.readAllBytes(at.resolve("identity.bin")));
+
+        Path over = tmp.resolve("units/over");
+        List<X509Certificate> bundle = bundleOfPemSize(limit);
+        EspfleetException e = assertThrows(EspfleetException.class, () -> new UnitProvisioner(RANDOM).provision(
+                new UnitRequest(over, DeviceSubject.of("dev-001", "Acme", "DE"), KeyType.EC_P256, Optional.of(ENDPOINT),
+                        local(), new ServerCa(bundle, Path.of("ca.pem")), POLICY, IdentityLayout.DEFAULT, 0x6000,
+                        Optional.empty(), false), NOW));
+        assertFalse(Files.exists(over));
+        // what nvs generate says of the same identity.csv and files
+        Path scratch = tmp.resolve("scratch");
+        Files.createDirectories(scratch);
+        Files.copy(at.resolve("identity.csv"), scratch.resolve("identity.csv"));
+        Files.copy(at.resolve("cert.pem"), scratch.resolve("cert.pem"));
+        Files.copy(at.resolve("key.pem"), scratch.resolve("key.pem"));
+        Files.writeString(scratch.resolve("server-ca.pem"), Pem.encodeCertificates(bundle));
+        EspfleetException generate = assertThrows(EspfleetException.class,
+                () -> NvsCsv.generate(List.of(scratch.resolve("identity.csv")), 0x6000, NvsVersion.V2, null));
+        assertEquals(generate.getMessage().replace(scratch.toString(), over.toString()), e.getMessage());
+        assertEquals(over.resolve("identity.csv") + ":7: key 'server_ca': string of " + (limit + 1) + " bytes including"
+                + " its NUL exceeds the " + limit + "-byte limit of NVS version 2", e.getMessage());
     }
 
     private List<Path> listing() throws Exception {
