@@ -1,6 +1,7 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.common.BoundedInput;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import java.io.IOException;
@@ -34,6 +35,9 @@ import org.bouncycastle.util.io.pem.PemWriter;
  * puts key material into a message.
  */
 public final class Pem {
+    /** Far more than any key, certificate or CA bundle (the system's whole bundle is about 200 KiB). */
+    public static final int MAX_PEM_BYTES = 1 << 20;
+
     private Pem() {
     }
 
@@ -139,7 +143,7 @@ public final class Pem {
     private static List<Object> objects(Path file, String what) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
+            text = new String(BoundedInput.read(file, MAX_PEM_BYTES), StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw EspfleetException.badInput("cannot read " + what + " from " + file + ": " + AtomicFiles.describe(e));
         }
