@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("1. firmware: generating %s into %s%n", config, firmware);
         ProjectWriter.write(new ProjectRenderer().render(device), firmware);
 
-        if (Files.isRegularFile(caDir.resolve(CertificateAuthority.CERTIFICATE_FILE))) {
+        if (CertificateAuthority.exists(caDir)) {
             out.printf("2. local CA: reusing %s%n", caDir);
         } else {
             out.printf("2. local CA: creating %s%n", caDir);
