@@ -176,7 +176,7 @@ public final class BenchRunner {
                 audit.append("unit-allocated", fields(port, unit.mac(), unit.thingName(),
                         Map.of("chip", chip.chip().toString(), "rework", unit.allocatedAt().isBefore(start))));
                 Path unitDir = job.unitsDir().resolve(unit.thingName());
-                listener.state(port.name(), "waiting for " + unit.thingName());
+                listener.state(port.name(), "locking " + unit.thingName());
                 // Held from provisioning to the ledger record: no other process or station touches this unit
                 // meanwhile, so what is recorded is what was written.
                 try (UnitLock lock = UnitLock.acquire(unitDir, "station " + job.station(), UNIT_WAIT, stopping::get);
@@ -257,8 +257,9 @@ public final class BenchRunner {
         };
     }
 
-    private static Map<String, Object> fields(BenchPort port, String mac, String thing, Map<String, ?> more) {
+    private Map<String, Object> fields(BenchPort port, String mac, String thing, Map<String, ?> more) {
         Map<String, Object> m = new LinkedHashMap<>(more);
+        m.put("station", job.station());
         m.put("port", port.name());
         m.put("mac", mac);
         m.put("thing", thing);

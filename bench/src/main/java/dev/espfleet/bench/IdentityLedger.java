@@ -151,6 +151,27 @@ public final class IdentityLedger implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks a ledger URL before a bench writes anything: its kind, and for SQLite that its folder exists
+     * and the file is not a folder.
+     */
+    public static void requireUsableUrl(String url) {
+        requireKnownKind(url);
+        if (isSqlite(url)) {
+            sqliteFile(url).ifPresent(file -> {
+                Path parent = file.toAbsolutePath().getParent();
+                if (parent != null && !Files.isDirectory(parent)) {
+                    throw EspfleetException.badInput("--ledger " + redact(url) + ": folder " + parent
+                            + " does not exist");
+                }
+                if (Files.isDirectory(file)) {
+                    throw EspfleetException.badInput("--ledger " + redact(url) + ": " + file
+                            + " is a folder, not a ledger file");
+                }
+            });
+        }
+    }
+
     /** This ledger's own id, recorded in the unit folders it names. */
     public String id() {
         return id.orElseThrow(() -> new IllegalStateException("a ledger opened to read may have no id"));
@@ -185,13 +206,7 @@ public final class IdentityLedger implements AutoCloseable {
 
     /** A new SQLite ledger is created 0600 before SQLite opens it; SQLite gives its -wal and -shm the same mode. */
     private static void createPrivately(String url, Path file) {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            throw EspfleetException.badInput("--ledger " + redact(url) + ": folder " + parent + " does not exist");
-        }
-        if (Files.isDirectory(file)) {
-            throw EspfleetException.badInput("--ledger " + redact(url) + ": " + file + " is a folder, not a ledger file");
-        }
+        requireUsableUrl(url);
         if (Files.exists(file)) {
             return;
         }

@@ -65,6 +65,21 @@ class DemoAndLedgerCommandTest {
     void ledgerListNeedsALedger() {
         CliRun run = CliRun.of("ledger", "list", "--ledger", "jdbc:sqlite:" + tmp.resolve("nope/ledger.db"));
         assertEquals(2, run.exitCode(), run.toString());
-        assertTrue(run.err().startsWith("error: --ledger jdbc:sqlite:"), run.err());
+        assertTrue(run.err().startsWith("error: no ledger at " + tmp.resolve("nope/ledger.db")), run.err());
+    }
+
+    @Test
+    void readingALedgerWithATypoInItsNameCreatesNoLedger() throws Exception {
+        Path typo = tmp.resolve("typo.db");
+        for (String command : new String[] {"list", "export"}) {
+            CliRun run = CliRun.of("ledger", command, "--ledger", "jdbc:sqlite:" + typo);
+            assertEquals(2, run.exitCode(), run.toString());
+            assertEquals("error: no ledger at " + typo + " (--ledger jdbc:sqlite:" + typo + ")\n"
+                    + "hint: a bench makes the ledger (default: units/ledger.db); name an existing one with --ledger\n",
+                    run.err());
+        }
+        try (var files = Files.list(tmp)) {
+            assertEquals(0, files.count(), "reading made a file");
+        }
     }
 }

@@ -7,6 +7,18 @@ package dev.espfleet.flasher;
 public record ConnectOptions(Before before, After after, int baud, int connectAttempts, double timeoutScale) {
     /** The ROM always starts at this rate; another {@code baud} is switched to after SYNC (as esptool). */
     public static final int ROM_BAUD = 115200;
+    /** The rates a connection may switch to after SYNC: from 9600 up to the 5 Mbaud of the ESP32's UART. */
+    public static final int MIN_BAUD = 9600;
+    public static final int MAX_BAUD = 5_000_000;
+
+    /** Returns {@code baud} if the chip can be switched to it, else throws (exit 2) naming {@code option}. */
+    public static int requireBaud(int baud, String option) {
+        if (baud < MIN_BAUD || baud > MAX_BAUD) {
+            throw dev.espfleet.common.EspfleetException.badInput(option + " " + baud + " is out of range ("
+                    + MIN_BAUD + ".." + MAX_BAUD + ")");
+        }
+        return baud;
+    }
 
     public enum Before {
         DEFAULT_RESET, USB_RESET, NO_RESET, NO_RESET_NO_SYNC;

@@ -235,6 +235,7 @@ public final class UnitProvisioner {
             deleteIfExists(dir.resolve(IDENTITY_IMAGE), lines);
         }
         Path aws = dir.resolve(AWS_DIR);
+        AtomicFiles.createPrivateDirectories(aws);
         Path scriptFile = aws.resolve("register.sh");
         AtomicFiles.write(scriptFile, script.getBytes(StandardCharsets.UTF_8));
         makeExecutable(scriptFile);
