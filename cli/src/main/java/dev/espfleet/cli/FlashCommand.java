@@ -22,6 +22,9 @@ public final class FlashCommand implements Callable<Integer> {
     @Mixin
     WriteFlashCommand.WriteOptions write;
 
+    @Mixin
+    IdentityImageOptions identity;
+
     @Option(names = "--build", required = true, paramLabel = "DIR",
             description = "ESP-IDF build directory holding flasher_args.json.")
     Path build;
@@ -39,7 +42,8 @@ public final class FlashCommand implements Callable<Integer> {
         FlasherArgs args = FlasherArgs.load(build);
         java.util.List<dev.espfleet.flasher.FlashRegion> regions = new java.util.ArrayList<>(args.regions());
         if (nvs != null) {
-            regions.add(args.regionForPartition(partition, nvs.toString(), WriteFlashCommand.readFile(nvs)));
+            regions.add(args.regionForPartition(partition, nvs.toString(),
+                    identity.checkedImage(nvs, partition, spec.commandLine().getErr())));
         }
         spec.commandLine().getErr().printf("%s: %d file(s)%n", args.file(), regions.size());
         return write.run(connection, regions, spec.commandLine().getErr(), args.chip());

@@ -9,7 +9,6 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.CertificateEncodingException;
@@ -83,7 +82,12 @@ public final class Pem {
 
     /** Reads a private key: PKCS#8 ({@code PRIVATE KEY}) or the traditional EC/RSA forms. */
     public static PrivateKey readPrivateKey(Path file) {
-        for (Object o : objects(file, "a private key")) {
+        return parsePrivateKey(read(file, "a private key"), file);
+    }
+
+    /** A private key from PEM text; {@code file} names its source in messages. */
+    public static PrivateKey parsePrivateKey(String text, Object file) {
+        for (Object o : objects(text, file, "a private key")) {
             try {
                 JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
                 if (o instanceof PrivateKeyInfo info) {
@@ -106,8 +110,13 @@ public final class Pem {
 
     /** Reads every certificate in a PEM file, in file order; at least one. */
     public static List<X509Certificate> readCertificates(Path file) {
+        return parseCertificates(read(file, "a certificate"), file);
+    }
+
+    /** Every certificate in PEM text, in order; at least one. {@code file} names its source in messages. */
+    public static List<X509Certificate> parseCertificates(String text, Object file) {
         List<X509Certificate> certificates = new ArrayList<>();
-        for (Object o : objects(file, "a certificate")) {
+        for (Object o : objects(text, file, "a certificate")) {
             if (o instanceof X509CertificateHolder holder) {
                 certificates.add(toCertificate(holder, file));
             }
@@ -124,7 +133,7 @@ public final class Pem {
     }
 
     public static PKCS10CertificationRequest readCsr(Path file) {
-        for (Object o : objects(file, "a certificate request")) {
+        for (Object o : objects(read(file, "a certificate request"), file, "a certificate request")) {
             if (o instanceof PKCS10CertificationRequest csr) {
                 return csr;
             }
@@ -140,13 +149,15 @@ public final class Pem {
         }
     }
 
-    private static List<Object> objects(Path file, String what) {
-        String text;
+    private static String read(Path file, String what) {
         try {
-            text = new String(BoundedInput.read(file, MAX_PEM_BYTES), StandardCharsets.US_ASCII);
+            return new String(BoundedInput.read(file, MAX_PEM_BYTES), StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw EspfleetException.badInput("cannot read " + what + " from " + file + ": " + AtomicFiles.describe(e));
         }
+    }
+
+    private static List<Object> objects(String text, Object file, String what) {
         List<Object> objects = new ArrayList<>();
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
             for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
