@@ -258,4 +258,26 @@ class BenchRunnerTest {
         assertArrayEquals(key, Files.readAllBytes(unit.resolve("key.pem")));
         assertEquals("24:0a:c4:e5:00:01", UnitBinding.read(unit).orElseThrow().board().orElseThrow().mac());
     }
+
+    @Test
+    void aUnitCertifiedByAnotherCaGetsAHintTheBenchCanFollow() throws Exception {
+        run(BenchPort.simulated(1, LinkTiming.UNTIMED));
+        CertificateAuthority other = CertificateAuthority.createRoot("another CA", Optional.empty(), KeyType.EC_P256,
+                ValidityPeriod.days(Instant.now(), 30), new SecureRandom());
+        BenchJob withOtherCa = new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"),
+                other, "other CA", serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000,
+                0x6000, "abc123-ats.iot.eu-west-1.amazonaws.com", Optional.empty(), KeyType.EC_P256, List.of(), 460800,
+                "test");
+        List<UnitResult> results;
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
+            results = new BenchRunner(withOtherCa, ledger, audit, BenchListener.NONE)
+                    .run(BenchPort.simulated(1, LinkTiming.UNTIMED), 1);
+        }
+        String detail = results.get(0).detail();
+        assertFalse(results.get(0).done());
+        assertTrue(detail.endsWith("; pass the --ca that issued it, or give the unit a new key first with 'espfleet "
+                + "provision --rotate --thing sensor-240ac4e50001 --out " + tmp.resolve("units/sensor-240ac4e50001")
+                + " --ca CA ...'"), detail); // the bench itself has no --rotate
+    }
 }

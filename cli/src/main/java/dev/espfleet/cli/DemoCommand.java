@@ -54,6 +54,9 @@ final class DemoCommand implements Callable<Integer> {
         if (boards < 1 || boards > 64) {
             throw EspfleetException.badInput("--boards must be 1 to 64, got " + boards);
         }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw EspfleetException.badInput("--dir " + dir + " is a file, but the demo writes a folder there");
+        }
         DeviceConfig device = ConfigLoader.load(config);
         Path firmware = dir.resolve("firmware");
         Path caDir = dir.resolve("ca");

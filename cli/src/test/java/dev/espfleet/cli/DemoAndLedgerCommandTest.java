@@ -44,6 +44,16 @@ class DemoAndLedgerCommandTest {
     }
 
     @Test
+    void demoRefusesADirThatIsAFile() throws Exception {
+        Path file = tmp.resolve("demo");
+        Files.writeString(file, "x");
+        CliRun run = CliRun.of("demo", "--dir", file.toString(), "--config", "../examples/env-sensor.yaml");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("error: --dir " + file + " is a file, but the demo writes a folder there\n", run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
     void benchRefusesABadPortListBeforeTouchingAnything() {
         CliRun run = CliRun.of("bench", "--config", "../examples/env-sensor.yaml", "--ca", tmp.resolve("ca").toString(),
                 "--ports", "sim:0", "--units", tmp.resolve("units").toString());
