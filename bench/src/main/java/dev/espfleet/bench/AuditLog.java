@@ -1,5 +1,6 @@
 package dev.espfleet.bench;
 
+import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.common.Json;
@@ -7,26 +8,30 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An append-only JSON-lines record of what the bench did, one line per event, forced to disk before
  * {@link #append} returns, so a crash loses at most the event in flight.
  */
 public final class AuditLog implements AutoCloseable {
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private final Path file;
     private final FileChannel channel;
 
     public AuditLog(Path file) {
         this.file = file;
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+            AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
+            // 0600 whatever the umask: it names every board and certificate of the line
+            channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         } catch (IOException e) {
             throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot open audit log " + file + ": " + e.getMessage());
         }

@@ -2,6 +2,7 @@ package dev.espfleet.bench;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.ChipInfo;
 import dev.espfleet.flasher.FlashOptions;
 import dev.espfleet.flasher.FlashRegion;
@@ -11,7 +12,9 @@ import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.transport.Transport;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DeviceSubject;
-import dev.espfleet.provisioning.Pem;
+import dev.espfleet.provisioning.ThingName;
+import dev.espfleet.provisioning.UnitBinding;
+import dev.espfleet.provisioning.UnitLock;
 import dev.espfleet.provisioning.UnitProvisioner;
 import dev.espfleet.provisioning.UnitRequest;
 import java.io.IOException;
@@ -47,6 +50,14 @@ public final class BenchRunner {
     private final BenchListener listener;
     private final UnitProvisioner provisioner = new UnitProvisioner(new SecureRandom());
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean aborting = new AtomicBoolean();
+    /** The open port of each board in hand, for {@link #abort()}. */
+    private final Map<String, Transport> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * How long a board waits for its unit while another process or station has it: about the longest a
+     * board takes (a 4 MB write at 115200 baud is 6 minutes). Stopping the bench ends the wait at once.
+     */
+    static final Duration UNIT_WAIT = Duration.ofMinutes(8);
 
     public BenchRunner(BenchJob job, IdentityLedger ledger, AuditLog audit, BenchListener listener) {
         this.job = job;
@@ -58,6 +69,23 @@ public final class BenchRunner {
     /** Asks every port to finish the board in hand and take no new one (Ctrl-C). */
     public void stop() {
         stopping.set(true);
+    }
+
+    /**
+     * Gives up the boards in flight (a second step after {@link #stop()}, when they take too long): their
+     * ports are closed, so a write or a wait on them fails at once, and those boards are not recorded as
+     * done.
+     */
+    public void abort() {
+        stopping.set(true);
+        aborting.set(true);
+        inFlight.values().forEach(t -> {
+            try {
+                t.close();
+            } catch (RuntimeException ignored) {
+                // the port thread sees the failure either way
+            }
+        });
     }
 
     /**
@@ -82,7 +110,7 @@ public final class BenchRunner {
                 try {
                     results.addAll(f.get());
                 } catch (ExecutionException e) {
-                    throw new EspfleetException(dev.espfleet.common.ExitStatus.INTERNAL,
+                    throw new EspfleetException(ExitStatus.INTERNAL,
                             "a bench port thread failed: " + e.getCause(), null, e.getCause());
                 }
             }
@@ -126,6 +154,10 @@ public final class BenchRunner {
         try {
             listener.state(port.name(), "connecting");
             Transport transport = port.opener().get();
+            inFlight.put(port.name(), transport);
+            if (aborting.get()) {
+                transport.close(); // aborted while opening: the close in abort() may have missed it
+            }
             try (RomLoader loader = RomLoader.connect(transport, port.connectOptions(job.baud()), log::add)) {
                 ChipInfo chip = loader.chipInfo();
                 mac = Optional.of(chip.macText());
@@ -133,51 +165,84 @@ public final class BenchRunner {
                     return null;
                 }
                 UnitRecord unit = ledger.allocate(chip.macText(), job.product(), job.namePattern(), job.station());
+                // The name comes from a ledger that other stations write too: a valid thing name, or no folder.
+                if (!ThingName.isValid(unit.thingName())) {
+                    throw new EspfleetException(ExitStatus.JOB_FAILED, "ledger " + ledger.describe() + " gives board "
+                            + unit.mac() + " the thing name '" + unit.thingName() + "', which is not a valid thing name"
+                            + " (1-128 of a-z, A-Z, 0-9, ':', '_', '-'); it is not used as a folder name",
+                            "correct that ledger row; nothing was written for this board");
+                }
                 thing = Optional.of(unit.thingName());
                 audit.append("unit-allocated", fields(port, unit.mac(), unit.thingName(),
                         Map.of("chip", chip.chip().toString(), "rework", unit.allocatedAt().isBefore(start))));
-                listener.state(port.name(), "provisioning " + unit.thingName());
-
                 Path unitDir = job.unitsDir().resolve(unit.thingName());
-                UnitProvisioner.Report report = provisioner.provision(new UnitRequest(unitDir,
-                        DeviceSubject.of(unit.thingName(), job.organization(), null), job.keyType(),
-                        Optional.of(job.endpoint()), new CertificateSource.LocalCa(job.ca(), job.caLabel(),
-                        OptionalInt.empty()), job.serverCa(), job.policy(), job.layout(), job.identitySize(),
-                        job.wifi(), false), Instant.now());
-                log.addAll(report.lines());
-                X509Certificate cert = Pem.readCertificate(unitDir.resolve(UnitProvisioner.CERT_FILE));
-                String fingerprint = UnitProvisioner.awsCertificateId(cert);
-                ledger.recordCertificate(unit.mac(), fingerprint);
-
-                byte[] image = Files.readAllBytes(unitDir.resolve(UnitProvisioner.IDENTITY_IMAGE));
-                List<FlashRegion> regions = new ArrayList<>(job.firmware());
-                regions.add(new FlashRegion("identity (" + job.layout().partition() + ")", job.identityOffset(), image));
-                FlashWriter.validate(regions, loader.flashSize());
-                listener.state(port.name(), "flashing " + unit.thingName());
-                long total = regions.stream().mapToLong(r -> r.data().length).sum();
-                List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),
-                        progress(port, Instant.now())).write(regions);
-                for (FlashWriter.RegionResult w : written) {
-                    log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset()) + ": verified, MD5 "
-                            + w.md5() + (w.skipped() ? " (already there)" : ""));
+                listener.state(port.name(), "locking " + unit.thingName());
+                // Held from provisioning to the ledger record: no other process or station touches this unit
+                // meanwhile, so what is recorded is what was written.
+                try (UnitLock lock = UnitLock.acquire(unitDir, "station " + job.station(), UNIT_WAIT, stopping::get);
+                     IdentityLedger.Claim claim = ledger.claim(unit.mac(), job.station(), UNIT_WAIT, stopping::get)) {
+                    return provisionAndFlash(port, loader, unit, unitDir, start, mac, thing, log);
                 }
-                // Only now, with every region's MD5 confirmed by the chip, is the unit done.
-                ledger.markDone(unit.mac(), fingerprint);
-                audit.append("unit-done", fields(port, unit.mac(), unit.thingName(),
-                        Map.of("certificate", fingerprint, "bytes", total)));
-                loader.finish();
-                UnitResult result = new UnitResult(port.name(), mac, thing, true,
-                        "verified " + written.size() + " region(s)", Duration.between(start, Instant.now()), total);
-                writeUnitLog(unitDir, result, log);
-                return result;
             }
-        } catch (EspfleetException | IOException e) {
+        } catch (EspfleetException e) {
             String reason = e.getMessage();
             audit.append("unit-failed", fields(port, mac.orElse(""), thing.orElse(""), Map.of("reason", reason)));
             UnitResult result = new UnitResult(port.name(), mac, thing, false, reason,
                     Duration.between(start, Instant.now()), 0);
             thing.ifPresent(t -> writeUnitLog(job.unitsDir().resolve(t), result, log));
             return result;
+        } finally {
+            inFlight.remove(port.name());
+        }
+    }
+
+    private UnitResult provisionAndFlash(BenchPort port, RomLoader loader, UnitRecord unit, Path unitDir,
+                                         Instant start, Optional<String> mac, Optional<String> thing, List<String> log) {
+        listener.state(port.name(), "provisioning " + unit.thingName());
+        // read again under the claim: another station may have recorded a certificate meanwhile
+        Optional<String> recorded = findQuietly(unit.mac()).flatMap(UnitRecord::certificateFingerprint);
+        UnitBinding.Board board = new UnitBinding.Board(unit.mac(), ledger.id(), unit.sequence(), job.station(),
+                recorded);
+        UnitProvisioner.Report report = provisioner.provision(new UnitRequest(unitDir,
+                DeviceSubject.of(unit.thingName(), job.organization(), null), job.keyType(),
+                Optional.of(job.endpoint()), new CertificateSource.LocalCa(job.ca(), job.caLabel(),
+                OptionalInt.empty()), job.serverCa(), job.policy(), job.layout(), job.identitySize(),
+                job.wifi(), false, Optional.of(board)), Instant.now());
+        log.addAll(report.lines());
+        String fingerprint = UnitProvisioner.awsCertificateId(report.certificate().orElseThrow());
+        ledger.recordCertificate(unit.mac(), fingerprint);
+
+        byte[] image = report.identityImage().orElseThrow();
+        String imageSha = UnitBinding.sha256(image);
+        List<FlashRegion> regions = new ArrayList<>(job.firmware());
+        regions.add(new FlashRegion("identity (" + job.layout().partition() + ")", job.identityOffset(), image));
+        FlashWriter.validate(regions, loader.flashSize());
+        listener.state(port.name(), "flashing " + unit.thingName());
+        long total = regions.stream().mapToLong(r -> r.data().length).sum();
+        List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),
+                progress(port, Instant.now())).write(regions);
+        for (FlashWriter.RegionResult w : written) {
+            log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset()) + ": verified, MD5 "
+                    + w.md5() + (w.skipped() ? " (already there)" : ""));
+        }
+        // Only now, with every region's MD5 confirmed by the chip, is the unit done.
+        ledger.markDone(unit.mac(), fingerprint, imageSha);
+        UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
+        audit.append("unit-done", fields(port, unit.mac(), unit.thingName(),
+                Map.of("certificate", fingerprint, "identity_sha256", imageSha, "bytes", total)));
+        loader.finish();
+        UnitResult result = new UnitResult(port.name(), mac, thing, true,
+                "verified " + written.size() + " region(s)", Duration.between(start, Instant.now()), total);
+        writeUnitLog(unitDir, result, log);
+        return result;
+    }
+
+    private Optional<UnitRecord> findQuietly(String mac) {
+        try {
+            return ledger.find(mac);
+        } catch (java.sql.SQLException e) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "ledger " + ledger.describe() + ": cannot read the row of "
+                    + mac + ": " + e.getMessage(), null, e);
         }
     }
 
@@ -192,8 +257,9 @@ public final class BenchRunner {
         };
     }
 
-    private static Map<String, Object> fields(BenchPort port, String mac, String thing, Map<String, ?> more) {
+    private Map<String, Object> fields(BenchPort port, String mac, String thing, Map<String, ?> more) {
         Map<String, Object> m = new LinkedHashMap<>(more);
+        m.put("station", job.station());
         m.put("port", port.name());
         m.put("mac", mac);
         m.put("thing", thing);
@@ -207,10 +273,18 @@ public final class BenchRunner {
                 .append(result.detail()).append('\n');
         log.forEach(l -> text.append("  ").append(l).append('\n'));
         Path file = unitDir.resolve("bench.log");
-        try {
-            String previous = Files.exists(file) ? Files.readString(file) : "";
-            AtomicFiles.write(file, (previous + text).getBytes(StandardCharsets.UTF_8));
-        } catch (IOException | EspfleetException e) {
+        if (!Files.isDirectory(unitDir)) {
+            return; // the unit was refused before it had a folder
+        }
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file, java.util.Set.of(
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.APPEND), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                c.write(bytes);
+            }
+        } catch (IOException | RuntimeException e) {
             // the ledger and the audit log hold the record; the per-unit log is a convenience
         }
     }

@@ -30,6 +30,14 @@ public record ThingNamePattern(String pattern) {
         return new ThingNamePattern("{product}-{mac}");
     }
 
+    /**
+     * Checks, before any board or ledger is touched, that the pattern can make valid names: the name it
+     * gives a sample board (MAC 24:0a:c4:00:00:01, sequence 1) must be a valid thing name.
+     */
+    public void requireValidNames(String product) {
+        apply(product, "24:0a:c4:00:00:01", 1);
+    }
+
     /** The thing name for a device; {@code mac} as aa:bb:cc:dd:ee:ff. */
     public String apply(String product, String mac, long sequence) {
         Matcher m = PLACEHOLDER.matcher(pattern);

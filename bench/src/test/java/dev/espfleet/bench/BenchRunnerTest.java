@@ -17,6 +17,7 @@ import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
 import dev.espfleet.provisioning.KeyType;
 import dev.espfleet.provisioning.ServerCa;
+import dev.espfleet.provisioning.UnitBinding;
 import dev.espfleet.provisioning.ValidityPeriod;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,11 @@ class BenchRunnerTest {
     }
 
     private BenchJob job() {
-        return new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"), ca, "test CA",
+        return job(ThingNamePattern.defaultPattern());
+    }
+
+    private BenchJob job(ThingNamePattern pattern) {
+        return new BenchJob("sensor", "Acme", pattern, tmp.resolve("units"), ca, "test CA",
                 serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000,
                 "abc123-ats.iot.eu-west-1.amazonaws.com", Optional.empty(), KeyType.EC_P256, List.of(), 460800, "test");
     }
@@ -162,5 +167,116 @@ class BenchRunnerTest {
         byte[] image = Files.readAllBytes(tmp.resolve("units/sensor-240ac4010203/identity.bin"));
         assertArrayEquals(image, chip.flash().read(0x12000, 0x6000));
         assertArrayEquals(neighbour, chip.flash().read(0x18000, 4096));
+    }
+
+    private List<UnitResult> run(String ledgerFile, ThingNamePattern pattern, List<BenchPort> ports) {
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve(ledgerFile));
+             AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
+            return new BenchRunner(job(pattern), ledger, audit, BenchListener.NONE).run(ports, 1);
+        }
+    }
+
+    @Test
+    void aNewLedgerNamingBoardsAfreshDoesNotHandThemTheIdentitiesOfOthers() throws Exception {
+        ThingNamePattern pattern = new ThingNamePattern("dev-{seq:04}");
+        List<UnitResult> first = run("ledger.db", pattern, List.of(BenchPort.simulated(1, LinkTiming.UNTIMED, List.of()),
+                BenchPort.simulated(2, LinkTiming.UNTIMED, List.of())));
+        assertTrue(first.stream().allMatch(UnitResult::done), first.toString());
+        byte[] key = Files.readAllBytes(tmp.resolve("units/dev-0001/key.pem"));
+
+        // a typo in --ledger: a new ledger, the same --units; two other boards get dev-0001 and dev-0002 again
+        List<UnitResult> second = run("ledgr.db", pattern, List.of(BenchPort.simulated(3, LinkTiming.UNTIMED, List.of()),
+                BenchPort.simulated(4, LinkTiming.UNTIMED, List.of())));
+
+        assertTrue(second.stream().noneMatch(UnitResult::done), second.toString());
+        for (UnitResult r : second) { // the ports race for the names: which board owns which folder varies
+            Path folder = tmp.resolve("units").resolve(r.thingName().orElseThrow());
+            UnitBinding.Board owner = UnitBinding.read(folder).orElseThrow().board().orElseThrow();
+            assertTrue(owner.mac().equals("24:0a:c4:e5:00:01") || owner.mac().equals("24:0a:c4:e5:00:02"), owner.mac());
+            assertEquals(folder + " belongs to board " + owner.mac() + " (ledger " + owner.ledgerId() + " row "
+                    + owner.sequence() + ", station test), not to board " + r.mac().orElseThrow() + " ("
+                    + folder.resolve("unit.json") + "): a unit's key serves one board", r.detail());
+        }
+        assertArrayEquals(key, Files.readAllBytes(tmp.resolve("units/dev-0001/key.pem")));
+        String audit = Files.readString(tmp.resolve("audit.jsonl"));
+        assertEquals(2, audit.lines().filter(l -> l.contains("\"event\":\"unit-failed\"")).count(), audit);
+    }
+
+    @Test
+    void theLedgerAndTheUnitFolderRecordTheIdentityImageTheChipVerified() throws Exception {
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 4}));
+        BenchPort port = new BenchPort("sim-x", () -> new SimLink(chip, List.of(), LinkTiming.UNTIMED),
+                PortOpener.SIM_TIMEOUT_SCALE, true);
+        assertTrue(run(List.of(port)).get(0).done());
+
+        Path unit = tmp.resolve("units/sensor-240ac4010204");
+        String written = UnitBinding.sha256(chip.flash().read(0x12000, 0x6000));
+        assertEquals(UnitBinding.sha256(Files.readAllBytes(unit.resolve("identity.bin"))), written);
+        UnitRecord row = ledger().get("24:0a:c4:01:02:04");
+        assertEquals(Optional.of(written), row.identityFingerprint());
+        UnitBinding binding = UnitBinding.read(unit).orElseThrow();
+        assertEquals(Optional.of(written), binding.identitySha256());
+        assertEquals("24:0a:c4:01:02:04", binding.board().orElseThrow().mac());
+        assertEquals(row.certificateFingerprint().orElseThrow(),
+                dev.espfleet.provisioning.UnitProvisioner.awsCertificateId(
+                        dev.espfleet.provisioning.Pem.readCertificate(unit.resolve("cert.pem"))));
+        assertTrue(Files.readString(tmp.resolve("audit.jsonl")).contains("\"identity_sha256\":\"" + written + "\""));
+    }
+
+    @Test
+    void aThingNameFromTheLedgerIsCheckedBeforeItBecomesAPath() throws Exception {
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             java.sql.Statement s = c.createStatement()) {
+            // a shared ledger another tool (or station) wrote
+            s.execute("INSERT INTO units (mac, thing_name, sequence, state, station, allocated_at) VALUES "
+                    + "('24:0a:c4:e5:00:01', '../../espfleet-escaped', 1, 'ALLOCATED', 'elsewhere', "
+                    + "'2025-01-01T00:00:00Z')");
+        }
+        List<UnitResult> results = run(List.of(BenchPort.simulated(1, LinkTiming.UNTIMED, List.of())));
+
+        assertFalse(results.get(0).done());
+        assertTrue(results.get(0).detail().endsWith(" gives board 24:0a:c4:e5:00:01 the thing name "
+                + "'../../espfleet-escaped', which is not a valid thing name (1-128 of a-z, A-Z, 0-9, ':', '_', '-'); it is not used as a folder name"),
+                results.get(0).detail());
+        assertFalse(Files.exists(tmp.getParent().resolve("espfleet-escaped")));
+        try (var files = Files.list(tmp)) {
+            assertEquals(java.util.Set.of("ledger.db", "audit.jsonl"), files.map(f -> f.getFileName().toString())
+                    .filter(f -> !f.equals("units") && !f.startsWith("ledger.db-")).collect(Collectors.toSet()));
+        }
+    }
+
+    @Test
+    void aUnitFolderWrittenBeforeUnitJsonIsReworkedWhenTheLedgerRecordsItsCertificate() throws Exception {
+        run(BenchPort.simulated(1, LinkTiming.UNTIMED));
+        Path unit = tmp.resolve("units/sensor-240ac4e50001");
+        byte[] key = Files.readAllBytes(unit.resolve("key.pem"));
+        Files.delete(unit.resolve("unit.json"));
+
+        assertTrue(run(BenchPort.simulated(1, LinkTiming.UNTIMED)).get(0).done());
+        assertArrayEquals(key, Files.readAllBytes(unit.resolve("key.pem")));
+        assertEquals("24:0a:c4:e5:00:01", UnitBinding.read(unit).orElseThrow().board().orElseThrow().mac());
+    }
+
+    @Test
+    void aUnitCertifiedByAnotherCaGetsAHintTheBenchCanFollow() throws Exception {
+        run(BenchPort.simulated(1, LinkTiming.UNTIMED));
+        CertificateAuthority other = CertificateAuthority.createRoot("another CA", Optional.empty(), KeyType.EC_P256,
+                ValidityPeriod.days(Instant.now(), 30), new SecureRandom());
+        BenchJob withOtherCa = new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"),
+                other, "other CA", serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000,
+                0x6000, "abc123-ats.iot.eu-west-1.amazonaws.com", Optional.empty(), KeyType.EC_P256, List.of(), 460800,
+                "test");
+        List<UnitResult> results;
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
+            results = new BenchRunner(withOtherCa, ledger, audit, BenchListener.NONE)
+                    .run(BenchPort.simulated(1, LinkTiming.UNTIMED), 1);
+        }
+        String detail = results.get(0).detail();
+        assertFalse(results.get(0).done());
+        assertTrue(detail.endsWith("; pass the --ca that issued it, or give the unit a new key first with 'espfleet "
+                + "provision --rotate --thing sensor-240ac4e50001 --out " + tmp.resolve("units/sensor-240ac4e50001")
+                + " --ca CA ...'"), detail); // the bench itself has no --rotate
     }
 }

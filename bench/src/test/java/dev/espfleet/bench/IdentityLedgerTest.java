@@ -1,12 +1,20 @@
 package dev.espfleet.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,7 +56,7 @@ class IdentityLedgerTest {
             UnitRecord unit = ledger.allocate("24:0A:C4:00:00:01", "sensor", pattern, "st1");
             assertEquals("sensor-240ac4000001", unit.thingName());
             assertEquals(UnitRecord.State.ALLOCATED, unit.state());
-            ledger.markDone("24:0A:C4:00:00:01", "ab12");
+            ledger.markDone("24:0A:C4:00:00:01", "ab12", "cd".repeat(32));
             ledger.allocate("24:0a:c4:00:00:02", "sensor", pattern, "st1");
             EspfleetException e = assertThrows(EspfleetException.class,
                     () -> ledger.recordCertificate("24:0a:c4:00:00:02", "ab12"));
@@ -117,5 +125,81 @@ class IdentityLedgerTest {
         assertTrue(lines.get(0).matches("\\{\"time\":\"[^\"]+\",\"event\":\"unit-done\",\"mac\":\"24:0a:c4:00:00:01\","
                 + "\"ok\":true,\"thing\":\"a\\\\\"b\"}"), lines.get(0));
         assertTrue(lines.get(1).endsWith("\"reason\":\"line\\nbreak\"}"), lines.get(1));
+    }
+
+    @Test
+    void readingALedgerThatDoesNotExistCreatesNothing() {
+        Path typo = tmp.resolve("ledgr.db");
+        EspfleetException e = assertThrows(EspfleetException.class,
+                () -> IdentityLedger.openExisting("jdbc:sqlite:" + typo));
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals("no ledger at " + typo + " (--ledger jdbc:sqlite:" + typo + ")", e.getMessage());
+        assertFalse(Files.exists(typo));
+    }
+
+    @Test
+    void aFileThatIsNoLedgerIsBadInputWhenRead() throws Exception {
+        Path text = tmp.resolve("notes.db");
+        Files.writeString(text, "not a database, but long enough to have a header of one; ".repeat(4));
+        EspfleetException notSqlite = assertThrows(EspfleetException.class,
+                () -> IdentityLedger.openExisting("jdbc:sqlite:" + text));
+        assertEquals(ExitStatus.BAD_INPUT, notSqlite.status());
+        assertEquals("jdbc:sqlite:" + text + " is not an espfleet ledger: the file is not an SQLite database",
+                notSqlite.getMessage());
+        Path other = tmp.resolve("other.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + other); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE things (x TEXT)");
+        }
+        EspfleetException noUnits = assertThrows(EspfleetException.class,
+                () -> IdentityLedger.openExisting("jdbc:sqlite:" + other));
+        assertEquals("jdbc:sqlite:" + other + " is not an espfleet ledger: it has no units table", noUnits.getMessage());
+    }
+
+    @Test
+    void aLedgerFromBeforeIdentityFingerprintsIsReadAsItIsAndMigratedByTheBench() throws Exception {
+        try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+            s.execute("""
+                    CREATE TABLE units (mac TEXT PRIMARY KEY, thing_name TEXT NOT NULL UNIQUE,
+                        sequence BIGINT NOT NULL UNIQUE, cert_fingerprint TEXT UNIQUE,
+                        state TEXT NOT NULL CHECK (state IN ('ALLOCATED', 'DONE')), station TEXT NOT NULL,
+                        allocated_at TEXT NOT NULL, done_at TEXT)""");
+            s.execute("INSERT INTO units VALUES ('24:0a:c4:00:00:01', 'old-0001', 1, 'ab', 'DONE', 'st', "
+                    + "'2025-01-01T00:00:00Z', '2025-01-01T00:01:00Z')");
+        }
+        try (IdentityLedger read = IdentityLedger.openExisting(url())) {
+            assertEquals(Optional.empty(), read.list().get(0).identityFingerprint());
+        }
+        try (Connection c = DriverManager.getConnection(url())) {
+            assertFalse(c.getMetaData().getColumns(null, null, "units", "identity_sha256").next(),
+                    "reading changed the ledger");
+        }
+        String id;
+        try (IdentityLedger ledger = IdentityLedger.open(url())) {
+            id = ledger.id();
+            ledger.markDone("24:0a:c4:00:00:01", "ab", "ef".repeat(32));
+            assertEquals(Optional.of("ef".repeat(32)), ledger.list().get(0).identityFingerprint());
+            assertEquals("old-0001", ledger.list().get(0).thingName());
+        }
+        try (IdentityLedger again = IdentityLedger.open(url())) {
+            assertEquals(id, again.id(), "a ledger keeps its id");
+        }
+        try (IdentityLedger other = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("other.db"))) {
+            assertNotEquals(id, other.id());
+        }
+    }
+
+    @Test
+    void aBoardIsClaimedByOnePortAtATime() {
+        try (IdentityLedger ledger = IdentityLedger.open(url())) {
+            try (IdentityLedger.Claim first = ledger.claim("24:0a:c4:00:00:01", "st1", Duration.ZERO, () -> false)) {
+                EspfleetException e = assertThrows(EspfleetException.class,
+                        () -> ledger.claim("24:0A:C4:00:00:01", "st1", Duration.ofMillis(300), () -> false));
+                assertEquals(ExitStatus.JOB_FAILED, e.status());
+                assertTrue(e.getMessage().startsWith("board 24:0A:C4:00:00:01 is being provisioned by another port of "
+                        + "this station"), e.getMessage());
+                ledger.claim("24:0a:c4:00:00:02", "st1", Duration.ZERO, () -> false).close();
+            }
+            ledger.claim("24:0a:c4:00:00:01", "st1", Duration.ZERO, () -> false).close();
+        }
     }
 }

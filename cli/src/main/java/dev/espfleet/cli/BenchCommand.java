@@ -5,8 +5,10 @@ import dev.espfleet.bench.BenchRunner;
 import dev.espfleet.bench.IdentityLedger;
 import dev.espfleet.bench.ThingNamePattern;
 import dev.espfleet.bench.UnitResult;
+import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.ConnectOptions;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.provisioning.WifiCredentials;
@@ -24,8 +26,14 @@ import picocli.CommandLine.Spec;
             "Identity from the ledger (a known MAC gets its identity back), key and certificate from the",
             "local CA, identity NVS image and firmware written and MD5-verified, then the unit recorded as done."})
 final class BenchCommand implements Callable<Integer> {
-    /** How long Ctrl-C waits for boards in flight: a 4 MB write at 115200 baud takes about 6 minutes. */
-    static final java.time.Duration STOP_GRACE = java.time.Duration.ofMinutes(8);
+    /**
+     * How long Ctrl-C or SIGTERM lets the boards in flight finish before their ports are closed: enough for
+     * an identity image, and short enough for a service manager's stop (systemd waits 90 s, docker 10 s)
+     * or an operator; a board cut off is not recorded as done and a rerun redoes it.
+     */
+    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(10);
+    /** After the ports are closed: time for their threads to record the failures and the summary to print. */
+    static final java.time.Duration ABORT_GRACE = java.time.Duration.ofSeconds(5);
 
     @Spec
     CommandSpec spec;
@@ -93,6 +101,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // options first: nothing is read, opened or written for a bench that cannot run
+        ConnectOptions.requireBaud(baud, "--baud");
+        if (boardsPerPort < 0) {
+            throw EspfleetException.badInput("--boards-per-port must be 0 (serve boards until Ctrl-C) or more, got "
+                    + boardsPerPort);
+        }
         DeviceConfig device = ConfigLoader.load(config);
         Optional<WifiCredentials> wifi = Optional.ofNullable(wifiSsid)
                 .map(ssid -> ProvisioningFromConfig.wifi(device, ssid, wifiPassword));
@@ -109,17 +123,19 @@ final class BenchCommand implements Callable<Integer> {
                    Path units, Optional<String> ledgerUrl, ThingNamePattern pattern, Optional<String> endpoint,
                    Optional<WifiCredentials> wifi, List<dev.espfleet.bench.BenchPort> ports, int baud,
                    int boardsPerPort, String station) {
+        // Everything that can be checked without a port or the ledger is, before anything is written.
+        pattern.requireValidNames(device.product().name());
+        BenchSetup.requireUnitsFolder(units);
+        String url = ledgerUrl.orElse("jdbc:sqlite:" + units.resolve("ledger.db"));
+        if (ledgerUrl.isPresent()) {
+            IdentityLedger.requireUsableUrl(url);
+        }
         var job = BenchSetup.job(device, ca, serverCa, build, units, pattern, endpoint, wifi, baud, station);
         if (wifi.isEmpty() && device.wifi().partition().equals(device.identity().partition())) {
             out.printf("warning: no --wifi-ssid: the identity images hold no Wi-Fi credentials, and the firmware "
                     + "halts without them%n");
         }
-        String url = ledgerUrl.orElse("jdbc:sqlite:" + units.resolve("ledger.db"));
-        try {
-            java.nio.file.Files.createDirectories(units);
-        } catch (java.io.IOException e) {
-            throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot create " + units + ": " + e.getMessage());
-        }
+        AtomicFiles.createPrivateDirectories(units);
         BenchDisplay display = new BenchDisplay(out, BenchDisplay.terminal());
         try (IdentityLedger ledger = IdentityLedger.open(url);
              AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
@@ -127,17 +143,24 @@ final class BenchCommand implements Callable<Integer> {
             // Ctrl-C: take no new board, let the boards in flight finish (or fail) and the summary print.
             java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
             Thread hook = new Thread(() -> {
-                out.println("stopping: finishing the boards in flight (Ctrl-C again would leave them unrecorded)");
+                out.printf("stopping: no new board; the boards in flight get %d s to finish, then their ports are "
+                        + "closed (a board cut off is not recorded as done; run the bench again for it)%n",
+                        STOP_GRACE.toSeconds());
                 out.flush();
                 runner.stop();
                 try {
-                    finished.await(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (!finished.await(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        out.println("stopping: closing the ports of the boards still in flight");
+                        out.flush();
+                        runner.abort();
+                        finished.await(ABORT_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }, "bench-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            out.printf("bench: %d port(s), ledger %s, units in %s%s%n", ports.size(), url, units,
+            out.printf("bench: %d port(s), ledger %s, units in %s%s%n", ports.size(), ledger.describe(), units,
                     job.firmware().isEmpty() ? ", identity only (no --build)" : ", firmware + identity");
             out.flush();
             List<UnitResult> results;

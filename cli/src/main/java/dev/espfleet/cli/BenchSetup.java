@@ -14,6 +14,8 @@ import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
 import dev.espfleet.provisioning.KeyType;
 import dev.espfleet.provisioning.ServerCa;
+import dev.espfleet.provisioning.UnitBinding;
+import dev.espfleet.provisioning.UnitProvisioner;
 import dev.espfleet.provisioning.WifiCredentials;
 import com.fazecast.jSerialComm.SerialPort;
 import java.net.InetAddress;
@@ -63,6 +65,25 @@ final class BenchSetup {
         return new BenchJob(config.product().name(), config.product().name(), pattern, unitsDir, ca,
                 caDir.toString(), serverCa, policy, layout, identityRow.offset(), identityRow.size(),
                 endpoint.orElse(config.aws().endpoint()), wifi, KeyType.EC_P256, firmware, baud, station);
+    }
+
+    /**
+     * {@code --units}: where unit folders, the audit log and the default ledger go. Not a file, and not a
+     * unit folder or a CA folder (easy to pass by mistake, and the bench would write into it).
+     */
+    static void requireUnitsFolder(Path units) {
+        if (Files.exists(units) && !Files.isDirectory(units)) {
+            throw EspfleetException.badInput("--units " + units + " is a file, but it is the folder unit folders go in");
+        }
+        if (Files.exists(units.resolve(UnitBinding.FILE)) || Files.exists(units.resolve(UnitProvisioner.KEY_FILE))) {
+            throw EspfleetException.badInput("--units " + units + " is a unit folder (it holds " + UnitBinding.FILE
+                    + " or " + UnitProvisioner.KEY_FILE + "); --units is the folder that holds the unit folders");
+        }
+        if (Files.exists(units.resolve(CertificateAuthority.KEY_FILE))
+                || Files.exists(units.resolve(CertificateAuthority.CERTIFICATE_FILE))) {
+            throw EspfleetException.badInput("--units " + units + " is a CA folder; unit folders go elsewhere "
+                    + "(default: units)");
+        }
     }
 
     /** A project directory (with build/flasher_args.json) or its build directory. */

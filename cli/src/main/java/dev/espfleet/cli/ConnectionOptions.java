@@ -45,7 +45,7 @@ public final class ConnectionOptions {
     int connectAttempts;
 
     ConnectOptions connectOptions() {
-        ConnectOptions.checkBaud(baud, "--baud");
+        ConnectOptions.requireBaud(baud, "--baud");
         if (connectAttempts < 1) {
             throw EspfleetException.badInput("--connect-attempts must be at least 1, got " + connectAttempts);
         }

@@ -54,6 +54,9 @@ final class DemoCommand implements Callable<Integer> {
         if (boards < 1 || boards > 64) {
             throw EspfleetException.badInput("--boards must be 1 to 64, got " + boards);
         }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw EspfleetException.badInput("--dir " + dir + " is a file, but the demo writes a folder there");
+        }
         DeviceConfig device = ConfigLoader.load(config);
         Path firmware = dir.resolve("firmware");
         Path caDir = dir.resolve("ca");
@@ -62,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("1. firmware: generating %s into %s%n", config, firmware);
         ProjectWriter.write(new ProjectRenderer().render(device), firmware);
 
-        if (Files.isRegularFile(caDir.resolve(CertificateAuthority.CERTIFICATE_FILE))) {
+        if (CertificateAuthority.exists(caDir)) {
             out.printf("2. local CA: reusing %s%n", caDir);
         } else {
             out.printf("2. local CA: creating %s%n", caDir);

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
             "0:ok",
             "1:the job failed (build failed, verify mismatch, device not flashed)",
             "2:bad input or usage (config, CSV, arguments); nothing was written",
-            "3:a device or tool is unavailable (serial port, idf.py)",
+            "3:a device, tool or database is unavailable (serial port, idf.py, the ledger)",
             "4:internal error in espfleet (rerun with --debug and report it)"},
         subcommands = {
             DemoCommand.class,

@@ -22,6 +22,9 @@ public final class FlashCommand implements Callable<Integer> {
     @Mixin
     WriteFlashCommand.WriteOptions write;
 
+    @Mixin
+    IdentityImageOptions identity;
+
     @Option(names = "--build", required = true, paramLabel = "DIR",
             description = "ESP-IDF build directory holding flasher_args.json.")
     Path build;
@@ -40,8 +43,9 @@ public final class FlashCommand implements Callable<Integer> {
         FlasherArgs args = FlasherArgs.load(build);
         java.util.List<dev.espfleet.flasher.FlashRegion> regions = new java.util.ArrayList<>(args.regions());
         if (nvs != null) {
-            // the identity image: its private key is never shown by --trace
-            regions.add(args.regionForPartition(partition, nvs.toString(), WriteFlashCommand.readFile(nvs)).asSecret());
+            // the identity image, checked before it is written; its private key is never shown by --trace
+            regions.add(args.regionForPartition(partition, nvs.toString(),
+                    identity.checkedImage(nvs, partition, spec.commandLine().getErr())).asSecret());
         }
         spec.commandLine().getErr().printf("%s: %d file(s)%n", args.file(), regions.size());
         return write.run(connection, regions, spec.commandLine().getErr(), args.chip());

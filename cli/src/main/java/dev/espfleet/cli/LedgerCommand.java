@@ -30,11 +30,7 @@ final class LedgerCommand implements Runnable {
             if (url != null) {
                 return url;
             }
-            Path file = Path.of("units", "ledger.db");
-            if (!java.nio.file.Files.exists(file)) {
-                throw dev.espfleet.common.EspfleetException.badInput("no ledger at " + file + "; name one with --ledger");
-            }
-            return "jdbc:sqlite:" + file;
+            return "jdbc:sqlite:" + Path.of("units", "ledger.db");
         }
     }
 
@@ -49,7 +45,7 @@ final class LedgerCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (IdentityLedger l = IdentityLedger.open(ledger.url())) {
+            try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
                 out.printf("%-6s %-17s %-32s %-9s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT");
                 for (UnitRecord r : l.list()) {
                     out.printf("%-6d %-17s %-32s %-9s %s%n", r.sequence(), r.mac(), r.thingName(),
@@ -76,13 +72,14 @@ final class LedgerCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (IdentityLedger l = IdentityLedger.open(ledger.url())) {
-                out.print("sequence,mac,thing_name,state,certificate_sha256,station,allocated_at,done_at\r\n");
+            try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
+                out.print("sequence,mac,thing_name,state,certificate_sha256,station,allocated_at,done_at,"
+                        + "identity_sha256\r\n");
                 for (UnitRecord r : l.list()) {
                     out.print(String.join(",", Long.toString(r.sequence()), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT), r.certificateFingerprint().orElse(""),
-                            quote(r.station()), r.allocatedAt().toString(), r.doneAt().map(Object::toString).orElse(""))
-                            + "\r\n");
+                            quote(r.station()), r.allocatedAt().toString(), r.doneAt().map(Object::toString).orElse(""),
+                            r.identityFingerprint().orElse("")) + "\r\n");
                 }
             }
             out.flush();

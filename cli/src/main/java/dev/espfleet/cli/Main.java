@@ -18,11 +18,24 @@ public final class Main {
 
     public static CommandLine newCommandLine() {
         DebugOption.reset();
-        CommandLine cli = new CommandLine(new EspfleetCommand());
+        return configure(new CommandLine(new EspfleetCommand()));
+    }
+
+    /** The error handling every run gets: one {@code error:} line, the exit code of {@code ExitStatus}. */
+    static CommandLine configure(CommandLine cli) {
         ErrorReporter reporter = new ErrorReporter();
         cli.setExecutionExceptionHandler(reporter);
         cli.setParameterExceptionHandler(reporter);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cli.setExecutionStrategy(parseResult -> {
+            try {
+                return runLast.execute(parseResult);
+            } catch (StackOverflowError | OutOfMemoryError e) {
+                CommandLine last = parseResult.asCommandLineList().get(parseResult.asCommandLineList().size() - 1);
+                return reporter.handleJvmError(e, last);
+            }
+        });
         return cli;
     }
 }

@@ -42,7 +42,7 @@ public final class MonitorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ConnectOptions.checkBaud(baud, "--baud");
+        ConnectOptions.requireBaud(baud, "--baud");
         if (seconds < 0) {
             throw EspfleetException.badInput("--seconds " + seconds + ": expected 0 (until Ctrl-]) or more");
         }

@@ -11,6 +11,7 @@ import dev.espfleet.provisioning.IdentityLayout;
 import dev.espfleet.provisioning.KeyType;
 import dev.espfleet.provisioning.ServerCa;
 import dev.espfleet.provisioning.ThingName;
+import dev.espfleet.provisioning.UnitLock;
 import dev.espfleet.provisioning.UnitProvisioner;
 import dev.espfleet.provisioning.UnitRequest;
 import dev.espfleet.provisioning.WifiCredentials;
@@ -135,7 +136,12 @@ final class ProvisionCommand implements Callable<Integer> {
                 Optional.of(endpoint != null ? endpoint : device.aws().endpoint()), certificateSource, server, policy,
                 layout, id.partitionSize(), wifi, rotate);
 
-        UnitProvisioner.Report report = new UnitProvisioner(new SecureRandom()).provision(request, now);
+        UnitProvisioner.requireUnitFolder(out);
+        UnitProvisioner.Report report;
+        // a bench or another 'provision' working on this folder would race for its key: one at a time
+        try (UnitLock lock = UnitLock.acquire(out, "espfleet provision", java.time.Duration.ZERO, () -> false)) {
+            report = new UnitProvisioner(new SecureRandom()).provision(request, now);
+        }
         PrintWriter o = spec.commandLine().getOut();
         o.printf("provisioned %s in %s%n", thing, out);
         report.lines().forEach(line -> o.println("  " + line));

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -61,28 +62,111 @@ final class RunHostCommand implements Callable<Integer> {
         }
         // a temporary work folder (0700) holds a copy of the identity, key included: removed at exit
         Path work = workDir != null ? workDir : Files.createTempDirectory("espfleet-run-host-");
-        Thread cleanUp = new Thread(() -> {
-            if (workDir == null) {
+        PrintWriter err = spec.commandLine().getErr();
+        Shutdown shutdown = new Shutdown(work, workDir == null, err);
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        try {
+            HostRun run = HostRun.prepare(config, unit, work, sanitize);
+            err.printf("running %s %s (unit %s) from %s%s; Ctrl-C stops it%n", run.config().product().name(),
+                    run.config().product().firmwareVersion(), unit, run.app(),
+                    broker != null ? " against " + broker : "");
+            err.flush();
+            Optional<Process> app = shutdown.start(new ProcessBuilder(run.command(Optional.ofNullable(broker)))
+                    .inheritIO());
+            if (app.isEmpty()) {
+                return SIGTERM_STATUS; // stopped before the app started; the JVM exits with the signal's status
+            }
+            int status = app.get().waitFor();
+            if (shutdown.started() || status == SIGINT_STATUS || status == SIGTERM_STATUS) {
+                return status; // Ctrl-C or SIGTERM: stopped as asked, nothing to report
+            }
+            if (status != 0) {
+                throw new EspfleetException(ExitStatus.JOB_FAILED, "the firmware stopped with exit status " + status
+                        + " (its log is above)");
+            }
+            return 0;
+        } catch (EspfleetException e) {
+            if (shutdown.started()) {
+                return SIGTERM_STATUS; // the build or the app was cut off by the stop; not a failure to report
+            }
+            throw e;
+        } finally {
+            if (!shutdown.started()) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdown);
+                } catch (IllegalStateException shuttingDown) {
+                    // a signal came in just now: the hook cleans up
+                }
+                shutdown.cleanUp();
+            }
+        }
+    }
+
+    /** Exit statuses of a process ended by SIGINT (Ctrl-C) and SIGTERM, as the shell reports them. */
+    static final int SIGINT_STATUS = 130;
+    static final int SIGTERM_STATUS = 143;
+
+    /**
+     * What Ctrl-C or SIGTERM does: stop the app (and a build in progress), then remove the temporary work
+     * folder, in that order, saying so in one line. The JVM then exits 130 or 143.
+     */
+    private static final class Shutdown extends Thread {
+        private static final java.time.Duration APP_STOP = java.time.Duration.ofSeconds(5);
+        private final Path work;
+        private final boolean temporary;
+        private final PrintWriter err;
+        private Process app;
+        private boolean started;
+
+        Shutdown(Path work, boolean temporary, PrintWriter err) {
+            super("run-host shutdown");
+            this.work = work;
+            this.temporary = temporary;
+            this.err = err;
+        }
+
+        /** Starts the app unless the stop came first. */
+        synchronized Optional<Process> start(ProcessBuilder builder) throws IOException {
+            if (started) {
+                return Optional.empty();
+            }
+            app = builder.start();
+            return Optional.of(app);
+        }
+
+        synchronized boolean started() {
+            return started;
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                started = true;
+            }
+            err.println("run-host: stopping" + (app != null ? " the firmware" : " the build")
+                    + (temporary ? " and removing " + work : ""));
+            err.flush();
+            // the app, or gcc while building: every process this one started
+            List<ProcessHandle> children = ProcessHandle.current().descendants().toList();
+            children.forEach(ProcessHandle::destroy);
+            for (ProcessHandle child : children) {
+                try {
+                    child.onExit().get(APP_STOP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    child.destroyForcibly();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            cleanUp();
+        }
+
+        void cleanUp() {
+            if (temporary) {
                 deleteRecursively(work);
             }
-        }, "remove run-host work folder");
-        Runtime.getRuntime().addShutdownHook(cleanUp);
-        HostRun run = HostRun.prepare(config, unit, work, sanitize);
-        PrintWriter err = spec.commandLine().getErr();
-        err.printf("running %s %s (unit %s) from %s%s; Ctrl-C stops it%n", run.config().product().name(),
-                run.config().product().firmwareVersion(), unit, run.app(),
-                broker != null ? " against " + broker : "");
-        err.flush();
-        Process app = new ProcessBuilder(run.command(Optional.ofNullable(broker))).inheritIO().start();
-        Thread stopApp = new Thread(app::destroy, "stop host app");
-        Runtime.getRuntime().addShutdownHook(stopApp);
-        int status = app.waitFor();
-        Runtime.getRuntime().removeShutdownHook(stopApp);
-        if (status != 0) {
-            throw new EspfleetException(ExitStatus.JOB_FAILED, "the firmware stopped with exit status " + status
-                    + " (its log is above)");
         }
-        return 0;
     }
 
     private static void deleteRecursively(Path dir) {

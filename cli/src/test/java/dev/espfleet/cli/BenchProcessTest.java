@@ -5,8 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.bench.IdentityLedger;
 import dev.espfleet.bench.UnitRecord;
+import dev.espfleet.provisioning.Pem;
+import dev.espfleet.provisioning.UnitBinding;
+import dev.espfleet.provisioning.UnitLock;
+import dev.espfleet.provisioning.UnitProvisioner;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +53,7 @@ class BenchProcessTest {
     }
 
     private List<UnitRecord> ledger() {
-        try (IdentityLedger l = IdentityLedger.open("jdbc:sqlite:" + units.resolve("ledger.db"))) {
+        try (IdentityLedger l = IdentityLedger.openExisting("jdbc:sqlite:" + units.resolve("ledger.db"))) {
             return l.list();
         }
     }
@@ -82,8 +91,25 @@ class BenchProcessTest {
             assertEquals(UnitRecord.State.DONE, u.state());
             assertTrue(names.add(u.thingName()));
             assertTrue(certificates.add(u.certificateFingerprint().orElseThrow()));
-            assertTrue(Files.isRegularFile(units.resolve(u.thingName()).resolve("identity.bin")));
+            assertRecordsWhatItsFolderHolds(u);
+            // the killed process held some of these locks: the OS released them with it
+            UnitLock.acquire(units.resolve(u.thingName()), "test", Duration.ZERO, () -> false).close();
         }
+    }
+
+    /** The ledger row, the unit folder's binding and its files agree: one board, one key, one image. */
+    private void assertRecordsWhatItsFolderHolds(UnitRecord u) throws IOException {
+        Path unit = units.resolve(u.thingName());
+        UnitBinding binding = UnitBinding.read(unit).orElseThrow();
+        assertEquals(u.mac(), binding.board().orElseThrow().mac());
+        assertEquals(u.sequence(), binding.board().orElseThrow().sequence());
+        assertEquals(u.certificateFingerprint().orElseThrow(),
+                UnitProvisioner.awsCertificateId(Pem.readCertificate(unit.resolve("cert.pem"))));
+        String image = UnitBinding.sha256(Files.readAllBytes(unit.resolve("identity.bin")));
+        assertEquals(Optional.of(image), u.identityFingerprint());
+        assertEquals(Optional.of(image), binding.identitySha256());
+        assertEquals(binding.keySha256(), UnitBinding.keyFingerprint(dev.espfleet.provisioning.KeyType.publicKeyOf(
+                Pem.readPrivateKey(unit.resolve("key.pem")))));
     }
 
     @Test
@@ -99,7 +125,7 @@ class BenchProcessTest {
         p.waitFor();
 
         String output = Files.readString(log);
-        assertTrue(output.contains("stopping: finishing the boards in flight"), output);
+        assertTrue(output.contains("stopping: no new board; the boards in flight get 10 s to finish"), output);
         assertTrue(output.contains("units done"), "the summary is printed:\n" + output);
         long done = ledger().stream().filter(u -> u.state() == UnitRecord.State.DONE).count();
         assertEquals(auditCount("unit-done"), done);
@@ -125,5 +151,78 @@ class BenchProcessTest {
         assertEquals(Set.of("dev-0001", "dev-0002", "dev-0003", "dev-0004", "dev-0005", "dev-0006"), names);
         assertEquals(Set.of("a", "b"), all.stream().map(UnitRecord::station).collect(java.util.stream.Collectors.toSet()));
         assertTrue(new File(units.resolve("audit.jsonl").toString()).length() > 0);
+        for (UnitRecord u : all) {
+            assertRecordsWhatItsFolderHolds(u);
+        }
+    }
+
+    @Test
+    void twoStationsOnTheSameBoardsTakeTurnsOnEachUnitAndRecordWhatTheyWrote() throws Exception {
+        // station a writes slowly; station b starts on the same two boards (same MACs) once a is flashing them.
+        // Without the unit lock b, fast, would provision, write and record both boards before a is done.
+        Path aLog = tmp.resolve("a.log");
+        Process a = bench("--ports", "sim:2", "--station", "a", "--baud", "115200", "--sim-link-ms", "40")
+                .redirectOutput(aLog.toFile()).start();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Files.readString(aLog).lines().filter(l -> l.contains("] flashing ")).count() < 2
+                && Instant.now().isBefore(deadline) && a.isAlive()) {
+            Thread.sleep(50);
+        }
+        Process b = bench("--ports", "sim:2", "--station", "b").start();
+        assertEquals(0, b.waitFor());
+        assertEquals(0, a.waitFor());
+
+        List<String> done = Files.readAllLines(units.resolve("audit.jsonl")).stream()
+                .filter(l -> l.contains("\"event\":\"unit-done\"")).toList();
+        assertEquals(4, done.size(), String.join("\n", done));
+        for (UnitRecord u : ledger()) {
+            List<String> mine = done.stream().filter(l -> l.contains("\"mac\":\"" + u.mac() + "\"")).toList();
+            assertEquals(2, mine.size());
+            // b waited for a's lock on the unit: a's record comes first, and b wrote the same identity again
+            assertTrue(mine.get(0).contains("\"station\":\"a\"") && mine.get(1).contains("\"station\":\"b\""),
+                    String.join("\n", mine));
+            String certificate = "\"certificate\":\"" + u.certificateFingerprint().orElseThrow() + "\"";
+            String image = "\"identity_sha256\":\"" + u.identityFingerprint().orElseThrow() + "\"";
+            assertTrue(mine.stream().allMatch(l -> l.contains(certificate) && l.contains(image)), String.join("\n", mine));
+            assertRecordsWhatItsFolderHolds(u);
+        }
+    }
+
+    @Test
+    void terminatedBenchStopsPromptlyEvenWhileAPortIsStuck() throws Exception {
+        // a "board" that never stops talking: the connect's drain of stale bytes never sees a quiet line
+        try (ServerSocket chatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread feeder = new Thread(() -> {
+                try (Socket s = chatter.accept(); OutputStream o = s.getOutputStream()) {
+                    byte[] noise = new byte[4096];
+                    java.util.Arrays.fill(noise, (byte) 0x55);
+                    while (true) {
+                        o.write(noise);
+                    }
+                } catch (IOException closed) {
+                    // the bench closed the port
+                }
+            }, "chatty board");
+            feeder.setDaemon(true);
+            feeder.start();
+            Path log = tmp.resolve("stuck.log");
+            String port = "socket://127.0.0.1:" + chatter.getLocalPort();
+            Process p = bench("--ports", port, "--boards-per-port", "1").redirectOutput(log.toFile()).start();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+            while (!Files.readString(log).contains("[" + port + "] connecting") && Instant.now().isBefore(deadline)
+                    && p.isAlive()) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(500);
+            p.destroy(); // SIGTERM
+            boolean ended = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS); // STOP_GRACE + ABORT_GRACE is 15 s
+            if (!ended) {
+                p.destroyForcibly();
+            }
+            String output = Files.readString(log);
+            assertTrue(ended, "the bench ignored SIGTERM for a minute:\n" + output);
+            assertEquals(143, p.exitValue(), output);
+            assertTrue(output.contains("stopping: closing the ports of the boards still in flight"), output);
+        }
     }
 }

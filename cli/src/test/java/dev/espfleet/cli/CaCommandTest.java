@@ -77,4 +77,62 @@ class CaCommandTest {
         assertEquals("error: Invalid value for option '--key-type': unknown key type 'dsa': expected one of "
                 + "ec-p256, rsa-2048, rsa-3072\nhint: see 'espfleet ca init --help'\n", result.err());
     }
+
+    @Test
+    void initWritesTheWholeCaAsOneFolderOwnerOnlyAndLeavesNoStagingFolder() throws Exception {
+        Path empty = tmp.resolve("empty");
+        Files.createDirectories(empty);
+        Cli.run("ca", "init", "--out", empty.toString()).ok();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(empty)));
+        try (var files = Files.list(empty)) {
+            assertEquals(java.util.Set.of("ca.pem", "ca.key.pem", "chain.pem"),
+                    files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+        try (var files = Files.list(tmp)) {
+            assertEquals(java.util.List.of(empty), files.toList(), "no staging folder left beside the CA");
+        }
+    }
+
+    @Test
+    void anInterruptedInitIsCalledIncompleteByInitAndByEveryCommandThatLoadsIt() throws Exception {
+        // what 'ca init' left when it was interrupted between the key and ca.pem
+        Path ca = tmp.resolve("ca");
+        Cli.run("ca", "init", "--out", ca.toString()).ok();
+        Files.delete(ca.resolve("ca.pem"));
+        String expected = "error: " + ca + " holds an incomplete CA (ca.key.pem without ca.pem): an earlier 'ca init' "
+                + "was interrupted\nhint: nothing can have been issued by it: remove " + ca + " and run 'espfleet ca "
+                + "init --out " + ca + "' again\n";
+        Cli init = Cli.run("ca", "init", "--out", ca.toString());
+        assertEquals(2, init.exit());
+        assertEquals(expected, init.err());
+        Cli intermediate = Cli.run("ca", "init", "--out", tmp.resolve("i").toString(), "--root", ca.toString());
+        assertEquals(2, intermediate.exit());
+        assertEquals(expected, intermediate.err());
+        Cli provision = Cli.run("provision", "--config", "../examples/env-sensor.yaml", "--thing", "t1", "--out",
+                tmp.resolve("units/t1").toString(), "--ca", ca.toString());
+        assertEquals(2, provision.exit());
+        assertEquals(expected, provision.err());
+        assertTrue(Files.notExists(tmp.resolve("units")));
+    }
+
+    @Test
+    void initRefusesAFileOrAForeignFolderAsItsOutputAndWritesNothing() throws Exception {
+        Path file = tmp.resolve("file");
+        Files.writeString(file, "x");
+        Cli onFile = Cli.run("ca", "init", "--out", file.toString());
+        assertEquals(2, onFile.exit());
+        assertEquals("error: " + file + " is a file, but a CA is a folder (ca.pem, ca.key.pem, chain.pem)\n",
+                onFile.err());
+        Path notes = tmp.resolve("notes");
+        Files.createDirectories(notes);
+        Files.writeString(notes.resolve("todo.txt"), "x");
+        Cli onFolder = Cli.run("ca", "init", "--out", notes.toString());
+        assertEquals(2, onFolder.exit());
+        assertEquals("error: " + notes + " is not empty and holds no CA: a new CA gets a folder of its own\n",
+                onFolder.err());
+        try (var files = Files.list(tmp)) {
+            assertEquals(2, files.count());
+        }
+        assertEquals(1, Files.list(notes).count());
+    }
 }

@@ -36,10 +36,38 @@ class CliBasicsTest {
     }
 
     @Test
+    void misspeltCommandGetsADidYouMean() {
+        CliRun run = CliRun.of("benhc");
+        assertEquals(2, run.exitCode());
+        assertEquals("error: unknown command 'benhc'\nhint: did you mean 'bench'?\n", run.err());
+    }
+
+    @Test
+    void misspeltSubcommandGetsADidYouMean() {
+        CliRun run = CliRun.of("nvs", "dupm", "x.bin");
+        assertEquals(2, run.exitCode());
+        assertEquals("error: unknown command 'nvs dupm'\nhint: did you mean 'nvs dump'?\n", run.err());
+    }
+
+    @Test
+    void misspeltOptionGetsADidYouMean() {
+        CliRun run = CliRun.of("nvs", "dump", "--jsno", "x.bin");
+        assertEquals(2, run.exitCode());
+        assertEquals("error: unknown option '--jsno'\nhint: did you mean '--json'?\n", run.err());
+    }
+
+    @Test
+    void unknownCommandWithNothingLikeItPointsAtHelp() {
+        CliRun run = CliRun.of("zzzzzzzz");
+        assertEquals(2, run.exitCode());
+        assertEquals("error: unknown command 'zzzzzzzz'\nhint: see 'espfleet --help'\n", run.err());
+    }
+
+    @Test
     void missingConfigFileIsOneLineBadInput(@TempDir Path tmp) {
         CliRun run = CliRun.of("validate", tmp.resolve("nope.yaml").toString());
         assertEquals(2, run.exitCode());
-        assertEquals("error: cannot read config " + tmp.resolve("nope.yaml") + ": no such file or directory\n",
+        assertEquals("error: " + tmp.resolve("nope.yaml") + ": no such device config file\n",
                 run.err());
     }
 

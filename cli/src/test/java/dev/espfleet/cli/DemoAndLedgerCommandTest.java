@@ -44,6 +44,16 @@ class DemoAndLedgerCommandTest {
     }
 
     @Test
+    void demoRefusesADirThatIsAFile() throws Exception {
+        Path file = tmp.resolve("demo");
+        Files.writeString(file, "x");
+        CliRun run = CliRun.of("demo", "--dir", file.toString(), "--config", "../examples/env-sensor.yaml");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("error: --dir " + file + " is a file, but the demo writes a folder there\n", run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
     void benchRefusesABadPortListBeforeTouchingAnything() {
         CliRun run = CliRun.of("bench", "--config", "../examples/env-sensor.yaml", "--ca", tmp.resolve("ca").toString(),
                 "--ports", "sim:0", "--units", tmp.resolve("units").toString());
@@ -65,6 +75,21 @@ class DemoAndLedgerCommandTest {
     void ledgerListNeedsALedger() {
         CliRun run = CliRun.of("ledger", "list", "--ledger", "jdbc:sqlite:" + tmp.resolve("nope/ledger.db"));
         assertEquals(2, run.exitCode(), run.toString());
-        assertTrue(run.err().startsWith("error: --ledger jdbc:sqlite:"), run.err());
+        assertTrue(run.err().startsWith("error: no ledger at " + tmp.resolve("nope/ledger.db")), run.err());
+    }
+
+    @Test
+    void readingALedgerWithATypoInItsNameCreatesNoLedger() throws Exception {
+        Path typo = tmp.resolve("typo.db");
+        for (String command : new String[] {"list", "export"}) {
+            CliRun run = CliRun.of("ledger", command, "--ledger", "jdbc:sqlite:" + typo);
+            assertEquals(2, run.exitCode(), run.toString());
+            assertEquals("error: no ledger at " + typo + " (--ledger jdbc:sqlite:" + typo + ")\n"
+                    + "hint: a bench makes the ledger (default: units/ledger.db); name an existing one with --ledger\n",
+                    run.err());
+        }
+        try (var files = Files.list(tmp)) {
+            assertEquals(0, files.count(), "reading made a file");
+        }
     }
 }

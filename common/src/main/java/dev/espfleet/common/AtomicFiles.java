@@ -21,7 +21,7 @@ public final class AtomicFiles {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     /** Files.createTempFile makes 0600 files; ordinary outputs get the usual 0644. */
     private static final Set<PosixFilePermission> ORDINARY = PosixFilePermissions.fromString("rw-r--r--");
-    private static final Set<PosixFilePermission> OWNER_ONLY_FOLDER = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
     private AtomicFiles() {
     }
@@ -68,6 +68,47 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Makes {@code dir} a folder, creating it and any missing parents mode 0700 whatever the umask (a
+     * folder that holds keys: a unit, a CA, a bench's units). Folders that exist keep their mode. A
+     * path that exists but is not a folder is bad input: nothing is written.
+     */
+    public static void createPrivateDirectories(Path dir) {
+        Path absolute = dir.toAbsolutePath();
+        if (Files.isDirectory(absolute)) {
+            return;
+        }
+        if (Files.exists(absolute)) {
+            throw EspfleetException.badInput(dir + " is a file, but a folder is expected there");
+        }
+        java.util.Deque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = absolute; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            if (Files.exists(p)) {
+                throw EspfleetException.badInput(p + " is a file, but a folder is expected there (for " + dir + ")");
+            }
+            missing.push(p);
+        }
+        boolean posix = absolute.getFileSystem().supportedFileAttributeViews().contains("posix");
+        try {
+            for (Path p : missing) {
+                try {
+                    if (posix) {
+                        Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+                        Files.setPosixFilePermissions(p, PRIVATE_DIR); // exactly 0700, whatever the umask took away
+                    } else {
+                        Files.createDirectory(p);
+                    }
+                } catch (FileAlreadyExistsException raced) {
+                    if (!Files.isDirectory(p)) {
+                        throw raced;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot create " + dir + ": " + describe(e), null, e);
+        }
+    }
+
     private static void write(Path target, byte[] data, boolean secret, boolean durable) {
         checkTarget(target);
         Path dir = target.toAbsolutePath().getParent();
@@ -105,10 +146,10 @@ public final class AtomicFiles {
         }
     }
 
-    /** Creates the missing folders of {@code dir}; for secrets 0700 (the umask only ever removes bits). */
+    /** Creates the missing folders of {@code dir}; for secrets 0700 ({@link #createPrivateDirectories}). */
     private static void createFolders(Path dir, boolean secret) throws IOException {
-        if (secret && dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FOLDER));
+        if (secret) {
+            createPrivateDirectories(dir);
         } else {
             Files.createDirectories(dir);
         }

@@ -28,7 +28,7 @@ public final class InputFiles {
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
-            throw bad(file + ": no such file");
+            throw bad(file + ": no such " + what + " file");
         } catch (IOException e) {
             throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
         }

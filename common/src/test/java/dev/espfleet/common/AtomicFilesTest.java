@@ -65,4 +65,20 @@ class AtomicFilesTest {
             assertEquals(1, s.count(), "no temporary file left");
         }
     }
+
+    @Test
+    void privateFoldersAreOwnerOnlyAndAFileInTheWayIsBadInput() throws IOException {
+        Path unit = dir.resolve("units/sensor-1");
+        AtomicFiles.createPrivateDirectories(unit);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(unit)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(unit.getParent())));
+
+        Path file = dir.resolve("file");
+        Files.writeString(file, "x");
+        EspfleetException e = assertThrows(EspfleetException.class,
+                () -> AtomicFiles.createPrivateDirectories(file.resolve("unit")));
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals(file + " is a file, but a folder is expected there (for " + file.resolve("unit") + ")",
+                e.getMessage());
+    }
 }

@@ -57,6 +57,6 @@ class InputFilesTest {
     @Test
     void refusesAFolderAndAMissingFile() {
         assertEquals(dir + ": is a folder; the CSV must be a file", refusal(dir, 100).getMessage());
-        assertEquals(dir.resolve("nope.csv") + ": no such file", refusal(dir.resolve("nope.csv"), 100).getMessage());
+        assertEquals(dir.resolve("nope.csv") + ": no such CSV file", refusal(dir.resolve("nope.csv"), 100).getMessage());
     }
 }

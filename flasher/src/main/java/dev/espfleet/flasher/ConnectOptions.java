@@ -15,7 +15,7 @@ public record ConnectOptions(Before before, After after, int baud, int connectAt
     public static final int MAX_BAUD = 5_000_000;
 
     /** Refuses a baud rate outside {@link #MIN_BAUD}..{@link #MAX_BAUD} as bad input naming {@code option}. */
-    public static int checkBaud(int baud, String option) {
+    public static int requireBaud(int baud, String option) {
         if (baud < MIN_BAUD || baud > MAX_BAUD) {
             throw dev.espfleet.common.EspfleetException.badInput(String.format(
                     "%s %d is not a baud rate espfleet uses: expected %d..%d (e.g. 115200, 460800, 921600)", option,

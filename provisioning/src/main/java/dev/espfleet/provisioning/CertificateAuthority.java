@@ -1,6 +1,8 @@
 package dev.espfleet.provisioning;
 
+import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -187,16 +189,117 @@ public final class CertificateAuthority {
         }
     }
 
-    /** Writes ca.pem, ca.key.pem (0600) and chain.pem into {@code dir}; refuses to replace an existing CA. */
-    public void saveNew(Path dir) {
-        Path keyFile = dir.resolve(KEY_FILE);
-        if (Files.exists(keyFile) || Files.exists(dir.resolve(CERTIFICATE_FILE))) {
-            throw EspfleetException.badInput(dir + " already holds a CA (" + CERTIFICATE_FILE + "/" + KEY_FILE
-                    + "); refusing to replace it: certificates it issued would no longer verify");
+    /** What a folder holds as far as a CA goes; {@link #saveNew} and {@link #load} decide by this one rule. */
+    private enum Contents {
+        /** No such folder, or an empty one: room for a new CA. */
+        NOTHING,
+        /** ca.pem and ca.key.pem (chain.pem too, unless an old root CA without it). */
+        CA,
+        /** Some of a CA's files but not ca.pem with ca.key.pem: an interrupted 'ca init' or a lost key. */
+        INCOMPLETE_CA,
+        /** A file, or a folder of other things. */
+        OTHER
+    }
+
+    private static Contents contents(Path dir) {
+        if (!Files.exists(dir)) {
+            return Contents.NOTHING;
         }
-        Pem.writePrivateKey(keyFile, key);
-        Pem.writeCertificates(dir.resolve(CHAIN_FILE), chain);
-        Pem.writeCertificates(dir.resolve(CERTIFICATE_FILE), List.of(certificate()));
+        if (!Files.isDirectory(dir)) {
+            return Contents.OTHER;
+        }
+        boolean cert = Files.isRegularFile(dir.resolve(CERTIFICATE_FILE));
+        boolean key = Files.isRegularFile(dir.resolve(KEY_FILE));
+        if (cert && key) {
+            return Contents.CA;
+        }
+        if (cert || key || Files.exists(dir.resolve(CHAIN_FILE))) {
+            return Contents.INCOMPLETE_CA;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.findAny().isPresent() ? Contents.OTHER : Contents.NOTHING;
+        } catch (java.io.IOException e) {
+            return Contents.OTHER;
+        }
+    }
+
+    /** True if {@code dir} holds a whole CA (it may still fail {@link #load}'s checks). */
+    public static boolean exists(Path dir) {
+        return contents(dir) == Contents.CA;
+    }
+
+    private static EspfleetException incomplete(Path dir) {
+        if (!Files.isRegularFile(dir.resolve(KEY_FILE)) && Files.isRegularFile(dir.resolve(CERTIFICATE_FILE))) {
+            return new EspfleetException(ExitStatus.BAD_INPUT, dir + " holds a CA certificate (" + CERTIFICATE_FILE
+                    + ") without its key (" + KEY_FILE + "): it can issue nothing",
+                    "restore " + KEY_FILE + " from where it is kept; certificates this CA issued still verify with "
+                            + CERTIFICATE_FILE + ", so do not replace it");
+        }
+        return new EspfleetException(ExitStatus.BAD_INPUT, dir + " holds an incomplete CA (" + KEY_FILE
+                + " without " + CERTIFICATE_FILE + "): an earlier 'ca init' was interrupted",
+                "nothing can have been issued by it: remove " + dir + " and run 'espfleet ca init --out " + dir
+                        + "' again");
+    }
+
+    /**
+     * Writes ca.pem, ca.key.pem (0600) and chain.pem as one step: into a new folder (0700) beside
+     * {@code dir}, which is then renamed to {@code dir}. An interruption leaves no CA or the whole CA,
+     * never a key without its certificate. {@code dir} must not exist or be an empty folder.
+     */
+    public void saveNew(Path dir) {
+        switch (contents(dir)) {
+            case CA -> throw EspfleetException.badInput(dir + " already holds a CA (" + CERTIFICATE_FILE + "/"
+                    + KEY_FILE + "); refusing to replace it: certificates it issued would no longer verify");
+            case INCOMPLETE_CA -> throw incomplete(dir);
+            case OTHER -> throw EspfleetException.badInput(Files.isDirectory(dir)
+                    ? dir + " is not empty and holds no CA: a new CA gets a folder of its own"
+                    : dir + " is a file, but a CA is a folder (" + CERTIFICATE_FILE + ", " + KEY_FILE + ", "
+                    + CHAIN_FILE + ")");
+            case NOTHING -> {
+                // room for it
+            }
+        }
+        Path target = dir.toAbsolutePath();
+        Path parent = target.getParent();
+        AtomicFiles.createPrivateDirectories(parent);
+        Path staging = null;
+        try {
+            staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+            Files.setPosixFilePermissions(staging, PRIVATE_DIR);
+            Pem.writePrivateKey(staging.resolve(KEY_FILE), key);
+            AtomicFiles.writeDurable(staging.resolve(CHAIN_FILE),
+                    Pem.encodeCertificates(chain).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            AtomicFiles.writeDurable(staging.resolve(CERTIFICATE_FILE),
+                    Pem.encodeCertificate(certificate()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            // rename(2): atomic, and it replaces an empty folder but never a folder with something in it
+            Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            staging = null;
+            try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(parent,
+                    java.nio.file.StandardOpenOption.READ)) {
+                c.force(true);
+            } catch (java.io.IOException | UnsupportedOperationException ignored) {
+                // each file was synced; a directory that cannot be opened for sync is the platform's limit
+            }
+        } catch (java.io.IOException e) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot write the CA to " + dir + ": "
+                    + AtomicFiles.describe(e), null, e);
+        } finally {
+            if (staging != null) {
+                deleteQuietly(staging);
+            }
+        }
+    }
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE_DIR =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+
+    private static void deleteQuietly(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
+            // the failure being reported matters more
+        }
     }
 
     /**
@@ -204,8 +307,12 @@ public final class CertificateAuthority {
      * chain reaches a self-signed root, and that every certificate in it is valid {@code now}.
      */
     public static CertificateAuthority load(Path dir, Instant now) {
-        if (!Files.isRegularFile(dir.resolve(CERTIFICATE_FILE)) || !Files.isRegularFile(dir.resolve(KEY_FILE))) {
-            throw new EspfleetException(dev.espfleet.common.ExitStatus.BAD_INPUT,
+        switch (contents(dir)) {
+            case CA -> {
+                // checked below
+            }
+            case INCOMPLETE_CA -> throw incomplete(dir);
+            default -> throw new EspfleetException(ExitStatus.BAD_INPUT,
                     dir + " is not an espfleet CA: expected " + CERTIFICATE_FILE + " and " + KEY_FILE + " in it",
                     "create one with 'espfleet ca init --out " + dir + "'");
         }

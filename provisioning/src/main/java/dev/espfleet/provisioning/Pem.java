@@ -1,6 +1,7 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.common.InputFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.CertificateEncodingException;
@@ -34,6 +34,9 @@ import org.bouncycastle.util.io.pem.PemWriter;
  * puts key material into a message.
  */
 public final class Pem {
+    /** Far more than any key, certificate or CA bundle (the system's whole bundle is about 200 KiB). */
+    public static final int MAX_PEM_BYTES = 1 << 20;
+
     private Pem() {
     }
 
@@ -79,7 +82,12 @@ public final class Pem {
 
     /** Reads a private key: PKCS#8 ({@code PRIVATE KEY}) or the traditional EC/RSA forms. */
     public static PrivateKey readPrivateKey(Path file) {
-        for (Object o : objects(file, "a private key")) {
+        return parsePrivateKey(read(file, "private key"), file);
+    }
+
+    /** A private key from PEM text; {@code file} names its source in messages. */
+    public static PrivateKey parsePrivateKey(String text, Object file) {
+        for (Object o : objects(text, file, "a private key")) {
             try {
                 JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
                 if (o instanceof PrivateKeyInfo info) {
@@ -102,8 +110,13 @@ public final class Pem {
 
     /** Reads every certificate in a PEM file, in file order; at least one. */
     public static List<X509Certificate> readCertificates(Path file) {
+        return parseCertificates(read(file, "certificate"), file);
+    }
+
+    /** Every certificate in PEM text, in order; at least one. {@code file} names its source in messages. */
+    public static List<X509Certificate> parseCertificates(String text, Object file) {
         List<X509Certificate> certificates = new ArrayList<>();
-        for (Object o : objects(file, "a certificate")) {
+        for (Object o : objects(text, file, "a certificate")) {
             if (o instanceof X509CertificateHolder holder) {
                 certificates.add(toCertificate(holder, file));
             }
@@ -120,7 +133,7 @@ public final class Pem {
     }
 
     public static PKCS10CertificationRequest readCsr(Path file) {
-        for (Object o : objects(file, "a certificate request")) {
+        for (Object o : objects(read(file, "certificate request"), file, "a certificate request")) {
             if (o instanceof PKCS10CertificationRequest csr) {
                 return csr;
             }
@@ -136,13 +149,11 @@ public final class Pem {
         }
     }
 
-    private static List<Object> objects(Path file, String what) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw EspfleetException.badInput("cannot read " + what + " from " + file + ": " + AtomicFiles.describe(e));
-        }
+    private static String read(Path file, String what) {
+        return new String(InputFiles.read(file, MAX_PEM_BYTES, what), StandardCharsets.US_ASCII);
+    }
+
+    private static List<Object> objects(String text, Object file, String what) {
         List<Object> objects = new ArrayList<>();
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
             for (Object o = parser.readObject(); o != null; o = parser.readObject()) {

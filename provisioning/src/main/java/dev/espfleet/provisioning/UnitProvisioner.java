@@ -2,6 +2,7 @@ package dev.espfleet.provisioning;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +51,8 @@ public final class UnitProvisioner {
     }
 
     /** What was done, one line per file, for the CLI to print. */
-    public record Report(Path unitDir, List<String> lines, boolean identityComplete) {
+    public record Report(Path unitDir, List<String> lines, boolean identityComplete,
+                         Optional<X509Certificate> certificate, Optional<byte[]> identityImage) {
     }
 
     public Report provision(UnitRequest request, Instant now) {
@@ -75,6 +77,14 @@ public final class UnitProvisioner {
             }
         }
 
+        // 0. The folder: a unit folder (or none yet), and this thing's and this board's.
+        requireUnitFolder(dir);
+        Optional<UnitBinding> binding = UnitBinding.read(dir);
+        Optional<UnitBinding.Board> board = request.board();
+        if (binding.isPresent()) {
+            requireBindingFits(binding.get(), dir, thing, board);
+        }
+
         // 1. The key.
         Path keyFile = dir.resolve(KEY_FILE);
         boolean reuseKey = !rotate && Files.exists(keyFile);
@@ -82,6 +92,16 @@ public final class UnitProvisioner {
         if (reuseKey) {
             requireUnitBelongsTo(thing, dir);
             key = Pem.readPrivateKey(keyFile);
+            String keySha = UnitBinding.keyFingerprint(KeyType.publicKeyOf(key));
+            if (binding.isPresent() && !binding.get().keySha256().equals(keySha)) {
+                throw new EspfleetException(ExitStatus.BAD_INPUT, keyFile + " is not the key " + dir.resolve(
+                        UnitBinding.FILE) + " binds to " + thing + " (public key SHA-256 " + keySha + ", bound "
+                        + binding.get().keySha256() + "): a key copied from another unit is never certified again",
+                        rotateHint(dir, thing, board));
+            }
+            if (binding.isEmpty()) {
+                requireKeyBelongsHere(dir, thing, KeyType.publicKeyOf(key), board);
+            }
         } else {
             if (source instanceof CertificateSource.Given g) {
                 throw EspfleetException.badInput("no " + keyFile + " to match " + g.file() + " against; "
@@ -123,7 +143,9 @@ public final class UnitProvisioner {
             }
             if (existing != null) {
                 cert = existing;
-                String hint = "; pass --rotate to issue a new key and certificate";
+                String hint = board.isEmpty() ? "; pass --rotate to issue a new key and certificate"
+                        : "; pass the --ca that issued it, or give the unit a new key first with 'espfleet provision "
+                        + "--rotate --thing " + thing + " --out " + dir + " --ca CA ...'";
                 checkDeviceCertificate(cert, certFile.toString(), key, keyFile.toString(), now, hint);
                 try {
                     IdentityChecks.requireIssuedBy(cert, certFile.toString(), local.ca().chain(), local.caName());
@@ -166,7 +188,17 @@ public final class UnitProvisioner {
         String script = AwsRegistration.registerScript(thing, request.policy().name(), region, route, certificateId);
         String policy = request.policy().json();
 
-        // 5. Write. The key first: everything else refers to it.
+        // 5. Write. The binding first, then the key: no key is ever in a folder that does not say whose it is.
+        UnitBinding newBinding = new UnitBinding(thing, UnitBinding.keyFingerprint(publicKey),
+                binding.flatMap(UnitBinding::board).or(() -> board), binding.map(UnitBinding::created).orElse(now),
+                reuseKey ? binding.flatMap(UnitBinding::identitySha256) : Optional.empty(),
+                reuseKey ? binding.flatMap(UnitBinding::flashedAt) : Optional.empty());
+        AtomicFiles.createPrivateDirectories(dir);
+        if (!binding.equals(Optional.of(newBinding))) {
+            newBinding.write(dir);
+            lines.add(UnitBinding.FILE + ": " + thing + newBinding.board().map(b -> " on " + b.describe()).orElse("")
+                    + ", key SHA-256 " + newBinding.keySha256().substring(0, 16) + "...");
+        }
         if (reuseKey) {
             lines.add(KEY_FILE + ": reused (" + KeyType.describe(key) + ")");
         } else {
@@ -208,6 +240,7 @@ public final class UnitProvisioner {
             deleteIfExists(dir.resolve(IDENTITY_IMAGE), lines);
         }
         Path aws = dir.resolve(AWS_DIR);
+        AtomicFiles.createPrivateDirectories(aws);
         Path scriptFile = aws.resolve("register.sh");
         AtomicFiles.write(scriptFile, script.getBytes(StandardCharsets.UTF_8));
         makeExecutable(scriptFile);
@@ -220,7 +253,114 @@ public final class UnitProvisioner {
         } else {
             lines.add(AWS_DIR + "/: register.sh, policy.json");
         }
-        return new Report(dir, lines, cert != null);
+        return new Report(dir, lines, cert != null, Optional.ofNullable(cert), Optional.ofNullable(image));
+    }
+
+    /** What a unit folder may hold; a folder holding none of it (and not empty) is someone else's. */
+    private static final java.util.Set<String> UNIT_FILES = java.util.Set.of(UnitBinding.FILE, UnitLock.FILE, KEY_FILE,
+            CSR_FILE, CERT_FILE, SERVER_CA_FILE, IDENTITY_CSV, IDENTITY_IMAGE, AWS_DIR, "bench.log");
+
+    /**
+     * {@code dir} is a unit folder, an empty folder or nothing yet: not a file, not a CA, not a folder of
+     * other things (so {@code --out .} or {@code --out ca} writes nothing).
+     */
+    public static void requireUnitFolder(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw EspfleetException.badInput(dir + " is a file, but a unit is a folder: use another --out");
+        }
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        if (Files.exists(dir.resolve(CertificateAuthority.KEY_FILE))
+                || Files.exists(dir.resolve(CertificateAuthority.CERTIFICATE_FILE))) {
+            throw EspfleetException.badInput(dir + " is a CA folder (" + CertificateAuthority.CERTIFICATE_FILE + ", "
+                    + CertificateAuthority.KEY_FILE + "), not a unit folder: use another --out");
+        }
+        List<String> names;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            names = files.map(f -> f.getFileName().toString()).toList();
+        } catch (IOException e) {
+            throw EspfleetException.badInput("cannot read " + dir + ": " + AtomicFiles.describe(e));
+        }
+        if (!names.isEmpty() && names.stream().noneMatch(UNIT_FILES::contains)) {
+            throw EspfleetException.badInput(dir + " is not empty and is not a unit folder (no " + UnitBinding.FILE
+                    + " or " + KEY_FILE + " in it): a unit gets a folder of its own");
+        }
+    }
+
+    /** A unit.json that names another thing, another board or another ledger: the folder is not ours. */
+    private static void requireBindingFits(UnitBinding bound, Path dir, String thing, Optional<UnitBinding.Board> board) {
+        Path file = dir.resolve(UnitBinding.FILE);
+        if (!bound.thing().equals(thing)) {
+            throw EspfleetException.badInput(dir + " belongs to thing '" + bound.thing() + "' (" + file + "), not '"
+                    + thing + "'; a key must not be shared between things: use another --out");
+        }
+        if (board.isEmpty()) {
+            return;
+        }
+        UnitBinding.Board want = board.get();
+        String check = "check --ledger and --units: a new ledger hands out names from the start again, and they "
+                + "meet the unit folders of the old one";
+        if (bound.board().isEmpty()) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, dir + " was made by 'espfleet provision' for thing '"
+                    + thing + "' and is bound to no board (" + file + "); it is not flashed onto board " + want.mac(),
+                    check);
+        }
+        UnitBinding.Board have = bound.board().get();
+        if (!have.mac().equalsIgnoreCase(want.mac())) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, dir + " belongs to " + have.describe() + ", not to board "
+                    + want.mac() + " (" + file + "): a unit's key serves one board", check);
+        }
+        if (!have.sameAs(want)) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, dir + " was bound to board " + want.mac() + " by ledger "
+                    + have.ledgerId() + " (row " + have.sequence() + "), not by this ledger (" + want.ledgerId()
+                    + ", row " + want.sequence() + ")", check);
+        }
+    }
+
+    /**
+     * A key in a folder without unit.json (written before unit.json existed, or copied in): kept only when
+     * the folder's own certificate or request shows it is this thing's key and, for a board, the ledger
+     * records that certificate for the board. Anything else could be another unit's key.
+     */
+    private static void requireKeyBelongsHere(Path dir, String thing, PublicKey publicKey,
+                                              Optional<UnitBinding.Board> board) {
+        Path certFile = dir.resolve(CERT_FILE);
+        Path csrFile = dir.resolve(CSR_FILE);
+        PublicKey evidence = null;
+        Optional<X509Certificate> cert = Optional.empty();
+        if (Files.exists(certFile)) {
+            cert = Optional.of(Pem.readCertificate(certFile));
+            evidence = cert.get().getPublicKey();
+        } else if (Files.exists(csrFile)) {
+            evidence = CertificateRequests.publicKey(Pem.readCsr(csrFile));
+        }
+        Path keyFile = dir.resolve(KEY_FILE);
+        if (evidence == null || !Arrays.equals(evidence.getEncoded(), publicKey.getEncoded())) {
+            String why = evidence == null ? "no certificate or request here names " + thing
+                    : "it does not match " + (cert.isPresent() ? certFile : csrFile);
+            throw new EspfleetException(ExitStatus.BAD_INPUT, keyFile + " is bound to no unit (no " + UnitBinding.FILE
+                    + ") and " + why + ": a key copied from another unit is never certified again",
+                    rotateHint(dir, thing, board));
+        }
+        if (board.isPresent()) {
+            UnitBinding.Board b = board.get();
+            Optional<String> certId = cert.map(UnitProvisioner::awsCertificateId);
+            if (certId.isEmpty() || !certId.equals(b.ledgerCertificate())) {
+                throw new EspfleetException(ExitStatus.BAD_INPUT, dir + " holds a key bound to no board (no "
+                        + UnitBinding.FILE + "), and the ledger records " + b.ledgerCertificate().map(
+                        c -> "another certificate (" + c + ")").orElse("no certificate") + " for board " + b.mac()
+                        + ": the key may be on another board",
+                        "check --ledger and --units; to give board " + b.mac() + " a new identity, move " + dir
+                                + " away first");
+            }
+        }
+    }
+
+    private static String rotateHint(Path dir, String thing, Optional<UnitBinding.Board> board) {
+        return board.isEmpty() ? "pass --rotate to give the unit a new key"
+                : "move " + dir + " away, or give the unit a new key first with 'espfleet provision --rotate --thing "
+                + thing + " --out " + dir + " ...'";
     }
 
     /**

@@ -214,6 +214,18 @@ class UnitProvisionerTest {
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> new UnitProvisioner(RANDOM).provision(otherThing, NOW));
         assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals(unit("") + " belongs to thing 'dev-001' (" + unit("unit.json") + "), not 'dev-002'; a key "
+                + "must not be shared between things: use another --out", e.getMessage());
+    }
+
+    @Test
+    void refusesAnotherThingsUnitFolderWrittenBeforeUnitJsonByTheCnOfItsCertificate() throws Exception {
+        provision(local(), false);
+        Files.delete(unit("unit.json")); // as a folder written before bindings existed
+        UnitRequest otherThing = new UnitRequest(unit(""), DeviceSubject.of("dev-002", null, null), KeyType.EC_P256,
+                Optional.of(ENDPOINT), local(), serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
+        EspfleetException e = assertThrows(EspfleetException.class,
+                () -> new UnitProvisioner(RANDOM).provision(otherThing, NOW));
         assertEquals(unit("") + " belongs to thing 'dev-001' (CN of " + unit("cert.pem") + "), not 'dev-002'; a key "
                 + "must not be shared between things: use another --out", e.getMessage());
     }

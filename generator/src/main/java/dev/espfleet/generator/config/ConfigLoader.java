@@ -1,8 +1,7 @@
 package dev.espfleet.generator.config;
 
-import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.common.InputFiles;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.common.ExitStatus;
 import dev.espfleet.generator.config.DeviceConfig.Aws;
 import dev.espfleet.generator.config.DeviceConfig.DesiredField;
 import dev.espfleet.generator.config.DeviceConfig.Identity;
@@ -13,11 +12,9 @@ import dev.espfleet.generator.config.DeviceConfig.ReportedField;
 import dev.espfleet.generator.config.DeviceConfig.Shadow;
 import dev.espfleet.generator.config.DeviceConfig.Telemetry;
 import dev.espfleet.generator.config.DeviceConfig.Wifi;
-import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,18 +48,27 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /**
+     * A device config is a few kilobytes; the bound keeps a wrong file ({@code /dev/zero}, a disk image)
+     * from filling the heap, and keeps the YAML scanner's cost (which grows faster than linearly with a
+     * long scalar) to a fraction of a second.
+     */
+    public static final int MAX_CONFIG_BYTES = 1 << 20;
+    /**
+     * YAML nesting beyond this is refused before the tree is built: the composer recurses once per level,
+     * so 100,000 '[' would overflow the stack. A real config nests about five levels.
+     */
+    public static final int MAX_NESTING = 50;
+
     public static DeviceConfig load(Path file) {
         String text;
         try {
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes = InputFiles.read(file, MAX_CONFIG_BYTES, "device config");
             text = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw EspfleetException.badInput(file + ": not UTF-8 text; a device config is a YAML file");
-        } catch (IOException e) {
-            throw new EspfleetException(ExitStatus.BAD_INPUT,
-                    "cannot read config " + file + ": " + AtomicFiles.describe(e));
         }
         return parse(file.toString(), file.getFileName().toString(), text);
     }
@@ -75,7 +81,14 @@ public final class ConfigLoader {
         ProblemCollector problems = new ProblemCollector(location);
         Optional<Node> root;
         try {
-            LoadSettings settings = LoadSettings.builder().setLabel(location).setAllowDuplicateKeys(true).build();
+            LoadSettings settings = LoadSettings.builder().setLabel(location).setAllowDuplicateKeys(true)
+                    .setCodePointLimit(MAX_CONFIG_BYTES).setMaxAliasesForCollections(MAX_NESTING).build();
+            Optional<TooDeep> tooDeep = nestedTooDeep(settings, text);
+            if (tooDeep.isPresent()) {
+                problems.add(tooDeep.get().mark(), "", "invalid YAML: nested more than " + MAX_NESTING
+                        + " levels deep; a device config nests a few levels");
+                throw new ConfigException(problems.problems());
+            }
             root = new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
             problems.add(e.getProblemMark().orElse(null), "", "invalid YAML: " + e.getProblem());
@@ -93,6 +106,32 @@ public final class ConfigLoader {
             throw new ConfigException(problems.problems());
         }
         return config;
+    }
+
+    /**
+     * Where the text first nests deeper than {@link #MAX_NESTING}, found from the parser's event stream
+     * (which, unlike the composer, does not recurse).
+     */
+    private static Optional<TooDeep> nestedTooDeep(LoadSettings settings, String text) {
+        int depth = 0;
+        for (org.snakeyaml.engine.v2.events.Event event : new org.snakeyaml.engine.v2.api.lowlevel.Parse(settings)
+                .parseString(text)) {
+            switch (event.getEventId()) {
+                case SequenceStart, MappingStart -> {
+                    if (++depth > MAX_NESTING) {
+                        return Optional.of(new TooDeep(event.getStartMark().orElse(null)));
+                    }
+                }
+                case SequenceEnd, MappingEnd -> depth--;
+                default -> {
+                    // scalars, aliases and document events do not nest
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private record TooDeep(org.snakeyaml.engine.v2.exceptions.Mark mark) {
     }
 
     /** Reads one document; returns null-filled parts only when problems were reported. */
