@@ -189,40 +189,31 @@ class BenchProcessTest {
     }
 
     @Test
-    void terminatedBenchStopsPromptlyEvenWhileAPortIsStuck() throws Exception {
-        // a "board" that never stops talking: the connect's drain of stale bytes never sees a quiet line
-        try (ServerSocket chatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread feeder = new Thread(() -> {
-                try (Socket s = chatter.accept(); OutputStream o = s.getOutputStream()) {
-                    byte[] noise = new byte[4096];
-                    java.util.Arrays.fill(noise, (byte) 0x55);
-                    while (true) {
-                        o.write(noise);
-                    }
-                } catch (IOException closed) {
-                    // the bench closed the port
-                }
-            }, "chatty board");
-            feeder.setDaemon(true);
-            feeder.start();
-            Path log = tmp.resolve("stuck.log");
-            String port = "socket://127.0.0.1:" + chatter.getLocalPort();
-            Process p = bench("--ports", port, "--boards-per-port", "1").redirectOutput(log.toFile()).start();
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            while (!Files.readString(log).contains("[" + port + "] connecting") && Instant.now().isBefore(deadline)
-                    && p.isAlive()) {
-                Thread.sleep(50);
-            }
-            Thread.sleep(500);
-            p.destroy(); // SIGTERM
-            boolean ended = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS); // STOP_GRACE + ABORT_GRACE is 15 s
-            if (!ended) {
-                p.destroyForcibly();
-            }
-            String output = Files.readString(log);
-            assertTrue(ended, "the bench ignored SIGTERM for a minute:\n" + output);
-            assertEquals(143, p.exitValue(), output);
-            assertTrue(output.contains("stopping: closing the ports of the boards still in flight"), output);
+    void terminatedBenchStopsPromptlyEvenWhileABoardIsSlow() throws Exception {
+        // a board at 9600 baud with a 56 KB identity partition: its write alone takes about a minute
+        Path config = tmp.resolve("slow.yaml");
+        Files.writeString(config, Files.readString(Path.of("../examples/env-sensor.yaml"))
+                .replace("  namespace: identity\n", "  namespace: identity\n  partition_size: 0xE000\n"));
+        Path log = tmp.resolve("slow.log");
+        List<String> command = new ArrayList<>(bench().command());
+        command.set(command.indexOf("../examples/env-sensor.yaml"), config.toString());
+        command.addAll(List.of("--ports", "sim:1", "--baud", "9600", "--sim-link-ms", "40"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        while (!Files.readString(log).contains("] flashing ") && Instant.now().isBefore(deadline) && p.isAlive()) {
+            Thread.sleep(50);
         }
+        assertTrue(Files.readString(log).contains("] flashing "), Files.readString(log));
+        p.destroy(); // SIGTERM
+        // STOP_GRACE + ABORT_GRACE is 15 s; the board would need a minute more
+        boolean ended = p.waitFor(40, java.util.concurrent.TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        assertTrue(ended, "the bench waited for the slow board after SIGTERM:\n" + output);
+        assertEquals(143, p.exitValue(), output);
+        assertTrue(output.contains("stopping: closing the ports of the boards still in flight"), output);
+        assertTrue(ledger().stream().noneMatch(u -> u.state() == UnitRecord.State.DONE), "a board cut off is not done");
     }
 }

@@ -135,10 +135,29 @@ class FlashIdentityCheckTest {
     }
 
     @Test
-    void anEndlessImageIsRefusedAfterItsBound() {
+    void anEndlessImageIsRefusedUnread() {
         CliRun r = flash(Path.of("/dev/zero"));
         assertEquals(2, r.exitCode(), r.toString());
-        assertEquals("error: cannot read /dev/zero: larger than 16 MiB, the most espfleet reads from such a file\n",
+        assertEquals("error: /dev/zero: not a regular file (a device, pipe or socket); the NVS image must be a file\n",
                 r.err());
+    }
+
+    /** The checked identity image is written with --trace: the trace shows its size, never the key. */
+    @Test
+    void traceOfFlashNeverShowsTheIdentitysPrivateKey() throws Exception {
+        Path good = tmp.resolve("dev-1/identity.bin");
+        CliRun r = flash(good, "--trace");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("<identity image: "), r.toString());
+        String pem = Files.readString(tmp.resolve("dev-1/key.pem"));
+        String body = pem.replaceAll("-----[A-Z ]+-----", "").replace("\n", "");
+        byte[] key = pem.getBytes(StandardCharsets.US_ASCII);
+        String hexTrace = r.err().toLowerCase(java.util.Locale.ROOT);
+        for (int i = 0; i + 12 <= key.length; i++) {
+            byte[] window = Arrays.copyOfRange(key, i, i + 12);
+            assertTrue(!hexTrace.contains(java.util.HexFormat.of().formatHex(window))
+                    && !r.err().contains(new String(window, StandardCharsets.US_ASCII)), "key bytes in the trace at " + i);
+        }
+        assertTrue(!r.err().contains(body.substring(0, 16)) && !r.err().contains("PRIVATE KEY"), "the trace shows the key");
     }
 }

@@ -212,24 +212,6 @@ class FlasherCommandInputTest {
         }
     }
 
-    @Test
-    void traceRedactsTheNvsImageOfFlashBuild() throws Exception {
-        String pem = privateKeyPem();
-        Path build = Files.createDirectories(dir.resolve("build"));
-        Files.write(build.resolve("pt.bin"), FlasherCommandsTest.partitionTable());
-        Files.write(build.resolve("app.bin"), random(0x4000, 7));
-        Files.writeString(build.resolve("flasher_args.json"), """
-                {"flash_files": {"0x8000": "pt.bin", "0x10000": "app.bin"},
-                 "partition-table": {"offset": "0x8000", "file": "pt.bin"}}
-                """);
-        Path nvs = file("unit.bin", identityImage(pem));
-        CliRun r = CliRun.of("flash", "--port", "sim", "--trace", "--build", build.toString(), "--nvs", nvs.toString(),
-                "--partition", "nvs");
-        assertEquals(0, r.exitCode(), r.toString());
-        assertTrue(r.err().contains("<identity image: "), r.toString());
-        assertKeyNotIn(r.err(), pem);
-    }
-
     /** #14.4: a chip that runs a logging application: chip-info ends, exit 3, and says what to check. */
     @Test
     void chipInfoOnAPortThatKeepsLoggingEndsWithExit3() throws Exception {

@@ -32,6 +32,8 @@ public final class RomConnection {
     private final ArrayDeque<byte[]> frames = new ArrayDeque<>();
     private final byte[] buffer = new byte[8192];
     private final double timeoutScale;
+    /** The rate the host set last; the ROM starts at 115200. */
+    private int baud = 115200;
     /** {@code null} until the chip is known; see {@link #formatOf}. */
     private StatusFormat format;
 
@@ -89,21 +91,36 @@ public final class RomConnection {
 
     /** Sends the command and returns its reply whatever the status; throws on no reply or lost link. */
     public Response executeRaw(Command command) {
-        send(command);
-        Response r = await(command.opcode(), scaled(command.timeout()));
+        int frameBytes = send(command);
+        // the command's own time starts when the chip has it: a 16 KB block takes 17 s at 9600 baud
+        Duration timeout = scaled(command.timeout()).plus(wireTime(frameBytes));
+        Response r = await(command.opcode(), timeout);
         if (r == null) {
             throw new FlasherErrors.NoReply("no reply from the chip to " + command.opcode() + " within "
-                    + scaled(command.timeout()).toMillis() + " ms on " + transport.description());
+                    + timeout.toMillis() + " ms on " + transport.description());
         }
         return r;
     }
 
-    public void send(Command command) {
+    /** Sends the command; returns the number of bytes that went on the wire. */
+    public int send(Command command) {
+        byte[] frame = Slip.encode(command.encode());
         try {
-            transport.write(Slip.encode(command.encode()));
+            transport.write(frame);
         } catch (IOException e) {
             throw new FlasherErrors.LinkLost(transport.description(), e);
         }
+        return frame.length;
+    }
+
+    /** The line's rate, which the host set last (for the time a frame takes on the wire). */
+    public void setBaud(int baud) {
+        this.baud = baud;
+    }
+
+    /** How long {@code bytes} take on the wire at the current rate: 10 bits a byte (8N1). */
+    Duration wireTime(int bytes) {
+        return Duration.ofNanos(bytes * 10L * 1_000_000_000L / baud);
     }
 
     /**

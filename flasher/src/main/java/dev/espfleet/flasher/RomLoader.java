@@ -390,6 +390,7 @@ public final class RomLoader implements AutoCloseable {
             throw new FlasherErrors.LinkLost(transport.description(), e);
         }
         baud = rate;
+        connection.setBaud(rate);
     }
 
     public int readReg(int address) {
