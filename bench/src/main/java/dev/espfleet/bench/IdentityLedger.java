@@ -2,6 +2,7 @@ package dev.espfleet.bench;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.ThingName;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -321,11 +322,11 @@ public final class IdentityLedger implements AutoCloseable {
                         return known.get();
                     }
                     long sequence = nextSequence();
-                    String thing = pattern.apply(product, mac, sequence);
+                    ThingName thing = pattern.apply(product, mac, sequence);
                     try (PreparedStatement p = connection.prepareStatement("INSERT INTO units (mac, thing_name, "
                             + "sequence, state, station, allocated_at) VALUES (?, ?, ?, 'ALLOCATED', ?, ?)")) {
                         p.setString(1, mac);
-                        p.setString(2, thing);
+                        p.setString(2, thing.value());
                         p.setLong(3, sequence);
                         p.setString(4, station);
                         p.setString(5, Instant.now().toString());

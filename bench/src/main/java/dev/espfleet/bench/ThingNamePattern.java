@@ -1,7 +1,7 @@
 package dev.espfleet.bench;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.provisioning.ThingName;
+import dev.espfleet.model.ThingName;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * How a new device's thing name is made: {@code {product}}, {@code {mac}} (12 lower-case hex digits),
  * {@code {seq}} or a zero-padded {@code {seq:04}} (the ledger's next sequence number), and literal text.
- * The result must be a valid AWS thing name.
+ * The result must be a valid {@link ThingName}.
  */
 public record ThingNamePattern(String pattern) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{(product|mac|seq)(?::0(\\d))?\\}");
@@ -39,7 +39,7 @@ public record ThingNamePattern(String pattern) {
     }
 
     /** The thing name for a device; {@code mac} as aa:bb:cc:dd:ee:ff. */
-    public String apply(String product, String mac, long sequence) {
+    public ThingName apply(String product, String mac, long sequence) {
         Matcher m = PLACEHOLDER.matcher(pattern);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -53,10 +53,9 @@ public record ThingNamePattern(String pattern) {
         }
         m.appendTail(out);
         String name = out.toString();
-        if (!ThingName.isValid(name)) {
-            throw EspfleetException.badInput("--name-pattern '" + pattern + "' gives '" + name
-                    + "', which is not a valid AWS thing name (1-128 of a-z, A-Z, 0-9, ':', '_', '-')");
-        }
-        return name;
+        ThingName.problem(name).ifPresent(p -> {
+            throw EspfleetException.badInput("--name-pattern '" + pattern + "' gives " + p);
+        });
+        return ThingName.of(name);
     }
 }

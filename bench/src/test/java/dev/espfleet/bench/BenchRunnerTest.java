@@ -236,8 +236,9 @@ class BenchRunnerTest {
         List<UnitResult> results = run(List.of(BenchPort.simulated(1, LinkTiming.UNTIMED, List.of())));
 
         assertFalse(results.get(0).done());
-        assertTrue(results.get(0).detail().endsWith(" gives board 24:0a:c4:e5:00:01 the thing name "
-                + "'../../espfleet-escaped', which is not a valid thing name (1-128 of a-z, A-Z, 0-9, ':', '_', '-'); it is not used as a folder name"),
+        assertTrue(results.get(0).detail().endsWith(" gives board 24:0a:c4:e5:00:01 an invalid thing name "
+                + "'../../espfleet-escaped': expected 1-128 characters of [a-zA-Z0-9:_-], but it contains '.'; it is not"
+                + " used as a folder name"),
                 results.get(0).detail());
         assertFalse(Files.exists(tmp.getParent().resolve("espfleet-escaped")));
         try (var files = Files.list(tmp)) {

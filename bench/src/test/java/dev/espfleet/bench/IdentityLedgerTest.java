@@ -107,8 +107,8 @@ class IdentityLedgerTest {
         assertThrows(EspfleetException.class, () -> new ThingNamePattern("{product}-{serial}"));
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> new ThingNamePattern("{product}/{mac}").apply("p", "24:0a:c4:00:00:01", 1));
-        assertEquals("--name-pattern '{product}/{mac}' gives 'p/240ac4000001', which is not a valid AWS thing name "
-                + "(1-128 of a-z, A-Z, 0-9, ':', '_', '-')", e.getMessage());
+        assertEquals("--name-pattern '{product}/{mac}' gives invalid thing name 'p/240ac4000001': expected 1-128 "
+                + "characters of [a-zA-Z0-9:_-], but it contains '/'", e.getMessage());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.espfleet.cli;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DevicePolicy;
@@ -10,7 +11,6 @@ import dev.espfleet.provisioning.DeviceSubject;
 import dev.espfleet.provisioning.IdentityLayout;
 import dev.espfleet.provisioning.KeyType;
 import dev.espfleet.provisioning.ServerCa;
-import dev.espfleet.provisioning.ThingName;
 import dev.espfleet.provisioning.UnitLock;
 import dev.espfleet.provisioning.UnitProvisioner;
 import dev.espfleet.provisioning.UnitRequest;
@@ -45,7 +45,7 @@ final class ProvisionCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--thing", required = true, paramLabel = "NAME", description = "AWS IoT thing name (CN).")
-    String thing;
+    String thingName;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Unit folder, e.g. units/NAME.")
     Path out;
@@ -106,7 +106,7 @@ final class ProvisionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Instant now = Instant.now();
-        ThingName.require(thing);
+        ThingName thing = ThingName.of(thingName);
         DeviceConfig device = ConfigLoader.load(config);
         device.aws().thingName().ifPresent(pinned -> {
             if (!pinned.equals(thing)) {

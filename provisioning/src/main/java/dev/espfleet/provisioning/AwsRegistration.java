@@ -1,6 +1,7 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.common.Json;
+import dev.espfleet.model.ThingName;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,9 +63,8 @@ public final class AwsRegistration {
      *
      * @param certificateId the AWS certificate ID (SHA-256 of the DER certificate), when the certificate exists
      */
-    public static String registerScript(String thingName, String policyName, Optional<String> region,
+    public static String registerScript(ThingName thingName, String policyName, Optional<String> region,
                                         CertificateRoute route, Optional<String> certificateId) {
-        ThingName.require(thingName);
         String regionLine = region.map(r -> "export AWS_DEFAULT_REGION=\"${AWS_DEFAULT_REGION:-" + r
                 + "}\"  # from the endpoint\n").orElse("");
         String certificateStep = switch (route) {
@@ -72,7 +72,7 @@ public final class AwsRegistration {
             case LOCAL_CA -> SCRIPT_LOCAL_CA.replace("@CERT_ID@", certificateId.orElseThrow());
             case ISSUED_BY_AWS -> SCRIPT_ISSUED_BY_AWS.replace("@CERT_ID@", certificateId.orElseThrow());
         };
-        return SCRIPT.replace("@THING@", thingName)
+        return SCRIPT.replace("@THING@", thingName.value())
                 .replace("@POLICY@", policyName)
                 .replace("@REGION@", regionLine)
                 .replace("@CERTIFICATE_STEP@", certificateStep);

@@ -3,6 +3,7 @@ package dev.espfleet.provisioning;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.ThingName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ public final class UnitProvisioner {
 
     public Report provision(UnitRequest request, Instant now) {
         Path dir = request.unitDir();
-        String thing = request.subject().thingName();
+        ThingName thing = request.subject().thingName();
         List<String> lines = new ArrayList<>();
         CertificateSource source = request.certificateSource();
         boolean rotate = request.rotate();
@@ -289,7 +290,7 @@ public final class UnitProvisioner {
     }
 
     /** A unit.json that names another thing, another board or another ledger: the folder is not ours. */
-    private static void requireBindingFits(UnitBinding bound, Path dir, String thing, Optional<UnitBinding.Board> board) {
+    private static void requireBindingFits(UnitBinding bound, Path dir, ThingName thing, Optional<UnitBinding.Board> board) {
         Path file = dir.resolve(UnitBinding.FILE);
         if (!bound.thing().equals(thing)) {
             throw EspfleetException.badInput(dir + " belongs to thing '" + bound.thing() + "' (" + file + "), not '"
@@ -323,7 +324,7 @@ public final class UnitProvisioner {
      * the folder's own certificate or request shows it is this thing's key and, for a board, the ledger
      * records that certificate for the board. Anything else could be another unit's key.
      */
-    private static void requireKeyBelongsHere(Path dir, String thing, PublicKey publicKey,
+    private static void requireKeyBelongsHere(Path dir, ThingName thing, PublicKey publicKey,
                                               Optional<UnitBinding.Board> board) {
         Path certFile = dir.resolve(CERT_FILE);
         Path csrFile = dir.resolve(CSR_FILE);
@@ -357,7 +358,7 @@ public final class UnitProvisioner {
         }
     }
 
-    private static String rotateHint(Path dir, String thing, Optional<UnitBinding.Board> board) {
+    private static String rotateHint(Path dir, ThingName thing, Optional<UnitBinding.Board> board) {
         return board.isEmpty() ? "pass --rotate to give the unit a new key"
                 : "move " + dir + " away, or give the unit a new key first with 'espfleet provision --rotate --thing "
                 + thing + " --out " + dir + " ...'";
@@ -367,7 +368,7 @@ public final class UnitProvisioner {
      * A unit's key must never serve two things: an existing CSR or certificate naming another thing means
      * the folder is someone else's.
      */
-    private static void requireUnitBelongsTo(String thing, Path dir) {
+    private static void requireUnitBelongsTo(ThingName thing, Path dir) {
         Path csrFile = dir.resolve(CSR_FILE);
         Path certFile = dir.resolve(CERT_FILE);
         Optional<String> owner = Optional.empty();
@@ -379,7 +380,7 @@ public final class UnitProvisioner {
             owner = DeviceSubject.commonName(Pem.readCsr(csrFile).getSubject());
             evidence = csrFile;
         }
-        if (owner.isPresent() && !owner.get().equals(thing)) {
+        if (owner.isPresent() && !owner.get().equals(thing.value())) {
             throw EspfleetException.badInput(dir + " belongs to thing '" + owner.get() + "' (CN of " + evidence
                     + "), not '" + thing + "'; a key must not be shared between things: use another --out");
         }

@@ -12,6 +12,7 @@ import dev.espfleet.generator.config.DeviceConfig.ReportedField;
 import dev.espfleet.generator.config.DeviceConfig.Shadow;
 import dev.espfleet.generator.config.DeviceConfig.Telemetry;
 import dev.espfleet.generator.config.DeviceConfig.Wifi;
+import dev.espfleet.model.ThingName;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -177,6 +179,19 @@ public final class ConfigLoader {
                     identity, wifi);
         }
 
+        /**
+         * The value of {@code key} as a model type: its {@code problem} reported at the value's line, else the
+         * value made with {@code make}. Empty when the key is absent or its value has a problem.
+         */
+        private <T> Optional<T> typed(YamlSection s, String key, Function<String, Optional<String>> problem,
+                                      Function<String, T> make) {
+            return s.string(key).flatMap(text -> {
+                Optional<String> p = problem.apply(text);
+                p.ifPresent(message -> s.problem(key, message));
+                return p.isPresent() ? Optional.empty() : Optional.of(make.apply(text));
+            });
+        }
+
         private Optional<YamlSection> required(YamlSection parent, String key, String what) {
             if (!parent.has(key)) {
                 parent.missing(key, what);
@@ -211,8 +226,7 @@ public final class ConfigLoader {
                 s.problem("endpoint", "must be a host name such as abc123-ats.iot.eu-west-1.amazonaws.com, without "
                         + "scheme or port; got '" + endpoint + "'");
             }
-            Optional<String> thing = s.string("thing_name");
-            thing.ifPresent(t -> Names.thingNameProblem(t).ifPresent(p -> s.problem("thing_name", p)));
+            Optional<ThingName> thing = typed(s, "thing_name", ThingName::problem, ThingName::of);
             Optional<String> account = s.string("account_id");
             account.ifPresent(a -> {
                 if (!a.matches("[0-9]{12}")) {

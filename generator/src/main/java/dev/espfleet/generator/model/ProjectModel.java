@@ -56,7 +56,7 @@ public final class ProjectModel {
         define(d, "ESPFLEET_FIRMWARE_VERSION", CLiteral.string(c.product().firmwareVersion()), null);
         define(d, "ESPFLEET_DEFAULT_ENDPOINT", CLiteral.string(c.aws().endpoint()),
                 "used when the identity partition holds no endpoint key");
-        c.aws().thingName().ifPresent(t -> define(d, "ESPFLEET_PINNED_THING_NAME", CLiteral.string(t),
+        c.aws().thingName().ifPresent(t -> define(d, "ESPFLEET_PINNED_THING_NAME", CLiteral.string(t.value()),
                 "pinned in the config: the thing_name key in NVS is not read"));
         define(d, "ESPFLEET_MQTT_PORT", "8883", "MQTT over TLS with X.509 client certificates");
         define(d, "ESPFLEET_MQTT_KEEPALIVE_S", Integer.toString(c.mqtt().keepAliveSeconds()), "AWS allows 30..1200");
