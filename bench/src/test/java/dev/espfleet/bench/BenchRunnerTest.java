@@ -12,6 +12,7 @@ import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -56,7 +57,7 @@ class BenchRunnerTest {
     private BenchJob job(ThingNamePattern pattern) {
         return new BenchJob("sensor", "Acme", pattern, tmp.resolve("units"), ca, "test CA",
                 serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000,
-                "abc123-ats.iot.eu-west-1.amazonaws.com", Optional.empty(), KeyType.EC_P256, List.of(), 460800, "test");
+                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, List.of(), 460800, "test");
     }
 
     private List<UnitResult> run(List<BenchPort> ports) {
@@ -266,7 +267,7 @@ class BenchRunnerTest {
                 ValidityPeriod.days(Instant.now(), 30), new SecureRandom());
         BenchJob withOtherCa = new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"),
                 other, "other CA", serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000,
-                0x6000, "abc123-ats.iot.eu-west-1.amazonaws.com", Optional.empty(), KeyType.EC_P256, List.of(), 460800,
+                0x6000, AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, List.of(), 460800,
                 "test");
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));

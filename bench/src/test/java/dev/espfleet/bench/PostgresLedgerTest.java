@@ -8,6 +8,7 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.sim.LinkTiming;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -207,7 +208,7 @@ class PostgresLedgerTest {
             // each station its own units folder, as on two machines; one board (the same MAC) on both
             BenchJob job = new BenchJob("p", "p", new ThingNamePattern("pg-bench-{seq:04}"),
                     work.resolve("units-" + station), ca, "ca", new ServerCa(List.of(ca.certificate()), Path.of("ca.pem")),
-                    new DevicePolicy("p-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000, "a.example.com",
+                    new DevicePolicy("p-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000, AwsEndpoint.of("a.example.com"),
                     Optional.empty(), KeyType.EC_P256, List.of(new FlashRegion("app", 0x20000, firmware)), 460800,
                     station);
             BenchListener timing = new BenchListener() {

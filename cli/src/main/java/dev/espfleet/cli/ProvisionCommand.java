@@ -3,6 +3,7 @@ package dev.espfleet.cli;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateSource;
@@ -132,8 +133,8 @@ final class ProvisionCommand implements Callable<Integer> {
             certificateSource = new CertificateSource.CsrOnly();
         }
         ServerCa server = ServerCa.resolve(Optional.ofNullable(serverCa), defaultServerCa, now);
-        UnitRequest request = new UnitRequest(out, subject, keyType,
-                Optional.of(endpoint != null ? endpoint : device.aws().endpoint()), certificateSource, server, policy,
+        AwsEndpoint host = endpoint != null ? AwsEndpoint.of(endpoint.strip()) : device.aws().endpoint();
+        UnitRequest request = new UnitRequest(out, subject, keyType, Optional.of(host), certificateSource, server, policy,
                 layout, id.partitionSize(), wifi, rotate);
 
         UnitProvisioner.requireUnitFolder(out);

@@ -3,8 +3,6 @@ package dev.espfleet.provisioning;
 import dev.espfleet.common.Json;
 import dev.espfleet.model.ThingName;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The AWS IoT Core side of a unit: {@code register.sh} (aws CLI steps) and a just-in-time
@@ -22,17 +20,7 @@ public final class AwsRegistration {
         ISSUED_BY_AWS
     }
 
-    /** {@code <id>[-ats].iot.<region>.amazonaws.com[.cn]}, the endpoint shape AWS IoT Core hands out. */
-    private static final Pattern ENDPOINT_REGION =
-            Pattern.compile("[a-z0-9]+(?:-ats)?\\.iot\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?");
-
     private AwsRegistration() {
-    }
-
-    /** The AWS region named in an AWS IoT endpoint, if it has the usual shape. */
-    public static Optional<String> regionOf(String endpoint) {
-        Matcher m = ENDPOINT_REGION.matcher(endpoint == null ? "" : endpoint);
-        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -20,7 +21,7 @@ public final class IdentityCsv {
     }
 
     /** The files and values of one identity; the file names are relative to the CSV. */
-    public record Entries(ThingName thingName, String endpoint, String deviceCertFile, String privateKeyFile,
+    public record Entries(ThingName thingName, AwsEndpoint endpoint, String deviceCertFile, String privateKeyFile,
                           String serverCaFile) {
     }
 
@@ -36,7 +37,7 @@ public final class IdentityCsv {
         StringBuilder csv = new StringBuilder("key,type,encoding,value\n");
         csv.append(layout.namespace()).append(",namespace,,\n");
         row(csv, layout.thingNameKey(), "data", entries.thingName().value());
-        row(csv, layout.endpointKey(), "data", entries.endpoint());
+        row(csv, layout.endpointKey(), "data", entries.endpoint().host());
         row(csv, layout.deviceCertKey(), "file", entries.deviceCertFile());
         row(csv, layout.privateKeyKey(), "file", entries.privateKeyFile());
         row(csv, layout.serverCaKey(), "file", entries.serverCaFile());

@@ -3,6 +3,7 @@ package dev.espfleet.provisioning;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
@@ -41,9 +41,6 @@ public final class UnitProvisioner {
     /** identity.csv (Wi-Fi credentials included, when given) as the identity partition's NVS image. */
     public static final String IDENTITY_IMAGE = "identity.bin";
     public static final String AWS_DIR = "aws";
-
-    private static final Pattern HOSTNAME =
-            Pattern.compile("(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*");
 
     private final SecureRandom random;
 
@@ -68,14 +65,10 @@ public final class UnitProvisioner {
                     + "rotate with --csr-only or --ca, then register the new certificate");
         }
         boolean certificateExpected = !(source instanceof CertificateSource.CsrOnly);
-        Optional<String> endpoint = request.endpoint().map(String::strip);
-        if (certificateExpected) {
-            String e = endpoint.orElseThrow(() -> EspfleetException.badInput(
-                    "no AWS IoT endpoint for " + thing + "'s identity: pass --endpoint or set aws.endpoint in the config"));
-            if (!HOSTNAME.matcher(e).matches()) {
-                throw EspfleetException.badInput("invalid endpoint '" + e
-                        + "': expected a host name such as abc123-ats.iot.eu-west-1.amazonaws.com");
-            }
+        Optional<AwsEndpoint> endpoint = request.endpoint();
+        if (certificateExpected && endpoint.isEmpty()) {
+            throw EspfleetException.badInput(
+                    "no AWS IoT endpoint for " + thing + "'s identity: pass --endpoint or set aws.endpoint in the config");
         }
 
         // 0. The folder: a unit folder (or none yet), and this thing's and this board's.
@@ -184,7 +177,7 @@ public final class UnitProvisioner {
             image = IdentityImage.build(dir.resolve(IDENTITY_CSV).toString(), csv,
                     new IdentityImage.Contents(certPem, keyPem, serverCaPem), request.identityPartitionSize());
         }
-        Optional<String> region = endpoint.flatMap(AwsRegistration::regionOf);
+        Optional<String> region = endpoint.flatMap(AwsEndpoint::region);
         Optional<String> certificateId = Optional.ofNullable(cert).map(UnitProvisioner::awsCertificateId);
         String script = AwsRegistration.registerScript(thing, request.policy().name(), region, route, certificateId);
         String policy = request.policy().json();

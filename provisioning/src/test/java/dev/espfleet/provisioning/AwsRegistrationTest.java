@@ -21,13 +21,6 @@ class AwsRegistrationTest {
     private static final String CERT_ID = "948df2580b054eb80bdf5835fdf0413ec35aa11e602849e456b5e64f143e5441";
 
     @Test
-    void readsRegionFromAwsIotEndpoint() {
-        assertEquals(Optional.of("eu-west-1"), AwsRegistration.regionOf("abc123-ats.iot.eu-west-1.amazonaws.com"));
-        assertEquals(Optional.of("cn-north-1"), AwsRegistration.regionOf("abc123.iot.cn-north-1.amazonaws.com.cn"));
-        assertEquals(Optional.empty(), AwsRegistration.regionOf("localhost"));
-    }
-
-    @Test
     void jitpTemplateCreatesThingFromCommonNameAndAttachesFleetPolicy() {
         assertEquals("""
                 {

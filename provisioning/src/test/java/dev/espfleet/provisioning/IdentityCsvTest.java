@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
 import dev.espfleet.nvs.NvsCsv;
 import dev.espfleet.nvs.NvsEntry;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class IdentityCsvTest {
     private static final IdentityCsv.Entries ENTRIES = new IdentityCsv.Entries(ThingName.of("dev-001"),
-            "abc123-ats.iot.eu-west-1.amazonaws.com", "cert.pem", "key.pem", "server-ca.pem");
+            AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), "cert.pem", "key.pem", "server-ca.pem");
 
     @Test
     void rendersNvsPartitionGenCsvWithDefaultLayout() {
@@ -64,9 +65,9 @@ class IdentityCsvTest {
     @Test
     void rejectsValueThatNeedsCsvQuoting() {
         EspfleetException e = assertThrows(EspfleetException.class, () -> IdentityCsv.render(IdentityLayout.DEFAULT,
-                new IdentityCsv.Entries(ThingName.of("dev-001"), "a,b", "cert.pem", "key.pem", "ca.pem")));
+                new IdentityCsv.Entries(ThingName.of("dev-001"), AwsEndpoint.of("a.b"), "a,b", "key.pem", "ca.pem")));
         assertEquals(ExitStatus.BAD_INPUT, e.status());
-        assertEquals("cannot write NVS key 'endpoint' to the identity CSV: value 'a,b' is empty or contains a comma, "
+        assertEquals("cannot write NVS key 'device_cert' to the identity CSV: value 'a,b' is empty or contains a comma, "
                 + "quote or line break", e.getMessage());
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class UnitBindingTest {
 
     private UnitProvisioner.Report provision(String thing, Path dir, Optional<UnitBinding.Board> board) {
         return new UnitProvisioner(RANDOM).provision(new UnitRequest(dir, DeviceSubject.of(ThingName.of(thing), null, null),
-                KeyType.EC_P256, Optional.of("a.example.com"), new CertificateSource.LocalCa(ca, "ca", OptionalInt.empty()),
+                KeyType.EC_P256, Optional.of(AwsEndpoint.of("a.example.com")), new CertificateSource.LocalCa(ca, "ca", OptionalInt.empty()),
                 serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false, board), NOW);
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
 import dev.espfleet.nvs.NvsCsv;
 import dev.espfleet.nvs.NvsVersion;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class UnitProvisionerTest {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Instant NOW = Instant.now();
-    private static final String ENDPOINT = "abc123-ats.iot.eu-west-1.amazonaws.com";
+    private static final AwsEndpoint ENDPOINT = AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com");
     private static final DevicePolicy POLICY = new DevicePolicy("greenhouse-device", "{\"Version\": \"2012-10-17\"}\n");
     private static CertificateAuthority ca;
     private static ServerCa serverCa;

@@ -12,6 +12,7 @@ import dev.espfleet.generator.config.DeviceConfig.ReportedField;
 import dev.espfleet.generator.config.DeviceConfig.Shadow;
 import dev.espfleet.generator.config.DeviceConfig.Telemetry;
 import dev.espfleet.generator.config.DeviceConfig.Wifi;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -185,11 +186,15 @@ public final class ConfigLoader {
          */
         private <T> Optional<T> typed(YamlSection s, String key, Function<String, Optional<String>> problem,
                                       Function<String, T> make) {
-            return s.string(key).flatMap(text -> {
-                Optional<String> p = problem.apply(text);
-                p.ifPresent(message -> s.problem(key, message));
-                return p.isPresent() ? Optional.empty() : Optional.of(make.apply(text));
-            });
+            return s.string(key).flatMap(text -> checked(s, key, text, problem, make));
+        }
+
+        /** {@code text}, the value of {@code key}, made with {@code make}; or its problem reported and empty. */
+        private <T> Optional<T> checked(YamlSection s, String key, String text,
+                                        Function<String, Optional<String>> problem, Function<String, T> make) {
+            Optional<String> p = problem.apply(text);
+            p.ifPresent(message -> s.problem(key, message));
+            return p.isPresent() ? Optional.empty() : Optional.of(make.apply(text));
         }
 
         private Optional<YamlSection> required(YamlSection parent, String key, String what) {
@@ -219,13 +224,9 @@ public final class ConfigLoader {
         }
 
         private Aws aws(YamlSection s) {
-            String endpoint = s.requiredString("endpoint",
+            AwsEndpoint endpoint = s.requiredString("endpoint",
                     "your account's AWS IoT data endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS)")
-                    .orElse("invalid.example");
-            if (!Names.isHostName(endpoint)) {
-                s.problem("endpoint", "must be a host name such as abc123-ats.iot.eu-west-1.amazonaws.com, without "
-                        + "scheme or port; got '" + endpoint + "'");
-            }
+                    .flatMap(e -> checked(s, "endpoint", e, AwsEndpoint::problem, AwsEndpoint::of)).orElse(null);
             Optional<ThingName> thing = typed(s, "thing_name", ThingName::problem, ThingName::of);
             Optional<String> account = s.string("account_id");
             account.ifPresent(a -> {

@@ -1,5 +1,6 @@
 package dev.espfleet.generator.config;
 
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
 import java.util.List;
 import java.util.Optional;
@@ -27,13 +28,7 @@ public record DeviceConfig(
     }
 
     /** @param thingName pinned thing name; empty when the firmware reads it from NVS (the default) */
-    public record Aws(String endpoint, Optional<ThingName> thingName, Optional<String> accountId) {
-        /** The AWS region in an {@code xxxx-ats.iot.REGION.amazonaws.com} endpoint. */
-        public Optional<String> region() {
-            var m = java.util.regex.Pattern.compile("^[^.]+\\.iot\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?$")
-                    .matcher(endpoint);
-            return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
-        }
+    public record Aws(AwsEndpoint endpoint, Optional<ThingName> thingName, Optional<String> accountId) {
     }
 
     public record Mqtt(int keepAliveSeconds, boolean persistentSession, int qos, String topicPrefix,

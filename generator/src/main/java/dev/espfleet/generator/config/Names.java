@@ -14,7 +14,6 @@ public final class Names {
     private static final Pattern C_IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SHADOW_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,64}");
     private static final Pattern PROJECT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
-    private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern TOPIC_LEVEL = Pattern.compile("[A-Za-z0-9_-]+");
 
     /** C keywords (C17) and names the generated code already uses in the shadow document. */
@@ -102,17 +101,5 @@ public final class Names {
 
     static boolean isProjectName(String name) {
         return PROJECT_NAME.matcher(name).matches();
-    }
-
-    static boolean isHostName(String host) {
-        if (host.isEmpty() || host.length() > 253 || !host.contains(".")) {
-            return false;
-        }
-        for (String label : host.split("\\.", -1)) {
-            if (!HOST_LABEL.matcher(label).matches()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

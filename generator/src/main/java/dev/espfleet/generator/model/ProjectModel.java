@@ -54,7 +54,7 @@ public final class ProjectModel {
         List<Map<String, String>> d = new ArrayList<>();
         define(d, "ESPFLEET_PRODUCT_NAME", CLiteral.string(c.product().name()), null);
         define(d, "ESPFLEET_FIRMWARE_VERSION", CLiteral.string(c.product().firmwareVersion()), null);
-        define(d, "ESPFLEET_DEFAULT_ENDPOINT", CLiteral.string(c.aws().endpoint()),
+        define(d, "ESPFLEET_DEFAULT_ENDPOINT", CLiteral.string(c.aws().endpoint().host()),
                 "used when the identity partition holds no endpoint key");
         c.aws().thingName().ifPresent(t -> define(d, "ESPFLEET_PINNED_THING_NAME", CLiteral.string(t.value()),
                 "pinned in the config: the thing_name key in NVS is not read"));
@@ -246,7 +246,7 @@ public final class ProjectModel {
         m.put("privateKeyKey", c.identity().privateKeyKey());
         m.put("serverCaKey", c.identity().serverCaKey());
         m.put("thingNamePinned", c.aws().thingName().isPresent());
-        m.put("endpoint", c.aws().endpoint());
+        m.put("endpoint", c.aws().endpoint().host());
         m.put("wifiInIdentityPartition", c.wifi().partition().equals(c.identity().partition()));
         m.put("wifiNamespace", c.wifi().namespace());
         m.put("wifiSsidKey", c.wifi().ssidKey());
