@@ -7,7 +7,7 @@ import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimServer;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -69,8 +69,7 @@ public final class SimCommand implements Callable<Integer> {
             throw EspfleetException.badInput("--listen " + listen + ": port must be 0 to 65535, got " + port);
         }
         SimConfig config = SimConfig.esp32()
-                .withChip(Chip.byCliName(chip).orElseThrow(() -> EspfleetException.badInput("--chip " + chip
-                        + ": expected esp32, esp32s2, esp32s3, esp32c3, esp32c6 or esp32h2")))
+                .withChip(Chip.of(chip, "--chip"))
                 .withFlashSize(parseSize(flashSize))
                 .withStartInDownloadMode(!appMode);
         if (mac != null) {
@@ -93,7 +92,7 @@ public final class SimCommand implements Callable<Integer> {
         }
         server.start();
         err.printf("sim: simulated %s (MAC %s, %s flash) listening on socket://%s:%d%n",
-                config.chip().spec().name(), macText(config.mac()), flashSize.toUpperCase(Locale.ROOT), host, server.port());
+                config.chip().displayName(), macText(config.mac()), flashSize.toUpperCase(Locale.ROOT), host, server.port());
         err.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         server.join();

@@ -1,6 +1,6 @@
 package dev.espfleet.flasher;
 
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
 
 /** What {@code chip-info} reports. */
 public record ChipInfo(Chip chip, byte[] mac, String revision, int flashJedecId, int flashSize) {

@@ -8,7 +8,7 @@ import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,6 @@
 package dev.espfleet.flasher.sim;
 
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

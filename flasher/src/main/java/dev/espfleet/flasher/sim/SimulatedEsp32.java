@@ -95,7 +95,7 @@ public final class SimulatedEsp32 {
 
     public SimulatedEsp32(SimConfig config) {
         this.config = config;
-        this.spec = config.chip().spec();
+        this.spec = ChipSpec.of(config.chip());
         this.flash = new SimFlash(config.flashSize());
         this.flashParamsSize = config.flashSize();
         seedRegisters();

@@ -13,6 +13,7 @@ import dev.espfleet.generator.config.DeviceConfig.Shadow;
 import dev.espfleet.generator.config.DeviceConfig.Telemetry;
 import dev.espfleet.generator.config.DeviceConfig.Wifi;
 import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.Chip;
 import dev.espfleet.model.ThingName;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -154,13 +155,8 @@ public final class ConfigLoader {
             }
             YamlSection root = maybeRoot.get();
             Product product = required(root, "product", "the product's name and firmware version").map(this::product).orElse(null);
-            ChipTarget target = root.string("target").flatMap(t -> {
-                Optional<ChipTarget> chip = ChipTarget.fromIdfName(t);
-                if (chip.isEmpty()) {
-                    root.problem("target", "unknown chip '" + t + "'; expected one of " + ChipTarget.choices());
-                }
-                return chip;
-            }).orElse(ChipTarget.ESP32);
+            Chip target = typed(root, "target", FirmwareTargets::problem, t -> Chip.parse(t).orElseThrow())
+                    .orElse(Chip.ESP32);
             FlashSize flash = root.string("flash_size").flatMap(f -> {
                 Optional<FlashSize> size = FlashSize.fromLabel(f);
                 if (size.isEmpty()) {

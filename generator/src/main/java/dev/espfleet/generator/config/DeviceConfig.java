@@ -1,6 +1,7 @@
 package dev.espfleet.generator.config;
 
 import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.Chip;
 import dev.espfleet.model.ThingName;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +15,7 @@ import java.util.Optional;
 public record DeviceConfig(
         String sourceName,
         Product product,
-        ChipTarget target,
+        Chip target,
         FlashSize flashSize,
         Aws aws,
         Mqtt mqtt,
