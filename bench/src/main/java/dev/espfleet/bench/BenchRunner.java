@@ -160,11 +160,11 @@ public final class BenchRunner {
             }
             try (RomLoader loader = RomLoader.connect(transport, port.connectOptions(job.baud()), log::add)) {
                 ChipInfo chip = loader.chipInfo();
-                mac = Optional.of(chip.macText());
+                mac = Optional.of(chip.mac().toString());
                 if (mac.equals(previousMac)) {
                     return null;
                 }
-                UnitRecord unit = ledger.allocate(chip.macText(), job.product(), job.namePattern(), job.station());
+                UnitRecord unit = ledger.allocate(chip.mac(), job.product(), job.namePattern(), job.station());
                 // The name comes from a ledger that other stations write too: a valid thing name, or no folder.
                 Optional<String> badName = ThingName.problem(unit.thingName());
                 if (badName.isPresent()) {

@@ -1,13 +1,13 @@
 package dev.espfleet.bench;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.model.MacAddress;
 import dev.espfleet.model.ThingName;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How a new device's thing name is made: {@code {product}}, {@code {mac}} (12 lower-case hex digits),
+ * How a new device's thing name is made: {@code {product}}, {@code {mac}} ({@link MacAddress#hexDigits()}),
  * {@code {seq}} or a zero-padded {@code {seq:04}} (the ledger's next sequence number), and literal text.
  * The result must be a valid {@link ThingName}.
  */
@@ -35,17 +35,17 @@ public record ThingNamePattern(String pattern) {
      * gives a sample board (MAC 24:0a:c4:00:00:01, sequence 1) must be a valid thing name.
      */
     public void requireValidNames(String product) {
-        apply(product, "24:0a:c4:00:00:01", 1);
+        apply(product, MacAddress.parse("24:0a:c4:00:00:01"), 1);
     }
 
-    /** The thing name for a device; {@code mac} as aa:bb:cc:dd:ee:ff. */
-    public ThingName apply(String product, String mac, long sequence) {
+    /** The thing name for a device. */
+    public ThingName apply(String product, MacAddress mac, long sequence) {
         Matcher m = PLACEHOLDER.matcher(pattern);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String value = switch (m.group(1)) {
                 case "product" -> product;
-                case "mac" -> mac.replace(":", "").toLowerCase(Locale.ROOT);
+                case "mac" -> mac.hexDigits();
                 default -> m.group(2) == null ? Long.toString(sequence)
                         : String.format("%0" + m.group(2) + "d", sequence);
             };

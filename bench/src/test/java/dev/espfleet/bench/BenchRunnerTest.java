@@ -13,6 +13,7 @@ import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
 import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.MacAddress;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -107,8 +108,8 @@ class BenchRunnerTest {
                 throw new dev.espfleet.common.EspfleetException(dev.espfleet.common.ExitStatus.UNAVAILABLE,
                         "no reply from the chip");
             }
-            return new SimLink(new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 9, 9,
-                    (byte) board})), List.of(), LinkTiming.UNTIMED);
+            return new SimLink(new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 9, 9,
+                    (byte) board}))), List.of(), LinkTiming.UNTIMED);
         }, PortOpener.SIM_TIMEOUT_SCALE, false);
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
@@ -154,7 +155,7 @@ class BenchRunnerTest {
 
     @Test
     void identityImageOnTheChipIsTheUnitsImageDespiteACorruptedBlock() throws Exception {
-        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 3}));
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 3})));
         byte[] neighbour = new byte[4096];
         java.util.Arrays.fill(neighbour, (byte) 0x5a);
         chip.flash().load(0x18000, neighbour); // the partition after the identity must survive
@@ -205,7 +206,7 @@ class BenchRunnerTest {
 
     @Test
     void theLedgerAndTheUnitFolderRecordTheIdentityImageTheChipVerified() throws Exception {
-        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 4}));
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 4})));
         BenchPort port = new BenchPort("sim-x", () -> new SimLink(chip, List.of(), LinkTiming.UNTIMED),
                 PortOpener.SIM_TIMEOUT_SCALE, true);
         assertTrue(run(List.of(port)).get(0).done());

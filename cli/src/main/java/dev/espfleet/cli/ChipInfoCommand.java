@@ -26,7 +26,7 @@ public final class ChipInfoCommand implements Callable<Integer> {
         try (RomLoader loader = connection.connect(console)) {
             ChipInfo info = loader.chipInfo();
             out.printf("Chip:     %s (revision %s)%n", info.chip().displayName(), info.revision());
-            out.printf("MAC:      %s%n", info.macText());
+            out.printf("MAC:      %s%n", info.mac());
             out.printf("Flash:    %s (JEDEC id %s)%n", ChipInfo.sizeText(info.flashSize()), info.jedecText());
             out.flush();
             loader.finish();

@@ -14,6 +14,7 @@ import dev.espfleet.flasher.targets.ChipSpec;
 import dev.espfleet.flasher.targets.SpiRegisters;
 import dev.espfleet.flasher.transport.Transport;
 import dev.espfleet.model.Chip;
+import dev.espfleet.model.MacAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -422,7 +423,7 @@ public final class RomLoader implements AutoCloseable {
 
     public ChipInfo chipInfo() {
         ChipSpec s = spec();
-        byte[] mac = s.macFrom(readReg(s.macHigh()), readReg(s.macLow()));
+        MacAddress mac = MacAddress.of(s.macFrom(readReg(s.macHigh()), readReg(s.macLow())));
         String revision = s.revision() == null ? "unknown" : s.revision().decode(this::readReg);
         return new ChipInfo(chip, mac, revision, flashId(), flashSize);
     }
