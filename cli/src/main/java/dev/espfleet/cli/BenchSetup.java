@@ -51,7 +51,7 @@ final class BenchSetup {
         IdentityLayout layout = ProvisioningFromConfig.layout(config);
         DevicePolicy policy = ProvisioningFromConfig.policy(config);
         PartitionLayout.Row identityRow = PartitionLayout.of(config).stream()
-                .filter(r -> r.name().equals(id.partition())).findFirst().orElseThrow();
+                .filter(r -> r.name().equals(id.partition().value())).findFirst().orElseThrow();
         List<FlashRegion> firmware = List.of();
         if (build.isPresent()) {
             FlasherArgs args = FlasherArgs.load(buildDir(build.get()));

@@ -4,6 +4,7 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.model.ThingName;
 import dev.espfleet.nvs.NvsEntry;
 import dev.espfleet.nvs.NvsImage;
+import dev.espfleet.nvs.NvsKey;
 import dev.espfleet.nvs.NvsPartitionReader;
 import dev.espfleet.nvs.NvsType;
 import java.security.PrivateKey;
@@ -44,7 +45,7 @@ public final class IdentityImageCheck {
             }
             throw EspfleetException.badInput(name + " is not an NVS image with an identity: " + e.getMessage());
         }
-        String ns = layout.namespace();
+        String ns = layout.namespace().value();
         List<NvsEntry> entries = nvs.items().stream().filter(e -> e.namespace().equals(ns)).toList();
         if (entries.isEmpty()) {
             if (!identityRequired) {
@@ -85,8 +86,8 @@ public final class IdentityImageCheck {
         return Optional.of(new Identity(thing, cert));
     }
 
-    private static String string(List<NvsEntry> entries, String key, String where) {
-        NvsEntry entry = entries.stream().filter(e -> key.equals(e.key())).findFirst()
+    private static String string(List<NvsEntry> entries, NvsKey key, String where) {
+        NvsEntry entry = entries.stream().filter(e -> key.value().equals(e.key())).findFirst()
                 .orElseThrow(() -> EspfleetException.badInput(where + " has no key '" + key + "'"));
         if (entry.type() != NvsType.STRING) {
             throw EspfleetException.badInput(where + " key '" + key + "' is " + entry.type() + ", expected a string");

@@ -3,9 +3,10 @@ package dev.espfleet.flasher.job;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.nvs.PartitionEntry;
-import dev.espfleet.nvs.PartitionTable;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.nvs.PartitionLabel;
+import dev.espfleet.nvs.PartitionTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,9 +84,9 @@ public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String>
      * The region that puts {@code image} into the partition called {@code label}; refuses an image larger
      * than the partition.
      */
-    public FlashRegion regionForPartition(String label, String imageName, byte[] image) {
+    public FlashRegion regionForPartition(PartitionLabel label, String imageName, byte[] image) {
         PartitionTable table = partitionTable();
-        PartitionEntry p = table.find(label).orElseThrow(() -> EspfleetException.badInput(
+        PartitionEntry p = table.find(label.value()).orElseThrow(() -> EspfleetException.badInput(
                 "no partition named '" + label + "' in the partition table (it has: "
                         + String.join(", ", table.entries().stream().map(PartitionEntry::name).toList()) + ")"));
         if (image.length > p.size()) {

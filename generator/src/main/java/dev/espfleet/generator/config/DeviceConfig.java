@@ -3,6 +3,8 @@ package dev.espfleet.generator.config;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.Chip;
 import dev.espfleet.model.ThingName;
+import dev.espfleet.nvs.NvsKey;
+import dev.espfleet.nvs.PartitionLabel;
 import java.util.List;
 import java.util.Optional;
 
@@ -57,11 +59,10 @@ public record DeviceConfig(
     public record Telemetry(int intervalSeconds, TelemetryDestination to) {
     }
 
-    public record Identity(String partition, int partitionSize, String namespace, String thingNameKey,
-                           String endpointKey, String deviceCertKey, String privateKeyKey,
-                           String serverCaKey) {
+    public record Identity(PartitionLabel partition, int partitionSize, NvsKey namespace, NvsKey thingNameKey,
+                           NvsKey endpointKey, NvsKey deviceCertKey, NvsKey privateKeyKey, NvsKey serverCaKey) {
     }
 
-    public record Wifi(String partition, String namespace, String ssidKey, String passwordKey) {
+    public record Wifi(PartitionLabel partition, NvsKey namespace, NvsKey ssidKey, NvsKey passwordKey) {
     }
 }

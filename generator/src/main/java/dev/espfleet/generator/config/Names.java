@@ -62,17 +62,6 @@ public final class Names {
         return Optional.empty();
     }
 
-    static Optional<String> nvsKeyProblem(String key) {
-        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
-        if (key.isEmpty() || bytes > ConfigLoader.NVS_KEY_MAX) {
-            return Optional.of("NVS keys and namespaces are 1-15 bytes; '" + key + "' is " + bytes);
-        }
-        if (!key.chars().allMatch(c -> c > 32 && c < 127 && c != '"' && c != '\\')) {
-            return Optional.of("NVS keys must be printable ASCII without spaces or quotes; got '" + key + "'");
-        }
-        return Optional.empty();
-    }
-
     static Optional<String> topicPrefixProblem(String prefix) {
         if (prefix.startsWith("$")) {
             return Optional.of("must not start with '$': AWS reserves those topics and ignores Last Will messages"

@@ -34,7 +34,7 @@ public final class PartitionLayout {
                 new Row("nvs", "data", "nvs", nvs, 0x6000, ""),
                 new Row("otadata", "data", "ota", otadata, 0x2000, ""),
                 new Row("phy_init", "data", "phy", phy, 0x1000, ""),
-                new Row(config.identity().partition(), "data", "nvs", identity, identitySize, ""),
+                new Row(config.identity().partition().value(), "data", "nvs", identity, identitySize, ""),
                 new Row("ota_0", "app", "ota_0", FIRST_APP, slot, ""),
                 new Row("ota_1", "app", "ota_1", FIRST_APP + slot, slot, ""));
     }
