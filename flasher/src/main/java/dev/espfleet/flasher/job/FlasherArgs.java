@@ -22,9 +22,6 @@ import java.util.Optional;
  */
 public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String> chip,
         Optional<Integer> partitionTableOffset) {
-    /** ESP-IDF's default CONFIG_PARTITION_TABLE_OFFSET. */
-    public static final int DEFAULT_PARTITION_TABLE_OFFSET = 0x8000;
-
     /** Reads {@code DIR/flasher_args.json} (or {@code DIR/build/flasher_args.json}) and every binary it names. */
     public static FlasherArgs load(Path buildDir) {
         Path file = buildDir.resolve("flasher_args.json");
@@ -67,9 +64,9 @@ public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String>
         return new FlasherArgs(file, regions, chip, tableOffset);
     }
 
-    /** The partition table among the regions: at the offset flasher_args.json names, else at 0x8000. */
+    /** The partition table among the regions: at the offset flasher_args.json names, else at ESP-IDF's default. */
     public PartitionTable partitionTable() {
-        int at = partitionTableOffset.orElse(DEFAULT_PARTITION_TABLE_OFFSET);
+        int at = partitionTableOffset.orElse(PartitionTable.DEFAULT_OFFSET);
         FlashRegion table = regions.stream().filter(r -> r.offset() == at).findFirst()
                 .orElseThrow(() -> EspfleetException.badInput(String.format(
                         "%s: no partition table among the files (expected one at 0x%x)", file, at)));

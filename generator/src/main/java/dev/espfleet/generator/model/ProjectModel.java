@@ -7,6 +7,7 @@ import dev.espfleet.generator.config.FieldType;
 import dev.espfleet.generator.config.Names;
 import dev.espfleet.generator.config.TelemetryDestination;
 import dev.espfleet.nvs.NvsCsv;
+import dev.espfleet.nvs.PartitionTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class ProjectModel {
         m.put("firmwareVersion", config.product().firmwareVersion());
         m.put("target", config.target().idfName());
         m.put("flashSize", config.flashSize().label());
+        m.put("partitionTableOffset", String.format("0x%x", PartitionTable.DEFAULT_OFFSET));
         m.put("requires", REQUIRES);
         m.put("defines", defines(config));
         m.put("partitions", partitions(config));
