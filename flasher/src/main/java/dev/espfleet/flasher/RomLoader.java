@@ -329,7 +329,7 @@ public final class RomLoader implements AutoCloseable {
             int magic = readReg(ChipSpec.MAGIC_REGISTER);
             found = ChipSpec.byMagic(magic).orElseThrow(() -> new EspfleetException(ExitStatus.JOB_FAILED,
                     String.format("unknown chip: magic register 0x%08X reads 0x%08X", ChipSpec.MAGIC_REGISTER, magic),
-                    "espfleet knows esp32, esp32s2, esp32s3, esp32c3, esp32c6 and esp32h2"));
+                    "espfleet knows " + Chip.choices(c -> true)));
         }
         chip = found;
         connection.setStatusFormat(StatusFormat.rom(spec().statusLength()));
