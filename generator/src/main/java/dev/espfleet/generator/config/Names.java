@@ -1,7 +1,6 @@
 package dev.espfleet.generator.config;
 
 import dev.espfleet.model.ThingName;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
