@@ -1,13 +1,13 @@
 key,type,encoding,value
-${identity.namespace},namespace,,
+${identity.csv.namespace},namespace,,
 <#if !identity.thingNamePinned>
-${identity.thingNameKey},data,string,THING_NAME
+${identity.csv.thingNameKey},data,string,THING_NAME
 </#if>
-${identity.endpointKey},data,string,${identity.endpoint}
-${identity.deviceCertKey},file,string,cert.pem
-${identity.privateKeyKey},file,string,key.pem
+${identity.csv.endpointKey},data,string,${identity.endpoint}
+${identity.csv.deviceCertKey},file,string,cert.pem
+${identity.csv.privateKeyKey},file,string,key.pem
 <#if identity.wifiInIdentityPartition>
-${identity.wifiNamespace},namespace,,
-${identity.wifiSsidKey},data,string,WIFI_SSID
-${identity.wifiPasswordKey},data,string,WIFI_PASSWORD
+${identity.csv.wifiNamespace},namespace,,
+${identity.csv.wifiSsidKey},data,string,WIFI_SSID
+${identity.csv.wifiPasswordKey},data,string,WIFI_PASSWORD
 </#if>

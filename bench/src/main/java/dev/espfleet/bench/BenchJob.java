@@ -1,6 +1,7 @@
 package dev.espfleet.bench;
 
 import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -20,7 +21,7 @@ import java.util.Optional;
  */
 public record BenchJob(String product, String organization, ThingNamePattern namePattern, Path unitsDir,
                        CertificateAuthority ca, String caLabel, ServerCa serverCa, DevicePolicy policy,
-                       IdentityLayout layout, int identityOffset, int identitySize, String endpoint,
+                       IdentityLayout layout, int identityOffset, int identitySize, AwsEndpoint endpoint,
                        Optional<WifiCredentials> wifi, KeyType keyType, List<FlashRegion> firmware, int baud,
                        String station) {
 }

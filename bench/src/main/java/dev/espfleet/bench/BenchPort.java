@@ -8,6 +8,7 @@ import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
 import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.model.MacAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -37,7 +38,7 @@ public record BenchPort(String name, Supplier<Transport> opener, double timeoutS
 
     /** The simulated board number {@code index}, with faults injected into its link. */
     public static BenchPort simulated(int index, LinkTiming timing, List<Fault> faults) {
-        byte[] mac = {0x24, 0x0a, (byte) 0xc4, (byte) 0xe5, (byte) (index >> 8), (byte) index};
+        MacAddress mac = MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, (byte) 0xe5, (byte) (index >> 8), (byte) index});
         SimConfig config = SimConfig.esp32().withMac(mac);
         Supplier<Transport> opener = () -> new SimLink(new SimulatedEsp32(config), faults, timing);
         return new BenchPort("sim-" + index, opener, PortOpener.SIM_TIMEOUT_SCALE, true);

@@ -10,9 +10,9 @@ import dev.espfleet.flasher.FlashWriter;
 import dev.espfleet.flasher.ProgressListener;
 import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DeviceSubject;
-import dev.espfleet.provisioning.ThingName;
 import dev.espfleet.provisioning.UnitBinding;
 import dev.espfleet.provisioning.UnitLock;
 import dev.espfleet.provisioning.UnitProvisioner;
@@ -160,28 +160,29 @@ public final class BenchRunner {
             }
             try (RomLoader loader = RomLoader.connect(transport, port.connectOptions(job.baud()), log::add)) {
                 ChipInfo chip = loader.chipInfo();
-                mac = Optional.of(chip.macText());
+                mac = Optional.of(chip.mac().toString());
                 if (mac.equals(previousMac)) {
                     return null;
                 }
-                UnitRecord unit = ledger.allocate(chip.macText(), job.product(), job.namePattern(), job.station());
+                UnitRecord unit = ledger.allocate(chip.mac(), job.product(), job.namePattern(), job.station());
                 // The name comes from a ledger that other stations write too: a valid thing name, or no folder.
-                if (!ThingName.isValid(unit.thingName())) {
+                Optional<String> badName = ThingName.problem(unit.thingName());
+                if (badName.isPresent()) {
                     throw new EspfleetException(ExitStatus.JOB_FAILED, "ledger " + ledger.describe() + " gives board "
-                            + unit.mac() + " the thing name '" + unit.thingName() + "', which is not a valid thing name"
-                            + " (1-128 of a-z, A-Z, 0-9, ':', '_', '-'); it is not used as a folder name",
+                            + unit.mac() + " an " + badName.get() + "; it is not used as a folder name",
                             "correct that ledger row; nothing was written for this board");
                 }
-                thing = Optional.of(unit.thingName());
-                audit.append("unit-allocated", fields(port, unit.mac(), unit.thingName(),
+                ThingName name = ThingName.of(unit.thingName());
+                thing = Optional.of(name.value());
+                audit.append("unit-allocated", fields(port, unit.mac(), name.value(),
                         Map.of("chip", chip.chip().toString(), "rework", unit.allocatedAt().isBefore(start))));
-                Path unitDir = job.unitsDir().resolve(unit.thingName());
-                listener.state(port.name(), "locking " + unit.thingName());
+                Path unitDir = job.unitsDir().resolve(name.value());
+                listener.state(port.name(), "locking " + name);
                 // Held from provisioning to the ledger record: no other process or station touches this unit
                 // meanwhile, so what is recorded is what was written.
                 try (UnitLock lock = UnitLock.acquire(unitDir, "station " + job.station(), UNIT_WAIT, stopping::get);
                      IdentityLedger.Claim claim = ledger.claim(unit.mac(), job.station(), UNIT_WAIT, stopping::get)) {
-                    return provisionAndFlash(port, loader, unit, unitDir, start, mac, thing, log);
+                    return provisionAndFlash(port, loader, unit, name, unitDir, start, mac, thing, log);
                 }
             }
         } catch (EspfleetException e) {
@@ -196,15 +197,16 @@ public final class BenchRunner {
         }
     }
 
-    private UnitResult provisionAndFlash(BenchPort port, RomLoader loader, UnitRecord unit, Path unitDir,
-                                         Instant start, Optional<String> mac, Optional<String> thing, List<String> log) {
-        listener.state(port.name(), "provisioning " + unit.thingName());
+    private UnitResult provisionAndFlash(BenchPort port, RomLoader loader, UnitRecord unit, ThingName name,
+                                         Path unitDir, Instant start, Optional<String> mac, Optional<String> thing,
+                                         List<String> log) {
+        listener.state(port.name(), "provisioning " + name);
         // read again under the claim: another station may have recorded a certificate meanwhile
         Optional<String> recorded = findQuietly(unit.mac()).flatMap(UnitRecord::certificateFingerprint);
         UnitBinding.Board board = new UnitBinding.Board(unit.mac(), ledger.id(), unit.sequence(), job.station(),
                 recorded);
         UnitProvisioner.Report report = provisioner.provision(new UnitRequest(unitDir,
-                DeviceSubject.of(unit.thingName(), job.organization(), null), job.keyType(),
+                DeviceSubject.of(name, job.organization(), null), job.keyType(),
                 Optional.of(job.endpoint()), new CertificateSource.LocalCa(job.ca(), job.caLabel(),
                 OptionalInt.empty()), job.serverCa(), job.policy(), job.layout(), job.identitySize(),
                 job.wifi(), false, Optional.of(board)), Instant.now());
@@ -217,7 +219,7 @@ public final class BenchRunner {
         List<FlashRegion> regions = new ArrayList<>(job.firmware());
         regions.add(new FlashRegion("identity (" + job.layout().partition() + ")", job.identityOffset(), image));
         FlashWriter.validate(regions, loader.flashSize());
-        listener.state(port.name(), "flashing " + unit.thingName());
+        listener.state(port.name(), "flashing " + name);
         long total = regions.stream().mapToLong(r -> r.data().length).sum();
         List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),
                 progress(port, Instant.now())).write(regions);
@@ -228,7 +230,7 @@ public final class BenchRunner {
         // Only now, with every region's MD5 confirmed by the chip, is the unit done.
         ledger.markDone(unit.mac(), fingerprint, imageSha);
         UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
-        audit.append("unit-done", fields(port, unit.mac(), unit.thingName(),
+        audit.append("unit-done", fields(port, unit.mac(), name.value(),
                 Map.of("certificate", fingerprint, "identity_sha256", imageSha, "bytes", total)));
         loader.finish();
         UnitResult result = new UnitResult(port.name(), mac, thing, true,

@@ -2,6 +2,8 @@ package dev.espfleet.bench;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.MacAddress;
+import dev.espfleet.model.ThingName;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -312,7 +314,8 @@ public final class IdentityLedger implements AutoCloseable {
      * The identity of the device with this MAC: the existing one when the MAC is known (rework), else a new
      * thing name from the pattern and the next sequence number, recorded before it is returned.
      */
-    public synchronized UnitRecord allocate(String mac, String product, ThingNamePattern pattern, String station) {
+    public synchronized UnitRecord allocate(MacAddress board, String product, ThingNamePattern pattern, String station) {
+        String mac = board.toString();
         for (int attempt = 1; ; attempt++) {
             try {
                 return inTransaction(() -> {
@@ -321,11 +324,11 @@ public final class IdentityLedger implements AutoCloseable {
                         return known.get();
                     }
                     long sequence = nextSequence();
-                    String thing = pattern.apply(product, mac, sequence);
+                    ThingName thing = pattern.apply(product, board, sequence);
                     try (PreparedStatement p = connection.prepareStatement("INSERT INTO units (mac, thing_name, "
                             + "sequence, state, station, allocated_at) VALUES (?, ?, ?, 'ALLOCATED', ?, ?)")) {
                         p.setString(1, mac);
-                        p.setString(2, thing);
+                        p.setString(2, thing.value());
                         p.setLong(3, sequence);
                         p.setString(4, station);
                         p.setString(5, Instant.now().toString());

@@ -1,15 +1,15 @@
 package dev.espfleet.bench;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.provisioning.ThingName;
-import java.util.Locale;
+import dev.espfleet.model.MacAddress;
+import dev.espfleet.model.ThingName;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How a new device's thing name is made: {@code {product}}, {@code {mac}} (12 lower-case hex digits),
+ * How a new device's thing name is made: {@code {product}}, {@code {mac}} ({@link MacAddress#hexDigits()}),
  * {@code {seq}} or a zero-padded {@code {seq:04}} (the ledger's next sequence number), and literal text.
- * The result must be a valid AWS thing name.
+ * The result must be a valid {@link ThingName}.
  */
 public record ThingNamePattern(String pattern) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{(product|mac|seq)(?::0(\\d))?\\}");
@@ -35,17 +35,17 @@ public record ThingNamePattern(String pattern) {
      * gives a sample board (MAC 24:0a:c4:00:00:01, sequence 1) must be a valid thing name.
      */
     public void requireValidNames(String product) {
-        apply(product, "24:0a:c4:00:00:01", 1);
+        apply(product, MacAddress.parse("24:0a:c4:00:00:01"), 1);
     }
 
-    /** The thing name for a device; {@code mac} as aa:bb:cc:dd:ee:ff. */
-    public String apply(String product, String mac, long sequence) {
+    /** The thing name for a device. */
+    public ThingName apply(String product, MacAddress mac, long sequence) {
         Matcher m = PLACEHOLDER.matcher(pattern);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String value = switch (m.group(1)) {
                 case "product" -> product;
-                case "mac" -> mac.replace(":", "").toLowerCase(Locale.ROOT);
+                case "mac" -> mac.hexDigits();
                 default -> m.group(2) == null ? Long.toString(sequence)
                         : String.format("%0" + m.group(2) + "d", sequence);
             };
@@ -53,10 +53,9 @@ public record ThingNamePattern(String pattern) {
         }
         m.appendTail(out);
         String name = out.toString();
-        if (!ThingName.isValid(name)) {
-            throw EspfleetException.badInput("--name-pattern '" + pattern + "' gives '" + name
-                    + "', which is not a valid AWS thing name (1-128 of a-z, A-Z, 0-9, ':', '_', '-')");
-        }
-        return name;
+        ThingName.problem(name).ifPresent(p -> {
+            throw EspfleetException.badInput("--name-pattern '" + pattern + "' gives " + p);
+        });
+        return ThingName.of(name);
     }
 }

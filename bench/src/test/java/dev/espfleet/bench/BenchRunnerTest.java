@@ -12,6 +12,8 @@ import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.MacAddress;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -56,7 +58,7 @@ class BenchRunnerTest {
     private BenchJob job(ThingNamePattern pattern) {
         return new BenchJob("sensor", "Acme", pattern, tmp.resolve("units"), ca, "test CA",
                 serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000,
-                "abc123-ats.iot.eu-west-1.amazonaws.com", Optional.empty(), KeyType.EC_P256, List.of(), 460800, "test");
+                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, List.of(), 460800, "test");
     }
 
     private List<UnitResult> run(List<BenchPort> ports) {
@@ -106,8 +108,8 @@ class BenchRunnerTest {
                 throw new dev.espfleet.common.EspfleetException(dev.espfleet.common.ExitStatus.UNAVAILABLE,
                         "no reply from the chip");
             }
-            return new SimLink(new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 9, 9,
-                    (byte) board})), List.of(), LinkTiming.UNTIMED);
+            return new SimLink(new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 9, 9,
+                    (byte) board}))), List.of(), LinkTiming.UNTIMED);
         }, PortOpener.SIM_TIMEOUT_SCALE, false);
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
@@ -153,7 +155,7 @@ class BenchRunnerTest {
 
     @Test
     void identityImageOnTheChipIsTheUnitsImageDespiteACorruptedBlock() throws Exception {
-        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 3}));
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 3})));
         byte[] neighbour = new byte[4096];
         java.util.Arrays.fill(neighbour, (byte) 0x5a);
         chip.flash().load(0x18000, neighbour); // the partition after the identity must survive
@@ -204,7 +206,7 @@ class BenchRunnerTest {
 
     @Test
     void theLedgerAndTheUnitFolderRecordTheIdentityImageTheChipVerified() throws Exception {
-        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 4}));
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 4})));
         BenchPort port = new BenchPort("sim-x", () -> new SimLink(chip, List.of(), LinkTiming.UNTIMED),
                 PortOpener.SIM_TIMEOUT_SCALE, true);
         assertTrue(run(List.of(port)).get(0).done());
@@ -236,8 +238,9 @@ class BenchRunnerTest {
         List<UnitResult> results = run(List.of(BenchPort.simulated(1, LinkTiming.UNTIMED, List.of())));
 
         assertFalse(results.get(0).done());
-        assertTrue(results.get(0).detail().endsWith(" gives board 24:0a:c4:e5:00:01 the thing name "
-                + "'../../espfleet-escaped', which is not a valid thing name (1-128 of a-z, A-Z, 0-9, ':', '_', '-'); it is not used as a folder name"),
+        assertTrue(results.get(0).detail().endsWith(" gives board 24:0a:c4:e5:00:01 an invalid thing name "
+                + "'../../espfleet-escaped': expected 1-128 characters of [a-zA-Z0-9:_-], but it contains '.'; it is not"
+                + " used as a folder name"),
                 results.get(0).detail());
         assertFalse(Files.exists(tmp.getParent().resolve("espfleet-escaped")));
         try (var files = Files.list(tmp)) {
@@ -265,7 +268,7 @@ class BenchRunnerTest {
                 ValidityPeriod.days(Instant.now(), 30), new SecureRandom());
         BenchJob withOtherCa = new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"),
                 other, "other CA", serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000,
-                0x6000, "abc123-ats.iot.eu-west-1.amazonaws.com", Optional.empty(), KeyType.EC_P256, List.of(), 460800,
+                0x6000, AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, List.of(), 460800,
                 "test");
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));

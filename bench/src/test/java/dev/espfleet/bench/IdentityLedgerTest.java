@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.MacAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -37,14 +38,14 @@ class IdentityLedgerTest {
     void knownMacGetsItsIdentityBack() {
         ThingNamePattern pattern = new ThingNamePattern("{product}-{seq:04}");
         try (IdentityLedger ledger = IdentityLedger.open(url())) {
-            UnitRecord first = ledger.allocate("24:0a:c4:00:00:01", "sensor", pattern, "st1");
-            UnitRecord second = ledger.allocate("24:0a:c4:00:00:02", "sensor", pattern, "st1");
+            UnitRecord first = ledger.allocate(MacAddress.parse("24:0a:c4:00:00:01"), "sensor", pattern, "st1");
+            UnitRecord second = ledger.allocate(MacAddress.parse("24:0a:c4:00:00:02"), "sensor", pattern, "st1");
             assertEquals("sensor-0001", first.thingName());
             assertEquals("sensor-0002", second.thingName());
-            assertEquals(first, ledger.allocate("24:0a:c4:00:00:01", "sensor", pattern, "st2"));
+            assertEquals(first, ledger.allocate(MacAddress.parse("24:0a:c4:00:00:01"), "sensor", pattern, "st2"));
         }
         try (IdentityLedger reopened = IdentityLedger.open(url())) {
-            assertEquals("sensor-0001", reopened.allocate("24:0a:c4:00:00:01", "sensor", pattern, "st1").thingName());
+            assertEquals("sensor-0001", reopened.allocate(MacAddress.parse("24:0a:c4:00:00:01"), "sensor", pattern, "st1").thingName());
             assertEquals(2, reopened.list().size());
         }
     }
@@ -53,11 +54,12 @@ class IdentityLedgerTest {
     void unitIsDoneOnlyWhenMarkedAndCertificatesAreUnique() {
         ThingNamePattern pattern = ThingNamePattern.defaultPattern();
         try (IdentityLedger ledger = IdentityLedger.open(url())) {
-            UnitRecord unit = ledger.allocate("24:0A:C4:00:00:01", "sensor", pattern, "st1");
+            UnitRecord unit = ledger.allocate(MacAddress.parse("24:0A:C4:00:00:01"), "sensor", pattern, "st1");
             assertEquals("sensor-240ac4000001", unit.thingName());
             assertEquals(UnitRecord.State.ALLOCATED, unit.state());
-            ledger.markDone("24:0A:C4:00:00:01", "ab12", "cd".repeat(32));
-            ledger.allocate("24:0a:c4:00:00:02", "sensor", pattern, "st1");
+            assertEquals("24:0a:c4:00:00:01", unit.mac());
+            ledger.markDone(unit.mac(), "ab12", "cd".repeat(32));
+            ledger.allocate(MacAddress.parse("24:0a:c4:00:00:02"), "sensor", pattern, "st1");
             EspfleetException e = assertThrows(EspfleetException.class,
                     () -> ledger.recordCertificate("24:0a:c4:00:00:02", "ab12"));
             assertTrue(e.getMessage().contains("one identity to two devices"), e.getMessage());
@@ -82,7 +84,7 @@ class IdentityLedgerTest {
                 try (IdentityLedger ledger = IdentityLedger.open(url())) { // its own connection, as a process would
                     for (int i = 0; i < perStation; i++) {
                         String mac = String.format("24:0a:c4:%02x:00:%02x", station, i);
-                        mine.add(ledger.allocate(mac, "p", pattern, "station-" + station));
+                        mine.add(ledger.allocate(MacAddress.parse(mac), "p", pattern, "station-" + station));
                     }
                 }
                 return mine;
@@ -106,9 +108,9 @@ class IdentityLedgerTest {
         assertThrows(EspfleetException.class, () -> new ThingNamePattern("{product}"));
         assertThrows(EspfleetException.class, () -> new ThingNamePattern("{product}-{serial}"));
         EspfleetException e = assertThrows(EspfleetException.class,
-                () -> new ThingNamePattern("{product}/{mac}").apply("p", "24:0a:c4:00:00:01", 1));
-        assertEquals("--name-pattern '{product}/{mac}' gives 'p/240ac4000001', which is not a valid AWS thing name "
-                + "(1-128 of a-z, A-Z, 0-9, ':', '_', '-')", e.getMessage());
+                () -> new ThingNamePattern("{product}/{mac}").apply("p", MacAddress.parse("24:0a:c4:00:00:01"), 1));
+        assertEquals("--name-pattern '{product}/{mac}' gives invalid thing name 'p/240ac4000001': expected 1-128 "
+                + "characters of [a-zA-Z0-9:_-], but it contains '/'", e.getMessage());
     }
 
     @Test

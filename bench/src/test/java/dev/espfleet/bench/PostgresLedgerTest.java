@@ -8,6 +8,8 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.sim.LinkTiming;
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.MacAddress;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -139,7 +141,7 @@ class PostgresLedgerTest {
     void stationsAllocatingAtOnceNeverShareANameAndReworkKeepsIt() throws Exception {
         ThingNamePattern pattern = new ThingNamePattern("pg-{seq:04}");
         try (IdentityLedger first = IdentityLedger.open(url)) { // creates the table
-            assertEquals("pg-0001", first.allocate("24:0a:c4:aa:00:00", "p", pattern, "setup").thingName());
+            assertEquals("pg-0001", first.allocate(MacAddress.parse("24:0a:c4:aa:00:00"), "p", pattern, "setup").thingName());
         }
         int stations = 4;
         int perStation = 15;
@@ -151,7 +153,7 @@ class PostgresLedgerTest {
                 List<UnitRecord> mine = new ArrayList<>();
                 try (IdentityLedger ledger = IdentityLedger.open(url)) {
                     for (int i = 0; i < perStation; i++) {
-                        mine.add(ledger.allocate(String.format("24:0a:c4:%02x:01:%02x", station, i), "p", pattern,
+                        mine.add(ledger.allocate(MacAddress.parse(String.format("24:0a:c4:%02x:01:%02x", station, i)), "p", pattern,
                                 "station-" + station));
                     }
                 }
@@ -167,7 +169,7 @@ class PostgresLedgerTest {
         pool.shutdown();
         try (IdentityLedger ledger = IdentityLedger.open(url)) {
             assertEquals(1 + stations * perStation, ledger.list().size());
-            assertEquals("pg-0001", ledger.allocate("24:0a:c4:aa:00:00", "p", pattern, "rework").thingName());
+            assertEquals("pg-0001", ledger.allocate(MacAddress.parse("24:0a:c4:aa:00:00"), "p", pattern, "rework").thingName());
             ledger.markDone("24:0a:c4:aa:00:00", "f00d", "be".repeat(32));
             assertEquals(UnitRecord.State.DONE, ledger.find("24:0a:c4:aa:00:00").orElseThrow().state());
         }
@@ -207,7 +209,7 @@ class PostgresLedgerTest {
             // each station its own units folder, as on two machines; one board (the same MAC) on both
             BenchJob job = new BenchJob("p", "p", new ThingNamePattern("pg-bench-{seq:04}"),
                     work.resolve("units-" + station), ca, "ca", new ServerCa(List.of(ca.certificate()), Path.of("ca.pem")),
-                    new DevicePolicy("p-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000, "a.example.com",
+                    new DevicePolicy("p-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000, AwsEndpoint.of("a.example.com"),
                     Optional.empty(), KeyType.EC_P256, List.of(new FlashRegion("app", 0x20000, firmware)), 460800,
                     station);
             BenchListener timing = new BenchListener() {

@@ -11,6 +11,7 @@ import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.ConnectOptions;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.WifiCredentials;
 import java.nio.file.Path;
 import java.util.List;
@@ -111,7 +112,8 @@ final class BenchCommand implements Callable<Integer> {
         Optional<WifiCredentials> wifi = Optional.ofNullable(wifiSsid)
                 .map(ssid -> ProvisioningFromConfig.wifi(device, ssid, wifiPassword));
         return run(spec.commandLine().getOut(), device, ca, Optional.ofNullable(serverCa), Optional.ofNullable(build),
-                units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern), Optional.ofNullable(endpoint),
+                units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern),
+                Optional.ofNullable(endpoint).map(e -> AwsEndpoint.of(e.strip())),
                 wifi, BenchSetup.ports(ports, baud, simFirst, simLinkMs > 0
                         ? dev.espfleet.flasher.sim.LinkTiming.timed(java.time.Duration.ofMillis(simLinkMs))
                         : dev.espfleet.flasher.sim.LinkTiming.UNTIMED), baud, boardsPerPort,
@@ -120,7 +122,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Runs a bench and prints its summary; shared with 'espfleet demo'. */
     static int run(java.io.PrintWriter out, DeviceConfig device, Path ca, Optional<Path> serverCa, Optional<Path> build,
-                   Path units, Optional<String> ledgerUrl, ThingNamePattern pattern, Optional<String> endpoint,
+                   Path units, Optional<String> ledgerUrl, ThingNamePattern pattern, Optional<AwsEndpoint> endpoint,
                    Optional<WifiCredentials> wifi, List<dev.espfleet.bench.BenchPort> ports, int baud,
                    int boardsPerPort, String station) {
         // Everything that can be checked without a port or the ledger is, before anything is written.

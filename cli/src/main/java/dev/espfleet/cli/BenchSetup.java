@@ -9,6 +9,7 @@ import dev.espfleet.flasher.job.FlasherArgs;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.generator.model.PartitionLayout;
+import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -36,7 +37,7 @@ final class BenchSetup {
     }
 
     static BenchJob job(DeviceConfig config, Path caDir, Optional<Path> serverCaFile, Optional<Path> build,
-                        Path unitsDir, ThingNamePattern pattern, Optional<String> endpoint,
+                        Path unitsDir, ThingNamePattern pattern, Optional<AwsEndpoint> endpoint,
                         Optional<WifiCredentials> wifi, int baud, String station) {
         if (config.aws().thingName().isPresent()) {
             throw EspfleetException.badInput(config.sourceName() + ": aws.thing_name pins one thing name into the "
@@ -50,7 +51,7 @@ final class BenchSetup {
         IdentityLayout layout = ProvisioningFromConfig.layout(config);
         DevicePolicy policy = ProvisioningFromConfig.policy(config);
         PartitionLayout.Row identityRow = PartitionLayout.of(config).stream()
-                .filter(r -> r.name().equals(id.partition())).findFirst().orElseThrow();
+                .filter(r -> r.name().equals(id.partition().value())).findFirst().orElseThrow();
         List<FlashRegion> firmware = List.of();
         if (build.isPresent()) {
             FlasherArgs args = FlasherArgs.load(buildDir(build.get()));

@@ -1,13 +1,12 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.common.EspfleetException;
-import dev.espfleet.common.ExitStatus;
 import dev.espfleet.generator.build.IdfBuild;
-import dev.espfleet.generator.config.ChipTarget;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.generator.config.FirmwareTargets;
 import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.generator.render.ProjectWriter;
+import dev.espfleet.model.Chip;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -43,9 +42,7 @@ final class BuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Optional<ChipTarget> chip = Optional.ofNullable(target).map(t -> ChipTarget.fromIdfName(t).orElseThrow(() ->
-                new EspfleetException(ExitStatus.BAD_INPUT,
-                        "--target: unknown chip '" + t + "'; expected one of " + ChipTarget.choices())));
+        Optional<Chip> chip = Optional.ofNullable(target).map(t -> FirmwareTargets.of(t, "--target"));
         java.io.PrintWriter err = spec.commandLine().getErr();
         IdfBuild idf = new IdfBuild(environment, line -> {
             err.println("note: " + line);
@@ -55,7 +52,7 @@ final class BuildCommand implements Callable<Integer> {
         Path project = input;
         String buildTarget;
         if (Files.isDirectory(input)) {
-            buildTarget = chip.map(ChipTarget::idfName).orElseGet(() -> idf.targetOf(input));
+            buildTarget = chip.map(Chip::idfName).orElseGet(() -> idf.targetOf(input));
         } else {
             DeviceConfig c = ConfigLoader.load(input);
             project = output != null ? output : Path.of("build", c.product().name());

@@ -25,8 +25,8 @@ public final class ChipInfoCommand implements Callable<Integer> {
         ProgressPrinter console = connection.console(spec.commandLine().getErr());
         try (RomLoader loader = connection.connect(console)) {
             ChipInfo info = loader.chipInfo();
-            out.printf("Chip:     %s (revision %s)%n", info.chip().spec().name(), info.revision());
-            out.printf("MAC:      %s%n", info.macText());
+            out.printf("Chip:     %s (revision %s)%n", info.chip().displayName(), info.revision());
+            out.printf("MAC:      %s%n", info.mac());
             out.printf("Flash:    %s (JEDEC id %s)%n", ChipInfo.sizeText(info.flashSize()), info.jedecText());
             out.flush();
             loader.finish();

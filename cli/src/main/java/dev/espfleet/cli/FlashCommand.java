@@ -1,6 +1,8 @@
 package dev.espfleet.cli;
 
+import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.nvs.PartitionLabel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,9 +45,13 @@ public final class FlashCommand implements Callable<Integer> {
         FlasherArgs args = FlasherArgs.load(build);
         java.util.List<dev.espfleet.flasher.FlashRegion> regions = new java.util.ArrayList<>(args.regions());
         if (nvs != null) {
+            PartitionLabel.problem(partition).ifPresent(p -> {
+                throw EspfleetException.badInput("--partition: " + p);
+            });
+            PartitionLabel label = PartitionLabel.of(partition);
             // the identity image, checked before it is written; its private key is never shown by --trace
-            regions.add(args.regionForPartition(partition, nvs.toString(),
-                    identity.checkedImage(nvs, partition, spec.commandLine().getErr())).asSecret());
+            regions.add(args.regionForPartition(label, nvs.toString(),
+                    identity.checkedImage(nvs, label, spec.commandLine().getErr())).asSecret());
         }
         spec.commandLine().getErr().printf("%s: %d file(s)%n", args.file(), regions.size());
         return write.run(connection, regions, spec.commandLine().getErr(), args.chip());

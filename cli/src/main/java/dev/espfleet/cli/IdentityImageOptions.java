@@ -4,6 +4,7 @@ import dev.espfleet.common.InputFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.nvs.PartitionLabel;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.IdentityImageCheck;
 import dev.espfleet.provisioning.IdentityLayout;
@@ -33,7 +34,7 @@ public final class IdentityImageOptions {
     Path ca;
 
     /** The image's bytes, read with a bound and checked; one line on {@code err} says what it holds. */
-    byte[] checkedImage(Path image, String partition, PrintWriter err) {
+    byte[] checkedImage(Path image, PartitionLabel partition, PrintWriter err) {
         byte[] bytes = InputFiles.read(image, MAX_IMAGE_BYTES, "NVS image");
         IdentityLayout layout = IdentityLayout.DEFAULT;
         boolean required = false;

@@ -40,7 +40,8 @@ public final class PartitionsCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "OUTPUT", description = "Converted output file.")
     Path output;
 
-    @Option(names = "--offset", defaultValue = "0x8000", description = "Partition table offset (default ${DEFAULT-VALUE}).")
+    @Option(names = "--offset", paramLabel = "OFFSET",
+            description = "Partition table offset (default: ESP-IDF's CONFIG_PARTITION_TABLE_OFFSET, 0x8000).")
     String offset;
 
     @Option(names = "--flash-size", paramLabel = "SIZE", description = "Check the partitions fit, e.g. 4M or 0x400000.")
@@ -64,7 +65,7 @@ public final class PartitionsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         byte[] data = InputFiles.read(input, MAX_INPUT_BYTES, "partition table");
-        long tableOffset = PartitionSize.parse(offset, "--offset");
+        long tableOffset = offset == null ? PartitionTable.DEFAULT_OFFSET : PartitionSize.parse(offset, "--offset");
         boolean binary = data.length >= 2 && data[0] == (byte) 0xAA && data[1] == (byte) 0x50;
         PartitionTable table;
         if (binary) {

@@ -3,6 +3,8 @@ package dev.espfleet.cli;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DevicePolicy;
@@ -10,7 +12,6 @@ import dev.espfleet.provisioning.DeviceSubject;
 import dev.espfleet.provisioning.IdentityLayout;
 import dev.espfleet.provisioning.KeyType;
 import dev.espfleet.provisioning.ServerCa;
-import dev.espfleet.provisioning.ThingName;
 import dev.espfleet.provisioning.UnitLock;
 import dev.espfleet.provisioning.UnitProvisioner;
 import dev.espfleet.provisioning.UnitRequest;
@@ -45,7 +46,7 @@ final class ProvisionCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--thing", required = true, paramLabel = "NAME", description = "AWS IoT thing name (CN).")
-    String thing;
+    String thingName;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Unit folder, e.g. units/NAME.")
     Path out;
@@ -106,7 +107,7 @@ final class ProvisionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Instant now = Instant.now();
-        ThingName.require(thing);
+        ThingName thing = ThingName.of(thingName);
         DeviceConfig device = ConfigLoader.load(config);
         device.aws().thingName().ifPresent(pinned -> {
             if (!pinned.equals(thing)) {
@@ -132,8 +133,8 @@ final class ProvisionCommand implements Callable<Integer> {
             certificateSource = new CertificateSource.CsrOnly();
         }
         ServerCa server = ServerCa.resolve(Optional.ofNullable(serverCa), defaultServerCa, now);
-        UnitRequest request = new UnitRequest(out, subject, keyType,
-                Optional.of(endpoint != null ? endpoint : device.aws().endpoint()), certificateSource, server, policy,
+        AwsEndpoint host = endpoint != null ? AwsEndpoint.of(endpoint.strip()) : device.aws().endpoint();
+        UnitRequest request = new UnitRequest(out, subject, keyType, Optional.of(host), certificateSource, server, policy,
                 layout, id.partitionSize(), wifi, rotate);
 
         UnitProvisioner.requireUnitFolder(out);

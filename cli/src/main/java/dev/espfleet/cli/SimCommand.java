@@ -7,7 +7,8 @@ import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimServer;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
+import dev.espfleet.model.MacAddress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -69,12 +70,14 @@ public final class SimCommand implements Callable<Integer> {
             throw EspfleetException.badInput("--listen " + listen + ": port must be 0 to 65535, got " + port);
         }
         SimConfig config = SimConfig.esp32()
-                .withChip(Chip.byCliName(chip).orElseThrow(() -> EspfleetException.badInput("--chip " + chip
-                        + ": expected esp32, esp32s2, esp32s3, esp32c3, esp32c6 or esp32h2")))
+                .withChip(Chip.of(chip, "--chip"))
                 .withFlashSize(parseSize(flashSize))
                 .withStartInDownloadMode(!appMode);
         if (mac != null) {
-            config = config.withMac(parseMac(mac));
+            MacAddress.problem(mac).ifPresent(p -> {
+                throw EspfleetException.badInput("--mac: " + p);
+            });
+            config = config.withMac(MacAddress.parse(mac));
         }
         List<Fault> plan = new ArrayList<>();
         for (String f : faults) {
@@ -93,7 +96,7 @@ public final class SimCommand implements Callable<Integer> {
         }
         server.start();
         err.printf("sim: simulated %s (MAC %s, %s flash) listening on socket://%s:%d%n",
-                config.chip().spec().name(), macText(config.mac()), flashSize.toUpperCase(Locale.ROOT), host, server.port());
+                config.chip().displayName(), config.mac(), flashSize.toUpperCase(Locale.ROOT), host, server.port());
         err.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         server.join();
@@ -110,30 +113,6 @@ public final class SimCommand implements Callable<Integer> {
             case "16MB" -> 16 << 20;
             default -> throw EspfleetException.badInput("--flash-size " + text + ": expected 1MB, 2MB, 4MB, 8MB or 16MB");
         };
-    }
-
-    static byte[] parseMac(String text) {
-        String[] parts = text.split(":");
-        if (parts.length != 6) {
-            throw EspfleetException.badInput("--mac " + text + ": expected six hex bytes like 24:0a:c4:00:00:01");
-        }
-        byte[] mac = new byte[6];
-        for (int i = 0; i < 6; i++) {
-            try {
-                mac[i] = (byte) Integer.parseInt(parts[i], 16);
-            } catch (NumberFormatException e) {
-                throw EspfleetException.badInput("--mac " + text + ": '" + parts[i] + "' is not a hex byte");
-            }
-        }
-        return mac;
-    }
-
-    static String macText(byte[] mac) {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : mac) {
-            sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02x", b & 0xFF));
-        }
-        return sb.toString();
     }
 
     static Fault parseFault(String text) {

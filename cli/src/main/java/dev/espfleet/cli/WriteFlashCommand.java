@@ -10,6 +10,7 @@ import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.job.FlasherArgs;
 import dev.espfleet.flasher.job.ImageHeaderPatch;
 import dev.espfleet.flasher.job.SecretData;
+import dev.espfleet.model.Chip;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -107,9 +108,9 @@ public final class WriteFlashCommand implements Callable<Integer> {
             ProgressPrinter console = connection.console(err);
             try (RomLoader loader = connection.connect(console)) {
                 expectedChip.ifPresent(chip -> {
-                    if (!loader.chip().cliName().equals(chip.toLowerCase(java.util.Locale.ROOT).replace("-", ""))) {
+                    if (Chip.parse(chip).orElse(null) != loader.chip()) {
                         throw new EspfleetException(dev.espfleet.common.ExitStatus.BAD_INPUT, "the build is for " + chip
-                                + ", but the connected chip is " + loader.chip().spec().name(), "connect the right board");
+                                + ", but the connected chip is " + loader.chip().displayName(), "connect the right board");
                     }
                 });
                 List<FlashRegion> patched = new ArrayList<>();

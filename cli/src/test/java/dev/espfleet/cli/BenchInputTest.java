@@ -66,8 +66,8 @@ class BenchInputTest {
 
     @Test
     void aNamePatternThatMakesNoValidNameIsRefusedBeforeThePortsAndTheLedger() throws Exception {
-        refused("--name-pattern 'lab/{mac}' gives 'lab/240ac4000001', which is not a valid AWS thing name (1-128 of "
-                + "a-z, A-Z, 0-9, ':', '_', '-')", "--name-pattern", "lab/{mac}", "--units",
+        refused("--name-pattern 'lab/{mac}' gives invalid thing name 'lab/240ac4000001': expected 1-128 characters of "
+                + "[a-zA-Z0-9:_-], but it contains '/'", "--name-pattern", "lab/{mac}", "--units",
                 tmp.resolve("units").toString());
     }
 

@@ -159,4 +159,24 @@ class BuildCommandTest {
         assertEquals(2, run.exitCode());
         assertTrue(run.err().startsWith("error: --target: unknown chip 'esp8266'"), run.err());
     }
+
+    @Test
+    void aTargetWithoutWifiIsBadInputNamingWhy() throws IOException {
+        fakeIdf(0);
+        CliRun run = CliRun.of("build", "../examples/minimal.yaml", "--target", "esp32h2", "-o",
+                tmp.resolve("p").toString());
+        assertEquals(2, run.exitCode());
+        assertEquals("error: --target: esp32h2 (ESP32-H2) has no Wi-Fi, and the generated firmware reaches AWS IoT over"
+                + " Wi-Fi; expected one of esp32, esp32s2, esp32s3, esp32c3, esp32c6\n", run.err());
+        assertTrue(Files.notExists(tmp.resolve("p")), "nothing generated for a chip the firmware cannot run on");
+    }
+
+    @Test
+    void theTargetIsReadInEitherSpelling() throws IOException {
+        fakeIdf(0);
+        CliRun run = CliRun.of("build", "../examples/minimal.yaml", "--target", "ESP32-S3", "-o",
+                tmp.resolve("p").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains(" for esp32s3:"), run.out());
+    }
 }

@@ -44,6 +44,14 @@ class FlasherCommandsTest {
         assertTrue(r.out().contains("Chip:     ESP32-C3"), r.toString());
     }
 
+    /** The generated firmware needs Wi-Fi, the flasher does not: it talks to the ESP32-H2 as to any chip. */
+    @Test
+    void chipInfoKnowsTheEsp32H2() {
+        CliRun r = CliRun.of("chip-info", "--port", "sim:ESP32-H2", "--before", "no-reset");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("Chip:     ESP32-H2"), r.toString());
+    }
+
     @Test
     void writeFlashOnTheSimulatorVerifiesTheImage() throws Exception {
         Path app = file("app.bin", 40_000, 1);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.model.ThingName;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,7 +42,7 @@ class IdentityImageMatchesNvsGenerateTest {
         DeviceConfig device = ConfigLoader.load(config);
         Path unit = tmp.resolve("units").resolve(name);
         List<String> args = new ArrayList<>(List.of("provision", "--config", config.toString(), "--thing",
-                device.aws().thingName().orElse("dev-001"), "--out", unit.toString(), "--ca", ca.toString(),
+                device.aws().thingName().map(ThingName::value).orElse("dev-001"), "--out", unit.toString(), "--ca", ca.toString(),
                 "--server-ca", ca.resolve("ca.pem").toString()));
         if (device.wifi().partition().equals(device.identity().partition())) {
             args.addAll(List.of("--wifi-ssid", SSID, "--wifi-password", PASSWORD));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateRequests;
 import dev.espfleet.provisioning.DeviceSubject;
@@ -123,7 +124,7 @@ class MosquittoTlsTest {
         KeyPair keys = KeyType.EC_P256.generate(RANDOM);
         Instant now = Instant.now();
         X509Certificate expired = ca.issueDeviceCertificate(
-                CertificateRequests.create(keys, DeviceSubject.of("dev-expired", null, null)), "csr",
+                CertificateRequests.create(keys, DeviceSubject.of(ThingName.of("dev-expired"), null, null)), "csr",
                 new ValidityPeriod(now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(1))), RANDOM);
         MqttConnectProbe.Outcome outcome = connect(keys.getPrivate(), List.of(expired), "dev-expired");
         assertFalse(outcome.accepted(), outcome.toString());

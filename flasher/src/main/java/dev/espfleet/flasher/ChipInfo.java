@@ -1,21 +1,11 @@
 package dev.espfleet.flasher;
 
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
+import dev.espfleet.model.MacAddress;
+
 
 /** What {@code chip-info} reports. */
-public record ChipInfo(Chip chip, byte[] mac, String revision, int flashJedecId, int flashSize) {
-
-    /** The MAC as {@code aa:bb:cc:dd:ee:ff}. */
-    public String macText() {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : mac) {
-            if (sb.length() > 0) {
-                sb.append(':');
-            }
-            sb.append(String.format("%02x", b & 0xFF));
-        }
-        return sb.toString();
-    }
+public record ChipInfo(Chip chip, MacAddress mac, String revision, int flashJedecId, int flashSize) {
 
     /** Manufacturer, device type and capacity bytes, e.g. {@code c8 40 16}. */
     public String jedecText() {

@@ -2,7 +2,8 @@ package dev.espfleet.flasher;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.flasher.targets.ChipSpec;
+import dev.espfleet.model.Chip;
 
 /**
  * Refuses an ESP-IDF app or bootloader image built for another chip: such images start with 0xE9 and carry
@@ -22,12 +23,11 @@ public final class ImageCheck {
             return;
         }
         int id = (d[CHIP_ID_OFFSET] & 0xFF) | (d[CHIP_ID_OFFSET + 1] & 0xFF) << 8;
-        if (id != chip.spec().imageChipId()) {
-            String built = java.util.Arrays.stream(Chip.values()).filter(c -> c.spec().imageChipId() == id)
-                    .map(c -> c.spec().name()).findFirst().orElse("chip id " + id);
+        if (id != ChipSpec.of(chip).imageChipId()) {
+            String built = ChipSpec.byImageChipId(id).map(Chip::displayName).orElse("chip id " + id);
             throw new EspfleetException(ExitStatus.BAD_INPUT, region.name() + " is built for " + built
-                    + ", but the connected chip is " + chip.spec().name(),
-                    "build for " + chip.cliName() + " (idf.py set-target " + chip.cliName() + ") or connect the right board");
+                    + ", but the connected chip is " + chip.displayName(),
+                    "build for " + chip.idfName() + " (idf.py set-target " + chip.idfName() + ") or connect the right board");
         }
     }
 }

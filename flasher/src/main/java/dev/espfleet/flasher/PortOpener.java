@@ -5,11 +5,11 @@ import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.targets.Chip;
 import dev.espfleet.flasher.transport.Rfc2217Transport;
 import dev.espfleet.flasher.transport.SerialTransport;
 import dev.espfleet.flasher.transport.SocketTransport;
 import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.model.Chip;
 import java.util.List;
 
 /**
@@ -33,8 +33,8 @@ public final class PortOpener {
         SimConfig config = SimConfig.esp32();
         if (port.startsWith("sim:")) {
             String name = port.substring(4);
-            Chip chip = Chip.byCliName(name).orElseThrow(() -> EspfleetException.badInput("unknown chip '" + name
-                    + "' in --port " + port + " (expected one of esp32, esp32s2, esp32s3, esp32c3, esp32c6, esp32h2)"));
+            Chip chip = Chip.parse(name).orElseThrow(() -> EspfleetException.badInput("unknown chip '" + name
+                    + "' in --port " + port + " (expected one of " + Chip.choices(c -> true) + ")"));
             config = config.withChip(chip);
         }
         return config;

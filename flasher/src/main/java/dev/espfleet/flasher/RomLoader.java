@@ -10,10 +10,11 @@ import dev.espfleet.flasher.command.StatusFormat;
 import dev.espfleet.flasher.command.Timeouts;
 import dev.espfleet.flasher.command.Wire;
 import dev.espfleet.flasher.job.StubImage;
-import dev.espfleet.flasher.targets.Chip;
 import dev.espfleet.flasher.targets.ChipSpec;
 import dev.espfleet.flasher.targets.SpiRegisters;
 import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.model.Chip;
+import dev.espfleet.model.MacAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +106,7 @@ public final class RomLoader implements AutoCloseable {
     }
 
     public ChipSpec spec() {
-        return chip.spec();
+        return ChipSpec.of(chip);
     }
 
     public int flashSize() {
@@ -164,7 +165,7 @@ public final class RomLoader implements AutoCloseable {
                 if (attempt >= STUB_UPLOAD_ATTEMPTS) {
                     throw new EspfleetException(ExitStatus.JOB_FAILED, "the stub " + stub.source()
                             + " did not start (no \"OHAI\", and SYNC is answered by the ROM)",
-                            "use esptool's stub JSON for " + spec().name() + ", or leave --stub out to talk to the ROM");
+                            "use esptool's stub JSON for " + chip.displayName() + ", or leave --stub out to talk to the ROM");
                 }
                 log.accept("the stub did not start; uploading it again");
             } catch (FlasherErrors.Ambiguous | FlasherErrors.Rejected e) {
@@ -319,20 +320,20 @@ public final class RomLoader implements AutoCloseable {
             byte[] body = r.body(f);
             if (r.ok(f) && body.length >= 20) {
                 int id = Wire.le(body).getInt(12);
-                found = Chip.bySecurityChipId(id).orElse(null);
+                found = ChipSpec.bySecurityChipId(id).orElse(null);
             }
         } catch (FlasherErrors.Unsupported | FlasherErrors.Rejected | FlasherErrors.Ambiguous e) {
             // the ESP32 ROM does not know the command (or its answer was damaged): the magic register tells all
         }
         if (found == null) {
             int magic = readReg(ChipSpec.MAGIC_REGISTER);
-            found = Chip.byMagic(magic).orElseThrow(() -> new EspfleetException(ExitStatus.JOB_FAILED,
+            found = ChipSpec.byMagic(magic).orElseThrow(() -> new EspfleetException(ExitStatus.JOB_FAILED,
                     String.format("unknown chip: magic register 0x%08X reads 0x%08X", ChipSpec.MAGIC_REGISTER, magic),
-                    "espfleet knows esp32, esp32s2, esp32s3, esp32c3, esp32c6 and esp32h2"));
+                    "espfleet knows " + Chip.choices(c -> true)));
         }
         chip = found;
-        connection.setStatusFormat(StatusFormat.rom(chip.spec().statusLength()));
-        log.accept("chip is " + chip.spec().name());
+        connection.setStatusFormat(StatusFormat.rom(spec().statusLength()));
+        log.accept("chip is " + chip.displayName());
     }
 
     /** SPI_ATTACH, then the flash size from its JEDEC id, then SPI_SET_PARAMS with that size. */
@@ -422,7 +423,7 @@ public final class RomLoader implements AutoCloseable {
 
     public ChipInfo chipInfo() {
         ChipSpec s = spec();
-        byte[] mac = s.macFrom(readReg(s.macHigh()), readReg(s.macLow()));
+        MacAddress mac = MacAddress.of(s.macFrom(readReg(s.macHigh()), readReg(s.macLow())));
         String revision = s.revision() == null ? "unknown" : s.revision().decode(this::readReg);
         return new ChipInfo(chip, mac, revision, flashId(), flashSize);
     }

@@ -95,7 +95,7 @@ class PseudoTerminalTest {
             try (RomLoader loader = RomLoader.connect(SerialTransport.open(hostEnd.toString(), 115200),
                     ConnectOptions.defaults().withBaud(460800), log::add)) {
                 assertFalse(loader.connection().transport().hasModemLines(), "a pseudo-terminal has no DTR/RTS");
-                assertEquals("24:0a:c4:00:00:01", loader.chipInfo().macText());
+                assertEquals("24:0a:c4:00:00:01", loader.chipInfo().mac().toString());
                 new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE)
                         .write(List.of(new FlashRegion("app.bin", 0x10000, image)));
             }

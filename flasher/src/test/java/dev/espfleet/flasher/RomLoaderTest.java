@@ -8,7 +8,8 @@ import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
+import dev.espfleet.model.MacAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,11 +21,11 @@ class RomLoaderTest {
     @EnumSource(Chip.class)
     void detectsEachChipAndReadsItsMac(Chip chip) {
         byte[] mac = {(byte) 0xaa, (byte) 0xbb, (byte) 0xcc, 0x01, 0x02, (byte) chip.ordinal()};
-        SimHarness h = new SimHarness(SimConfig.esp32().withChip(chip).withMac(mac).withFlashSize(8 << 20), List.of());
+        SimHarness h = new SimHarness(SimConfig.esp32().withChip(chip).withMac(MacAddress.of(mac)).withFlashSize(8 << 20), List.of());
         try (RomLoader loader = h.connect()) {
             ChipInfo info = loader.chipInfo();
             assertEquals(chip, info.chip());
-            assertEquals(String.format("aa:bb:cc:01:02:%02x", chip.ordinal()), info.macText());
+            assertEquals(String.format("aa:bb:cc:01:02:%02x", chip.ordinal()), info.mac().toString());
             assertEquals(8 << 20, info.flashSize());
         }
     }
@@ -34,7 +35,7 @@ class RomLoaderTest {
         SimHarness h = new SimHarness();
         try (RomLoader loader = h.connect()) {
             ChipInfo info = loader.chipInfo();
-            assertEquals("24:0a:c4:00:00:01", info.macText());
+            assertEquals("24:0a:c4:00:00:01", info.mac().toString());
             assertEquals("v3.0", info.revision());
             assertEquals("c8 40 16", info.jedecText());
             assertEquals(4 << 20, info.flashSize());
@@ -47,7 +48,7 @@ class RomLoaderTest {
         SimHarness h = new SimHarness();
         try (RomLoader loader = h.connect()) {
             assertEquals(Chip.ESP32, loader.chip());
-            assertEquals("24:0a:c4:00:00:01", loader.chipInfo().macText());
+            assertEquals("24:0a:c4:00:00:01", loader.chipInfo().mac().toString());
         }
     }
 
@@ -72,7 +73,7 @@ class RomLoaderTest {
         SimHarness h = new SimHarness();
         try (RomLoader loader = h.connect(SimHarness.options().withBaud(921600))) {
             assertEquals(921600, h.chip.baud());
-            assertEquals("24:0a:c4:00:00:01", loader.chipInfo().macText());
+            assertEquals("24:0a:c4:00:00:01", loader.chipInfo().mac().toString());
         }
     }
 

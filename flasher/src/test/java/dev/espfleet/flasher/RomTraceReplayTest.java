@@ -113,8 +113,8 @@ class RomTraceReplayTest {
         try (RomLoader loader = RomLoader.connect(t, options(), line -> {
         })) {
             ChipInfo info = loader.chipInfo();
-            assertEquals("ESP32", info.chip().spec().name());
-            assertEquals("24:0a:c4:00:00:01", info.macText());
+            assertEquals("ESP32", info.chip().displayName());
+            assertEquals("24:0a:c4:00:00:01", info.mac().toString());
             assertEquals("v3.0", info.revision());
             assertEquals("c8 40 16", info.jedecText());
         }
@@ -143,8 +143,8 @@ class RomTraceReplayTest {
         try (RomLoader loader = RomLoader.connect(t, options(), line -> {
         })) {
             ChipInfo info = loader.chipInfo();
-            assertEquals("ESP32", info.chip().spec().name());
-            assertEquals("24:0a:c4:00:00:01", info.macText());
+            assertEquals("ESP32", info.chip().displayName());
+            assertEquals("24:0a:c4:00:00:01", info.mac().toString());
         }
         assertTrue(t.unmatched.isEmpty(), "frames the real ROM was never sent: " + t.unmatched);
     }

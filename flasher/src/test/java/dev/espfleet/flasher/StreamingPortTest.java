@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.sim.SimConfig;
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
 import dev.espfleet.flasher.transport.Transport;
 import java.time.Duration;
 import java.util.List;

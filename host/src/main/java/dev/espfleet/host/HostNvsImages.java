@@ -42,29 +42,30 @@ public final class HostNvsImages {
         Path csv = unit.resolve("identity.csv");
         try {
             if (Files.isRegularFile(provisioned) && (!wifiAlongside || holdsSsid(provisioned, wifi))) {
-                images.put(identity.partition(), provisioned);
+                images.put(identity.partition().value(), provisioned);
             } else if (Files.isRegularFile(csv)) {
                 List<NvsCsv.Row> rows = new ArrayList<>(NvsCsv.read(List.of(csv)));
-                boolean hasSsid = rows.stream().anyMatch(r -> wifi.namespace().equals(r.entry().namespace())
-                        && wifi.ssidKey().equals(r.entry().key()));
+                boolean hasSsid = rows.stream().anyMatch(r -> wifi.namespace().value().equals(r.entry().namespace())
+                        && wifi.ssidKey().value().equals(r.entry().key()));
                 if (wifiAlongside && !hasSsid) {
                     rows.addAll(wifiRows(wifi));
                 }
-                Path image = workDir.resolve(identity.partition() + ".bin");
+                // named by role, not by label: a label may hold any printable ASCII, '/' included
+                Path image = workDir.resolve("identity-partition.bin");
                 Files.createDirectories(workDir);
                 // the identity image holds the private key: owner-only, like key.pem
                 AtomicFiles.writeSecret(image, NvsCsv.write(rows, identity.partitionSize(), NvsVersion.V2, null));
-                images.put(identity.partition(), image);
+                images.put(identity.partition().value(), image);
             } else {
                 throw new EspfleetException(ExitStatus.BAD_INPUT, unit + " holds neither identity.bin nor identity.csv",
                         "provision it first: espfleet provision --config CONFIG --thing THING --out " + unit);
             }
             if (!wifiAlongside) {
-                Path image = workDir.resolve(wifi.partition() + ".bin");
+                Path image = workDir.resolve("wifi-partition.bin");
                 Files.createDirectories(workDir);
                 AtomicFiles.writeSecret(image, NvsCsv.write(wifiRows(wifi), NvsLayout.MIN_PARTITION_SIZE * 2,
                         NvsVersion.V2, null));
-                images.put(wifi.partition(), image);
+                images.put(wifi.partition().value(), image);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -74,13 +75,13 @@ public final class HostNvsImages {
 
     private static boolean holdsSsid(Path image, DeviceConfig.Wifi wifi) throws IOException {
         NvsImage read = NvsPartitionReader.read(Files.readAllBytes(image));
-        return read.items().stream().anyMatch(e -> wifi.namespace().equals(e.namespace())
-                && wifi.ssidKey().equals(e.key()));
+        return read.items().stream().anyMatch(e -> wifi.namespace().value().equals(e.namespace())
+                && wifi.ssidKey().value().equals(e.key()));
     }
 
     private static List<NvsCsv.Row> wifiRows(DeviceConfig.Wifi wifi) {
         String where = "(Wi-Fi for the host run)";
-        return List.of(new NvsCsv.Row(NvsEntry.namespace(wifi.namespace()), where),
-                new NvsCsv.Row(NvsEntry.string(wifi.namespace(), wifi.ssidKey(), HOST_SSID), where));
+        return List.of(new NvsCsv.Row(NvsEntry.namespace(wifi.namespace().value()), where),
+                new NvsCsv.Row(NvsEntry.string(wifi.namespace().value(), wifi.ssidKey().value(), HOST_SSID), where));
     }
 }

@@ -1,6 +1,8 @@
 package dev.espfleet.host;
 
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DevicePolicy;
@@ -74,8 +76,8 @@ final class Bench {
     Path provisionForAws(String thing) {
         Instant now = Instant.now();
         Path unit = dir.resolve("units").resolve(thing);
-        new UnitProvisioner(RANDOM).provision(new UnitRequest(unit, DeviceSubject.of(thing, "espfleet tests", null),
-                KeyType.EC_P256, Optional.of("localhost"),
+        new UnitProvisioner(RANDOM).provision(new UnitRequest(unit, DeviceSubject.of(ThingName.of(thing), "espfleet tests", null),
+                KeyType.EC_P256, Optional.of(AwsEndpoint.of("localhost")),
                 new CertificateSource.LocalCa(ca, caDir.toString(), OptionalInt.empty()),
                 ServerCa.resolve(Optional.empty(), ServerCa.AMAZON_ROOT_CA_1, now), POLICY, IdentityLayout.DEFAULT,
                 0x6000, Optional.empty(), false), now);
@@ -93,8 +95,8 @@ final class Bench {
     private Path provision(String thing, IdentityLayout layout, int partitionSize) {
         Instant now = Instant.now();
         Path unit = dir.resolve("units").resolve(thing);
-        UnitRequest request = new UnitRequest(unit, DeviceSubject.of(thing, "espfleet tests", null), KeyType.EC_P256,
-                Optional.of("localhost"), new CertificateSource.LocalCa(ca, caDir.toString(), OptionalInt.empty()),
+        UnitRequest request = new UnitRequest(unit, DeviceSubject.of(ThingName.of(thing), "espfleet tests", null), KeyType.EC_P256,
+                Optional.of(AwsEndpoint.of("localhost")), new CertificateSource.LocalCa(ca, caDir.toString(), OptionalInt.empty()),
                 ServerCa.resolve(Optional.of(caDir.resolve(CertificateAuthority.CERTIFICATE_FILE)),
                         ServerCa.AMAZON_ROOT_CA_1, now), POLICY, layout, partitionSize, Optional.empty(), false);
         new UnitProvisioner(RANDOM).provision(request, now);

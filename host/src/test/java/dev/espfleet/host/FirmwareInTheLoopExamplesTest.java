@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.model.ThingName;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +58,7 @@ class FirmwareInTheLoopExamplesTest {
     void connectsAnnouncesItselfAndLeavesItsWillOffline(String example) throws Exception {
         Path configFile = HOST.resolve("../examples/" + example + ".yaml");
         DeviceConfig config = ConfigLoader.load(configFile);
-        String thing = config.aws().thingName().orElse("dev-" + example);
+        String thing = config.aws().thingName().map(ThingName::value).orElse("dev-" + example);
         String prefix = config.mqtt().topicPrefix();
         String shadow = config.shadow().name().orElse("");
         String shadowTopics = "$aws/things/" + thing + "/shadow/" + (shadow.isEmpty() ? "" : "name/" + shadow + "/");

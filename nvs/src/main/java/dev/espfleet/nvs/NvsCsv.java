@@ -114,6 +114,22 @@ public final class NvsCsv {
         return rows.rows();
     }
 
+    /**
+     * {@code text} as one cell of a CSV that nvs_partition_gen.py reads back unchanged (Python's csv module,
+     * lines starting with '#' dropped first): quoted, quotes doubled, when it holds a comma or a quote or starts
+     * with '#'; as it is otherwise. Line breaks and NUL cannot be carried (Python's text mode turns CR into LF):
+     * callers refuse them first, naming what holds them.
+     */
+    public static String cell(String text) {
+        if (text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a CSV cell for nvs_partition_gen.py cannot hold a line break or NUL");
+        }
+        if (text.indexOf(',') < 0 && text.indexOf('"') < 0 && !text.startsWith("#")) {
+            return text;
+        }
+        return '"' + text.replace("\"", "\"\"") + '"';
+    }
+
     /** The image holding the CSVs' entries; refusals name the CSV file, line and key. */
     public static byte[] generate(List<Path> csvs, int size, NvsVersion version, NvsEncryptionKeys keys) {
         return write(read(csvs), size, version, keys);

@@ -241,21 +241,11 @@ public final class NvsPartitionWriter {
         openPage(page + 1);
     }
 
+    /** {@link NvsKey}'s rule, the one every part of espfleet holds keys and namespaces to. */
     private void checkName(String what, String name) {
-        if (name.isEmpty()) {
-            throw new NvsEntryException(entryIndex, what + " is empty");
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < 0x20 || c > 0x7E) {
-                throw new NvsEntryException(entryIndex, String.format("%s '%s' has the non-ASCII or control character U+%04X at position %d;"
-                        + " NVS keys and namespaces are printable ASCII", what, name, (int) c, i + 1));
-            }
-        }
-        if (name.length() > MAX_KEY_BYTES) {
-            throw new NvsEntryException(entryIndex, what + " '" + name + "' is " + name.length() + " bytes; NVS keys and namespaces are at most "
-                    + MAX_KEY_BYTES + " bytes");
-        }
+        NvsKey.problem(name).ifPresent(p -> {
+            throw new NvsEntryException(entryIndex, what + " " + p);
+        });
     }
 
     private void checkLength(String what, int length, int max, String including) {

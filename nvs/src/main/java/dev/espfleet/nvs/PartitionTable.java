@@ -18,13 +18,14 @@ import java.util.Optional;
 
 /**
  * ESP-IDF partition tables ("Partition Tables" in the ESP-IDF programming guide; gen_esp32part.py): the
- * {@code partitions.csv} text form and the binary form flashed at 0x8000 (32-byte entries with magic
+ * {@code partitions.csv} text form and the binary form flashed at {@link #DEFAULT_OFFSET} (32-byte entries with magic
  * 0xAA50, then an MD5 entry 0xEBEB, padded with 0xFF to 0xC00 bytes). Checks follow ESP-IDF 5: app offsets
  * aligned to 64 KiB, data to 4 KiB, no overlaps, unique names, at most one 0x2000-byte otadata, NVS at
  * least 0x3000 bytes unless read-only, and the table within its 0xC00 bytes.
  */
 public record PartitionTable(List<PartitionEntry> entries) {
-    public static final long DEFAULT_TABLE_OFFSET = 0x8000;
+    /** ESP-IDF's default CONFIG_PARTITION_TABLE_OFFSET: where the bootloader looks for the table. */
+    public static final int DEFAULT_OFFSET = 0x8000;
     public static final int TABLE_SECTOR_SIZE = 0x1000;
     /** Entries and MD5 fit in 0xC00 bytes; the rest of the 4 KiB sector is for a signature. */
     public static final int MAX_TABLE_LENGTH = 0xC00;
@@ -33,7 +34,7 @@ public record PartitionTable(List<PartitionEntry> entries) {
     private static final byte[] MD5_MAGIC = {(byte) 0xEB, (byte) 0xEB};
     private static final int MD5_OFFSET = 16;
     private static final int NAME_OFFSET = 12;
-    private static final int NAME_SIZE = 16;
+    private static final int NAME_SIZE = PartitionLabel.MAX_BYTES;
     private static final int TYPE_OFFSET = 2;
     private static final int SUBTYPE_OFFSET = 3;
     private static final int OFFSET_OFFSET = 4;
@@ -233,12 +234,11 @@ public record PartitionTable(List<PartitionEntry> entries) {
         Map<String, PartitionEntry> names = new HashMap<>();
         PartitionEntry otadata = null;
         for (PartitionEntry e : entries) {
-            String at = (e.line() > 0 ? fileName + ":" + e.line() : fileName) + ": partition '" + e.name() + "'";
-            byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-            if (name.length > NAME_SIZE || name.length != e.name().length()) {
-                throw bad(at + ": the name is " + name.length + " bytes; partition names are at most " + NAME_SIZE
-                        + " ASCII bytes");
-            }
+            String where = e.line() > 0 ? fileName + ":" + e.line() : fileName;
+            String at = where + ": partition '" + e.name() + "'";
+            PartitionLabel.problem(e.name()).ifPresent(p -> {
+                throw bad(where + ": partition " + p);
+            });
             PartitionEntry before = names.putIfAbsent(e.name(), e);
             if (before != null) {
                 throw bad(at + ": the name is already used" + (before.line() > 0 ? " at line " + before.line() : ""));

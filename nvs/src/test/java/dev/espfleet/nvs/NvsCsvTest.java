@@ -229,4 +229,24 @@ class NvsCsvTest {
         assertEquals("partition size 0x2000 is below the NVS minimum of 0x3000 (two data pages and the reserved page)",
                 e.getMessage());
     }
+
+    /** Every printable-ASCII key, written with {@link NvsCsv#cell}, reads back as itself. */
+    @Test
+    void aKeyWrittenAsACellReadsBackUnchanged() throws IOException {
+        List<String> keys = List.of("plain", "thing-name", "a,b", "\"q\"", "#hash", "x#", " lead", "trail ", "a\"\"b",
+                "\"", ",", "#");
+        StringBuilder body = new StringBuilder(NvsCsv.cell("#ns,1") + ",namespace,,\n");
+        for (String k : keys) {
+            body.append(NvsCsv.cell(k)).append(",data,string,").append(NvsCsv.cell(k + "=v")).append('\n');
+        }
+        List<NvsEntry> items = items(body.toString());
+        assertEquals(keys.stream().map(k -> NvsEntry.string("#ns,1", k, k + "=v")).toList(), items);
+    }
+
+    @Test
+    void aCellCannotHoldALineBreakOrNul() {
+        for (String bad : List.of("a\nb", "a\rb", "a\0b")) {
+            assertThrows(IllegalArgumentException.class, () -> NvsCsv.cell(bad));
+        }
+    }
 }

@@ -22,7 +22,7 @@ class PartitionTableTest {
             """;
 
     private static PartitionTable parse(String csv) {
-        return PartitionTable.fromCsv(csv, "partitions.csv", PartitionTable.DEFAULT_TABLE_OFFSET);
+        return PartitionTable.fromCsv(csv, "partitions.csv", PartitionTable.DEFAULT_OFFSET);
     }
 
     private static String refusal(String csv) {
@@ -119,6 +119,6 @@ class PartitionTableTest {
     void refusesAnEmptyTable() {
         assertEquals("partitions.csv: holds no partitions; expected lines name,type,subtype,offset,size[,flags]",
                 assertThrows(EspfleetException.class, () -> PartitionTable.fromCsv("# only a comment\n\n",
-                        "partitions.csv", PartitionTable.DEFAULT_TABLE_OFFSET)).getMessage());
+                        "partitions.csv", PartitionTable.DEFAULT_OFFSET)).getMessage());
     }
 }

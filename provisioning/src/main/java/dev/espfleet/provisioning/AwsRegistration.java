@@ -1,9 +1,8 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.common.Json;
+import dev.espfleet.model.ThingName;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The AWS IoT Core side of a unit: {@code register.sh} (aws CLI steps) and a just-in-time
@@ -21,17 +20,7 @@ public final class AwsRegistration {
         ISSUED_BY_AWS
     }
 
-    /** {@code <id>[-ats].iot.<region>.amazonaws.com[.cn]}, the endpoint shape AWS IoT Core hands out. */
-    private static final Pattern ENDPOINT_REGION =
-            Pattern.compile("[a-z0-9]+(?:-ats)?\\.iot\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?");
-
     private AwsRegistration() {
-    }
-
-    /** The AWS region named in an AWS IoT endpoint, if it has the usual shape. */
-    public static Optional<String> regionOf(String endpoint) {
-        Matcher m = ENDPOINT_REGION.matcher(endpoint == null ? "" : endpoint);
-        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /**
@@ -62,9 +51,8 @@ public final class AwsRegistration {
      *
      * @param certificateId the AWS certificate ID (SHA-256 of the DER certificate), when the certificate exists
      */
-    public static String registerScript(String thingName, String policyName, Optional<String> region,
+    public static String registerScript(ThingName thingName, String policyName, Optional<String> region,
                                         CertificateRoute route, Optional<String> certificateId) {
-        ThingName.require(thingName);
         String regionLine = region.map(r -> "export AWS_DEFAULT_REGION=\"${AWS_DEFAULT_REGION:-" + r
                 + "}\"  # from the endpoint\n").orElse("");
         String certificateStep = switch (route) {
@@ -72,7 +60,7 @@ public final class AwsRegistration {
             case LOCAL_CA -> SCRIPT_LOCAL_CA.replace("@CERT_ID@", certificateId.orElseThrow());
             case ISSUED_BY_AWS -> SCRIPT_ISSUED_BY_AWS.replace("@CERT_ID@", certificateId.orElseThrow());
         };
-        return SCRIPT.replace("@THING@", thingName)
+        return SCRIPT.replace("@THING@", thingName.value())
                 .replace("@POLICY@", policyName)
                 .replace("@REGION@", regionLine)
                 .replace("@CERTIFICATE_STEP@", certificateStep);

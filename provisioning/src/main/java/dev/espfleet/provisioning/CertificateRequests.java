@@ -2,6 +2,7 @@ package dev.espfleet.provisioning;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.ThingName;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -35,7 +36,7 @@ public final class CertificateRequests {
      * Checks that a CSR's signature is valid and its CN is a valid thing name; returns the thing name.
      * {@code source} names the CSR in messages.
      */
-    public static String requireValid(PKCS10CertificationRequest csr, Object source) {
+    public static ThingName requireValid(PKCS10CertificationRequest csr, Object source) {
         boolean valid;
         try {
             valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey(csr)));
@@ -48,7 +49,7 @@ public final class CertificateRequests {
         }
         String cn = DeviceSubject.commonName(csr.getSubject()).orElseThrow(() -> EspfleetException.badInput(
                 source + " has subject '" + csr.getSubject() + "': expected exactly one CN (the thing name)"));
-        return ThingName.require(cn);
+        return ThingName.of(cn);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.model.ThingName;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.RDN;
@@ -13,11 +14,11 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
  * The subject of a device CSR: CN = thing name, and optionally O and C, as the guide's
  * {@code openssl req -subj "/CN=device-001/O=AnalogData/C=IN"}.
  */
-public record DeviceSubject(String thingName, Optional<String> organization, Optional<String> country) {
+public record DeviceSubject(ThingName thingName, Optional<String> organization, Optional<String> country) {
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
 
     public DeviceSubject {
-        ThingName.require(thingName);
+        java.util.Objects.requireNonNull(thingName, "thingName");
         organization = organization.map(String::strip).filter(o -> !o.isEmpty());
         organization.ifPresent(o -> {
             if (o.length() > 64) {
@@ -33,13 +34,13 @@ public record DeviceSubject(String thingName, Optional<String> organization, Opt
         });
     }
 
-    public static DeviceSubject of(String thingName, String organization, String country) {
+    public static DeviceSubject of(ThingName thingName, String organization, String country) {
         return new DeviceSubject(thingName, Optional.ofNullable(organization), Optional.ofNullable(country));
     }
 
     /** The X.500 name, in the guide's order: CN, O, C. */
     public X500Name toX500Name() {
-        X500NameBuilder builder = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, thingName);
+        X500NameBuilder builder = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, thingName.value());
         organization.ifPresent(o -> builder.addRDN(BCStyle.O, o));
         country.ifPresent(c -> builder.addRDN(BCStyle.C, c));
         return builder.build();

@@ -1,8 +1,10 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.model.ThingName;
 import dev.espfleet.nvs.NvsEntry;
 import dev.espfleet.nvs.NvsImage;
+import dev.espfleet.nvs.NvsKey;
 import dev.espfleet.nvs.NvsPartitionReader;
 import dev.espfleet.nvs.NvsType;
 import java.security.PrivateKey;
@@ -21,7 +23,7 @@ public final class IdentityImageCheck {
     }
 
     /** The identity an image holds, once checked. */
-    public record Identity(String thingName, X509Certificate certificate) {
+    public record Identity(ThingName thingName, X509Certificate certificate) {
     }
 
     /**
@@ -43,7 +45,7 @@ public final class IdentityImageCheck {
             }
             throw EspfleetException.badInput(name + " is not an NVS image with an identity: " + e.getMessage());
         }
-        String ns = layout.namespace();
+        String ns = layout.namespace().value();
         List<NvsEntry> entries = nvs.items().stream().filter(e -> e.namespace().equals(ns)).toList();
         if (entries.isEmpty()) {
             if (!identityRequired) {
@@ -53,20 +55,20 @@ public final class IdentityImageCheck {
                     + "', which the firmware reads it from");
         }
         String where = name + " (NVS namespace '" + ns + "')";
-        String thing = string(entries, layout.thingNameKey(), where);
+        String thingText = string(entries, layout.thingNameKey(), where);
         String certPem = string(entries, layout.deviceCertKey(), where);
         String keyPem = string(entries, layout.privateKeyKey(), where);
         String certName = where + " key '" + layout.deviceCertKey() + "'";
         String keyName = where + " key '" + layout.privateKeyKey() + "'";
-        if (!ThingName.isValid(thing)) {
-            throw EspfleetException.badInput(where + " key '" + layout.thingNameKey() + "': "
-                    + badThingName(thing));
-        }
+        ThingName.problem(thingText).ifPresent(p -> {
+            throw EspfleetException.badInput(where + " key '" + layout.thingNameKey() + "': " + p);
+        });
+        ThingName thing = ThingName.of(thingText);
         X509Certificate cert = Pem.parseCertificates(certPem, certName).get(0);
         PrivateKey key = Pem.parsePrivateKey(keyPem, keyName);
         IdentityChecks.requireKeyMatches(cert, certName, key, keyName);
         Optional<String> cn = CertificateAuthority.commonName(cert);
-        if (!cn.equals(Optional.of(thing))) {
+        if (!cn.equals(Optional.of(thing.value()))) {
             throw EspfleetException.badInput(certName + " is the certificate of '" + cn.orElse("(no CN)")
                     + "', but the image's thing name is '" + thing + "': the device would connect as a thing its "
                     + "certificate does not name");
@@ -84,21 +86,12 @@ public final class IdentityImageCheck {
         return Optional.of(new Identity(thing, cert));
     }
 
-    private static String string(List<NvsEntry> entries, String key, String where) {
-        NvsEntry entry = entries.stream().filter(e -> key.equals(e.key())).findFirst()
+    private static String string(List<NvsEntry> entries, NvsKey key, String where) {
+        NvsEntry entry = entries.stream().filter(e -> key.value().equals(e.key())).findFirst()
                 .orElseThrow(() -> EspfleetException.badInput(where + " has no key '" + key + "'"));
         if (entry.type() != NvsType.STRING) {
             throw EspfleetException.badInput(where + " key '" + key + "' is " + entry.type() + ", expected a string");
         }
         return entry.stringValue();
-    }
-
-    private static String badThingName(String thing) {
-        try {
-            ThingName.require(thing);
-            return "";
-        } catch (EspfleetException e) {
-            return e.getMessage();
-        }
     }
 }

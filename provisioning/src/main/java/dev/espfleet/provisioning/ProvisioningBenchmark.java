@@ -1,5 +1,6 @@
 package dev.espfleet.provisioning;
 
+import dev.espfleet.model.ThingName;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -40,7 +41,7 @@ public final class ProvisioningBenchmark {
             KeyPair keys = keyType.generate(random);
             long t1 = System.nanoTime();
             PKCS10CertificationRequest csr = CertificateRequests.create(keys,
-                    DeviceSubject.of("bench-" + i, "espfleet", null));
+                    DeviceSubject.of(ThingName.of("bench-" + i), "espfleet", null));
             long t2 = System.nanoTime();
             X509Certificate cert = ca.issueDeviceCertificate(csr, "bench CSR", validity, random);
             long t3 = System.nanoTime();

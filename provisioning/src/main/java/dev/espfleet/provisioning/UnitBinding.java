@@ -4,6 +4,7 @@ import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.InputFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.Json;
+import dev.espfleet.model.ThingName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import java.util.Optional;
  * @param board the board and ledger row, for a unit made by the bench
  * @param identitySha256 SHA-256 of the identity image last written to the board and verified
  */
-public record UnitBinding(String thing, String keySha256, Optional<Board> board, Instant created,
+public record UnitBinding(ThingName thing, String keySha256, Optional<Board> board, Instant created,
                           Optional<String> identitySha256, Optional<Instant> flashedAt) {
     public static final String FILE = "unit.json";
     /** unit.json is a few hundred bytes; anything much larger is not one. */
@@ -57,7 +58,7 @@ public record UnitBinding(String thing, String keySha256, Optional<Board> board,
     }
 
     public UnitBinding {
-        ThingName.require(thing);
+        java.util.Objects.requireNonNull(thing, "thing");
     }
 
     /** SHA-256 of the public key, as recorded in {@code key_sha256}. */
@@ -85,7 +86,11 @@ public record UnitBinding(String thing, String keySha256, Optional<Board> board,
             Optional<Board> board = Optional.ofNullable(fields.get("mac")).map(mac -> new Board(mac,
                     require(fields, "ledger", file), Long.parseLong(require(fields, "sequence", file)),
                     require(fields, "station", file), Optional.empty()));
-            return Optional.of(new UnitBinding(require(fields, "thing", file), require(fields, "key_sha256", file),
+            String thing = require(fields, "thing", file);
+            ThingName.problem(thing).ifPresent(p -> {
+                throw EspfleetException.badInput(file + ": " + p);
+            });
+            return Optional.of(new UnitBinding(ThingName.of(thing), require(fields, "key_sha256", file),
                     board, Instant.parse(require(fields, "created", file)),
                     Optional.ofNullable(fields.get("identity_sha256")),
                     Optional.ofNullable(fields.get("flashed_at")).map(Instant::parse)));
@@ -97,7 +102,7 @@ public record UnitBinding(String thing, String keySha256, Optional<Board> board,
     /** Writes unit.json durably (it must be on disk before the key it names). */
     public void write(Path unitDir) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("thing", thing);
+        fields.put("thing", thing.value());
         fields.put("key_sha256", keySha256);
         board.ifPresent(b -> {
             fields.put("mac", b.mac());

@@ -3,6 +3,8 @@ package dev.espfleet.provisioning;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.ThingName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +24,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
@@ -41,9 +42,6 @@ public final class UnitProvisioner {
     public static final String IDENTITY_IMAGE = "identity.bin";
     public static final String AWS_DIR = "aws";
 
-    private static final Pattern HOSTNAME =
-            Pattern.compile("(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*");
-
     private final SecureRandom random;
 
     public UnitProvisioner(SecureRandom random) {
@@ -57,7 +55,7 @@ public final class UnitProvisioner {
 
     public Report provision(UnitRequest request, Instant now) {
         Path dir = request.unitDir();
-        String thing = request.subject().thingName();
+        ThingName thing = request.subject().thingName();
         List<String> lines = new ArrayList<>();
         CertificateSource source = request.certificateSource();
         boolean rotate = request.rotate();
@@ -67,14 +65,10 @@ public final class UnitProvisioner {
                     + "rotate with --csr-only or --ca, then register the new certificate");
         }
         boolean certificateExpected = !(source instanceof CertificateSource.CsrOnly);
-        Optional<String> endpoint = request.endpoint().map(String::strip);
-        if (certificateExpected) {
-            String e = endpoint.orElseThrow(() -> EspfleetException.badInput(
-                    "no AWS IoT endpoint for " + thing + "'s identity: pass --endpoint or set aws.endpoint in the config"));
-            if (!HOSTNAME.matcher(e).matches()) {
-                throw EspfleetException.badInput("invalid endpoint '" + e
-                        + "': expected a host name such as abc123-ats.iot.eu-west-1.amazonaws.com");
-            }
+        Optional<AwsEndpoint> endpoint = request.endpoint();
+        if (certificateExpected && endpoint.isEmpty()) {
+            throw EspfleetException.badInput(
+                    "no AWS IoT endpoint for " + thing + "'s identity: pass --endpoint or set aws.endpoint in the config");
         }
 
         // 0. The folder: a unit folder (or none yet), and this thing's and this board's.
@@ -183,7 +177,7 @@ public final class UnitProvisioner {
             image = IdentityImage.build(dir.resolve(IDENTITY_CSV).toString(), csv,
                     new IdentityImage.Contents(certPem, keyPem, serverCaPem), request.identityPartitionSize());
         }
-        Optional<String> region = endpoint.flatMap(AwsRegistration::regionOf);
+        Optional<String> region = endpoint.flatMap(AwsEndpoint::region);
         Optional<String> certificateId = Optional.ofNullable(cert).map(UnitProvisioner::awsCertificateId);
         String script = AwsRegistration.registerScript(thing, request.policy().name(), region, route, certificateId);
         String policy = request.policy().json();
@@ -289,7 +283,7 @@ public final class UnitProvisioner {
     }
 
     /** A unit.json that names another thing, another board or another ledger: the folder is not ours. */
-    private static void requireBindingFits(UnitBinding bound, Path dir, String thing, Optional<UnitBinding.Board> board) {
+    private static void requireBindingFits(UnitBinding bound, Path dir, ThingName thing, Optional<UnitBinding.Board> board) {
         Path file = dir.resolve(UnitBinding.FILE);
         if (!bound.thing().equals(thing)) {
             throw EspfleetException.badInput(dir + " belongs to thing '" + bound.thing() + "' (" + file + "), not '"
@@ -323,7 +317,7 @@ public final class UnitProvisioner {
      * the folder's own certificate or request shows it is this thing's key and, for a board, the ledger
      * records that certificate for the board. Anything else could be another unit's key.
      */
-    private static void requireKeyBelongsHere(Path dir, String thing, PublicKey publicKey,
+    private static void requireKeyBelongsHere(Path dir, ThingName thing, PublicKey publicKey,
                                               Optional<UnitBinding.Board> board) {
         Path certFile = dir.resolve(CERT_FILE);
         Path csrFile = dir.resolve(CSR_FILE);
@@ -357,7 +351,7 @@ public final class UnitProvisioner {
         }
     }
 
-    private static String rotateHint(Path dir, String thing, Optional<UnitBinding.Board> board) {
+    private static String rotateHint(Path dir, ThingName thing, Optional<UnitBinding.Board> board) {
         return board.isEmpty() ? "pass --rotate to give the unit a new key"
                 : "move " + dir + " away, or give the unit a new key first with 'espfleet provision --rotate --thing "
                 + thing + " --out " + dir + " ...'";
@@ -367,7 +361,7 @@ public final class UnitProvisioner {
      * A unit's key must never serve two things: an existing CSR or certificate naming another thing means
      * the folder is someone else's.
      */
-    private static void requireUnitBelongsTo(String thing, Path dir) {
+    private static void requireUnitBelongsTo(ThingName thing, Path dir) {
         Path csrFile = dir.resolve(CSR_FILE);
         Path certFile = dir.resolve(CERT_FILE);
         Optional<String> owner = Optional.empty();
@@ -379,7 +373,7 @@ public final class UnitProvisioner {
             owner = DeviceSubject.commonName(Pem.readCsr(csrFile).getSubject());
             evidence = csrFile;
         }
-        if (owner.isPresent() && !owner.get().equals(thing)) {
+        if (owner.isPresent() && !owner.get().equals(thing.value())) {
             throw EspfleetException.badInput(dir + " belongs to thing '" + owner.get() + "' (CN of " + evidence
                     + "), not '" + thing + "'; a key must not be shared between things: use another --out");
         }

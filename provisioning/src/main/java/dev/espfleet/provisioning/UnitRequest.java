@@ -1,5 +1,6 @@
 package dev.espfleet.provisioning;
 
+import dev.espfleet.model.AwsEndpoint;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -10,12 +11,12 @@ import java.util.Optional;
  * @param wifi credentials added to {@code identity.bin} beside the identity, when given
  * @param board the board (MAC, ledger row) a bench provisions the unit for: the folder must be bound to it
  */
-public record UnitRequest(Path unitDir, DeviceSubject subject, KeyType keyType, Optional<String> endpoint,
+public record UnitRequest(Path unitDir, DeviceSubject subject, KeyType keyType, Optional<AwsEndpoint> endpoint,
                           CertificateSource certificateSource, ServerCa serverCa, DevicePolicy policy,
                           IdentityLayout layout, int identityPartitionSize, Optional<WifiCredentials> wifi,
                           boolean rotate, Optional<UnitBinding.Board> board) {
     /** A unit for no particular board ({@code espfleet provision}). */
-    public UnitRequest(Path unitDir, DeviceSubject subject, KeyType keyType, Optional<String> endpoint,
+    public UnitRequest(Path unitDir, DeviceSubject subject, KeyType keyType, Optional<AwsEndpoint> endpoint,
                        CertificateSource certificateSource, ServerCa serverCa, DevicePolicy policy,
                        IdentityLayout layout, int identityPartitionSize, Optional<WifiCredentials> wifi,
                        boolean rotate) {

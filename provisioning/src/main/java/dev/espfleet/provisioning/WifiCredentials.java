@@ -1,6 +1,7 @@
 package dev.espfleet.provisioning;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.nvs.NvsKey;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -8,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * keys the firmware reads them from. ESP-IDF's {@code wifi_sta_config_t} holds a 32-byte SSID and a
  * password of at most 63 characters (or 64 hex digits).
  */
-public record WifiCredentials(String namespace, String ssidKey, String passwordKey, String ssid, String password) {
+public record WifiCredentials(NvsKey namespace, NvsKey ssidKey, NvsKey passwordKey, String ssid, String password) {
     public WifiCredentials {
         int ssidBytes = ssid == null ? 0 : ssid.getBytes(StandardCharsets.UTF_8).length;
         if (ssidBytes < 1 || ssidBytes > 32) {

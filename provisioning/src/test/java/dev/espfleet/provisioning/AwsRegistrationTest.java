@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.ThingName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +19,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class AwsRegistrationTest {
     private static final String CERT_ID = "948df2580b054eb80bdf5835fdf0413ec35aa11e602849e456b5e64f143e5441";
-
-    @Test
-    void readsRegionFromAwsIotEndpoint() {
-        assertEquals(Optional.of("eu-west-1"), AwsRegistration.regionOf("abc123-ats.iot.eu-west-1.amazonaws.com"));
-        assertEquals(Optional.of("cn-north-1"), AwsRegistration.regionOf("abc123.iot.cn-north-1.amazonaws.com.cn"));
-        assertEquals(Optional.empty(), AwsRegistration.regionOf("localhost"));
-    }
 
     @Test
     void jitpTemplateCreatesThingFromCommonNameAndAttachesFleetPolicy() {
@@ -43,7 +37,7 @@ class AwsRegistrationTest {
 
     @Test
     void csrRouteHasAwsSignTheCsrThenCreatesThingAndAttaches() {
-        String script = AwsRegistration.registerScript("dev-001", "greenhouse-device-policy", Optional.of("eu-west-1"),
+        String script = AwsRegistration.registerScript(ThingName.of("dev-001"), "greenhouse-device-policy", Optional.of("eu-west-1"),
                 AwsRegistration.CertificateRoute.AWS_SIGNS_CSR, Optional.empty());
         assertCommandsInOrder(script, "aws iot create-certificate-from-csr --certificate-signing-request file://csr.pem",
                 "aws iot create-policy --policy-name \"$policy\" --policy-document file://aws/policy.json",
@@ -56,7 +50,7 @@ class AwsRegistrationTest {
 
     @Test
     void localCaRouteRegistersTheCertificateWithOrWithoutCa() {
-        String script = AwsRegistration.registerScript("dev-001", "greenhouse-device-policy", Optional.empty(),
+        String script = AwsRegistration.registerScript(ThingName.of("dev-001"), "greenhouse-device-policy", Optional.empty(),
                 AwsRegistration.CertificateRoute.LOCAL_CA, Optional.of(CERT_ID));
         assertCommandsInOrder(script, "cert_id='" + CERT_ID + "'",
                 "aws iot register-certificate-without-ca --certificate-pem file://cert.pem --status ACTIVE",
@@ -68,7 +62,7 @@ class AwsRegistrationTest {
     @EnumSource(AwsRegistration.CertificateRoute.class)
     void registerScriptIsValidBash(AwsRegistration.CertificateRoute route, @TempDir Path dir) throws Exception {
         Path script = dir.resolve("register.sh");
-        Files.writeString(script, AwsRegistration.registerScript("dev-001", "p-device-policy", Optional.of("eu-west-1"), route,
+        Files.writeString(script, AwsRegistration.registerScript(ThingName.of("dev-001"), "p-device-policy", Optional.of("eu-west-1"), route,
                 Optional.of(CERT_ID)));
         Process bash = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
         String output = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

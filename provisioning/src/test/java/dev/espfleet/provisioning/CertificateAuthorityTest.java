@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.ThingName;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ class CertificateAuthorityTest {
     void issuesDeviceCertificateForClientAuthWithKeyIdentifiers() throws Exception {
         CertificateAuthority ca = root("test root");
         KeyPair device = KeyType.EC_P256.generate(RANDOM);
-        var csr = CertificateRequests.create(device, DeviceSubject.of("dev-001", "Acme", "DE"));
+        var csr = CertificateRequests.create(device, DeviceSubject.of(ThingName.of("dev-001"), "Acme", "DE"));
         X509Certificate cert = ca.issueDeviceCertificate(csr, "csr", ValidityPeriod.days(NOW, 30), RANDOM);
 
         assertEquals("C=DE,O=Acme,CN=dev-001", cert.getSubjectX500Principal().getName());
@@ -86,7 +87,7 @@ class CertificateAuthorityTest {
         assertEquals(root.certificate(), intermediate.root());
         assertEquals(0, intermediate.certificate().getBasicConstraints(), "pathLen 0");
         IdentityChecks.requireChain(intermediate.chain(), "chain");
-        var csr = CertificateRequests.create(KeyType.EC_P256.generate(RANDOM), DeviceSubject.of("d", null, null));
+        var csr = CertificateRequests.create(KeyType.EC_P256.generate(RANDOM), DeviceSubject.of(ThingName.of("d"), null, null));
         X509Certificate cert = intermediate.issueDeviceCertificate(csr, "csr", ValidityPeriod.days(NOW, 30), RANDOM);
         IdentityChecks.requireIssuedBy(cert, "cert", intermediate.chain(), "intermediate");
     }
@@ -94,7 +95,7 @@ class CertificateAuthorityTest {
     @Test
     void refusesCertificateOutlivingTheCa() {
         CertificateAuthority ca = root("short root");
-        var csr = CertificateRequests.create(KeyType.EC_P256.generate(RANDOM), DeviceSubject.of("d", null, null));
+        var csr = CertificateRequests.create(KeyType.EC_P256.generate(RANDOM), DeviceSubject.of(ThingName.of("d"), null, null));
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> ca.issueDeviceCertificate(csr, "csr", ValidityPeriod.days(NOW, 400), RANDOM));
         assertEquals(ExitStatus.BAD_INPUT, e.status());

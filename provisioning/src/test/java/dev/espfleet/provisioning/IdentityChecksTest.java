@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.ThingName;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -29,7 +30,7 @@ class IdentityChecksTest {
         ca = CertificateAuthority.createRoot("checks root", Optional.empty(), KeyType.EC_P256,
                 new ValidityPeriod(NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(400))), RANDOM);
         device = KeyType.EC_P256.generate(RANDOM);
-        cert = ca.issueDeviceCertificate(CertificateRequests.create(device, DeviceSubject.of("dev-1", null, null)),
+        cert = ca.issueDeviceCertificate(CertificateRequests.create(device, DeviceSubject.of(ThingName.of("dev-1"), null, null)),
                 "csr", new ValidityPeriod(NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(30))), RANDOM);
         // RSA keys are slow to generate: one for the whole class.
         rsaDevice = KeyType.RSA_2048.generate(RANDOM);

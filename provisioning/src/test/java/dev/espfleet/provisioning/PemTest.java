@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.ThingName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,11 +87,11 @@ class PemTest {
         Path certFile = dir.resolve("ca.pem");
         Pem.writeCertificates(certFile, ca.chain());
         assertEquals(ca.certificate(), Pem.readCertificate(certFile));
-        var csr = CertificateRequests.create(KeyType.EC_P256.generate(RANDOM), DeviceSubject.of("d1", null, null));
+        var csr = CertificateRequests.create(KeyType.EC_P256.generate(RANDOM), DeviceSubject.of(ThingName.of("d1"), null, null));
         Path csrFile = dir.resolve("csr.pem");
         Pem.writeCsr(csrFile, csr);
         assertEquals(csr, Pem.readCsr(csrFile));
-        assertEquals("d1", CertificateRequests.requireValid(Pem.readCsr(csrFile), csrFile));
+        assertEquals(ThingName.of("d1"), CertificateRequests.requireValid(Pem.readCsr(csrFile), csrFile));
         assertTrue(new String(Pem.encodeCsr(csr).getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII)
                 .startsWith("-----BEGIN CERTIFICATE REQUEST-----"));
     }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.ThingName;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -42,8 +44,8 @@ class UnitBindingTest {
     }
 
     private UnitProvisioner.Report provision(String thing, Path dir, Optional<UnitBinding.Board> board) {
-        return new UnitProvisioner(RANDOM).provision(new UnitRequest(dir, DeviceSubject.of(thing, null, null),
-                KeyType.EC_P256, Optional.of("a.example.com"), new CertificateSource.LocalCa(ca, "ca", OptionalInt.empty()),
+        return new UnitProvisioner(RANDOM).provision(new UnitRequest(dir, DeviceSubject.of(ThingName.of(thing), null, null),
+                KeyType.EC_P256, Optional.of(AwsEndpoint.of("a.example.com")), new CertificateSource.LocalCa(ca, "ca", OptionalInt.empty()),
                 serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false, board), NOW);
     }
 
@@ -64,7 +66,7 @@ class UnitBindingTest {
         Path dir = tmp.resolve("dev-1");
         UnitProvisioner.Report report = provision("dev-1", dir, Optional.of(BOARD_A));
         UnitBinding b = UnitBinding.read(dir).orElseThrow();
-        assertEquals("dev-1", b.thing());
+        assertEquals(ThingName.of("dev-1"), b.thing());
         assertEquals(UnitBinding.keyFingerprint(KeyType.publicKeyOf(Pem.readPrivateKey(dir.resolve("key.pem")))),
                 b.keySha256());
         assertEquals("24:0a:c4:00:00:01", b.board().orElseThrow().mac());

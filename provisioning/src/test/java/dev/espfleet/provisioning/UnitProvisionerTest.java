@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.ThingName;
 import dev.espfleet.nvs.NvsCsv;
 import dev.espfleet.nvs.NvsVersion;
 import java.math.BigInteger;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class UnitProvisionerTest {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Instant NOW = Instant.now();
-    private static final String ENDPOINT = "abc123-ats.iot.eu-west-1.amazonaws.com";
+    private static final AwsEndpoint ENDPOINT = AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com");
     private static final DevicePolicy POLICY = new DevicePolicy("greenhouse-device", "{\"Version\": \"2012-10-17\"}\n");
     private static CertificateAuthority ca;
     private static ServerCa serverCa;
@@ -54,7 +56,7 @@ class UnitProvisionerTest {
     }
 
     private UnitRequest request(CertificateSource source, boolean rotate) {
-        return new UnitRequest(tmp.resolve("units/dev-001"), DeviceSubject.of("dev-001", "Acme", "DE"),
+        return new UnitRequest(tmp.resolve("units/dev-001"), DeviceSubject.of(ThingName.of("dev-001"), "Acme", "DE"),
                 KeyType.EC_P256, Optional.of(ENDPOINT), source, serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), rotate);
     }
 
@@ -123,12 +125,12 @@ class UnitProvisionerTest {
     void changedSubjectKeepsKeyButMakesNewCsr() throws Exception {
         provision(new CertificateSource.CsrOnly(), false);
         byte[] key = Files.readAllBytes(unit("key.pem"));
-        UnitRequest other = new UnitRequest(unit(""), DeviceSubject.of("dev-001", "Other Org", null),
+        UnitRequest other = new UnitRequest(unit(""), DeviceSubject.of(ThingName.of("dev-001"), "Other Org", null),
                 KeyType.EC_P256, Optional.empty(), new CertificateSource.CsrOnly(), serverCa, POLICY,
                 IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         new UnitProvisioner(RANDOM).provision(other, NOW);
         assertArrayEquals(key, Files.readAllBytes(unit("key.pem")));
-        assertEquals("dev-001", CertificateRequests.requireValid(Pem.readCsr(unit("csr.pem")), "csr"));
+        assertEquals(ThingName.of("dev-001"), CertificateRequests.requireValid(Pem.readCsr(unit("csr.pem")), "csr"));
         assertEquals("CN=dev-001,O=Other Org", Pem.readCsr(unit("csr.pem")).getSubject().toString());
     }
 
@@ -159,7 +161,7 @@ class UnitProvisionerTest {
     void rejectsGivenCertificateForAnotherKeyAndWritesNothing() throws Exception {
         provision(new CertificateSource.CsrOnly(), false);
         var otherCsr = CertificateRequests.create(KeyType.EC_P256.generate(RANDOM),
-                DeviceSubject.of("dev-001", null, null));
+                DeviceSubject.of(ThingName.of("dev-001"), null, null));
         Path file = tmp.resolve("other.pem");
         Pem.writeCertificates(file, List.of(ca.issueDeviceCertificate(otherCsr, "csr", ValidityPeriod.days(NOW, 10),
                 RANDOM)));
@@ -209,7 +211,7 @@ class UnitProvisionerTest {
     @Test
     void refusesToReuseAnotherThingsUnitFolder() {
         provision(local(), false);
-        UnitRequest otherThing = new UnitRequest(unit(""), DeviceSubject.of("dev-002", null, null), KeyType.EC_P256,
+        UnitRequest otherThing = new UnitRequest(unit(""), DeviceSubject.of(ThingName.of("dev-002"), null, null), KeyType.EC_P256,
                 Optional.of(ENDPOINT), local(), serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> new UnitProvisioner(RANDOM).provision(otherThing, NOW));
@@ -222,7 +224,7 @@ class UnitProvisionerTest {
     void refusesAnotherThingsUnitFolderWrittenBeforeUnitJsonByTheCnOfItsCertificate() throws Exception {
         provision(local(), false);
         Files.delete(unit("unit.json")); // as a folder written before bindings existed
-        UnitRequest otherThing = new UnitRequest(unit(""), DeviceSubject.of("dev-002", null, null), KeyType.EC_P256,
+        UnitRequest otherThing = new UnitRequest(unit(""), DeviceSubject.of(ThingName.of("dev-002"), null, null), KeyType.EC_P256,
                 Optional.of(ENDPOINT), local(), serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> new UnitProvisioner(RANDOM).provision(otherThing, NOW));
@@ -234,7 +236,7 @@ class UnitProvisionerTest {
     void changedOrganizationKeepsKeyAndReissuesCertificate() throws Exception {
         provision(local(), false);
         byte[] key = Files.readAllBytes(unit("key.pem"));
-        UnitRequest newOrg = new UnitRequest(unit(""), DeviceSubject.of("dev-001", "New Org", "DE"), KeyType.EC_P256,
+        UnitRequest newOrg = new UnitRequest(unit(""), DeviceSubject.of(ThingName.of("dev-001"), "New Org", "DE"), KeyType.EC_P256,
                 Optional.of(ENDPOINT), local(), serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         new UnitProvisioner(RANDOM).provision(newOrg, NOW);
         assertArrayEquals(key, Files.readAllBytes(unit("key.pem")));
@@ -244,7 +246,7 @@ class UnitProvisionerTest {
 
     @Test
     void rejectsMissingEndpointBeforeWritingAnything() {
-        UnitRequest noEndpoint = new UnitRequest(unit(""), DeviceSubject.of("dev-001", null, null), KeyType.EC_P256,
+        UnitRequest noEndpoint = new UnitRequest(unit(""), DeviceSubject.of(ThingName.of("dev-001"), null, null), KeyType.EC_P256,
                 Optional.empty(), local(), serverCa, POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false);
         EspfleetException e = assertThrows(EspfleetException.class,
                 () -> new UnitProvisioner(RANDOM).provision(noEndpoint, NOW));
@@ -325,7 +327,7 @@ class UnitProvisionerTest {
     void identityValueOneByteOverTheNvsStringLimitIsRefusedAsNvsGenerateRefusesIt() throws Exception {
         int limit = NvsVersion.V2.maxStringBytes();
         Path at = tmp.resolve("units/at");
-        new UnitProvisioner(RANDOM).provision(new UnitRequest(at, DeviceSubject.of("dev-001", "Acme", "DE"),
+        new UnitProvisioner(RANDOM).provision(new UnitRequest(at, DeviceSubject.of(ThingName.of("dev-001"), "Acme", "DE"),
                 KeyType.EC_P256, Optional.of(ENDPOINT), local(), new ServerCa(bundleOfPemSize(limit - 1), Path.of("ca.pem")),
                 POLICY, IdentityLayout.DEFAULT, 0x6000, Optional.empty(), false), NOW);
         assertEquals(limit - 1, Files.size(at.resolve("server-ca.pem")));
@@ -335,7 +337,7 @@ class UnitProvisionerTest {
         Path over = tmp.resolve("units/over");
         List<X509Certificate> bundle = bundleOfPemSize(limit);
         EspfleetException e = assertThrows(EspfleetException.class, () -> new UnitProvisioner(RANDOM).provision(
-                new UnitRequest(over, DeviceSubject.of("dev-001", "Acme", "DE"), KeyType.EC_P256, Optional.of(ENDPOINT),
+                new UnitRequest(over, DeviceSubject.of(ThingName.of("dev-001"), "Acme", "DE"), KeyType.EC_P256, Optional.of(ENDPOINT),
                         local(), new ServerCa(bundle, Path.of("ca.pem")), POLICY, IdentityLayout.DEFAULT, 0x6000,
                         Optional.empty(), false), NOW));
         assertFalse(Files.exists(over));

@@ -3,9 +3,10 @@ package dev.espfleet.flasher.job;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.nvs.PartitionEntry;
-import dev.espfleet.nvs.PartitionTable;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.nvs.PartitionLabel;
+import dev.espfleet.nvs.PartitionTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +22,6 @@ import java.util.Optional;
  */
 public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String> chip,
         Optional<Integer> partitionTableOffset) {
-    /** ESP-IDF's default CONFIG_PARTITION_TABLE_OFFSET. */
-    public static final int DEFAULT_PARTITION_TABLE_OFFSET = 0x8000;
-
     /** Reads {@code DIR/flasher_args.json} (or {@code DIR/build/flasher_args.json}) and every binary it names. */
     public static FlasherArgs load(Path buildDir) {
         Path file = buildDir.resolve("flasher_args.json");
@@ -66,9 +64,9 @@ public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String>
         return new FlasherArgs(file, regions, chip, tableOffset);
     }
 
-    /** The partition table among the regions: at the offset flasher_args.json names, else at 0x8000. */
+    /** The partition table among the regions: at the offset flasher_args.json names, else at ESP-IDF's default. */
     public PartitionTable partitionTable() {
-        int at = partitionTableOffset.orElse(DEFAULT_PARTITION_TABLE_OFFSET);
+        int at = partitionTableOffset.orElse(PartitionTable.DEFAULT_OFFSET);
         FlashRegion table = regions.stream().filter(r -> r.offset() == at).findFirst()
                 .orElseThrow(() -> EspfleetException.badInput(String.format(
                         "%s: no partition table among the files (expected one at 0x%x)", file, at)));
@@ -83,9 +81,9 @@ public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String>
      * The region that puts {@code image} into the partition called {@code label}; refuses an image larger
      * than the partition.
      */
-    public FlashRegion regionForPartition(String label, String imageName, byte[] image) {
+    public FlashRegion regionForPartition(PartitionLabel label, String imageName, byte[] image) {
         PartitionTable table = partitionTable();
-        PartitionEntry p = table.find(label).orElseThrow(() -> EspfleetException.badInput(
+        PartitionEntry p = table.find(label.value()).orElseThrow(() -> EspfleetException.badInput(
                 "no partition named '" + label + "' in the partition table (it has: "
                         + String.join(", ", table.entries().stream().map(PartitionEntry::name).toList()) + ")"));
         if (image.length > p.size()) {

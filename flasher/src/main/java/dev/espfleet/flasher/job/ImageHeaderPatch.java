@@ -3,6 +3,7 @@ package dev.espfleet.flasher.job;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.targets.ChipSpec;
+import dev.espfleet.model.Chip;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -51,8 +52,8 @@ public final class ImageHeaderPatch {
             throw EspfleetException.badInput("--flash-size " + size + ": expected " + SIZE_CHOICES + why);
         }
         java.util.Set<String> freqs = new java.util.TreeSet<>();
-        for (dev.espfleet.flasher.targets.Chip c : dev.espfleet.flasher.targets.Chip.values()) {
-            freqs.addAll(c.spec().flashFrequencies().keySet());
+        for (Chip c : Chip.values()) {
+            freqs.addAll(ChipSpec.of(c).flashFrequencies().keySet());
         }
         if (!KEEP.equalsIgnoreCase(freq) && !freqs.contains(freq.toLowerCase(java.util.Locale.ROOT))) {
             throw EspfleetException.badInput("--flash-freq " + freq + ": expected keep or one of " + String.join(", ", freqs));
@@ -84,7 +85,7 @@ public final class ImageHeaderPatch {
         if (!KEEP.equals(freq)) {
             Integer f = chip.flashFrequencies().get(freq.toLowerCase(java.util.Locale.ROOT));
             if (f == null) {
-                throw EspfleetException.badInput("--flash-freq " + freq + ": " + chip.name() + " takes keep or one of "
+                throw EspfleetException.badInput("--flash-freq " + freq + ": " + chip.chip().displayName() + " takes keep or one of "
                         + String.join(", ", chip.flashFrequencies().keySet().stream().sorted().toList()));
             }
             p[SIZE_FREQ_OFFSET] = (byte) ((p[SIZE_FREQ_OFFSET] & 0xF0) | f);

@@ -1,6 +1,7 @@
 package dev.espfleet.flasher.sim;
 
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.model.Chip;
+import dev.espfleet.model.MacAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ import java.util.Map;
  * @param afterBadChecksum  what the ROM answers to further FLASH_DATA of a write after it refused a block for
  *                          its checksum (rom-traces/README.md: 01 05, or nothing for 3 s, until a new FLASH_BEGIN)
  */
-public record SimConfig(Chip chip, byte[] mac, int flashSize, int jedecManufacturer, int jedecDeviceType,
+public record SimConfig(Chip chip, MacAddress mac, int flashSize, int jedecManufacturer, int jedecDeviceType,
         boolean startInDownloadMode, Map<Integer, Integer> registers, Duration appLogInterval,
         AfterBadChecksum afterBadChecksum) {
 
@@ -29,7 +30,7 @@ public record SimConfig(Chip chip, byte[] mac, int flashSize, int jedecManufactu
 
     /** The chip of the ROM traces: ESP32, MAC 24:0a:c4:00:00:01, 4 MB GigaDevice gd25q32 (c8 40 16). */
     public static SimConfig esp32() {
-        return new SimConfig(Chip.ESP32, new byte[] {0x24, 0x0a, (byte) 0xc4, 0x00, 0x00, 0x01}, 4 << 20, 0xC8, 0x40,
+        return new SimConfig(Chip.ESP32, MacAddress.parse("24:0a:c4:00:00:01"), 4 << 20, 0xC8, 0x40,
                 true, Map.of(), Duration.ZERO, AfterBadChecksum.INVALID_MESSAGE);
     }
 
@@ -38,7 +39,7 @@ public record SimConfig(Chip chip, byte[] mac, int flashSize, int jedecManufactu
                 appLogInterval, afterBadChecksum);
     }
 
-    public SimConfig withMac(byte[] m) {
+    public SimConfig withMac(MacAddress m) {
         return new SimConfig(chip, m, flashSize, jedecManufacturer, jedecDeviceType, startInDownloadMode, registers,
                 appLogInterval, afterBadChecksum);
     }

@@ -331,7 +331,7 @@ public final class SimLink implements Transport {
 
     @Override
     public String description() {
-        return "sim (simulated " + chip.config().chip().spec().name() + ")";
+        return "sim (simulated " + chip.config().chip().displayName() + ")";
     }
 
     @Override

@@ -95,7 +95,7 @@ public final class SimulatedEsp32 {
 
     public SimulatedEsp32(SimConfig config) {
         this.config = config;
-        this.spec = config.chip().spec();
+        this.spec = ChipSpec.of(config.chip());
         this.flash = new SimFlash(config.flashSize());
         this.flashParamsSize = config.flashSize();
         seedRegisters();
@@ -106,7 +106,7 @@ public final class SimulatedEsp32 {
         registers.clear();
         registers.putAll(spec.romRegisters());
         registers.put(ChipSpec.MAGIC_REGISTER, spec.magicValues()[0]);
-        byte[] m = config.mac();
+        byte[] m = config.mac().bytes();
         int high = (m[0] & 0xFF) << 8 | (m[1] & 0xFF);
         if (spec.macCrcInHigh()) {
             // ESP32 eFuse BLK0 word 2 keeps the MAC's CRC-8 in bits 16-23 (esp-idf esp_efuse_mac_get_default)

@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.targets.Chip;
+import dev.espfleet.flasher.targets.ChipSpec;
+import dev.espfleet.model.Chip;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -36,7 +37,7 @@ class ImageHeaderPatchTest {
     void setsModeAndSizeAndRecomputesTheAppendedSha256() throws Exception {
         byte[] d = image();
         ImageHeaderPatch.Result r = ImageHeaderPatch.apply(new FlashRegion("bootloader.bin", 0x1000, d),
-                Chip.ESP32.spec(), "dio", "80m", "2MB", 4 << 20);
+                ChipSpec.of(Chip.ESP32), "dio", "80m", "2MB", 4 << 20);
         byte[] p = r.region().data();
         assertEquals(2, p[2]);
         assertEquals(0x1F, p[3] & 0xFF);
@@ -47,22 +48,22 @@ class ImageHeaderPatchTest {
     @Test
     void keepLeavesTheImageAsItIs() throws Exception {
         FlashRegion region = new FlashRegion("bootloader.bin", 0x1000, image());
-        assertSame(region, ImageHeaderPatch.apply(region, Chip.ESP32.spec(), "keep", "keep", "keep", 4 << 20).region());
+        assertSame(region, ImageHeaderPatch.apply(region, ChipSpec.of(Chip.ESP32), "keep", "keep", "keep", 4 << 20).region());
     }
 
     @Test
     void onlyTheImageAtTheBootloaderOffsetIsPatched() throws Exception {
         FlashRegion app = new FlashRegion("app.bin", 0x10000, image());
-        assertSame(app, ImageHeaderPatch.apply(app, Chip.ESP32.spec(), "dio", "keep", "keep", 4 << 20).region());
+        assertSame(app, ImageHeaderPatch.apply(app, ChipSpec.of(Chip.ESP32), "dio", "keep", "keep", 4 << 20).region());
         FlashRegion c3boot = new FlashRegion("bootloader.bin", 0x0, image());
-        assertEquals(2, ImageHeaderPatch.apply(c3boot, Chip.ESP32C3.spec(), "dio", "keep", "keep", 4 << 20).region().data()[2]);
+        assertEquals(2, ImageHeaderPatch.apply(c3boot, ChipSpec.of(Chip.ESP32C3), "dio", "keep", "keep", 4 << 20).region().data()[2]);
     }
 
     @Test
     void leavesAWrongDigestAloneAndSaysSo() throws Exception {
         byte[] d = image();
         d[70] ^= 1;
-        ImageHeaderPatch.Result r = ImageHeaderPatch.apply(new FlashRegion("bootloader.bin", 0x1000, d), Chip.ESP32.spec(),
+        ImageHeaderPatch.Result r = ImageHeaderPatch.apply(new FlashRegion("bootloader.bin", 0x1000, d), ChipSpec.of(Chip.ESP32),
                 "dio", "keep", "keep", 4 << 20);
         assertEquals(d[70], r.region().data()[70]);
         assertTrue(r.note().orElseThrow().contains("already wrong"), r.note().orElseThrow());
@@ -71,7 +72,7 @@ class ImageHeaderPatchTest {
     @Test
     void refusesAFrequencyTheChipDoesNotHave() throws Exception {
         EspfleetException e = assertThrows(EspfleetException.class, () -> ImageHeaderPatch.apply(
-                new FlashRegion("bootloader.bin", 0x0, image()), Chip.ESP32H2.spec(), "keep", "80m", "keep", 4 << 20));
+                new FlashRegion("bootloader.bin", 0x0, image()), ChipSpec.of(Chip.ESP32H2), "keep", "80m", "keep", 4 << 20));
         assertTrue(e.getMessage().contains("ESP32-H2 takes keep or one of 12m, 16m, 24m, 48m"), e.getMessage());
     }
 }

@@ -12,6 +12,11 @@ import dev.espfleet.generator.config.DeviceConfig.ReportedField;
 import dev.espfleet.generator.config.DeviceConfig.Shadow;
 import dev.espfleet.generator.config.DeviceConfig.Telemetry;
 import dev.espfleet.generator.config.DeviceConfig.Wifi;
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.Chip;
+import dev.espfleet.model.ThingName;
+import dev.espfleet.nvs.NvsKey;
+import dev.espfleet.nvs.PartitionLabel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -36,8 +42,6 @@ import org.snakeyaml.engine.v2.nodes.Node;
 public final class ConfigLoader {
     static final int KEEPALIVE_MIN = 30;   // AWS IoT Core clamps keep-alive to 30..1200 s
     static final int KEEPALIVE_MAX = 1200;
-    static final int NVS_KEY_MAX = 15;     // NVS keys and namespaces: 15 bytes + NUL
-    static final int PARTITION_NAME_MAX = 16;
     static final int MIN_NVS_PARTITION = 0x3000;
     static final int MAX_IDENTITY_PARTITION = 0xE000; // what fits between phy_init and the first app slot
     static final int STRING_FIELD_MAX = 1024;
@@ -138,6 +142,8 @@ public final class ConfigLoader {
     private static final class Reader {
         private final ProblemCollector problems;
         private final String sourceName;
+        /** identity.partition as written, valid or not: the Wi-Fi partition is compared with it. */
+        private String identityPartition = "certs";
 
         Reader(ProblemCollector problems, String sourceName) {
             this.problems = problems;
@@ -151,13 +157,8 @@ public final class ConfigLoader {
             }
             YamlSection root = maybeRoot.get();
             Product product = required(root, "product", "the product's name and firmware version").map(this::product).orElse(null);
-            ChipTarget target = root.string("target").flatMap(t -> {
-                Optional<ChipTarget> chip = ChipTarget.fromIdfName(t);
-                if (chip.isEmpty()) {
-                    root.problem("target", "unknown chip '" + t + "'; expected one of " + ChipTarget.choices());
-                }
-                return chip;
-            }).orElse(ChipTarget.ESP32);
+            Chip target = typed(root, "target", FirmwareTargets::problem, t -> Chip.parse(t).orElseThrow())
+                    .orElse(Chip.ESP32);
             FlashSize flash = root.string("flash_size").flatMap(f -> {
                 Optional<FlashSize> size = FlashSize.fromLabel(f);
                 if (size.isEmpty()) {
@@ -171,10 +172,27 @@ public final class ConfigLoader {
             Shadow shadow = section(root, "shadow").map(this::shadow).orElseGet(() -> shadow(null));
             Telemetry telemetry = section(root, "telemetry").map(this::telemetry).orElseGet(() -> telemetry(null));
             Identity identity = section(root, "identity").map(this::identity).orElseGet(() -> identity(null));
-            Wifi wifi = section(root, "wifi").map(s -> wifi(s, identity)).orElseGet(() -> wifi(null, identity));
+            Wifi wifi = section(root, "wifi").map(this::wifi).orElseGet(() -> wifi(null));
             root.finish();
             return new DeviceConfig(sourceName, product, target, flash, aws, mqtt, reconnect, shadow, telemetry,
                     identity, wifi);
+        }
+
+        /**
+         * The value of {@code key} as a model type: its {@code problem} reported at the value's line, else the
+         * value made with {@code make}. Empty when the key is absent or its value has a problem.
+         */
+        private <T> Optional<T> typed(YamlSection s, String key, Function<String, Optional<String>> problem,
+                                      Function<String, T> make) {
+            return s.string(key).flatMap(text -> checked(s, key, text, problem, make));
+        }
+
+        /** {@code text}, the value of {@code key}, made with {@code make}; or its problem reported and empty. */
+        private <T> Optional<T> checked(YamlSection s, String key, String text,
+                                        Function<String, Optional<String>> problem, Function<String, T> make) {
+            Optional<String> p = problem.apply(text);
+            p.ifPresent(message -> s.problem(key, message));
+            return p.isPresent() ? Optional.empty() : Optional.of(make.apply(text));
         }
 
         private Optional<YamlSection> required(YamlSection parent, String key, String what) {
@@ -204,15 +222,10 @@ public final class ConfigLoader {
         }
 
         private Aws aws(YamlSection s) {
-            String endpoint = s.requiredString("endpoint",
+            AwsEndpoint endpoint = s.requiredString("endpoint",
                     "your account's AWS IoT data endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS)")
-                    .orElse("invalid.example");
-            if (!Names.isHostName(endpoint)) {
-                s.problem("endpoint", "must be a host name such as abc123-ats.iot.eu-west-1.amazonaws.com, without "
-                        + "scheme or port; got '" + endpoint + "'");
-            }
-            Optional<String> thing = s.string("thing_name");
-            thing.ifPresent(t -> Names.thingNameProblem(t).ifPresent(p -> s.problem("thing_name", p)));
+                    .flatMap(e -> checked(s, "endpoint", e, AwsEndpoint::problem, AwsEndpoint::of)).orElse(null);
+            Optional<ThingName> thing = typed(s, "thing_name", ThingName::problem, ThingName::of);
             Optional<String> account = s.string("account_id");
             account.ifPresent(a -> {
                 if (!a.matches("[0-9]{12}")) {
@@ -461,10 +474,13 @@ public final class ConfigLoader {
 
         private Identity identity(YamlSection s) {
             if (s == null) {
-                return new Identity("certs", 0x6000, "identity", "thing_name", "endpoint", "device_cert",
-                        "private_key", "server_ca");
+                return new Identity(PartitionLabel.of("certs"), 0x6000, NvsKey.of("identity"), NvsKey.of("thing_name"),
+                        NvsKey.of("endpoint"), NvsKey.of("device_cert"), NvsKey.of("private_key"), NvsKey.of("server_ca"));
             }
-            String partition = partitionName(s, "partition", "certs");
+            String partition = s.string("partition").orElse("certs");
+            identityPartition = partition;
+            PartitionLabel label = checked(s, "partition", partition, PartitionLabel::problem, PartitionLabel::of)
+                    .orElse(null);
             if (RESERVED_PARTITIONS.contains(partition)) {
                 s.problem("partition", "'" + partition + "' is already in the generated partition table; the identity"
                         + " needs a partition of its own, such as 'certs'");
@@ -473,9 +489,9 @@ public final class ConfigLoader {
             if (size % 0x1000 != 0) {
                 s.problem("partition_size", "must be a multiple of 4096 (0x1000), got 0x" + Integer.toHexString(size));
             }
-            String namespace = nvsName(s, "namespace", "identity");
+            NvsKey namespace = nvsKey(s, "namespace", "identity");
             Optional<YamlSection> keys = s.section("keys");
-            Identity identity = new Identity(partition, size, namespace,
+            Identity identity = new Identity(label, size, namespace,
                     key(keys, "thing_name"), key(keys, "endpoint"), key(keys, "device_cert"),
                     key(keys, "private_key"), key(keys, "server_ca"));
             keys.ifPresent(YamlSection::finish);
@@ -483,38 +499,35 @@ public final class ConfigLoader {
             return identity;
         }
 
-        private String key(Optional<YamlSection> keys, String name) {
-            return keys.map(k -> nvsName(k, name, name)).orElse(name);
+        private NvsKey key(Optional<YamlSection> keys, String name) {
+            return keys.isPresent() ? nvsKey(keys.get(), name, name) : NvsKey.of(name);
         }
 
-        private Wifi wifi(YamlSection s, Identity identity) {
-            String defaultPartition = identity.partition();
+        private Wifi wifi(YamlSection s) {
             if (s == null) {
-                return new Wifi(defaultPartition, "wifi", "ssid", "password");
+                return new Wifi(PartitionLabel.problem(identityPartition).isEmpty() ? PartitionLabel.of(identityPartition)
+                        : null, NvsKey.of("wifi"), NvsKey.of("ssid"), NvsKey.of("password"));
             }
-            String partition = partitionName(s, "partition", defaultPartition);
-            if (!partition.equals("nvs") && !partition.equals(defaultPartition)) {
+            String partition = s.string("partition").orElse(identityPartition);
+            PartitionLabel label = checked(s, "partition", partition, PartitionLabel::problem, PartitionLabel::of)
+                    .orElse(null);
+            if (!partition.equals("nvs") && !partition.equals(identityPartition)) {
                 s.problem("partition", "must be 'nvs' (the default NVS partition) or the identity partition '"
-                        + defaultPartition + "'; got '" + partition + "'");
+                        + identityPartition + "'; got '" + partition + "'");
             }
-            Wifi wifi = new Wifi(partition, nvsName(s, "namespace", "wifi"),
-                    nvsName(s, "ssid_key", "ssid"), nvsName(s, "password_key", "password"));
+            Wifi wifi = new Wifi(label, nvsKey(s, "namespace", "wifi"),
+                    nvsKey(s, "ssid_key", "ssid"), nvsKey(s, "password_key", "password"));
             s.finish();
             return wifi;
         }
 
-        private String nvsName(YamlSection s, String key, String defaultValue) {
-            String v = s.string(key).orElse(defaultValue);
-            Names.nvsKeyProblem(v).ifPresent(p -> s.problem(key, p));
-            return v;
-        }
-
-        private String partitionName(YamlSection s, String key, String defaultValue) {
-            String v = s.string(key).orElse(defaultValue);
-            if (v.isEmpty() || v.length() > PARTITION_NAME_MAX || !v.matches("[A-Za-z0-9_]+")) {
-                s.problem(key, "partition names are 1-16 characters of A-Z, a-z, 0-9 and _; got '" + v + "'");
-            }
-            return v;
+        /**
+         * The NVS key or namespace name at {@code key} (or {@code defaultValue}), held to {@link NvsKey}'s rule, the
+         * one the NVS writer and provision hold it to; null when it breaks the rule (the problem is reported and
+         * the config refused).
+         */
+        private NvsKey nvsKey(YamlSection s, String key, String defaultValue) {
+            return checked(s, key, s.string(key).orElse(defaultValue), NvsKey::problem, NvsKey::of).orElse(null);
         }
     }
 

@@ -1,5 +1,10 @@
 package dev.espfleet.generator.config;
 
+import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.model.Chip;
+import dev.espfleet.model.ThingName;
+import dev.espfleet.nvs.NvsKey;
+import dev.espfleet.nvs.PartitionLabel;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,7 +17,7 @@ import java.util.Optional;
 public record DeviceConfig(
         String sourceName,
         Product product,
-        ChipTarget target,
+        Chip target,
         FlashSize flashSize,
         Aws aws,
         Mqtt mqtt,
@@ -26,13 +31,7 @@ public record DeviceConfig(
     }
 
     /** @param thingName pinned thing name; empty when the firmware reads it from NVS (the default) */
-    public record Aws(String endpoint, Optional<String> thingName, Optional<String> accountId) {
-        /** The AWS region in an {@code xxxx-ats.iot.REGION.amazonaws.com} endpoint. */
-        public Optional<String> region() {
-            var m = java.util.regex.Pattern.compile("^[^.]+\\.iot\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?$")
-                    .matcher(endpoint);
-            return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
-        }
+    public record Aws(AwsEndpoint endpoint, Optional<ThingName> thingName, Optional<String> accountId) {
     }
 
     public record Mqtt(int keepAliveSeconds, boolean persistentSession, int qos, String topicPrefix,
@@ -60,11 +59,10 @@ public record DeviceConfig(
     public record Telemetry(int intervalSeconds, TelemetryDestination to) {
     }
 
-    public record Identity(String partition, int partitionSize, String namespace, String thingNameKey,
-                           String endpointKey, String deviceCertKey, String privateKeyKey,
-                           String serverCaKey) {
+    public record Identity(PartitionLabel partition, int partitionSize, NvsKey namespace, NvsKey thingNameKey,
+                           NvsKey endpointKey, NvsKey deviceCertKey, NvsKey privateKeyKey, NvsKey serverCaKey) {
     }
 
-    public record Wifi(String partition, String namespace, String ssidKey, String passwordKey) {
+    public record Wifi(PartitionLabel partition, NvsKey namespace, NvsKey ssidKey, NvsKey passwordKey) {
     }
 }

@@ -1,17 +1,18 @@
 package dev.espfleet.generator.config;
 
-import java.nio.charset.StandardCharsets;
+import dev.espfleet.model.ThingName;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** The naming rules of C, CMake, NVS and AWS IoT that config values must follow. */
+/**
+ * The naming rules of C, CMake and MQTT topics that config values must follow (thing names, endpoints, NVS
+ * keys and partition names have their own types in the model and nvs modules).
+ */
 public final class Names {
     private static final Pattern C_IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern THING_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
     private static final Pattern SHADOW_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,64}");
     private static final Pattern PROJECT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
-    private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern TOPIC_LEVEL = Pattern.compile("[A-Za-z0-9_-]+");
 
     /** C keywords (C17) and names the generated code already uses in the shadow document. */
@@ -28,17 +29,8 @@ public final class Names {
     public static final String TELEMETRY_TOPIC_LEVEL = "telemetry";
     /** The firmware's topic buffers (SHADOW_TOPIC_MAX in shadow.h), NUL included. */
     static final int TOPIC_BUFFER = 256;
-    static final int THING_NAME_MAX = 128;
 
     private Names() {
-    }
-
-    public static Optional<String> thingNameProblem(String name) {
-        if (!THING_NAME.matcher(name).matches()) {
-            return Optional.of("AWS thing names are 1-128 characters of a-z, A-Z, 0-9, ':', '_' and '-'; got '"
-                    + name + "'");
-        }
-        return Optional.empty();
     }
 
     static Optional<String> shadowNameProblem(String name) {
@@ -69,17 +61,6 @@ public final class Names {
         return Optional.empty();
     }
 
-    static Optional<String> nvsKeyProblem(String key) {
-        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
-        if (key.isEmpty() || bytes > ConfigLoader.NVS_KEY_MAX) {
-            return Optional.of("NVS keys and namespaces are 1-15 bytes; '" + key + "' is " + bytes);
-        }
-        if (!key.chars().allMatch(c -> c > 32 && c < 127 && c != '"' && c != '\\')) {
-            return Optional.of("NVS keys must be printable ASCII without spaces or quotes; got '" + key + "'");
-        }
-        return Optional.empty();
-    }
-
     static Optional<String> topicPrefixProblem(String prefix) {
         if (prefix.startsWith("$")) {
             return Optional.of("must not start with '$': AWS reserves those topics and ignores Last Will messages"
@@ -87,7 +68,7 @@ public final class Names {
         }
         // <prefix>/<thing, up to 128>/telemetry (the longest) must fit the firmware's 256-byte topic buffers
         int longestLevel = Math.max(STATUS_TOPIC_LEVEL.length(), TELEMETRY_TOPIC_LEVEL.length());
-        int max = TOPIC_BUFFER - 1 - THING_NAME_MAX - "//".length() - longestLevel;
+        int max = TOPIC_BUFFER - 1 - ThingName.MAX_LENGTH - "//".length() - longestLevel;
         if (prefix.length() > max) {
             return Optional.of("must be at most " + max + " characters, got " + prefix.length());
         }
@@ -108,17 +89,5 @@ public final class Names {
 
     static boolean isProjectName(String name) {
         return PROJECT_NAME.matcher(name).matches();
-    }
-
-    static boolean isHostName(String host) {
-        if (host.isEmpty() || host.length() > 253 || !host.contains(".")) {
-            return false;
-        }
-        for (String label : host.split("\\.", -1)) {
-            if (!HOST_LABEL.matcher(label).matches()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

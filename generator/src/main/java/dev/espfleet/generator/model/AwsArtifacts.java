@@ -26,7 +26,7 @@ public final class AwsArtifacts {
     }
 
     static Map<String, Object> of(DeviceConfig c) {
-        String region = c.aws().region().orElse("*");
+        String region = c.aws().endpoint().region().orElse("*");
         String account = c.aws().accountId().orElse("*");
         String arn = "arn:aws:iot:" + region + ":" + account + ":";
         String shadow = "$aws/things/" + THING + "/shadow" + c.shadow().name().map(n -> "/name/" + n).orElse("");

@@ -1,6 +1,7 @@
 package dev.espfleet.generator.model;
 
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.nvs.PartitionTable;
 import java.util.List;
 
 /**
@@ -8,8 +9,6 @@ import java.util.List;
  * its own (so a bench can rewrite identity without touching anything else) and two OTA app slots.
  */
 public final class PartitionLayout {
-    /** ESP-IDF's default CONFIG_PARTITION_TABLE_OFFSET; the table takes one 4 KB sector. */
-    public static final int TABLE_OFFSET = 0x8000;
     /** App partitions must start on a 64 KB boundary. */
     private static final int APP_ALIGN = 0x10000;
     private static final int FIRST_APP = 0x20000;
@@ -22,7 +21,8 @@ public final class PartitionLayout {
 
     public static List<Row> of(DeviceConfig config) {
         int identitySize = config.identity().partitionSize();
-        int nvs = 0x9000;
+        // the table sits at ESP-IDF's default offset (sdkconfig.defaults) and takes one 4 KB sector
+        int nvs = PartitionTable.DEFAULT_OFFSET + PartitionTable.TABLE_SECTOR_SIZE;
         int otadata = nvs + 0x6000;
         int phy = otadata + 0x2000;
         int identity = phy + 0x1000;
@@ -34,7 +34,7 @@ public final class PartitionLayout {
                 new Row("nvs", "data", "nvs", nvs, 0x6000, ""),
                 new Row("otadata", "data", "ota", otadata, 0x2000, ""),
                 new Row("phy_init", "data", "phy", phy, 0x1000, ""),
-                new Row(config.identity().partition(), "data", "nvs", identity, identitySize, ""),
+                new Row(config.identity().partition().value(), "data", "nvs", identity, identitySize, ""),
                 new Row("ota_0", "app", "ota_0", FIRST_APP, slot, ""),
                 new Row("ota_1", "app", "ota_1", FIRST_APP + slot, slot, ""));
     }

@@ -6,6 +6,8 @@ import dev.espfleet.generator.config.DeviceConfig.ReportedField;
 import dev.espfleet.generator.config.FieldType;
 import dev.espfleet.generator.config.Names;
 import dev.espfleet.generator.config.TelemetryDestination;
+import dev.espfleet.nvs.NvsCsv;
+import dev.espfleet.nvs.PartitionTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,7 @@ public final class ProjectModel {
         m.put("firmwareVersion", config.product().firmwareVersion());
         m.put("target", config.target().idfName());
         m.put("flashSize", config.flashSize().label());
+        m.put("partitionTableOffset", String.format("0x%x", PartitionTable.DEFAULT_OFFSET));
         m.put("requires", REQUIRES);
         m.put("defines", defines(config));
         m.put("partitions", partitions(config));
@@ -54,9 +57,9 @@ public final class ProjectModel {
         List<Map<String, String>> d = new ArrayList<>();
         define(d, "ESPFLEET_PRODUCT_NAME", CLiteral.string(c.product().name()), null);
         define(d, "ESPFLEET_FIRMWARE_VERSION", CLiteral.string(c.product().firmwareVersion()), null);
-        define(d, "ESPFLEET_DEFAULT_ENDPOINT", CLiteral.string(c.aws().endpoint()),
+        define(d, "ESPFLEET_DEFAULT_ENDPOINT", CLiteral.string(c.aws().endpoint().host()),
                 "used when the identity partition holds no endpoint key");
-        c.aws().thingName().ifPresent(t -> define(d, "ESPFLEET_PINNED_THING_NAME", CLiteral.string(t),
+        c.aws().thingName().ifPresent(t -> define(d, "ESPFLEET_PINNED_THING_NAME", CLiteral.string(t.value()),
                 "pinned in the config: the thing_name key in NVS is not read"));
         define(d, "ESPFLEET_MQTT_PORT", "8883", "MQTT over TLS with X.509 client certificates");
         define(d, "ESPFLEET_MQTT_KEEPALIVE_S", Integer.toString(c.mqtt().keepAliveSeconds()), "AWS allows 30..1200");
@@ -85,17 +88,17 @@ public final class ProjectModel {
                         : "readings go to <prefix>/<thing>/" + Names.TELEMETRY_TOPIC_LEVEL + "; the shadow keeps state");
         define(d, "ESPFLEET_STATUS_TOPIC_LEVEL", CLiteral.string(Names.STATUS_TOPIC_LEVEL), null);
         define(d, "ESPFLEET_TELEMETRY_TOPIC_LEVEL", CLiteral.string(Names.TELEMETRY_TOPIC_LEVEL), null);
-        define(d, "ESPFLEET_IDENTITY_PARTITION", CLiteral.string(c.identity().partition()), null);
-        define(d, "ESPFLEET_IDENTITY_NAMESPACE", CLiteral.string(c.identity().namespace()), null);
-        define(d, "ESPFLEET_NVS_KEY_THING_NAME", CLiteral.string(c.identity().thingNameKey()), null);
-        define(d, "ESPFLEET_NVS_KEY_ENDPOINT", CLiteral.string(c.identity().endpointKey()), null);
-        define(d, "ESPFLEET_NVS_KEY_DEVICE_CERT", CLiteral.string(c.identity().deviceCertKey()), null);
-        define(d, "ESPFLEET_NVS_KEY_PRIVATE_KEY", CLiteral.string(c.identity().privateKeyKey()), null);
-        define(d, "ESPFLEET_NVS_KEY_SERVER_CA", CLiteral.string(c.identity().serverCaKey()), null);
-        define(d, "ESPFLEET_WIFI_PARTITION", CLiteral.string(c.wifi().partition()), null);
-        define(d, "ESPFLEET_WIFI_NAMESPACE", CLiteral.string(c.wifi().namespace()), null);
-        define(d, "ESPFLEET_NVS_KEY_WIFI_SSID", CLiteral.string(c.wifi().ssidKey()), null);
-        define(d, "ESPFLEET_NVS_KEY_WIFI_PASSWORD", CLiteral.string(c.wifi().passwordKey()), null);
+        define(d, "ESPFLEET_IDENTITY_PARTITION", CLiteral.string(c.identity().partition().value()), null);
+        define(d, "ESPFLEET_IDENTITY_NAMESPACE", CLiteral.string(c.identity().namespace().value()), null);
+        define(d, "ESPFLEET_NVS_KEY_THING_NAME", CLiteral.string(c.identity().thingNameKey().value()), null);
+        define(d, "ESPFLEET_NVS_KEY_ENDPOINT", CLiteral.string(c.identity().endpointKey().value()), null);
+        define(d, "ESPFLEET_NVS_KEY_DEVICE_CERT", CLiteral.string(c.identity().deviceCertKey().value()), null);
+        define(d, "ESPFLEET_NVS_KEY_PRIVATE_KEY", CLiteral.string(c.identity().privateKeyKey().value()), null);
+        define(d, "ESPFLEET_NVS_KEY_SERVER_CA", CLiteral.string(c.identity().serverCaKey().value()), null);
+        define(d, "ESPFLEET_WIFI_PARTITION", CLiteral.string(c.wifi().partition().value()), null);
+        define(d, "ESPFLEET_WIFI_NAMESPACE", CLiteral.string(c.wifi().namespace().value()), null);
+        define(d, "ESPFLEET_NVS_KEY_WIFI_SSID", CLiteral.string(c.wifi().ssidKey().value()), null);
+        define(d, "ESPFLEET_NVS_KEY_WIFI_PASSWORD", CLiteral.string(c.wifi().passwordKey().value()), null);
         return List.copyOf(d);
     }
 
@@ -117,8 +120,8 @@ public final class ProjectModel {
     /** Every NVS partition the firmware opens besides the default "nvs", once each. */
     private static List<String> nvsPartitionsToInit(DeviceConfig c) {
         TreeSet<String> names = new TreeSet<>();
-        names.add(c.identity().partition());
-        names.add(c.wifi().partition());
+        names.add(c.identity().partition().value());
+        names.add(c.wifi().partition().value());
         names.remove("nvs");
         return List.copyOf(names);
     }
@@ -236,21 +239,32 @@ public final class ProjectModel {
     }
 
     private static Map<String, Object> identity(DeviceConfig c) {
+        DeviceConfig.Identity id = c.identity();
+        DeviceConfig.Wifi wifi = c.wifi();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("partition", c.identity().partition());
-        m.put("partitionSize", String.format("0x%x", c.identity().partitionSize()));
-        m.put("namespace", c.identity().namespace());
-        m.put("thingNameKey", c.identity().thingNameKey());
-        m.put("endpointKey", c.identity().endpointKey());
-        m.put("deviceCertKey", c.identity().deviceCertKey());
-        m.put("privateKeyKey", c.identity().privateKeyKey());
-        m.put("serverCaKey", c.identity().serverCaKey());
+        m.put("partition", id.partition().value());
+        m.put("partitionSize", String.format("0x%x", id.partitionSize()));
+        m.put("namespace", id.namespace().value());
+        m.put("thingNameKey", id.thingNameKey().value());
+        m.put("endpointKey", id.endpointKey().value());
+        m.put("deviceCertKey", id.deviceCertKey().value());
+        m.put("privateKeyKey", id.privateKeyKey().value());
+        m.put("serverCaKey", id.serverCaKey().value());
         m.put("thingNamePinned", c.aws().thingName().isPresent());
-        m.put("endpoint", c.aws().endpoint());
-        m.put("wifiInIdentityPartition", c.wifi().partition().equals(c.identity().partition()));
-        m.put("wifiNamespace", c.wifi().namespace());
-        m.put("wifiSsidKey", c.wifi().ssidKey());
-        m.put("wifiPasswordKey", c.wifi().passwordKey());
+        m.put("endpoint", c.aws().endpoint().host());
+        m.put("wifiInIdentityPartition", wifi.partition().equals(id.partition()));
+        m.put("wifiNamespace", wifi.namespace().value());
+        m.put("wifiSsidKey", wifi.ssidKey().value());
+        m.put("wifiPasswordKey", wifi.passwordKey().value());
+        // the same names as cells of nvs/identity.csv: quoted where nvs_partition_gen.py would read them otherwise
+        m.put("csv", Map.of("namespace", NvsCsv.cell(id.namespace().value()),
+                "thingNameKey", NvsCsv.cell(id.thingNameKey().value()),
+                "endpointKey", NvsCsv.cell(id.endpointKey().value()),
+                "deviceCertKey", NvsCsv.cell(id.deviceCertKey().value()),
+                "privateKeyKey", NvsCsv.cell(id.privateKeyKey().value()),
+                "wifiNamespace", NvsCsv.cell(wifi.namespace().value()),
+                "wifiSsidKey", NvsCsv.cell(wifi.ssidKey().value()),
+                "wifiPasswordKey", NvsCsv.cell(wifi.passwordKey().value())));
         return Map.copyOf(m);
     }
 }
