@@ -1,10 +1,24 @@
 /*
  * esp-mqtt's client API (ESP-IDF v5.x) on libmosquitto and OpenSSL: MQTT 3.1.1 over TLS with X.509
- * mutual authentication, Last Will, keep-alive and persistent sessions.
+ * mutual authentication, Last Will, keep-alive and persistent sessions. The events themselves (handlers,
+ * error_handle, the error and SUBACK events) are shared/mqtt_events.c, as for the fakes.
  *
- * Like esp-mqtt, each client runs one task (a thread here) that connects, receives, and runs the event
- * handler; a failed or lost connection dispatches MQTT_EVENT_ERROR (when there is an error to tell) and
- * MQTT_EVENT_DISCONNECTED, then waits: reconnect_timeout_ms with auto-reconnect, or until
+ * Like esp-mqtt (mqtt_client.c, esp_mqtt_task), each client runs one task (a thread here) that connects,
+ * receives and runs the handlers, and posts what the genuine client posts:
+ *  - each connection attempt starts with MQTT_EVENT_BEFORE_CONNECT;
+ *  - a connection that cannot be made: MQTT_EVENT_ERROR (MQTT_ERROR_TYPE_TCP_TRANSPORT with esp-tls' code:
+ *    ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST and the socket's errno, e.g. 111 for a refused port;
+ *    ESP_ERR_ESP_TLS_CANNOT_RESOLVE_HOSTNAME; ESP_ERR_ESP_TLS_CONNECTION_TIMEOUT; or
+ *    ESP_ERR_MBEDTLS_SSL_HANDSHAKE_FAILED with the mbedTLS error and certificate flags) then
+ *    MQTT_EVENT_DISCONNECTED;
+ *  - a CONNACK that refuses: MQTT_EVENT_ERROR (MQTT_ERROR_TYPE_CONNECTION_REFUSED) then DISCONNECTED;
+ *  - a connection lost after CONNACK: MQTT_EVENT_ERROR (transport error; ESP_ERR_ESP_TLS_TCP_CLOSED_FIN
+ *    with errno 0 when the peer closed it; the mbedTLS error and the errno when the socket failed) then
+ *    DISCONNECTED; an unanswered keep-alive ping only DISCONNECTED ("No PING_RESP"), as does a
+ *    disconnect the application asked for;
+ *  - a SUBACK: MQTT_EVENT_SUBSCRIBED with the return codes as data and error_type
+ *    MQTT_ERROR_TYPE_SUBSCRIBE_FAILED when one is 0x80 or more, no MQTT_EVENT_ERROR.
+ * After DISCONNECTED it waits: reconnect_timeout_ms with auto-reconnect, or until
  * esp_mqtt_client_reconnect() when network.disable_auto_reconnect is set. Messages larger than
  * buffer.size arrive as several MQTT_EVENT_DATA events, only the first carrying the topic.
  *
@@ -26,8 +40,10 @@
 
 #include "esp_log.h"
 #include "esp_random.h"
+#include "esp_tls_errors.h"
 #include "mqtt_client.h"
 
+#include "mqtt_events.h"
 #include "runtime.h"
 
 static const char *TAG = "host_mqtt";
@@ -37,6 +53,19 @@ static const char *TAG = "host_mqtt";
 #define DEFAULT_RECONNECT_TIMEOUT_MS 10000
 #define DEFAULT_BUFFER_SIZE 1024
 #define LOOP_TIMEOUT_MS 100
+
+/* mbedTLS error codes as esp-tls records them (the negated MBEDTLS_ERR_* value, in esp_tls_stack_err). */
+#define MBEDTLS_X509_CERT_VERIFY_FAILED 0x2700 /* MBEDTLS_ERR_X509_CERT_VERIFY_FAILED */
+#define MBEDTLS_SSL_FATAL_ALERT_MESSAGE 0x7780 /* MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: the peer ended the handshake */
+#define MBEDTLS_NET_CONN_RESET 0x0050          /* MBEDTLS_ERR_NET_CONN_RESET */
+#define MBEDTLS_NET_RECV_FAILED 0x004C         /* MBEDTLS_ERR_NET_RECV_FAILED */
+/* mbedTLS certificate verification flags (MBEDTLS_X509_BADCERT_*, esp_tls_cert_verify_flags). */
+#define BADCERT_EXPIRED 0x01
+#define BADCERT_REVOKED 0x02
+#define BADCERT_CN_MISMATCH 0x04
+#define BADCERT_NOT_TRUSTED 0x08
+#define BADCERT_OTHER 0x0100
+#define BADCERT_FUTURE 0x0200
 
 typedef enum {
     STATE_IDLE,
@@ -56,9 +85,9 @@ struct esp_mqtt_client {
     bool auto_reconnect;
     int reconnect_timeout_ms;
     int buffer_size;
+    bool tls_used;
 
-    esp_event_handler_t handler;
-    void *handler_arg;
+    host_mqtt_events_t events;
 
     pthread_t thread;
     bool running;
@@ -69,6 +98,8 @@ struct esp_mqtt_client {
     bool stop_requested;
     bool connection_over; /* set by callbacks: CONNACK refused or connection lost */
     bool connack_seen;
+    bool connack_refused;
+    int verify_flags;     /* the broker's certificate was refused: why, as mbedTLS flags */
 };
 
 static const char *s_broker_override;
@@ -172,10 +203,35 @@ static bool use_identity(SSL_CTX *ctx, const char *cert_pem, const char *key_pem
     return ok;
 }
 
-/* Says why the broker's certificate was refused; OpenSSL's verdict stands unchanged. */
+/* OpenSSL's verdict on the broker's certificate as mbedTLS' verification flags. */
+static int mbedtls_flags(int x509_error)
+{
+    switch (x509_error) {
+    case X509_V_ERR_CERT_HAS_EXPIRED: return BADCERT_EXPIRED;
+    case X509_V_ERR_CERT_NOT_YET_VALID: return BADCERT_FUTURE;
+    case X509_V_ERR_CERT_REVOKED: return BADCERT_REVOKED;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH: return BADCERT_CN_MISMATCH;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_UNTRUSTED: return BADCERT_NOT_TRUSTED;
+    default: return BADCERT_OTHER;
+    }
+}
+
+/* Says why the broker's certificate was refused and keeps it for the error event; OpenSSL's verdict
+ * stands unchanged. */
 static int log_verify_failure(int preverify_ok, X509_STORE_CTX *store)
 {
     if (!preverify_ok) {
+        SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+        esp_mqtt_client_handle_t client = ssl != NULL ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+        if (client != NULL) {
+            client->verify_flags |= mbedtls_flags(X509_STORE_CTX_get_error(store));
+        }
         char subject[256] = "";
         X509 *cert = X509_STORE_CTX_get_current_cert(store);
         if (cert != NULL) {
@@ -235,30 +291,46 @@ static SSL_CTX *tls_context(const esp_mqtt_client_config_t *config, const char *
 
 static void dispatch(esp_mqtt_client_handle_t client, esp_mqtt_event_t *event)
 {
-    event->client = client;
-    event->protocol_ver = MQTT_PROTOCOL_V_3_1_1;
-    if (client->handler != NULL) {
-        client->handler(client->handler_arg, "MQTT_EVENTS", event->event_id, event);
-    }
+    host_mqtt_dispatch(&client->events, client, event);
 }
 
 static void dispatch_simple(esp_mqtt_client_handle_t client, esp_mqtt_event_id_t id, int msg_id)
 {
-    esp_mqtt_event_t event = { .event_id = id, .msg_id = msg_id };
-    dispatch(client, &event);
+    host_mqtt_dispatch_simple(&client->events, client, id, msg_id);
 }
 
-static void dispatch_error(esp_mqtt_client_handle_t client, esp_mqtt_error_type_t type, int connect_code,
-                           int sock_errno)
+/* A connection that could not be made: what esp-tls records for it (esp_tls_plain_tcp_connect,
+ * esp_mbedtls_handshake). */
+static void dispatch_connect_failure(esp_mqtt_client_handle_t client, int rc, int sock_errno)
 {
-    esp_mqtt_error_codes_t error = {
-        .error_type = type,
-        .connect_return_code = (esp_mqtt_connect_return_code_t)connect_code,
-        .esp_transport_sock_errno = sock_errno,
-        .esp_tls_last_esp_err = type == MQTT_ERROR_TYPE_TCP_TRANSPORT ? ESP_FAIL : ESP_OK,
-    };
-    esp_mqtt_event_t event = { .event_id = MQTT_EVENT_ERROR, .error_handle = &error };
-    dispatch(client, &event);
+    esp_err_t tls_error = ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST;
+    int stack_error = 0;
+    int flags = 0;
+    if (rc == MOSQ_ERR_EAI) {
+        tls_error = ESP_ERR_ESP_TLS_CANNOT_RESOLVE_HOSTNAME;
+        sock_errno = 0;
+    } else if (rc == MOSQ_ERR_ERRNO && sock_errno == ETIMEDOUT) {
+        tls_error = ESP_ERR_ESP_TLS_CONNECTION_TIMEOUT;
+    } else if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE || (client->tls_used && rc != MOSQ_ERR_ERRNO)) {
+        tls_error = ESP_ERR_MBEDTLS_SSL_HANDSHAKE_FAILED;
+        flags = client->verify_flags;
+        stack_error = flags != 0 ? MBEDTLS_X509_CERT_VERIFY_FAILED : MBEDTLS_SSL_FATAL_ALERT_MESSAGE;
+        sock_errno = 0;
+    }
+    host_mqtt_dispatch_transport_error(&client->events, client, tls_error, stack_error, flags, sock_errno);
+}
+
+/* A connection lost after CONNACK: the peer closed it (esp-tls: ESP_ERR_ESP_TLS_TCP_CLOSED_FIN, errno 0), or
+ * the socket failed (esp-tls keeps mbedTLS' error and the errno, no esp-tls code of its own). */
+static void dispatch_connection_lost(esp_mqtt_client_handle_t client, int rc, int sock_errno)
+{
+    if (rc == MOSQ_ERR_ERRNO && sock_errno != 0) {
+        int stack_error = sock_errno == ECONNRESET || sock_errno == EPIPE ? MBEDTLS_NET_CONN_RESET
+                                                                          : MBEDTLS_NET_RECV_FAILED;
+        host_mqtt_dispatch_transport_error(&client->events, client, ESP_OK, stack_error, 0, sock_errno);
+    } else {
+        host_mqtt_dispatch_transport_error(&client->events, client, ESP_ERR_ESP_TLS_TCP_CLOSED_FIN, 0, 0, 0);
+    }
 }
 
 static void set_state(esp_mqtt_client_handle_t client, client_state_t state)
@@ -275,7 +347,8 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags)
     client->connack_seen = true;
     if (rc != 0) {
         ESP_LOGW(TAG, "broker refused the connection: %s", mosquitto_connack_string(rc));
-        dispatch_error(client, MQTT_ERROR_TYPE_CONNECTION_REFUSED, rc, 0);
+        client->connack_refused = true;
+        host_mqtt_dispatch_connection_refused(&client->events, client, (esp_mqtt_connect_return_code_t)rc);
         client->connection_over = true;
         return;
     }
@@ -296,22 +369,12 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_cou
 {
     (void)mosq;
     esp_mqtt_client_handle_t client = obj;
-    bool refused = false;
-    for (int i = 0; i < qos_count; i++) {
-        refused = refused || granted_qos[i] == 0x80;
-    }
-    if (refused) {
-        dispatch_error(client, MQTT_ERROR_TYPE_SUBSCRIBE_FAILED, 0, 0);
-    }
-    /* as esp-mqtt: the SUBACK's return codes are the event's data (0x80 = refused) */
-    char codes[16];
+    uint8_t codes[16];
     int n = qos_count < (int)sizeof(codes) ? qos_count : (int)sizeof(codes);
     for (int i = 0; i < n; i++) {
-        codes[i] = (char)(granted_qos[i] & 0xFF);
+        codes[i] = (uint8_t)(granted_qos[i] & 0xFF);
     }
-    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = mid, .data = codes, .data_len = n,
-                              .total_data_len = n};
-    dispatch(client, &event);
+    host_mqtt_dispatch_suback(&client->events, client, mid, codes, n);
 }
 
 static void on_publish(struct mosquitto *mosq, void *obj, int mid)
@@ -390,25 +453,24 @@ static void *client_task(void *arg)
         dispatch_simple(client, MQTT_EVENT_BEFORE_CONNECT, 0);
         client->connection_over = false;
         client->connack_seen = false;
+        client->connack_refused = false;
+        client->verify_flags = 0;
         errno = 0;
         int rc = mosquitto_connect(client->mosq, client->host, client->port, client->keepalive_s);
         if (rc != MOSQ_ERR_SUCCESS) {
             int sock_errno = rc == MOSQ_ERR_ERRNO ? errno : 0;
             ESP_LOGE(TAG, "cannot connect to %s:%d: %s", client->host, client->port,
                      rc == MOSQ_ERR_ERRNO ? strerror(sock_errno) : mosquitto_strerror(rc));
-            dispatch_error(client, MQTT_ERROR_TYPE_TCP_TRANSPORT, 0, sock_errno);
+            dispatch_connect_failure(client, rc, sock_errno);
         } else {
+            int lost = MOSQ_ERR_SUCCESS;
+            int lost_errno = 0;
             while (!client->connection_over && !stopping(client)) {
+                errno = 0;
                 rc = mosquitto_loop(client->mosq, LOOP_TIMEOUT_MS, 1);
-                if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
-                    if (!client->connack_seen) {
-                        /* e.g. the broker closed the TLS session because it refused our certificate */
-                        ESP_LOGE(TAG, "connection to %s:%d closed before CONNACK: %s", client->host, client->port,
-                                 mosquitto_strerror(rc));
-                        dispatch_error(client, MQTT_ERROR_TYPE_TCP_TRANSPORT, 0, rc == MOSQ_ERR_ERRNO ? errno : 0);
-                    }
-                    client->connection_over = true;
-                } else if (rc == MOSQ_ERR_NO_CONN) {
+                if (rc != MOSQ_ERR_SUCCESS) {
+                    lost = rc;
+                    lost_errno = rc == MOSQ_ERR_ERRNO ? errno : 0;
                     client->connection_over = true;
                 }
             }
@@ -416,6 +478,24 @@ static void *client_task(void *arg)
                 mosquitto_disconnect(client->mosq); /* a clean DISCONNECT: the broker drops the will */
                 mosquitto_loop(client->mosq, LOOP_TIMEOUT_MS, 1);
                 break;
+            }
+            if (client->connack_refused || lost == MOSQ_ERR_NO_CONN || lost == MOSQ_ERR_SUCCESS) {
+                /* refused (its error is out), or a disconnect this client asked for */
+            } else if (!client->connack_seen) {
+                /* e.g. the broker ended the TLS session because it refused our certificate */
+                ESP_LOGE(TAG, "connection to %s:%d closed before CONNACK: %s", client->host, client->port,
+                         lost == MOSQ_ERR_ERRNO ? strerror(lost_errno) : mosquitto_strerror(lost));
+                if (client->tls_used && lost != MOSQ_ERR_ERRNO) {
+                    dispatch_connect_failure(client, lost, lost_errno); /* the TLS handshake failed */
+                } else {
+                    dispatch_connection_lost(client, lost, lost_errno); /* CONNACK never came */
+                }
+            } else if (lost == MOSQ_ERR_KEEPALIVE) {
+                ESP_LOGE(TAG, "no PINGRESP from %s:%d, disconnected", client->host, client->port);
+            } else {
+                ESP_LOGW(TAG, "connection to %s:%d lost: %s", client->host, client->port,
+                         lost == MOSQ_ERR_ERRNO ? strerror(lost_errno) : mosquitto_strerror(lost));
+                dispatch_connection_lost(client, lost, lost_errno);
             }
             mosquitto_disconnect(client->mosq); /* closes the socket if libmosquitto has not */
         }
@@ -469,7 +549,14 @@ esp_mqtt_client_handle_t esp_mqtt_client_init(const esp_mqtt_client_config_t *co
     client->reconnect_timeout_ms = config->network.reconnect_timeout_ms > 0 ? config->network.reconnect_timeout_ms
             : DEFAULT_RECONNECT_TIMEOUT_MS;
     client->buffer_size = config->buffer.size > 0 ? config->buffer.size : DEFAULT_BUFFER_SIZE;
+    client->tls_used = tls;
     pthread_mutex_init(&client->lock, NULL);
+    if (!host_mqtt_events_init(&client->events)) {
+        free(client->host);
+        free(client->client_id);
+        free(client);
+        return NULL;
+    }
     pthread_cond_init(&client->wake, NULL);
 
     client->mosq = mosquitto_new(client->client_id, client->clean_session, client);
@@ -482,6 +569,9 @@ esp_mqtt_client_handle_t esp_mqtt_client_init(const esp_mqtt_client_config_t *co
     mosquitto_threaded_set(client->mosq, true);
     if (tls) {
         client->tls = tls_context(config, client->host);
+        if (client->tls != NULL) {
+            SSL_CTX_set_app_data(client->tls, client); /* for the verify callback */
+        }
         if (client->tls == NULL
             || mosquitto_void_option(client->mosq, MOSQ_OPT_SSL_CTX, client->tls) != MOSQ_ERR_SUCCESS
             || mosquitto_int_option(client->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0) != MOSQ_ERR_SUCCESS) {
@@ -514,13 +604,19 @@ esp_mqtt_client_handle_t esp_mqtt_client_init(const esp_mqtt_client_config_t *co
 esp_err_t esp_mqtt_client_register_event(esp_mqtt_client_handle_t client, esp_mqtt_event_id_t event,
                                          esp_event_handler_t event_handler, void *event_handler_arg)
 {
-    (void)event; /* the runtime delivers every event; handlers switch on the id */
     if (client == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
-    client->handler = event_handler;
-    client->handler_arg = event_handler_arg;
-    return ESP_OK;
+    return host_mqtt_events_register(&client->events, event, event_handler, event_handler_arg);
+}
+
+esp_err_t esp_mqtt_client_unregister_event(esp_mqtt_client_handle_t client, esp_mqtt_event_id_t event,
+                                           esp_event_handler_t event_handler)
+{
+    if (client == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    return host_event_loop_unregister(client->events.loop, MQTT_EVENTS, (int32_t)event, event_handler);
 }
 
 esp_err_t esp_mqtt_client_start(esp_mqtt_client_handle_t client)
@@ -610,6 +706,7 @@ esp_err_t esp_mqtt_client_destroy(esp_mqtt_client_handle_t client)
         mosquitto_destroy(client->mosq);
     }
     SSL_CTX_free(client->tls);
+    host_mqtt_events_free(&client->events);
     free(client->host);
     free(client->client_id);
     free(client);
@@ -662,7 +759,7 @@ int esp_mqtt_client_publish(esp_mqtt_client_handle_t client, const char *topic, 
     if (client == NULL || topic == NULL || !connected(client)) {
         return -1;
     }
-    int length = len > 0 ? len : data != NULL ? (int)strlen(data) : 0;
+    int length = host_mqtt_payload_length(data, len);
     int mid = 0;
     if (mosquitto_publish(client->mosq, &mid, topic, length, data, qos, retain != 0) != MOSQ_ERR_SUCCESS) {
         return -1;

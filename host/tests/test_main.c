@@ -510,7 +510,7 @@ static void put_identity(bool with_key)
 
 static void boot_without_private_key_halts_with_a_clear_log(void)
 {
-    fake_reset();
+    fake_restart();
     fake_nvs_set_flash_init_result(ESP_ERR_NVS_NO_FREE_PAGES); /* the default partition gets erased once */
     put_identity(false);
     app_main(); /* returns: nothing started */
@@ -532,7 +532,7 @@ static void connected_during_first_delay(int delay)
 
 static void boot_with_identity_starts_mqtt_then_sends_telemetry(void)
 {
-    fake_reset();
+    fake_restart();
     put_identity(true);
     jmp_buf escape;
     if (setjmp(escape) == 0) {
@@ -579,7 +579,7 @@ static void boot_with_identity_starts_mqtt_then_sends_telemetry(void)
 
 static void wifi_password_is_kept_in_ram_not_written_to_nvs(void)
 {
-    fake_reset();
+    fake_restart();
     char ssid[] = "bench-ap";
     char password[] = "pa55-in-ram-only";
     wifi_credentials_t credentials = {.ssid = ssid, .password = password};
