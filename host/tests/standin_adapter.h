@@ -24,3 +24,18 @@ void adapter_drain_events(void);
 
 /* A name for this build in the report. */
 const char *adapter_build_name(void);
+
+/* esp-mqtt's event sequences: what a scenario brings about, as the genuine client meets it. */
+typedef enum {
+    SCENARIO_CONNECT_FAILS,        /* nothing listens on the broker's port (ECONNREFUSED) */
+    SCENARIO_LOST_AFTER_CONNACK,   /* the broker accepts (CONNACK 0) and then closes the connection */
+    SCENARIO_SUBSCRIPTION_REFUSED, /* the broker accepts, refuses the first SUBSCRIBE (0x80), grants the second (1) */
+} adapter_mqtt_scenario_t;
+
+/* The broker the contract's client is configured with (the runtime serves the scenario there). */
+const char *adapter_mqtt_broker(adapter_mqtt_scenario_t scenario);
+
+/* Starts `client` (its handlers registered) and plays the scenario; returns once the contract's handlers
+ * set *over (after DISCONNECTED, or the second SUBSCRIBED). The contract's CONNECTED handler subscribes
+ * twice; the fakes answer the msg ids it got (fake_mqtt_subscription_msg_id). */
+void adapter_mqtt_play(adapter_mqtt_scenario_t scenario, esp_mqtt_client_handle_t client, volatile int *over);

@@ -6,6 +6,7 @@
  *   contract-fakes IMAGE     (host/fakes + host/shared)
  *   contract-runtime IMAGE   (host/runtime + host/shared)
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include "esp_err.h"
 #include "esp_event.h"
 #include "esp_timer.h"
+#include "esp_tls_errors.h"
+#include "mqtt_client.h"
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "standin_adapter.h"
@@ -418,7 +421,172 @@ static void error_names_are_esp_idfs(void)
     CHECK(strcmp(esp_err_to_name(ESP_ERR_NVS_KEY_TOO_LONG), "ESP_ERR_NVS_KEY_TOO_LONG") == 0);
     CHECK(strcmp(esp_err_to_name(ESP_ERR_NOT_FOUND), "ESP_ERR_NOT_FOUND") == 0);
     CHECK(strcmp(esp_err_to_name(ESP_ERR_TIMEOUT), "ESP_ERR_TIMEOUT") == 0);
+    CHECK(strcmp(esp_err_to_name(ESP_ERR_ESP_TLS_TCP_CLOSED_FIN), "ESP_ERR_ESP_TLS_TCP_CLOSED_FIN") == 0);
+    CHECK_EQ_INT(0x8008, ESP_ERR_ESP_TLS_TCP_CLOSED_FIN);
+    CHECK_EQ_INT(0x8004, ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST);
     CHECK(strcmp(esp_err_to_name(0x7FFF), "UNKNOWN ERROR") == 0);
+}
+
+/* ---- esp-mqtt: components/mqtt/esp-mqtt/mqtt_client.c (ESP-IDF v5.5) ---- */
+
+static char s_mqtt[1024];
+static esp_mqtt_client_handle_t s_mqtt_client;
+static int s_mqtt_errors; /* seen by a handler registered for MQTT_EVENT_ERROR alone */
+static int s_subscribed[2];
+static int s_subscriptions_seen;
+static volatile int s_mqtt_over;
+
+static const char *error_type_name(esp_mqtt_error_type_t type)
+{
+    switch (type) {
+    case MQTT_ERROR_TYPE_NONE: return "NONE";
+    case MQTT_ERROR_TYPE_TCP_TRANSPORT: return "TCP_TRANSPORT";
+    case MQTT_ERROR_TYPE_CONNECTION_REFUSED: return "CONNECTION_REFUSED";
+    case MQTT_ERROR_TYPE_SUBSCRIBE_FAILED: return "SUBSCRIBE_FAILED";
+    default: return "?";
+    }
+}
+
+static void mqtt_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static void mqtt_note(const char *format, ...)
+{
+    size_t used = strlen(s_mqtt);
+    if (used > 0 && used < sizeof(s_mqtt) - 1) {
+        s_mqtt[used++] = ' ';
+        s_mqtt[used] = '\0';
+    }
+    va_list args;
+    va_start(args, format);
+    vsnprintf(s_mqtt + used, sizeof(s_mqtt) - used, format, args);
+    va_end(args);
+}
+
+/* Registered for MQTT_EVENT_ANY: notes every event as the application sees it. */
+static void mqtt_recorder(void *arg, esp_event_base_t base, int32_t id, void *data)
+{
+    (void)arg;
+    const esp_mqtt_event_t *event = data;
+    if (base != MQTT_EVENTS || event == NULL || event->event_id != id || event->client != s_mqtt_client
+        || event->error_handle == NULL) {
+        mqtt_note("MALFORMED(%d)", (int)id); /* esp-mqtt: base MQTT_EVENTS, its client, an error_handle always */
+        return;
+    }
+    const esp_mqtt_error_codes_t *e = event->error_handle;
+    switch ((esp_mqtt_event_id_t)id) {
+    case MQTT_EVENT_BEFORE_CONNECT: mqtt_note("BEFORE_CONNECT"); break;
+    case MQTT_EVENT_CONNECTED: mqtt_note("CONNECTED(session %d)", event->session_present); break;
+    case MQTT_EVENT_DISCONNECTED:
+        mqtt_note("DISCONNECTED");
+        s_mqtt_over = 1;
+        break;
+    case MQTT_EVENT_ERROR:
+        mqtt_note("ERROR(%s,%s,errno %d)", error_type_name(e->error_type), esp_err_to_name(e->esp_tls_last_esp_err),
+                  e->esp_transport_sock_errno);
+        break;
+    case MQTT_EVENT_SUBSCRIBED: {
+        int n = s_subscriptions_seen < 2 ? s_subscriptions_seen : 1;
+        mqtt_note("SUBSCRIBED(%s,%02x,%s)", event->msg_id == s_subscribed[n] ? "its msg_id" : "another msg_id",
+                  event->data_len == 1 ? (unsigned)(uint8_t)event->data[0] : 0xFFu, error_type_name(e->error_type));
+        if (++s_subscriptions_seen == 2) {
+            s_mqtt_over = 1;
+        }
+        break;
+    }
+    default: mqtt_note("EVENT(%d)", (int)id); break;
+    }
+}
+
+static void mqtt_error_counter(void *arg, esp_event_base_t base, int32_t id, void *data)
+{
+    (void)arg;
+    (void)base;
+    (void)data;
+    s_mqtt_errors += id == MQTT_EVENT_ERROR ? 1 : 1000; /* registered for MQTT_EVENT_ERROR: nothing else */
+}
+
+static void mqtt_subscriber(void *arg, esp_event_base_t base, int32_t id, void *data)
+{
+    (void)arg;
+    (void)base;
+    (void)id;
+    const esp_mqtt_event_t *event = data;
+    s_subscribed[0] = esp_mqtt_client_subscribe(event->client, "contract/refused", 1);
+    s_subscribed[1] = esp_mqtt_client_subscribe(event->client, "contract/granted", 1);
+}
+
+/* A client as the firmware makes one (its own reconnects), with the three handlers; the scenario played. */
+static const char *play(adapter_mqtt_scenario_t scenario)
+{
+    s_mqtt[0] = '\0';
+    s_mqtt_errors = 0;
+    s_subscriptions_seen = 0;
+    s_subscribed[0] = s_subscribed[1] = -1;
+    s_mqtt_over = 0;
+    const esp_mqtt_client_config_t config = {
+        .broker.address.uri = adapter_mqtt_broker(scenario),
+        .credentials.client_id = "contract",
+        .network.disable_auto_reconnect = true,
+    };
+    s_mqtt_client = esp_mqtt_client_init(&config);
+    CHECK(s_mqtt_client != NULL);
+    if (s_mqtt_client == NULL) {
+        return "";
+    }
+    CHECK_EQ_INT(ESP_ERR_INVALID_ARG, esp_mqtt_client_register_event(NULL, MQTT_EVENT_ANY, mqtt_recorder, NULL));
+    CHECK_EQ_INT(ESP_OK, esp_mqtt_client_register_event(s_mqtt_client, MQTT_EVENT_ANY, mqtt_recorder, NULL));
+    CHECK_EQ_INT(ESP_OK, esp_mqtt_client_register_event(s_mqtt_client, MQTT_EVENT_ERROR, mqtt_error_counter, NULL));
+    CHECK_EQ_INT(ESP_OK, esp_mqtt_client_register_event(s_mqtt_client, MQTT_EVENT_CONNECTED, mqtt_subscriber, NULL));
+    /* not started: esp_mqtt_client_reconnect ("not waiting for reconnection") and _stop refuse */
+    CHECK_EQ_INT(ESP_FAIL, esp_mqtt_client_reconnect(s_mqtt_client));
+    CHECK_EQ_INT(ESP_FAIL, esp_mqtt_client_stop(s_mqtt_client));
+    /* not connected: QoS 0 is lost (-1); a subscription is refused (-1) */
+    CHECK_EQ_INT(-1, esp_mqtt_client_publish(s_mqtt_client, "contract/t", "x", 0, 0, 0));
+    CHECK_EQ_INT(-1, esp_mqtt_client_subscribe(s_mqtt_client, "contract/t", 0));
+    adapter_mqtt_play(scenario, s_mqtt_client, &s_mqtt_over);
+    CHECK(s_mqtt_over);
+    CHECK_EQ_INT(ESP_FAIL, esp_mqtt_client_start(s_mqtt_client)); /* started already */
+    CHECK_EQ_INT(ESP_OK, esp_mqtt_client_stop(s_mqtt_client));
+    CHECK_EQ_INT(ESP_OK, esp_mqtt_client_destroy(s_mqtt_client));
+    s_mqtt_client = NULL;
+    return s_mqtt;
+}
+
+static void expect_events(const char *expected, const char *actual)
+{
+    if (strcmp(expected, actual) != 0) {
+        fprintf(stderr, "  expected MQTT events \"%s\"\n  got                  \"%s\"\n", expected, actual);
+        g_test_failed = true;
+    }
+}
+
+/* esp_mqtt_task, MQTT_STATE_INIT: BEFORE_CONNECT; esp_transport_connect fails, so
+ * esp_mqtt_client_dispatch_transport_error (ERROR: TCP_TRANSPORT, esp-tls' FAILED_CONNECT_TO_HOST and the
+ * socket's errno) and esp_mqtt_abort_connection (DISCONNECTED). */
+static void mqtt_failed_connection_posts_error_then_disconnected(void)
+{
+    expect_events("BEFORE_CONNECT ERROR(TCP_TRANSPORT,ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST,errno 111) DISCONNECTED",
+                  play(SCENARIO_CONNECT_FAILS));
+    CHECK_EQ_INT(1, s_mqtt_errors);
+}
+
+/* A connection the broker closes after CONNACK: mqtt_message_receive's read error dispatches the transport
+ * error (esp-tls: ESP_ERR_ESP_TLS_TCP_CLOSED_FIN, errno 0), then esp_mqtt_abort_connection DISCONNECTED. */
+static void mqtt_lost_connection_posts_error_then_disconnected(void)
+{
+    expect_events("BEFORE_CONNECT CONNECTED(session 0) ERROR(TCP_TRANSPORT,ESP_ERR_ESP_TLS_TCP_CLOSED_FIN,errno 0) "
+                  "DISCONNECTED", play(SCENARIO_LOST_AFTER_CONNACK));
+    CHECK_EQ_INT(1, s_mqtt_errors);
+}
+
+/* deliver_suback: SUBSCRIBED with the SUBACK's codes as data, error_type SUBSCRIBE_FAILED for 0x80 or more
+ * and NONE again for the next; no ERROR. */
+static void mqtt_refused_subscription_is_only_a_subscribed_event(void)
+{
+    expect_events("BEFORE_CONNECT CONNECTED(session 0) SUBSCRIBED(its msg_id,80,SUBSCRIBE_FAILED) "
+                  "SUBSCRIBED(its msg_id,01,NONE)", play(SCENARIO_SUBSCRIPTION_REFUSED));
+    CHECK_EQ_INT(0, s_mqtt_errors);
+    CHECK(s_subscribed[0] > 0 && s_subscribed[1] > 0 && s_subscribed[0] != s_subscribed[1]);
 }
 
 int main(int argc, char **argv)
@@ -445,6 +613,9 @@ int main(int argc, char **argv)
     RUN(event_data_is_copied);
     RUN(timers_refuse_what_esp_timer_refuses);
     RUN(error_names_are_esp_idfs);
+    RUN(mqtt_failed_connection_posts_error_then_disconnected);
+    RUN(mqtt_lost_connection_posts_error_then_disconnected);
+    RUN(mqtt_refused_subscription_is_only_a_subscribed_event);
 
     printf("stand-in contract (%s): %d passed, %d failed\n", adapter_build_name(), s_passed, s_failed);
     return s_failed == 0 ? 0 : 1;

@@ -12,6 +12,7 @@
 #include "aws_mqtt.h"
 #include "backoff.h"
 #include "esp_netif.h"
+#include "esp_tls_errors.h"
 #include "esp_wifi.h"
 #include "check.h"
 #include "device_state.h"
@@ -822,11 +823,11 @@ static void refused_subscription_is_not_trusted_in_a_kept_session(void)
     fake_reset();
     connect_event(0);
     int first = fake_mqtt_subscription_msg_id(0);
-    char refused = (char)0x80;
+    /* esp-mqtt: a SUBACK that refuses (0x80) is MQTT_EVENT_SUBSCRIBED with error_type SUBSCRIBE_FAILED */
+    static const uint8_t refused[] = {0x80};
+    static const uint8_t granted[] = {ESPFLEET_MQTT_QOS};
     for (int i = 0; i < 4; i++) {
-        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i),
-                                   .data = i == 0 ? &refused : NULL, .data_len = i == 0 ? 1 : 0};
-        fake_mqtt_dispatch(&suback);
+        fake_mqtt_suback(fake_mqtt_subscription_msg_id(i), i == 0 ? refused : granted, 1);
     }
     CHECK(fake_log_contains("subscription"));
     CHECK(first > 0);
@@ -838,7 +839,8 @@ static void refused_subscription_is_not_trusted_in_a_kept_session(void)
 static void error_events_are_logged_not_fatal(void)
 {
     fake_reset();
-    esp_mqtt_error_codes_t codes = {.error_type = MQTT_ERROR_TYPE_TCP_TRANSPORT, .esp_tls_last_esp_err = ESP_FAIL,
+    esp_mqtt_error_codes_t codes = {.error_type = MQTT_ERROR_TYPE_TCP_TRANSPORT,
+                                    .esp_tls_last_esp_err = ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST,
                                     .esp_transport_sock_errno = 104};
     esp_mqtt_event_t event = {.event_id = MQTT_EVENT_ERROR, .error_handle = &codes};
     fake_mqtt_dispatch(&event);
@@ -847,8 +849,49 @@ static void error_events_are_logged_not_fatal(void)
     fake_mqtt_dispatch(&event);
     event.error_handle = NULL;
     fake_mqtt_dispatch(&event);
+    CHECK(fake_log_contains("ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST"));
     CHECK(fake_log_contains("socket errno 104"));
     CHECK(fake_log_contains("connection refused by the broker"));
+    CHECK_EQ_INT(0, fake_mqtt_reconnect_calls());
+}
+
+/*
+ * esp-mqtt posts MQTT_EVENT_ERROR and then MQTT_EVENT_DISCONNECTED for one lost connection, and again for
+ * each reconnect that fails (as the genuine client was seen to): the device backs off once per connection.
+ * A device that also reconnected on the error would arm its timer twice and skip an attempt's delay each
+ * time.
+ */
+static void error_then_disconnected_schedules_one_reconnect(void)
+{
+    fake_reset();
+    fake_timer_t *timer = fake_timer("mqtt_reconnect");
+    connect_event(0);
+    shadow_round_trip(); /* attempts count from 0 */
+    int starts = timer->starts;
+    fake_mqtt_connection_lost(ESP_ERR_ESP_TLS_TCP_CLOSED_FIN, 0);
+    run_control_task();
+    CHECK_EQ_INT(starts + 1, timer->starts);
+    CHECK_EQ_INT(1, fake_log_occurrences("reconnect attempt 1 in "));
+    CHECK_EQ_INT(0, fake_log_occurrences("reconnect attempt 2 in "));
+    CHECK(fake_log_contains("ESP_ERR_ESP_TLS_TCP_CLOSED_FIN"));
+    uint32_t low;
+    uint32_t high;
+    delay_bounds(0, &low, &high);
+    CHECK(timer->timeout_us >= (uint64_t)low * 1000u && timer->timeout_us <= (uint64_t)high * 1000u);
+    for (int failure = 1; failure <= 3; failure++) {
+        fake_timer_fire(timer);
+        run_control_task();
+        CHECK_EQ_INT(failure, fake_mqtt_reconnect_calls()); /* one reconnect per expiry */
+        fake_mqtt_connect_failed(111); /* the broker is away: ECONNREFUSED */
+        run_control_task();
+        CHECK_EQ_INT(starts + 1 + failure, timer->starts);
+        delay_bounds((uint32_t)failure, &low, &high);
+        CHECK(timer->timeout_us >= (uint64_t)low * 1000u && timer->timeout_us <= (uint64_t)high * 1000u);
+        CHECK(!mqtt_is_connected());
+    }
+    CHECK_EQ_INT(1, fake_log_occurrences("reconnect attempt 4 in "));
+    CHECK_EQ_INT(0, fake_log_occurrences("reconnect attempt 5 in "));
+    CHECK_EQ_INT(3, fake_log_occurrences("socket errno 111"));
 }
 
 static void oversized_message_is_dropped_safely(void)
@@ -1005,6 +1048,7 @@ int main(void)
     RUN(backoff_restarts_only_after_a_shadow_round_trip);
     RUN(refused_subscription_is_not_trusted_in_a_kept_session);
     RUN(error_events_are_logged_not_fatal);
+    RUN(error_then_disconnected_schedules_one_reconnect);
     RUN(oversized_message_is_dropped_safely);
     RUN(get_rejected_404_reports_to_create_the_shadow);
     RUN(gets_and_reports_carry_client_tokens);
