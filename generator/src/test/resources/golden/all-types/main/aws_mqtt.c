@@ -335,6 +335,14 @@ static void log_error(const esp_mqtt_event_t *event)
     }
 }
 
+static bool subscription_refused(const esp_mqtt_event_t *event)
+{
+    if (event->error_handle != NULL && event->error_handle->error_type == MQTT_ERROR_TYPE_SUBSCRIBE_FAILED) {
+        return true;
+    }
+    return event->data_len > 0 && event->data != NULL && (uint8_t)event->data[0] >= 0x80;
+}
+
 static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_t event_id, void *event_data)
 {
     (void)handler_args;
@@ -356,9 +364,9 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
         }
         break;
     case MQTT_EVENT_SUBSCRIBED:
-        /* the SUBACK's return code is in data; 0x80 is a refusal */
-        subscription_acknowledged(event->msg_id,
-                                  !(event->data_len > 0 && event->data != NULL && (uint8_t)event->data[0] == 0x80));
+        /* esp-mqtt reports a refused subscription (SUBACK return code 0x80) only here, with error_type
+         * MQTT_ERROR_TYPE_SUBSCRIBE_FAILED and the return codes as data: no MQTT_EVENT_ERROR comes */
+        subscription_acknowledged(event->msg_id, !subscription_refused(event));
         break;
     case MQTT_EVENT_DISCONNECTED:
         s_connected = false;
