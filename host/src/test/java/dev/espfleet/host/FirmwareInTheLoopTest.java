@@ -270,6 +270,7 @@ class FirmwareInTheLoopTest {
                     WAIT).isPresent(), context());
 
             // the network goes and the broker stops: the link notes each connection attempt and drops it
+            int consoleMark = d.console().length();
             link.cut();
             broker.stop();
             service.update(thing, "", "{\"state\":{\"desired\":{\"sampling_rate\":42}}}"); // made offline
@@ -292,6 +293,28 @@ class FirmwareInTheLoopTest {
             }
             assertTrue(jittered, "delays are not an exact doubling: " + gaps);
             System.out.printf("reconnect gaps while the broker was away (ms): %s%n", gaps);
+            // the runtime posts what esp-mqtt posts, MQTT_EVENT_ERROR then MQTT_EVENT_DISCONNECTED, for the lost
+            // connection and for each failed attempt: the device backs off once per connection, numbering its
+            // attempts 1, 2, 3... (reconnecting on the error as well would arm the timer twice and skip numbers)
+            String outage = "";
+            List<Integer> numbers = List.of();
+            for (long end = System.nanoTime() + WAIT.toNanos(); numbers.size() < attempts.size()
+                    && System.nanoTime() < end; Thread.sleep(20)) { // the console is read by another thread
+                outage = d.console().substring(consoleMark);
+                numbers = Pattern.compile("reconnect attempt (\\d+) in ").matcher(outage).results()
+                        .map(r -> Integer.parseInt(r.group(1))).toList();
+            }
+            int droppedSoFar = link.awaitDroppedConnections(Integer.MAX_VALUE, Duration.ZERO).size();
+            long errors = Pattern.compile("transport error: esp-tls ESP_ERR_").matcher(outage).results().count();
+            assertTrue(numbers.size() >= attempts.size() && numbers.size() <= droppedSoFar + 1,
+                    "one backoff per lost connection and per failed attempt (" + droppedSoFar + " attempts): "
+                            + numbers + context());
+            for (int i = 0; i < numbers.size(); i++) {
+                assertEquals(i + 1, numbers.get(i), "attempts numbered without a gap: " + numbers + context());
+            }
+            assertTrue(errors >= numbers.size(), "an MQTT_EVENT_ERROR with esp-tls' code before each: " + context());
+            assertTrue(outage.contains("transport error: esp-tls ESP_ERR_ESP_TLS_TCP_CLOSED_FIN"),
+                    "the cut connection is a clean close (FIN): " + context());
 
             // the broker and the shadow service come back (AWS's shadow service is subscribed whenever
             // devices can connect), then the network
