@@ -1019,6 +1019,102 @@ static void get_refused_for_now_is_retried_after_a_backoff(void)
     CHECK(reconnect->timeout_us <= (uint64_t)high * 1000u);
 }
 
+/* aws_mqtt.c's deadline for the answer to the device's own get: twice the config's network timeout. */
+#define GET_DEADLINE_US (2ull * ESPFLEET_MQTT_NETWORK_TIMEOUT_MS * 1000u)
+
+static char s_first_token[SHADOW_CLIENT_TOKEN_MAX + 1];
+
+/* A get or its answer lost on the way (QoS 0, a broker hiccup): once the deadline has passed the device asks
+ * again, with the same clientToken, after the get-retry backoff, which grows while answers stay missing; an
+ * answer at last makes the round trip, and the reconnect backoff starts over. */
+static void unanswered_get_is_asked_again_after_its_deadline(void)
+{
+    fake_reset();
+    fake_timer_t *deadline = fake_timer("shadow_get_deadline");
+    fake_timer_t *retry = fake_timer("shadow_get_retry");
+    fake_timer_t *reconnect = fake_timer("mqtt_reconnect");
+    CHECK(deadline != NULL && retry != NULL && reconnect != NULL);
+    if (deadline == NULL || retry == NULL || reconnect == NULL) {
+        return;
+    }
+    connect_event(0);
+    shadow_round_trip();
+    for (int i = 0; i < 3; i++) { /* the reconnect backoff has grown: attempt 3 next */
+        disconnect_event();
+        run_control_task();
+    }
+    connect_and_subscribe(); /* the get goes out, and is lost */
+    snprintf(s_first_token, sizeof(s_first_token), "%s", awaited_get_token());
+    int gets = publishes_to(test_topics()->get);
+    CHECK(deadline->active);
+    CHECK_EQ_INT(GET_DEADLINE_US, deadline->timeout_us);
+    CHECK(deadline->context_count == 1 && strcmp(deadline->contexts[0], CONTROL_TASK) == 0); /* one owner */
+    uint32_t low;
+    uint32_t high;
+    for (uint32_t lost = 0; lost < 3; lost++) {
+        fake_timer_fire(deadline);
+        run_control_task();
+        CHECK(fake_log_contains("no answer to shadow get"));
+        CHECK(retry->active);
+        delay_bounds(lost, &low, &high); /* the delay grows with each answer that does not come */
+        CHECK(retry->timeout_us >= (uint64_t)low * 1000u && retry->timeout_us <= (uint64_t)high * 1000u);
+        CHECK_EQ_INT(gets + (int)lost, publishes_to(test_topics()->get)); /* not at once */
+        fake_timer_fire(retry);
+        run_control_task();
+        CHECK_EQ_INT(gets + (int)lost + 1, publishes_to(test_topics()->get));
+        CHECK(strcmp(awaited_get_token(), s_first_token) == 0); /* the same request, asked again */
+        CHECK(deadline->active);
+    }
+    int updates = publishes_to(test_topics()->update);
+    answer_get("{}", next_version()); /* answered at last */
+    CHECK_EQ_INT(updates + 1, publishes_to(test_topics()->update));
+    CHECK(!deadline->active);
+    CHECK(!retry->active);
+    disconnect_event();
+    run_control_task();
+    delay_bounds(0, &low, &high); /* the round trip made: the reconnect backoff starts over */
+    CHECK(reconnect->timeout_us <= (uint64_t)high * 1000u);
+}
+
+/* An answer in time turns the deadline off; so does one that comes after the deadline but before the retry,
+ * which is then not sent; a lost connection turns both off. */
+static void get_answered_in_time_or_late_needs_no_retry(void)
+{
+    fake_reset();
+    fake_timer_t *deadline = fake_timer("shadow_get_deadline");
+    fake_timer_t *retry = fake_timer("shadow_get_retry");
+    CHECK(deadline != NULL && retry != NULL);
+    if (deadline == NULL || retry == NULL) {
+        return;
+    }
+    connect_and_subscribe();
+    CHECK(deadline->active);
+    answer_get("{}", next_version());
+    CHECK(!deadline->active);
+    int gets = publishes_to(test_topics()->get);
+    fake_timer_fire(deadline); /* an expiry that raced with the answer: nothing is asked again */
+    run_control_task();
+    CHECK(!retry->active);
+    CHECK(!fake_log_contains("no answer to shadow get"));
+
+    connect_and_subscribe();
+    gets = publishes_to(test_topics()->get);
+    fake_timer_fire(deadline);
+    run_control_task();
+    CHECK(retry->active);
+    reject_get(404); /* the late answer */
+    CHECK(!retry->active);
+    fake_timer_fire(retry);
+    run_control_task();
+    CHECK_EQ_INT(gets, publishes_to(test_topics()->get));
+
+    connect_and_subscribe();
+    CHECK(deadline->active);
+    disconnect_event();
+    run_control_task();
+    CHECK(!deadline->active && !retry->active); /* the next connection asks anyway */
+}
+
 int main(void)
 {
     shadow_topics_init(&s_topics, TEST_THING, ESPFLEET_SHADOW_NAME, ESPFLEET_STATUS_TOPIC_PREFIX);
@@ -1055,6 +1151,8 @@ int main(void)
     RUN(another_clients_get_rejection_is_ignored);
     RUN(get_forbidden_is_logged_and_neither_reported_nor_retried);
     RUN(get_refused_for_now_is_retried_after_a_backoff);
+    RUN(unanswered_get_is_asked_again_after_its_deadline);
+    RUN(get_answered_in_time_or_late_needs_no_retry);
     run_field_tests();
 
     printf("%d passed, %d failed\n", s_passed, s_failed);
