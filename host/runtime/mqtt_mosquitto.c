@@ -40,6 +40,7 @@
 
 #include "esp_log.h"
 #include "esp_random.h"
+#include "esp_timer.h"
 #include "esp_tls_errors.h"
 #include "mqtt_client.h"
 
@@ -52,6 +53,7 @@ static const char *TAG = "host_mqtt";
 #define DEFAULT_KEEPALIVE_S 120
 #define DEFAULT_RECONNECT_TIMEOUT_MS 10000
 #define DEFAULT_BUFFER_SIZE 1024
+#define OUTBOX_EXPIRED_TIMEOUT_MS 30000 /* CONFIG_MQTT_OUTBOX_EXPIRED_TIMEOUT_MS */
 #define LOOP_TIMEOUT_MS 100
 
 /* mbedTLS error codes as esp-tls records them (the negated MBEDTLS_ERR_* value, in esp_tls_stack_err). */
@@ -69,10 +71,29 @@ static const char *TAG = "host_mqtt";
 
 typedef enum {
     STATE_IDLE,
-    STATE_CONNECTING,
+    STATE_CONNECTING, /* also: the connection just ended, its events not yet dispatched */
     STATE_CONNECTED,
     STATE_WAIT_RECONNECT,
 } client_state_t;
+
+/* A QoS 1 message published while not connected: esp-mqtt keeps it in its outbox and sends it once
+ * connected, unless it has waited OUTBOX_EXPIRED_TIMEOUT_MS by then. */
+typedef struct queued {
+    char *topic;
+    char *data;
+    int length;
+    int qos;
+    bool retain;
+    int msg_id;
+    int64_t queued_us;
+    struct queued *next;
+} queued_t;
+
+/* libmosquitto's message id of a request, and the one the application got (esp-mqtt's own numbering). */
+typedef struct {
+    int mosquitto_mid;
+    int msg_id;
+} id_pair_t;
 
 struct esp_mqtt_client {
     struct mosquitto *mosq;
@@ -100,6 +121,13 @@ struct esp_mqtt_client {
     bool connack_seen;
     bool connack_refused;
     int verify_flags;     /* the broker's certificate was refused: why, as mbedTLS flags */
+
+    pthread_mutex_t ids_lock; /* message ids, their pairs and the outbox */
+    int last_msg_id;
+    id_pair_t *ids;
+    size_t id_count;
+    size_t id_capacity;
+    queued_t *outbox;
 };
 
 static const char *s_broker_override;
@@ -340,6 +368,8 @@ static void set_state(esp_mqtt_client_handle_t client, client_state_t state)
     pthread_mutex_unlock(&client->lock);
 }
 
+static void send_outbox(esp_mqtt_client_handle_t client);
+
 static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags)
 {
     (void)mosq;
@@ -355,6 +385,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags)
     set_state(client, STATE_CONNECTED);
     esp_mqtt_event_t event = { .event_id = MQTT_EVENT_CONNECTED, .session_present = flags & 1 };
     dispatch(client, &event);
+    send_outbox(client);
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
@@ -363,6 +394,73 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
     (void)rc;
     esp_mqtt_client_handle_t client = obj;
     client->connection_over = true;
+}
+
+/* Under ids_lock: the next message id, 1..65535 as MQTT's. */
+static int next_msg_id(esp_mqtt_client_handle_t client)
+{
+    client->last_msg_id = client->last_msg_id % 65535 + 1;
+    return client->last_msg_id;
+}
+
+/* Under ids_lock: remembers that libmosquitto's `mid` is the application's `msg_id`. */
+static void pair_ids(esp_mqtt_client_handle_t client, int mid, int msg_id)
+{
+    if (client->id_count == client->id_capacity) {
+        size_t grown = client->id_capacity ? client->id_capacity * 2 : 16;
+        id_pair_t *more = realloc(client->ids, grown * sizeof(*more));
+        if (more == NULL) {
+            abort();
+        }
+        client->ids = more;
+        client->id_capacity = grown;
+    }
+    client->ids[client->id_count++] = (id_pair_t){.mosquitto_mid = mid, .msg_id = msg_id};
+}
+
+/* The application's message id of libmosquitto's acknowledged `mid` (its pair is done with). */
+static int take_msg_id(esp_mqtt_client_handle_t client, int mid)
+{
+    pthread_mutex_lock(&client->ids_lock);
+    int msg_id = mid;
+    for (size_t i = 0; i < client->id_count; i++) {
+        if (client->ids[i].mosquitto_mid == mid) {
+            msg_id = client->ids[i].msg_id;
+            client->ids[i] = client->ids[--client->id_count];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&client->ids_lock);
+    return msg_id;
+}
+
+static void free_queued(queued_t *q)
+{
+    free(q->topic);
+    free(q->data);
+    free(q);
+}
+
+/* Once connected (after MQTT_EVENT_CONNECTED), the outbox goes out, as esp-mqtt resends queued messages;
+ * what waited longer than OUTBOX_EXPIRED_TIMEOUT_MS is dropped unsent. */
+static void send_outbox(esp_mqtt_client_handle_t client)
+{
+    pthread_mutex_lock(&client->ids_lock);
+    queued_t *q = client->outbox;
+    client->outbox = NULL;
+    int64_t now = esp_timer_get_time();
+    while (q != NULL) {
+        queued_t *next = q->next;
+        int mid = 0;
+        if (now - q->queued_us <= (int64_t)OUTBOX_EXPIRED_TIMEOUT_MS * 1000
+            && mosquitto_publish(client->mosq, &mid, q->topic, q->length, q->data, q->qos, q->retain)
+               == MOSQ_ERR_SUCCESS) {
+            pair_ids(client, mid, q->msg_id);
+        }
+        free_queued(q);
+        q = next;
+    }
+    pthread_mutex_unlock(&client->ids_lock);
 }
 
 static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count, const int *granted_qos)
@@ -374,13 +472,19 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_cou
     for (int i = 0; i < n; i++) {
         codes[i] = (uint8_t)(granted_qos[i] & 0xFF);
     }
-    host_mqtt_dispatch_suback(&client->events, client, mid, codes, n);
+    host_mqtt_dispatch_suback(&client->events, client, take_msg_id(client, mid), codes, n);
+}
+
+static void on_unsubscribe(struct mosquitto *mosq, void *obj, int mid)
+{
+    (void)mosq;
+    dispatch_simple(obj, MQTT_EVENT_UNSUBSCRIBED, take_msg_id(obj, mid));
 }
 
 static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
     (void)mosq;
-    dispatch_simple(obj, MQTT_EVENT_PUBLISHED, mid);
+    dispatch_simple(obj, MQTT_EVENT_PUBLISHED, take_msg_id(obj, mid));
 }
 
 /* One MQTT_EVENT_DATA per buffer.size bytes; only the first fragment carries the topic. */
@@ -474,6 +578,7 @@ static void *client_task(void *arg)
                     client->connection_over = true;
                 }
             }
+            set_state(client, STATE_CONNECTING); /* not connected: publishing queues, subscribing fails */
             if (stopping(client)) {
                 mosquitto_disconnect(client->mosq); /* a clean DISCONNECT: the broker drops the will */
                 mosquitto_loop(client->mosq, LOOP_TIMEOUT_MS, 1);
@@ -551,6 +656,7 @@ esp_mqtt_client_handle_t esp_mqtt_client_init(const esp_mqtt_client_config_t *co
     client->buffer_size = config->buffer.size > 0 ? config->buffer.size : DEFAULT_BUFFER_SIZE;
     client->tls_used = tls;
     pthread_mutex_init(&client->lock, NULL);
+    pthread_mutex_init(&client->ids_lock, NULL);
     if (!host_mqtt_events_init(&client->events)) {
         free(client->host);
         free(client->client_id);
@@ -594,6 +700,7 @@ esp_mqtt_client_handle_t esp_mqtt_client_init(const esp_mqtt_client_config_t *co
     mosquitto_disconnect_callback_set(client->mosq, on_disconnect);
     mosquitto_subscribe_callback_set(client->mosq, on_subscribe);
     mosquitto_publish_callback_set(client->mosq, on_publish);
+    mosquitto_unsubscribe_callback_set(client->mosq, on_unsubscribe);
     mosquitto_message_callback_set(client->mosq, on_message);
     ESP_LOGI(TAG, "client '%s' for %s:%d (%s, keep-alive %d s, %s session)", client->client_id ? client->client_id : "",
              client->host, client->port, tls ? "TLS" : "plain TCP", client->keepalive_s,
@@ -707,6 +814,12 @@ esp_err_t esp_mqtt_client_destroy(esp_mqtt_client_handle_t client)
     }
     SSL_CTX_free(client->tls);
     host_mqtt_events_free(&client->events);
+    for (queued_t *q = client->outbox; q != NULL;) {
+        queued_t *next = q->next;
+        free_queued(q);
+        q = next;
+    }
+    free(client->ids);
     free(client->host);
     free(client->client_id);
     free(client);
@@ -721,14 +834,21 @@ static bool connected(esp_mqtt_client_handle_t client)
     return yes;
 }
 
+/* esp-mqtt: -1 while not connected ("Client has not connected"). */
 int esp_mqtt_client_subscribe_single(esp_mqtt_client_handle_t client, const char *topic, int qos)
 {
-    int mid = 0;
-    if (client == NULL || !connected(client)
-        || mosquitto_subscribe(client->mosq, &mid, topic, qos) != MOSQ_ERR_SUCCESS) {
+    if (client == NULL || !connected(client)) {
         return -1;
     }
-    return mid;
+    pthread_mutex_lock(&client->ids_lock);
+    int mid = 0;
+    int msg_id = -1;
+    if (mosquitto_subscribe(client->mosq, &mid, topic, qos) == MOSQ_ERR_SUCCESS) {
+        msg_id = next_msg_id(client);
+        pair_ids(client, mid, msg_id);
+    }
+    pthread_mutex_unlock(&client->ids_lock);
+    return msg_id;
 }
 
 int esp_mqtt_client_subscribe_multiple(esp_mqtt_client_handle_t client, const esp_mqtt_topic_t *topic_list,
@@ -746,25 +866,69 @@ int esp_mqtt_client_subscribe_multiple(esp_mqtt_client_handle_t client, const es
 
 int esp_mqtt_client_unsubscribe(esp_mqtt_client_handle_t client, const char *topic)
 {
-    int mid = 0;
-    if (client == NULL || !connected(client) || mosquitto_unsubscribe(client->mosq, &mid, topic) != MOSQ_ERR_SUCCESS) {
+    if (client == NULL || !connected(client)) {
         return -1;
     }
-    return mid;
+    pthread_mutex_lock(&client->ids_lock);
+    int mid = 0;
+    int msg_id = -1;
+    if (mosquitto_unsubscribe(client->mosq, &mid, topic) == MOSQ_ERR_SUCCESS) {
+        msg_id = next_msg_id(client);
+        pair_ids(client, mid, msg_id);
+    }
+    pthread_mutex_unlock(&client->ids_lock);
+    return msg_id;
 }
 
+/*
+ * esp_mqtt_client_publish: a message id for QoS 1 and 2, 0 for QoS 0, -1 on failure. While not connected,
+ * QoS 0 is lost (-1) and QoS 1 and 2 go to the outbox (a message id), sent once connected.
+ */
 int esp_mqtt_client_publish(esp_mqtt_client_handle_t client, const char *topic, const char *data, int len,
                             int qos, int retain)
 {
-    if (client == NULL || topic == NULL || !connected(client)) {
+    if (client == NULL || topic == NULL) {
         return -1;
     }
     int length = host_mqtt_payload_length(data, len);
-    int mid = 0;
-    if (mosquitto_publish(client->mosq, &mid, topic, length, data, qos, retain != 0) != MOSQ_ERR_SUCCESS) {
+    bool now = connected(client);
+    if (!now && qos == 0) {
         return -1;
     }
-    return qos > 0 ? mid : 0;
+    pthread_mutex_lock(&client->ids_lock);
+    int msg_id = -1;
+    if (!now) {
+        queued_t *q = calloc(1, sizeof(*q));
+        if (q != NULL && (q->topic = strdup(topic)) != NULL
+            && (q->data = malloc(length > 0 ? (size_t)length : 1u)) != NULL) {
+            if (length > 0) {
+                memcpy(q->data, data, (size_t)length);
+            }
+            q->length = length;
+            q->qos = qos;
+            q->retain = retain != 0;
+            q->msg_id = msg_id = next_msg_id(client);
+            q->queued_us = esp_timer_get_time();
+            queued_t **tail = &client->outbox;
+            while (*tail != NULL) {
+                tail = &(*tail)->next;
+            }
+            *tail = q;
+        } else if (q != NULL) {
+            free_queued(q);
+        }
+    } else {
+        int mid = 0;
+        if (mosquitto_publish(client->mosq, &mid, topic, length, data, qos, retain != 0) == MOSQ_ERR_SUCCESS) {
+            msg_id = 0;
+            if (qos > 0) {
+                msg_id = next_msg_id(client);
+                pair_ids(client, mid, msg_id);
+            }
+        }
+    }
+    pthread_mutex_unlock(&client->ids_lock);
+    return msg_id;
 }
 
 int esp_mqtt_client_enqueue(esp_mqtt_client_handle_t client, const char *topic, const char *data, int len,

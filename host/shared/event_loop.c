@@ -13,8 +13,12 @@
  *  - ESP_EVENT_ANY_BASE with a specific id is refused (ESP_ERR_INVALID_ARG), to register or unregister.
  *  - The legacy API registers a handler once per list: registering it again there only replaces its
  *    argument (handler_instances_add).
- *  - A handler unregistered while the loop runs an event is marked and skipped, and removed afterwards
- *    (find_and_unregister_handler); otherwise it is removed at once, and an emptied node with it.
+ *  - A handler unregistered by a handler while the loop runs an event is marked and skipped, and removed
+ *    afterwards (find_and_unregister_handler); otherwise it is removed at once, and an emptied node with
+ *    it. From another task, ESP-IDF also defers the removal (to a cleanup event) while the loop is busy;
+ *    the host waits for the event in progress instead, so that the handler is gone when the call returns
+ *    (what ESP-IDF gives a moment later, without a window for a registration to land in a node the
+ *    cleanup is about to empty).
  *  - esp_event_post refuses ANY_BASE or ANY_ID and copies the event's data for the handlers; nothing can be
  *    registered or posted before esp_event_loop_create_default, which makes the default loop once.
  */
@@ -52,16 +56,20 @@ typedef struct loop_node {
 
 struct host_event_loop {
     pthread_mutex_t lock; /* held while the nodes change or are read, never while a handler runs */
+    pthread_cond_t idle;  /* signalled when no run is under way any more */
     loop_node_t *nodes;
     int running;          /* host_event_loop_run calls under way */
     bool sweep;           /* handlers were marked unregistered while running */
 };
+
+static __thread int t_running; /* host_event_loop_run calls under way in this thread (any loop) */
 
 host_event_loop_t *host_event_loop_create(void)
 {
     host_event_loop_t *loop = calloc(1, sizeof(*loop));
     if (loop != NULL) {
         pthread_mutex_init(&loop->lock, NULL);
+        pthread_cond_init(&loop->idle, NULL);
     }
     return loop;
 }
@@ -99,6 +107,7 @@ void host_event_loop_delete(host_event_loop_t *loop)
         l = next;
     }
     pthread_mutex_destroy(&loop->lock);
+    pthread_cond_destroy(&loop->idle);
     free(loop);
 }
 
@@ -312,6 +321,9 @@ esp_err_t host_event_loop_unregister(host_event_loop_t *loop, esp_event_base_t b
         return ESP_ERR_INVALID_ARG; /* "unregistering to any event base with specific id unsupported" */
     }
     pthread_mutex_lock(&loop->lock);
+    while (loop->running > 0 && t_running == 0) {
+        pthread_cond_wait(&loop->idle, &loop->lock); /* another task runs the loop: its event first */
+    }
     esp_err_t err = ESP_ERR_NOT_FOUND;
     /* loop_remove_handler: the first loop node that holds it */
     for (loop_node_t *l = loop->nodes; l != NULL && err != ESP_OK; l = l->next) {
@@ -383,6 +395,7 @@ bool host_event_loop_run(host_event_loop_t *loop, esp_event_base_t base, int32_t
 {
     pthread_mutex_lock(&loop->lock);
     loop->running++;
+    t_running++;
     handler_node_t **handlers = NULL;
     size_t count = collect(loop, base, id, &handlers);
     pthread_mutex_unlock(&loop->lock);
@@ -400,8 +413,12 @@ bool host_event_loop_run(host_event_loop_t *loop, esp_event_base_t base, int32_t
     }
     free(handlers);
     pthread_mutex_lock(&loop->lock);
-    if (--loop->running == 0 && loop->sweep) {
-        sweep(loop);
+    t_running--;
+    if (--loop->running == 0) {
+        if (loop->sweep) {
+            sweep(loop);
+        }
+        pthread_cond_broadcast(&loop->idle);
     }
     pthread_mutex_unlock(&loop->lock);
     return ran;

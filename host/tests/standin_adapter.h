@@ -39,3 +39,7 @@ const char *adapter_mqtt_broker(adapter_mqtt_scenario_t scenario);
  * set *over (after DISCONNECTED, or the second SUBSCRIBED). The contract's CONNECTED handler subscribes
  * twice; the fakes answer the msg ids it got (fake_mqtt_subscription_msg_id). */
 void adapter_mqtt_play(adapter_mqtt_scenario_t scenario, esp_mqtt_client_handle_t client, volatile int *over);
+
+/* How many messages published on `topic` while the client was not connected went out once it was: the
+ * broker received them (runtime), or they were recorded as queued in esp-mqtt's outbox (fakes). */
+int adapter_mqtt_sent_from_outbox(const char *topic);

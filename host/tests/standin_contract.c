@@ -540,8 +540,9 @@ static const char *play(adapter_mqtt_scenario_t scenario)
     /* not started: esp_mqtt_client_reconnect ("not waiting for reconnection") and _stop refuse */
     CHECK_EQ_INT(ESP_FAIL, esp_mqtt_client_reconnect(s_mqtt_client));
     CHECK_EQ_INT(ESP_FAIL, esp_mqtt_client_stop(s_mqtt_client));
-    /* not connected: QoS 0 is lost (-1); a subscription is refused (-1) */
+    /* not connected: QoS 0 is lost (-1), QoS 1 goes to the outbox (a message id); a subscription is refused */
     CHECK_EQ_INT(-1, esp_mqtt_client_publish(s_mqtt_client, "contract/t", "x", 0, 0, 0));
+    CHECK(esp_mqtt_client_publish(s_mqtt_client, "contract/queued", "q", 0, 1, 0) > 0);
     CHECK_EQ_INT(-1, esp_mqtt_client_subscribe(s_mqtt_client, "contract/t", 0));
     adapter_mqtt_play(scenario, s_mqtt_client, &s_mqtt_over);
     CHECK(s_mqtt_over);
@@ -587,6 +588,7 @@ static void mqtt_refused_subscription_is_only_a_subscribed_event(void)
                   "SUBSCRIBED(its msg_id,01,NONE)", play(SCENARIO_SUBSCRIPTION_REFUSED));
     CHECK_EQ_INT(0, s_mqtt_errors);
     CHECK(s_subscribed[0] > 0 && s_subscribed[1] > 0 && s_subscribed[0] != s_subscribed[1]);
+    CHECK_EQ_INT(1, adapter_mqtt_sent_from_outbox("contract/queued")); /* once connected, the outbox went out */
 }
 
 int main(int argc, char **argv)

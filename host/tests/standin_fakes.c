@@ -1,4 +1,6 @@
 /* The stand-in contract's adapter for the recording fakes (host/fakes). */
+#include <string.h>
+
 #include "esp_tls_errors.h"
 #include "fake_idf.h"
 #include "standin_adapter.h"
@@ -25,9 +27,12 @@ void adapter_drain_events(void)
     /* the fakes run handlers inside esp_event_post */
 }
 
+static int s_publishes_before; /* the fakes' publish records before this scenario's client */
+
 const char *adapter_mqtt_broker(adapter_mqtt_scenario_t scenario)
 {
     (void)scenario;
+    s_publishes_before = fake_mqtt_publish_count();
     return "mqtt://127.0.0.1:1883"; /* the fakes dial nothing */
 }
 
@@ -56,4 +61,13 @@ void adapter_mqtt_play(adapter_mqtt_scenario_t scenario, esp_mqtt_client_handle_
     }
     }
     (void)over; /* the handlers set it while the helpers ran */
+}
+
+int adapter_mqtt_sent_from_outbox(const char *topic)
+{
+    int n = 0;
+    for (int i = s_publishes_before; i < fake_mqtt_publish_count(); i++) {
+        n += fake_mqtt_publish(i)->queued && strcmp(fake_mqtt_publish(i)->topic, topic) == 0;
+    }
+    return n;
 }

@@ -66,6 +66,8 @@ void adapter_drain_events(void)
 typedef struct {
     int listener;
     adapter_mqtt_scenario_t scenario;
+    char published[8][64]; /* the topics of the PUBLISH packets it received */
+    int publish_count;
     bool running;
     pthread_t thread;
     char uri[64];
@@ -144,6 +146,12 @@ static void *broker_main(void *arg)
                 if (write(fd, suback, sizeof(suback)) != (ssize_t)sizeof(suback)) {
                     break;
                 }
+            } else if ((type >> 4) == 3 && length >= 2 && broker->publish_count < 8) {
+                size_t topic_length = (size_t)body[0] << 8 | body[1];
+                if (topic_length + 2 <= length && topic_length < sizeof(broker->published[0])) {
+                    memcpy(broker->published[broker->publish_count], body + 2, topic_length);
+                    broker->published[broker->publish_count++][topic_length] = '\0';
+                }
             } else if ((type >> 4) == 12) {
                 static const uint8_t pingresp[] = {0xD0, 0x00};
                 if (write(fd, pingresp, sizeof(pingresp)) != (ssize_t)sizeof(pingresp)) {
@@ -160,6 +168,7 @@ const char *adapter_mqtt_broker(adapter_mqtt_scenario_t scenario)
 {
     broker_stop();
     s_broker.scenario = scenario;
+    s_broker.publish_count = 0;
     s_broker.listener = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t size = sizeof(address);
@@ -193,4 +202,15 @@ void adapter_mqtt_play(adapter_mqtt_scenario_t scenario, esp_mqtt_client_handle_
 __attribute__((destructor)) static void broker_gone(void)
 {
     broker_stop();
+}
+
+/* The client was stopped (its connection closed): the broker has read all it was sent. */
+int adapter_mqtt_sent_from_outbox(const char *topic)
+{
+    broker_stop();
+    int n = 0;
+    for (int i = 0; i < s_broker.publish_count; i++) {
+        n += strcmp(s_broker.published[i], topic) == 0;
+    }
+    return n;
 }
