@@ -1,4 +1,9 @@
-/* Host fakes of the ESP-IDF APIs the generated firmware calls. */
+/*
+ * The recording fakes of the ESP-IDF APIs the generated firmware calls, for the C unit tests. What ESP-IDF
+ * does (NVS, the event loops, the Wi-Fi driver, esp-mqtt's events, error names) is host/shared, the same code
+ * the runtime runs; these fakes add what a deterministic test needs: execution contexts, recorded calls,
+ * timers and tasks run by the test, a seeded esp_random(), and hooks that inject faults.
+ */
 #define _GNU_SOURCE
 #include "fake_idf.h"
 
@@ -10,13 +15,16 @@
 #include "esp_err.h"
 #include "esp_netif.h"
 #include "esp_random.h"
+#include "esp_tls_errors.h"
 #include "esp_wifi.h"
 #include "freertos/event_groups.h"
 #include "freertos/queue.h"
 #include "nvs_flash.h"
 
-ESP_EVENT_DEFINE_BASE(IP_EVENT);
-ESP_EVENT_DEFINE_BASE(WIFI_EVENT);
+#include "event_loop.h"
+#include "mqtt_events.h"
+#include "nvs_store.h"
+#include "wifi_driver.h"
 
 /* ---- execution contexts ---- */
 
@@ -43,6 +51,7 @@ static size_t s_log_length;
 static int s_log_counts[ESP_LOG_VERBOSE + 1];
 static bool s_log_echo;
 
+/* As the device's console prints it, "I (ms) tag: message" (the fakes' clock stays at 0). */
 void esp_log_write(esp_log_level_t level, const char *tag, const char *format, ...)
 {
     char line[1024];
@@ -54,13 +63,13 @@ void esp_log_write(esp_log_level_t level, const char *tag, const char *format, .
         s_log_counts[level]++;
     }
     static const char letters[] = "NEWIDV";
-    int n = snprintf(s_log + s_log_length, sizeof(s_log) - s_log_length, "%c (%s) %s\n",
-                     letters[level <= ESP_LOG_VERBOSE ? level : 0], tag, line);
+    char letter = letters[level <= ESP_LOG_VERBOSE ? level : 0];
+    int n = snprintf(s_log + s_log_length, sizeof(s_log) - s_log_length, "%c (0) %s: %s\n", letter, tag, line);
     if (n > 0 && s_log_length + (size_t)n < sizeof(s_log)) {
         s_log_length += (size_t)n;
     }
     if (s_log_echo) {
-        fprintf(stderr, "%c (%s) %s\n", letters[level <= ESP_LOG_VERBOSE ? level : 0], tag, line);
+        fprintf(stderr, "%c (0) %s: %s\n", letter, tag, line);
     }
 }
 
@@ -95,82 +104,42 @@ void fake_log_echo(bool echo)
     s_log_echo = echo;
 }
 
-const char *esp_err_to_name(esp_err_t code)
-{
-    switch (code) {
-    case ESP_OK: return "ESP_OK";
-    case ESP_FAIL: return "ESP_FAIL";
-    case ESP_ERR_NO_MEM: return "ESP_ERR_NO_MEM";
-    case ESP_ERR_INVALID_ARG: return "ESP_ERR_INVALID_ARG";
-    case ESP_ERR_INVALID_STATE: return "ESP_ERR_INVALID_STATE";
-    case ESP_ERR_NVS_NOT_FOUND: return "ESP_ERR_NVS_NOT_FOUND";
-    case ESP_ERR_NVS_TYPE_MISMATCH: return "ESP_ERR_NVS_TYPE_MISMATCH";
-    case ESP_ERR_NVS_INVALID_LENGTH: return "ESP_ERR_NVS_INVALID_LENGTH";
-    case ESP_ERR_NVS_PART_NOT_FOUND: return "ESP_ERR_NVS_PART_NOT_FOUND";
-    case ESP_ERR_NVS_NO_FREE_PAGES: return "ESP_ERR_NVS_NO_FREE_PAGES";
-    case ESP_ERR_NVS_NEW_VERSION_FOUND: return "ESP_ERR_NVS_NEW_VERSION_FOUND";
-    case ESP_ERR_WIFI_NOT_INIT: return "ESP_ERR_WIFI_NOT_INIT";
-    default: return "UNKNOWN ERROR";
-    }
-}
+/* ---- NVS (shared/nvs_store.c) ---- */
 
-void _esp_error_check_failed(esp_err_t rc, const char *file, int line, const char *function,
-                             const char *expression)
-{
-    fprintf(stderr, "ESP_ERROR_CHECK failed: %s (%d) at %s:%d in %s: %s\n", esp_err_to_name(rc), rc, file, line,
-            function, expression);
-    abort();
-}
-
-/* ---- NVS ---- */
-
-typedef struct {
-    char partition[17];
-    char ns[16];
-    char key[16];
-    bool is_blob;
-    unsigned char *value;
-    size_t length; /* strings: including the NUL */
-} nvs_item_t;
-
-typedef struct {
-    bool open;
-    char partition[17];
-    char ns[16];
-} nvs_open_t;
-
-static nvs_item_t s_nvs[64];
-static int s_nvs_count;
-static nvs_open_t s_handles[16];
 static esp_err_t s_flash_init_first;
 static int s_flash_init_calls;
-static char s_initialised[8][17];
-static int s_initialised_count;
 
-static void nvs_put(const char *partition, const char *ns, const char *key, const void *value, size_t length,
-                    bool is_blob)
+static void nvs_put(const char *partition, const char *ns, const char *key, uint8_t type, const void *value,
+                    size_t length, uint64_t number)
 {
-    if (s_nvs_count >= (int)(sizeof(s_nvs) / sizeof(s_nvs[0]))) {
+    nvs_image_item_t item = {.type = type, .number = number, .data = (unsigned char *)value, .length = length};
+    snprintf(item.namespace_name, sizeof(item.namespace_name), "%s", ns);
+    snprintf(item.key, sizeof(item.key), "%s", key);
+    if (!host_nvs_put(partition, &item)) {
         abort();
     }
-    nvs_item_t *item = &s_nvs[s_nvs_count++];
-    snprintf(item->partition, sizeof(item->partition), "%s", partition);
-    snprintf(item->ns, sizeof(item->ns), "%s", ns);
-    snprintf(item->key, sizeof(item->key), "%s", key);
-    item->is_blob = is_blob;
-    item->value = malloc(length ? length : 1);
-    memcpy(item->value, value, length);
-    item->length = length;
 }
 
 void fake_nvs_put_str(const char *partition, const char *ns, const char *key, const char *value)
 {
-    nvs_put(partition, ns, key, value, strlen(value) + 1, false);
+    nvs_put(partition, ns, key, NVS_IMAGE_TYPE_SZ, value, strlen(value) + 1, 0);
 }
 
 void fake_nvs_put_blob(const char *partition, const char *ns, const char *key, const void *value, size_t length)
 {
-    nvs_put(partition, ns, key, value, length, true);
+    nvs_put(partition, ns, key, NVS_IMAGE_TYPE_BLOB_V1, value, length, 0);
+}
+
+void fake_nvs_put_u32(const char *partition, const char *ns, const char *key, uint32_t value)
+{
+    nvs_put(partition, ns, key, NVS_IMAGE_TYPE_U32, NULL, 0, value);
+}
+
+void fake_nvs_add_partition(const char *partition)
+{
+    if (!host_nvs_add_partition(partition)) {
+        abort();
+    }
 }
 
 void fake_nvs_set_flash_init_result(esp_err_t first_result)
@@ -180,202 +149,23 @@ void fake_nvs_set_flash_init_result(esp_err_t first_result)
 
 int fake_nvs_items_holding(const char *text)
 {
-    size_t n = strlen(text);
-    int items = 0;
-    for (int i = 0; i < s_nvs_count; i++) {
-        bool found = false;
-        for (size_t at = 0; !found && n > 0 && at + n <= s_nvs[i].length; at++) {
-            found = memcmp(s_nvs[i].value + at, text, n) == 0;
-        }
-        items += found ? 1 : 0;
-    }
-    return items;
+    return host_nvs_items_holding(text, strlen(text));
 }
 
 int fake_nvs_open_handles(void)
 {
-    int n = 0;
-    for (size_t i = 0; i < sizeof(s_handles) / sizeof(s_handles[0]); i++) {
-        n += s_handles[i].open ? 1 : 0;
-    }
-    return n;
+    return host_nvs_open_handles();
 }
 
-static bool partition_initialised(const char *name)
+/* The fakes' partitions hold what the test put; the default partition's first initialisation may fail as the
+ * test asked (nvs_flash_init's ESP_ERR_NVS_NO_FREE_PAGES or NEW_VERSION_FOUND, which the firmware answers
+ * by erasing it). */
+esp_err_t host_nvs_load(const char *label)
 {
-    for (int i = 0; i < s_initialised_count; i++) {
-        if (strcmp(s_initialised[i], name) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-esp_err_t nvs_flash_init(void)
-{
-    if (s_flash_init_calls++ == 0 && s_flash_init_first != ESP_OK) {
+    if (strcmp(label, NVS_DEFAULT_PART_NAME) == 0 && s_flash_init_calls++ == 0 && s_flash_init_first != ESP_OK) {
         return s_flash_init_first;
     }
-    return nvs_flash_init_partition(NVS_DEFAULT_PART_NAME);
-}
-
-esp_err_t nvs_flash_init_partition(const char *partition_label)
-{
-    if (strlen(partition_label) > 16) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (!partition_initialised(partition_label) && s_initialised_count < 8) {
-        snprintf(s_initialised[s_initialised_count++], 17, "%s", partition_label);
-    }
     return ESP_OK;
-}
-
-esp_err_t nvs_flash_deinit(void)
-{
-    return ESP_OK;
-}
-
-esp_err_t nvs_flash_erase(void)
-{
-    return ESP_OK;
-}
-
-esp_err_t nvs_flash_erase_partition(const char *part_name)
-{
-    (void)part_name;
-    return ESP_OK;
-}
-
-esp_err_t nvs_open_from_partition(const char *part_name, const char *namespace_name, nvs_open_mode_t open_mode,
-                                  nvs_handle_t *out_handle)
-{
-    if (!partition_initialised(part_name)) {
-        return ESP_ERR_NVS_NOT_INITIALIZED;
-    }
-    if (strlen(namespace_name) > 15) {
-        return ESP_ERR_NVS_INVALID_NAME;
-    }
-    bool exists = false;
-    for (int i = 0; i < s_nvs_count; i++) {
-        exists = exists || (strcmp(s_nvs[i].partition, part_name) == 0 && strcmp(s_nvs[i].ns, namespace_name) == 0);
-    }
-    if (!exists && open_mode == NVS_READONLY) {
-        return ESP_ERR_NVS_NOT_FOUND; /* as ESP-IDF: a read-only open of a missing namespace fails */
-    }
-    for (uint32_t i = 0; i < sizeof(s_handles) / sizeof(s_handles[0]); i++) {
-        if (!s_handles[i].open) {
-            s_handles[i].open = true;
-            snprintf(s_handles[i].partition, sizeof(s_handles[i].partition), "%s", part_name);
-            snprintf(s_handles[i].ns, sizeof(s_handles[i].ns), "%s", namespace_name);
-            *out_handle = i + 1;
-            return ESP_OK;
-        }
-    }
-    return ESP_ERR_NO_MEM;
-}
-
-esp_err_t nvs_open(const char *namespace_name, nvs_open_mode_t open_mode, nvs_handle_t *out_handle)
-{
-    return nvs_open_from_partition(NVS_DEFAULT_PART_NAME, namespace_name, open_mode, out_handle);
-}
-
-static nvs_open_t *handle_of(nvs_handle_t handle)
-{
-    if (handle == 0 || handle > sizeof(s_handles) / sizeof(s_handles[0]) || !s_handles[handle - 1].open) {
-        return NULL;
-    }
-    return &s_handles[handle - 1];
-}
-
-static nvs_item_t *find(nvs_handle_t handle, const char *key)
-{
-    nvs_open_t *h = handle_of(handle);
-    for (int i = 0; h != NULL && i < s_nvs_count; i++) {
-        if (strcmp(s_nvs[i].partition, h->partition) == 0 && strcmp(s_nvs[i].ns, h->ns) == 0
-            && strcmp(s_nvs[i].key, key) == 0) {
-            return &s_nvs[i];
-        }
-    }
-    return NULL;
-}
-
-/* ESP-IDF semantics: a NULL buffer asks for the size; a buffer too small is ESP_ERR_NVS_INVALID_LENGTH;
- * a key of another type is NOT_FOUND. */
-static esp_err_t get_item(nvs_handle_t handle, const char *key, void *out, size_t *length, bool blob)
-{
-    if (handle_of(handle) == NULL) {
-        return ESP_ERR_NVS_INVALID_HANDLE;
-    }
-    if (key == NULL || strlen(key) > 15) {
-        return ESP_ERR_NVS_INVALID_NAME;
-    }
-    nvs_item_t *item = find(handle, key);
-    if (item == NULL) {
-        return ESP_ERR_NVS_NOT_FOUND;
-    }
-    if (item->is_blob != blob) {
-        return ESP_ERR_NVS_NOT_FOUND; /* as ESP-IDF's Storage::findItem reports a key of another type */
-    }
-    if (out == NULL) {
-        *length = item->length;
-        return ESP_OK;
-    }
-    if (*length < item->length) {
-        *length = item->length;
-        return ESP_ERR_NVS_INVALID_LENGTH;
-    }
-    memcpy(out, item->value, item->length);
-    *length = item->length;
-    return ESP_OK;
-}
-
-esp_err_t nvs_get_str(nvs_handle_t handle, const char *key, char *out_value, size_t *length)
-{
-    return get_item(handle, key, out_value, length, false);
-}
-
-esp_err_t nvs_get_blob(nvs_handle_t handle, const char *key, void *out_value, size_t *length)
-{
-    return get_item(handle, key, out_value, length, true);
-}
-
-esp_err_t nvs_get_u32(nvs_handle_t handle, const char *key, uint32_t *out_value)
-{
-    (void)handle;
-    (void)key;
-    (void)out_value;
-    return ESP_ERR_NVS_NOT_FOUND;
-}
-
-esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value)
-{
-    (void)handle;
-    (void)key;
-    (void)value;
-    return ESP_ERR_NVS_READ_ONLY;
-}
-
-esp_err_t nvs_set_blob(nvs_handle_t handle, const char *key, const void *value, size_t length)
-{
-    (void)handle;
-    (void)key;
-    (void)value;
-    (void)length;
-    return ESP_ERR_NVS_READ_ONLY;
-}
-
-esp_err_t nvs_commit(nvs_handle_t handle)
-{
-    (void)handle;
-    return ESP_OK;
-}
-
-void nvs_close(nvs_handle_t handle)
-{
-    nvs_open_t *h = handle_of(handle);
-    if (h != NULL) {
-        h->open = false;
-    }
 }
 
 /* ---- random ---- */
@@ -470,10 +260,13 @@ esp_err_t esp_timer_stop(esp_timer_handle_t timer)
     return ESP_OK;
 }
 
+/* As esp_timer: a running timer cannot be deleted. */
 esp_err_t esp_timer_delete(esp_timer_handle_t timer)
 {
-    timer->fake.active = false;
-    return ESP_OK;
+    if (timer == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    return timer->fake.active ? ESP_ERR_INVALID_STATE : ESP_OK;
 }
 
 bool esp_timer_is_active(esp_timer_handle_t timer)
@@ -762,95 +555,45 @@ EventBits_t xEventGroupClearBits(EventGroupHandle_t xEventGroup, const EventBits
     return before;
 }
 
-/* The fake Wi-Fi connects at once, so the wait returns the bits it was asked for. */
+/* The bits are what the firmware's handlers set (the shared Wi-Fi driver gets an IP at once); a wait that
+ * would block, with nothing else to run, leaves the running task (fake_task_run) or times out. */
 EventBits_t xEventGroupWaitBits(EventGroupHandle_t xEventGroup, const EventBits_t uxBitsToWaitFor,
                                 const BaseType_t xClearOnExit, const BaseType_t xWaitForAllBits,
                                 TickType_t xTicksToWait)
 {
-    (void)xClearOnExit;
-    (void)xWaitForAllBits;
-    (void)xTicksToWait;
     s_blocking_calls++;
-    xEventGroup->bits |= uxBitsToWaitFor;
-    return xEventGroup->bits;
-}
-
-/* ---- events, netif, Wi-Fi ---- */
-
-typedef struct {
-    esp_event_base_t base;
-    int32_t id;
-    esp_event_handler_t handler;
-    void *arg;
-} registration_t;
-
-static registration_t s_registrations[8];
-static int s_registration_count;
-
-esp_err_t esp_event_loop_create_default(void)
-{
-    return ESP_OK;
-}
-
-esp_err_t esp_event_handler_register(esp_event_base_t event_base, int32_t event_id,
-                                     esp_event_handler_t event_handler, void *event_handler_arg)
-{
-    for (int i = 0; i < s_registration_count; i++) {
-        registration_t *r = &s_registrations[i];
-        if (r->base == event_base && r->id == event_id && r->handler == event_handler) {
-            r->arg = event_handler_arg; /* as ESP-IDF: registering a handler again only replaces its argument */
-            return ESP_OK;
-        }
+    EventBits_t bits = xEventGroup->bits;
+    EventBits_t hit = bits & uxBitsToWaitFor;
+    bool met = xWaitForAllBits ? hit == uxBitsToWaitFor : hit != 0;
+    if (!met && xTicksToWait != 0) {
+        maybe_escape();
     }
-    if (s_registration_count >= 8) {
-        return ESP_ERR_NO_MEM;
+    if (met && xClearOnExit) {
+        xEventGroup->bits &= ~uxBitsToWaitFor;
     }
-    s_registrations[s_registration_count++] = (registration_t){event_base, event_id, event_handler, event_handler_arg};
-    return ESP_OK;
+    return bits;
 }
 
-esp_err_t esp_event_handler_unregister(esp_event_base_t event_base, int32_t event_id,
-                                       esp_event_handler_t event_handler)
-{
-    (void)event_base;
-    (void)event_id;
-    (void)event_handler;
-    return ESP_OK;
-}
+/* ---- the default event loop and Wi-Fi (shared/event_loop.c, shared/wifi_driver.c) ---- */
 
-esp_err_t esp_event_post(esp_event_base_t event_base, int32_t event_id, const void *event_data,
-                         size_t event_data_size, uint32_t ticks_to_wait)
+/* ESP-IDF runs the default loop's handlers in its "sys_evt" task; the fakes run them at once, in that
+ * context, so that what an event causes has happened when esp_event_post returns. */
+esp_err_t host_default_loop_post(host_event_loop_t *loop, esp_event_base_t base, int32_t id, void *data,
+                                 uint32_t ticks_to_wait)
 {
-    (void)event_data_size;
     (void)ticks_to_wait;
-    for (int i = 0; i < s_registration_count; i++) {
-        registration_t *r = &s_registrations[i];
-        if (r->base == event_base && (r->id == ESP_EVENT_ANY_ID || r->id == event_id)) {
-            r->handler(r->arg, event_base, event_id, (void *)event_data);
-        }
-    }
+    const char *previous = enter_context("sys_evt");
+    host_event_loop_run(loop, base, id, data);
+    s_context = previous;
+    free(data);
     return ESP_OK;
 }
 
-esp_err_t esp_netif_init(void)
-{
-    return ESP_OK;
-}
-
-esp_netif_t *esp_netif_create_default_wifi_sta(void)
-{
-    static char netif;
-    return (esp_netif_t *)&netif;
-}
-
-/* The Wi-Fi driver's state as ESP-IDF keeps it: initialised or not, where it stores its configuration. */
-static bool s_wifi_initialised;
-static bool s_wifi_nvs_enabled;
-static wifi_storage_t s_wifi_storage;
 static char s_wifi_calls[512];
 
-static void wifi_call(const char *call)
+void host_wifi_called(const char *call, const wifi_config_t *config)
 {
+    (void)config;
     size_t used = strlen(s_wifi_calls);
     snprintf(s_wifi_calls + used, sizeof(s_wifi_calls) - used, "%s%s", used == 0 ? "" : ",", call);
 }
@@ -860,81 +603,20 @@ const char *fake_wifi_calls(void)
     return s_wifi_calls;
 }
 
-esp_err_t esp_wifi_init(const wifi_init_config_t *config)
-{
-    wifi_call("init");
-    if (config == NULL || config->magic != WIFI_INIT_CONFIG_MAGIC) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    s_wifi_initialised = true;
-    s_wifi_nvs_enabled = config->nvs_enable != 0;
-    s_wifi_storage = WIFI_STORAGE_FLASH; /* ESP-IDF's default */
-    return ESP_OK;
-}
+/* ---- MQTT (events: shared/mqtt_events.c) ---- */
 
-esp_err_t esp_wifi_set_storage(wifi_storage_t storage)
-{
-    wifi_call(storage == WIFI_STORAGE_RAM ? "set_storage(RAM)" : "set_storage(FLASH)");
-    if (!s_wifi_initialised) {
-        return ESP_ERR_WIFI_NOT_INIT;
-    }
-    s_wifi_storage = storage;
-    return ESP_OK;
-}
-
-esp_err_t esp_wifi_set_mode(wifi_mode_t mode)
-{
-    (void)mode;
-    wifi_call("set_mode");
-    return s_wifi_initialised ? ESP_OK : ESP_ERR_WIFI_NOT_INIT;
-}
-
-esp_err_t esp_wifi_set_config(wifi_interface_t interface, wifi_config_t *conf)
-{
-    wifi_call("set_config");
-    if (!s_wifi_initialised) {
-        return ESP_ERR_WIFI_NOT_INIT;
-    }
-    if (interface == WIFI_IF_STA && s_wifi_nvs_enabled && s_wifi_storage == WIFI_STORAGE_FLASH) {
-        /* as the driver does with WIFI_STORAGE_FLASH: the station config, password included, in plain text in
-         * its own namespace of the default NVS partition */
-        nvs_put(NVS_DEFAULT_PART_NAME, "nvs.net80211", "sta.ssid", conf->sta.ssid, sizeof(conf->sta.ssid), true);
-        nvs_put(NVS_DEFAULT_PART_NAME, "nvs.net80211", "sta.pswd", conf->sta.password, sizeof(conf->sta.password),
-                true);
-    }
-    return ESP_OK;
-}
-
-esp_err_t esp_wifi_start(void)
-{
-    wifi_call("start");
-    return s_wifi_initialised ? ESP_OK : ESP_ERR_WIFI_NOT_INIT;
-}
-
-esp_err_t esp_wifi_stop(void)
-{
-    return ESP_OK;
-}
-
-esp_err_t esp_wifi_connect(void)
-{
-    return ESP_OK;
-}
-
-esp_err_t esp_wifi_disconnect(void)
-{
-    return ESP_OK;
-}
-
-/* ---- MQTT ---- */
+typedef enum {
+    CLIENT_IDLE,           /* not started */
+    CLIENT_CONNECTING,     /* started, or told to reconnect */
+    CLIENT_CONNECTED,
+    CLIENT_WAIT_RECONNECT, /* from MQTT_EVENT_DISCONNECTED on */
+} client_state_t;
 
 struct esp_mqtt_client {
     esp_mqtt_client_config_t config;
-    esp_event_handler_t handler;
-    void *handler_arg;
-    bool started;
-    int dispatching;          /* inside the event handler */
-    bool waiting_to_reconnect; /* after a DISCONNECTED event has been handled, until a reconnect */
+    host_mqtt_events_t events;
+    client_state_t state;
+    int dispatching; /* inside its handlers */
 };
 
 static struct esp_mqtt_client s_client;
@@ -953,8 +635,14 @@ esp_mqtt_client_handle_t esp_mqtt_client_init(const esp_mqtt_client_config_t *co
     if (config == NULL) {
         return NULL;
     }
+    if (s_client_created) {
+        host_mqtt_events_free(&s_client.events); /* the firmware made a new client: the old one is gone */
+    }
     memset(&s_client, 0, sizeof(s_client));
     s_client.config = *config;
+    if (!host_mqtt_events_init(&s_client.events)) {
+        return NULL;
+    }
     s_client_created = true;
     return &s_client;
 }
@@ -962,15 +650,31 @@ esp_mqtt_client_handle_t esp_mqtt_client_init(const esp_mqtt_client_config_t *co
 esp_err_t esp_mqtt_client_register_event(esp_mqtt_client_handle_t client, esp_mqtt_event_id_t event,
                                          esp_event_handler_t event_handler, void *event_handler_arg)
 {
-    (void)event;
-    client->handler = event_handler;
-    client->handler_arg = event_handler_arg;
-    return ESP_OK;
+    if (client == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    return host_mqtt_events_register(&client->events, event, event_handler, event_handler_arg);
 }
 
+esp_err_t esp_mqtt_client_unregister_event(esp_mqtt_client_handle_t client, esp_mqtt_event_id_t event,
+                                           esp_event_handler_t event_handler)
+{
+    if (client == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    return host_event_loop_unregister(client->events.loop, MQTT_EVENTS, (int32_t)event, event_handler);
+}
+
+/* esp-mqtt: a started client cannot be started again ("Client has started"). */
 esp_err_t esp_mqtt_client_start(esp_mqtt_client_handle_t client)
 {
-    client->started = true;
+    if (client == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    if (client->state != CLIENT_IDLE) {
+        return ESP_FAIL;
+    }
+    client->state = CLIENT_CONNECTING;
     return ESP_OK;
 }
 
@@ -986,41 +690,51 @@ esp_err_t esp_mqtt_client_reconnect(esp_mqtt_client_handle_t client)
     if (s_reconnect_result != ESP_OK) {
         return s_reconnect_result;
     }
-    /* as esp-mqtt (and the host runtime): accepted only while the client waits to reconnect, which it starts
-     * doing once its DISCONNECTED event has been handled */
-    if (!client->waiting_to_reconnect || client->dispatching > 0) {
+    /* as esp-mqtt (and the host runtime): accepted only while the client waits to reconnect, which it does
+     * once its DISCONNECTED event has been handled */
+    if (client == NULL || client->state != CLIENT_WAIT_RECONNECT || client->dispatching > 0) {
         return ESP_FAIL;
     }
-    client->waiting_to_reconnect = false;
+    client->state = CLIENT_CONNECTING;
     return ESP_OK;
 }
 
 esp_err_t esp_mqtt_client_disconnect(esp_mqtt_client_handle_t client)
 {
-    (void)client;
-    return ESP_OK;
+    return client == NULL ? ESP_ERR_INVALID_ARG : ESP_OK;
 }
 
+/* esp-mqtt: a client that was not started, or a call from its own task, is refused. */
 esp_err_t esp_mqtt_client_stop(esp_mqtt_client_handle_t client)
 {
-    client->started = false;
+    if (client == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    if (client->state == CLIENT_IDLE || client->dispatching > 0) {
+        return ESP_FAIL;
+    }
+    client->state = CLIENT_IDLE;
     return ESP_OK;
 }
 
 esp_err_t esp_mqtt_client_destroy(esp_mqtt_client_handle_t client)
 {
-    (void)client;
+    if (client == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    client->state = CLIENT_IDLE;
     return ESP_OK;
 }
 
+/* esp-mqtt: "Client has not connected" is -1 for a subscription. */
 int esp_mqtt_client_subscribe_single(esp_mqtt_client_handle_t client, const char *topic, int qos)
 {
-    (void)client;
-    if (qos < 0 || qos > 1 || s_subscribe_count >= FAKE_MAX_RECORDS) {
+    if (client == NULL || client->state != CLIENT_CONNECTED || s_subscribe_count >= FAKE_MAX_RECORDS) {
         return -1;
     }
     snprintf(s_subscriptions[s_subscribe_count], sizeof(s_subscriptions[0]), "%s", topic);
     s_subscription_ids[s_subscribe_count] = s_next_msg_id++;
+    (void)qos;
     return s_subscription_ids[s_subscribe_count++];
 }
 
@@ -1036,17 +750,26 @@ int esp_mqtt_client_subscribe_multiple(esp_mqtt_client_handle_t client, const es
 
 int esp_mqtt_client_unsubscribe(esp_mqtt_client_handle_t client, const char *topic)
 {
-    (void)client;
     (void)topic;
+    if (client == NULL || client->state != CLIENT_CONNECTED) {
+        return -1;
+    }
     return s_next_msg_id++;
 }
 
+/*
+ * esp_mqtt_client_publish: a message id for QoS 1 and 2, 0 for QoS 0. While not connected, QoS 0 is lost
+ * (-1) and QoS 1 and 2 go to the outbox, to be sent once connected: the fakes record those as queued.
+ */
 int esp_mqtt_client_publish(esp_mqtt_client_handle_t client, const char *topic, const char *data, int len,
                             int qos, int retain)
 {
-    (void)client;
-    if (qos < 0 || qos > 1) {
-        return -1; /* AWS IoT Core would close the connection on QoS 2 */
+    if (client == NULL) {
+        return -1;
+    }
+    bool connected = client->state == CLIENT_CONNECTED;
+    if (!connected && qos == 0) {
+        return -1;
     }
     if (s_publishes == NULL) {
         s_publishes = calloc(FAKE_MAX_RECORDS, sizeof(fake_publish_t));
@@ -1054,18 +777,21 @@ int esp_mqtt_client_publish(esp_mqtt_client_handle_t client, const char *topic, 
     if (s_publish_count >= FAKE_MAX_RECORDS) {
         return -2; /* outbox full */
     }
-    size_t length = len == 0 && data != NULL ? strlen(data) : (size_t)len;
+    int length = host_mqtt_payload_length(data, len);
     fake_publish_t *p = &s_publishes[s_publish_count++];
     snprintf(p->topic, sizeof(p->topic), "%s", topic);
-    if (length >= sizeof(p->data)) {
+    if (length < 0 || (size_t)length >= sizeof(p->data)) {
         abort();
     }
-    memcpy(p->data, data, length);
+    if (length > 0) {
+        memcpy(p->data, data, (size_t)length);
+    }
     p->data[length] = '\0';
-    p->len = (int)length;
+    p->len = length;
     p->qos = qos;
     p->retain = retain;
-    return s_next_msg_id++;
+    p->queued = !connected;
+    return qos > 0 ? s_next_msg_id++ : 0;
 }
 
 int esp_mqtt_client_enqueue(esp_mqtt_client_handle_t client, const char *topic, const char *data, int len,
@@ -1112,7 +838,7 @@ void fake_mqtt_set_reconnect_result(esp_err_t result)
 
 bool fake_mqtt_started(void)
 {
-    return s_client_created && s_client.started;
+    return s_client_created && s_client.state != CLIENT_IDLE;
 }
 
 const esp_mqtt_client_config_t *fake_mqtt_config(void)
@@ -1120,41 +846,110 @@ const esp_mqtt_client_config_t *fake_mqtt_config(void)
     return s_client_created ? &s_client.config : NULL;
 }
 
+/* The MQTT task's side of an event: its state first (esp-mqtt sets it before it dispatches), then the
+ * handlers, in the "mqtt" context. */
+static const char *enter_mqtt_task(void)
+{
+    s_client.dispatching++;
+    return enter_context("mqtt");
+}
+
+static void leave_mqtt_task(const char *previous)
+{
+    s_context = previous;
+    s_client.dispatching--;
+}
+
+static void set_state_for(esp_mqtt_event_id_t id)
+{
+    if (id == MQTT_EVENT_CONNECTED) {
+        s_client.state = CLIENT_CONNECTED;
+    } else if (id == MQTT_EVENT_DISCONNECTED) {
+        s_client.state = CLIENT_WAIT_RECONNECT;
+    }
+}
+
 void fake_mqtt_dispatch(esp_mqtt_event_t *event)
 {
-    event->client = &s_client;
-    const char *previous = enter_context("mqtt");
-    s_client.dispatching++;
-    s_client.handler(s_client.handler_arg, "MQTT_EVENTS", event->event_id, event);
-    s_client.dispatching--;
-    s_context = previous;
-    if (event->event_id == MQTT_EVENT_DISCONNECTED) {
-        s_client.waiting_to_reconnect = true;
-    } else if (event->event_id == MQTT_EVENT_CONNECTED) {
-        s_client.waiting_to_reconnect = false;
+    if (event->error_handle != NULL && event->error_handle != &s_client.events.error) {
+        s_client.events.error = *event->error_handle; /* the codes the test gives, in the client's one struct */
     }
+    set_state_for(event->event_id);
+    const char *previous = enter_mqtt_task();
+    host_mqtt_dispatch(&s_client.events, &s_client, event);
+    leave_mqtt_task(previous);
+}
+
+static void dispatch_simple(esp_mqtt_event_id_t id)
+{
+    set_state_for(id);
+    const char *previous = enter_mqtt_task();
+    host_mqtt_dispatch_simple(&s_client.events, &s_client, id, 0);
+    leave_mqtt_task(previous);
+}
+
+void fake_mqtt_connected(int session_present)
+{
+    dispatch_simple(MQTT_EVENT_BEFORE_CONNECT);
+    esp_mqtt_event_t event = {.event_id = MQTT_EVENT_CONNECTED, .session_present = session_present};
+    fake_mqtt_dispatch(&event);
+}
+
+void fake_mqtt_connection_lost(esp_err_t tls_error, int sock_errno)
+{
+    const char *previous = enter_mqtt_task();
+    host_mqtt_dispatch_transport_error(&s_client.events, &s_client, tls_error, 0, 0, sock_errno);
+    leave_mqtt_task(previous);
+    dispatch_simple(MQTT_EVENT_DISCONNECTED);
+}
+
+void fake_mqtt_connect_failed(int sock_errno)
+{
+    dispatch_simple(MQTT_EVENT_BEFORE_CONNECT);
+    const char *previous = enter_mqtt_task();
+    host_mqtt_dispatch_transport_error(&s_client.events, &s_client, ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST, 0, 0,
+                                       sock_errno);
+    leave_mqtt_task(previous);
+    dispatch_simple(MQTT_EVENT_DISCONNECTED);
+}
+
+void fake_mqtt_connection_refused(esp_mqtt_connect_return_code_t code)
+{
+    dispatch_simple(MQTT_EVENT_BEFORE_CONNECT);
+    const char *previous = enter_mqtt_task();
+    host_mqtt_dispatch_connection_refused(&s_client.events, &s_client, code);
+    leave_mqtt_task(previous);
+    dispatch_simple(MQTT_EVENT_DISCONNECTED);
+}
+
+void fake_mqtt_suback(int msg_id, const uint8_t *codes, int count)
+{
+    const char *previous = enter_mqtt_task();
+    host_mqtt_dispatch_suback(&s_client.events, &s_client, msg_id, codes, count);
+    leave_mqtt_task(previous);
 }
 
 void fake_mqtt_set_waiting_to_reconnect(bool waiting)
 {
-    s_client.waiting_to_reconnect = waiting;
+    s_client.state = waiting ? CLIENT_WAIT_RECONNECT : CLIENT_CONNECTED;
 }
 
 /* ---- reset ---- */
+
+void fake_restart(void)
+{
+    esp_event_loop_delete_default(); /* ESP_ERR_INVALID_STATE when the firmware never made it */
+    fake_reset();
+}
 
 void fake_reset(void)
 {
     s_log[0] = '\0';
     s_log_length = 0;
     memset(s_log_counts, 0, sizeof(s_log_counts));
-    for (int i = 0; i < s_nvs_count; i++) {
-        free(s_nvs[i].value);
-    }
-    s_nvs_count = 0;
-    memset(s_handles, 0, sizeof(s_handles));
+    host_nvs_reset();
     s_flash_init_first = ESP_OK;
     s_flash_init_calls = 0;
-    s_initialised_count = 0;
     fake_random_seed(1);
     s_publish_count = 0;
     s_subscribe_count = 0;
@@ -1162,14 +957,15 @@ void fake_reset(void)
     s_reconnect_result = ESP_OK;
     s_blocking_calls = 0;
     s_escape = NULL;
-    s_wifi_initialised = false;
+    host_wifi_reset();
     s_wifi_calls[0] = '\0';
     s_context = "main";
     s_running_task = NULL;
     s_delay_hook = NULL;
     s_delays = 0;
     s_escape_at_delay = 1;
-    s_client.waiting_to_reconnect = false;
+    /* a test starts on a live connection of the client the firmware made (if it made one) */
+    s_client.state = s_client_created ? CLIENT_CONNECTED : CLIENT_IDLE;
     s_client.dispatching = 0;
     for (int i = 0; i < s_queue_count; i++) {
         s_queues[i].count = 0; /* the firmware keeps its queues; what was left in them is forgotten */

@@ -1,7 +1,8 @@
 /*
- * Test-side control of the host fakes of ESP-IDF: NVS contents served from a table, a seeded
- * esp_random(), recorded timers, tasks, MQTT publishes and subscriptions, and a count of calls that
- * would block (so a test can prove an event handler never waits).
+ * Test-side control of the host fakes of ESP-IDF: NVS contents the test puts, a seeded esp_random(),
+ * recorded timers, tasks, MQTT publishes and subscriptions, esp-mqtt's event sequences, and a count of calls
+ * that would block (so a test can prove an event handler never waits). NVS, the event loops, the Wi-Fi
+ * driver and esp-mqtt's events themselves are host/shared, the code the runtime runs too.
  */
 #pragma once
 
@@ -20,8 +21,17 @@
 
 #define FAKE_MAX_RECORDS 256
 
-/* Forget everything recorded; NVS empty; random seeded with 1. */
+/* Forget everything recorded; NVS empty (the partition table stays); random seeded with 1; the Wi-Fi
+ * driver not initialised; the MQTT client the firmware made (if any) connected. The firmware's own objects
+ * (queues, timers, tasks, the default event loop and its handlers, the MQTT client's handlers) stay. */
 void fake_reset(void);
+
+/* As after esp_restart(): what ESP-IDF builds at boot is gone (the default event loop and its handlers), then
+ * fake_reset(). For a test that boots the firmware (app_main, wifi_sta_start) once more in the same process:
+ * registering its handlers a second time into a loop that kept the first ones would run some of them twice,
+ * as ESP-IDF's legacy registration does. The firmware's timers, tasks and queues stay (the fakes cannot run
+ * its static initialisation again). */
+void fake_restart(void);
 
 /* Logs. */
 int fake_log_count(esp_log_level_t level);
@@ -29,14 +39,18 @@ bool fake_log_contains(const char *needle);
 int fake_log_occurrences(const char *needle);
 void fake_log_echo(bool echo); /* also print logs on stderr */
 
-/* NVS: values the firmware will read. */
+/* NVS: values the firmware will read (putting one adds its partition to the partition table). */
 void fake_nvs_put_str(const char *partition, const char *ns, const char *key, const char *value);
 void fake_nvs_put_blob(const char *partition, const char *ns, const char *key, const void *value, size_t length);
+void fake_nvs_put_u32(const char *partition, const char *ns, const char *key, uint32_t value);
+/* The partition table: "nvs" and the partitions put into are in it; add the others the project has. */
+void fake_nvs_add_partition(const char *partition);
+/* The first initialisation of the default partition returns this (e.g. ESP_ERR_NVS_NO_FREE_PAGES). */
 void fake_nvs_set_flash_init_result(esp_err_t first_result);
 int fake_nvs_open_handles(void); /* opened and not yet closed */
 int fake_nvs_items_holding(const char *text); /* NVS items (any partition, any namespace) containing these bytes */
 
-/* Wi-Fi: the driver's calls in order, e.g. "init,set_storage(RAM),set_mode,set_config,start". With
+/* Wi-Fi: the driver's calls in order, e.g. "init,set_storage(RAM),set_mode,set_config,start,connect". With
  * WIFI_STORAGE_FLASH (ESP-IDF's default) set_config writes the station config to the default NVS partition. */
 const char *fake_wifi_calls(void);
 
@@ -45,7 +59,8 @@ void fake_random_seed(uint64_t seed);
 
 /*
  * Execution contexts: "main" (app_main and the test), "mqtt" (inside fake_mqtt_dispatch, as the MQTT task),
- * "esp_timer" (inside fake_timer_fire) or a task's name (inside fake_task_run).
+ * "esp_timer" (inside fake_timer_fire), "sys_evt" (the default event loop's handlers) or a task's name
+ * (inside fake_task_run).
  */
 const char *fake_context(void);
 
@@ -97,6 +112,7 @@ typedef struct {
     int len;
     int qos;
     int retain;
+    bool queued; /* published while not connected: in esp-mqtt's outbox, sent once connected (QoS 1, 2) */
 } fake_publish_t;
 int fake_mqtt_publish_count(void);
 const fake_publish_t *fake_mqtt_publish(int index);
@@ -111,5 +127,22 @@ void fake_mqtt_set_waiting_to_reconnect(bool waiting);
 bool fake_mqtt_started(void);
 /* The configuration given to esp_mqtt_client_init (pointers as the firmware passed them). */
 const esp_mqtt_client_config_t *fake_mqtt_config(void);
-/* Delivers an event to the registered handler, as the MQTT task would. */
+/* Delivers an event to the registered handlers, as the MQTT task would: CONNECTED makes the client connected
+ * and DISCONNECTED makes it wait to reconnect, before the handlers run. An error_handle given is copied into
+ * the client's one error struct, which every event carries (as esp-mqtt's). */
 void fake_mqtt_dispatch(esp_mqtt_event_t *event);
+
+/* What the genuine esp-mqtt posts, in order (the shared code the runtime posts them with):
+ * a connection made: BEFORE_CONNECT, CONNECTED */
+void fake_mqtt_connected(int session_present);
+/* a connection lost after CONNACK: ERROR (MQTT_ERROR_TYPE_TCP_TRANSPORT, esp-tls' code, e.g.
+ * ESP_ERR_ESP_TLS_TCP_CLOSED_FIN when the broker closed it, and the socket's errno), DISCONNECTED */
+void fake_mqtt_connection_lost(esp_err_t tls_error, int sock_errno);
+/* a (re)connection that fails: BEFORE_CONNECT, ERROR (ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST and the
+ * socket's errno, e.g. 111), DISCONNECTED */
+void fake_mqtt_connect_failed(int sock_errno);
+/* a CONNACK that refuses: BEFORE_CONNECT, ERROR (MQTT_ERROR_TYPE_CONNECTION_REFUSED), DISCONNECTED */
+void fake_mqtt_connection_refused(esp_mqtt_connect_return_code_t code);
+/* a SUBACK: SUBSCRIBED with the codes as data; error_type MQTT_ERROR_TYPE_SUBSCRIBE_FAILED when one is
+ * 0x80 or more; no ERROR */
+void fake_mqtt_suback(int msg_id, const uint8_t *codes, int count);

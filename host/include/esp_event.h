@@ -17,6 +17,7 @@ typedef void (*esp_event_handler_t)(void *event_handler_arg, esp_event_base_t ev
 #define ESP_EVENT_DEFINE_BASE(id) esp_event_base_t const id = #id
 
 esp_err_t esp_event_loop_create_default(void);
+esp_err_t esp_event_loop_delete_default(void);
 esp_err_t esp_event_handler_register(esp_event_base_t event_base, int32_t event_id,
                                      esp_event_handler_t event_handler, void *event_handler_arg);
 esp_err_t esp_event_handler_unregister(esp_event_base_t event_base, int32_t event_id,

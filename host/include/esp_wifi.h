@@ -95,7 +95,8 @@ typedef struct {
     int magic;
 } wifi_init_config_t;
 
-#define ESP_ERR_WIFI_NOT_INIT (ESP_ERR_WIFI_BASE + 1)
+#define ESP_ERR_WIFI_NOT_INIT (ESP_ERR_WIFI_BASE + 1)    /* esp_wifi_init was not called */
+#define ESP_ERR_WIFI_NOT_STARTED (ESP_ERR_WIFI_BASE + 2) /* esp_wifi_start was not called */
 
 /* CONFIG_ESP_WIFI_NVS_ENABLED defaults to y: the driver may write its configuration to NVS. */
 #define WIFI_NVS_ENABLED 1

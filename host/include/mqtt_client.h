@@ -17,6 +17,9 @@ extern "C" {
 
 typedef struct esp_mqtt_client *esp_mqtt_client_handle_t;
 
+/* The event base of every esp-mqtt event (handlers get it as their event_base). */
+ESP_EVENT_DECLARE_BASE(MQTT_EVENTS);
+
 typedef enum esp_mqtt_event_id_t {
     MQTT_EVENT_ANY = -1,
     MQTT_EVENT_ERROR = 0,
@@ -197,6 +200,8 @@ int esp_mqtt_client_enqueue(esp_mqtt_client_handle_t client, const char *topic, 
                             int qos, int retain, bool store);
 esp_err_t esp_mqtt_client_register_event(esp_mqtt_client_handle_t client, esp_mqtt_event_id_t event,
                                          esp_event_handler_t event_handler, void *event_handler_arg);
+esp_err_t esp_mqtt_client_unregister_event(esp_mqtt_client_handle_t client, esp_mqtt_event_id_t event,
+                                           esp_event_handler_t event_handler);
 
 #ifdef __cplusplus
 }

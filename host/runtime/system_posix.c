@@ -1,5 +1,5 @@
-/* Logging to stderr, error names, esp_random from the OS, and Wi-Fi/netif/event calls for a host that is
- * already on the network: starting the station "gets an IP" at once. */
+/* Logging to stderr, esp_random from the OS, the default event loop's "sys_evt" task, and what the runtime
+ * says of the (shared) Wi-Fi driver's calls. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -11,14 +11,15 @@
 #include "esp_err.h"
 #include "esp_event.h"
 #include "esp_log.h"
-#include "esp_netif.h"
 #include "esp_random.h"
 #include "esp_timer.h"
 #include "esp_wifi.h"
-#include "nvs.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/queue.h"
+#include "freertos/task.h"
 
-ESP_EVENT_DEFINE_BASE(WIFI_EVENT);
-ESP_EVENT_DEFINE_BASE(IP_EVENT);
+#include "event_loop.h"
+#include "wifi_driver.h"
 
 static esp_log_level_t s_log_level = ESP_LOG_INFO;
 static pthread_mutex_t s_log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -47,44 +48,6 @@ void esp_log_write(esp_log_level_t level, const char *tag, const char *format, .
     va_end(args);
 }
 
-const char *esp_err_to_name(esp_err_t code)
-{
-    switch (code) {
-    case ESP_OK: return "ESP_OK";
-    case ESP_FAIL: return "ESP_FAIL";
-    case ESP_ERR_NO_MEM: return "ESP_ERR_NO_MEM";
-    case ESP_ERR_INVALID_ARG: return "ESP_ERR_INVALID_ARG";
-    case ESP_ERR_INVALID_STATE: return "ESP_ERR_INVALID_STATE";
-    case ESP_ERR_INVALID_SIZE: return "ESP_ERR_INVALID_SIZE";
-    case ESP_ERR_NOT_FOUND: return "ESP_ERR_NOT_FOUND";
-    case ESP_ERR_NOT_SUPPORTED: return "ESP_ERR_NOT_SUPPORTED";
-    case ESP_ERR_TIMEOUT: return "ESP_ERR_TIMEOUT";
-    case ESP_ERR_NVS_NOT_INITIALIZED: return "ESP_ERR_NVS_NOT_INITIALIZED";
-    case ESP_ERR_NVS_NOT_FOUND: return "ESP_ERR_NVS_NOT_FOUND";
-    case ESP_ERR_NVS_TYPE_MISMATCH: return "ESP_ERR_NVS_TYPE_MISMATCH";
-    case ESP_ERR_NVS_READ_ONLY: return "ESP_ERR_NVS_READ_ONLY";
-    case ESP_ERR_NVS_NOT_ENOUGH_SPACE: return "ESP_ERR_NVS_NOT_ENOUGH_SPACE";
-    case ESP_ERR_NVS_INVALID_NAME: return "ESP_ERR_NVS_INVALID_NAME";
-    case ESP_ERR_NVS_INVALID_HANDLE: return "ESP_ERR_NVS_INVALID_HANDLE";
-    case ESP_ERR_NVS_KEY_TOO_LONG: return "ESP_ERR_NVS_KEY_TOO_LONG";
-    case ESP_ERR_NVS_INVALID_STATE: return "ESP_ERR_NVS_INVALID_STATE";
-    case ESP_ERR_NVS_INVALID_LENGTH: return "ESP_ERR_NVS_INVALID_LENGTH";
-    case ESP_ERR_NVS_NO_FREE_PAGES: return "ESP_ERR_NVS_NO_FREE_PAGES";
-    case ESP_ERR_NVS_VALUE_TOO_LONG: return "ESP_ERR_NVS_VALUE_TOO_LONG";
-    case ESP_ERR_NVS_PART_NOT_FOUND: return "ESP_ERR_NVS_PART_NOT_FOUND";
-    case ESP_ERR_NVS_NEW_VERSION_FOUND: return "ESP_ERR_NVS_NEW_VERSION_FOUND";
-    default: return "UNKNOWN ERROR";
-    }
-}
-
-void _esp_error_check_failed(esp_err_t rc, const char *file, int line, const char *function,
-                             const char *expression)
-{
-    fprintf(stderr, "ESP_ERROR_CHECK failed: esp_err_t 0x%x (%s) at %s:%d in %s\nexpression: %s\n", (unsigned)rc,
-            esp_err_to_name(rc), file, line, function, expression);
-    abort();
-}
-
 void esp_fill_random(void *buf, size_t len)
 {
     unsigned char *p = buf;
@@ -108,112 +71,63 @@ uint32_t esp_random(void)
     return value;
 }
 
-/* The default event loop: handlers run synchronously in the poster's thread. */
-#define MAX_HANDLERS 16
+/*
+ * The default event loop runs its handlers in a task of its own, "sys_evt", one event at a time from a
+ * queue of CONFIG_ESP_SYSTEM_EVENT_QUEUE_SIZE (32) posts (default_event_loop.c, esp_event_post_to): a post
+ * waits for room up to its ticks_to_wait (not at all from the loop's own task) and is ESP_ERR_TIMEOUT
+ * when the queue stays full.
+ */
+#define SYSTEM_EVENT_QUEUE_SIZE 32
 
 typedef struct {
+    host_event_loop_t *loop;
     esp_event_base_t base;
     int32_t id;
-    esp_event_handler_t handler;
-    void *arg;
-} event_handler_t;
+    void *data;
+} post_t;
 
-static event_handler_t s_handlers[MAX_HANDLERS];
-static int s_handler_count;
+static QueueHandle_t s_posts;
+static pthread_once_t s_sys_evt_once = PTHREAD_ONCE_INIT;
+static __thread bool t_in_sys_evt;
 
-esp_err_t esp_event_loop_create_default(void)
+static void sys_evt_task(void *arg)
 {
-    return ESP_OK;
-}
-
-esp_err_t esp_event_handler_register(esp_event_base_t event_base, int32_t event_id,
-                                     esp_event_handler_t event_handler, void *event_handler_arg)
-{
-    if (s_handler_count == MAX_HANDLERS) {
-        return ESP_ERR_NO_MEM;
-    }
-    s_handlers[s_handler_count++] = (event_handler_t){ event_base, event_id, event_handler, event_handler_arg };
-    return ESP_OK;
-}
-
-esp_err_t esp_event_handler_unregister(esp_event_base_t event_base, int32_t event_id,
-                                       esp_event_handler_t event_handler)
-{
-    for (int i = 0; i < s_handler_count; i++) {
-        if (s_handlers[i].base == event_base && s_handlers[i].id == event_id && s_handlers[i].handler == event_handler) {
-            s_handlers[i] = s_handlers[--s_handler_count];
-            return ESP_OK;
+    (void)arg;
+    t_in_sys_evt = true;
+    for (;;) {
+        post_t post;
+        if (xQueueReceive(s_posts, &post, portMAX_DELAY) == pdTRUE) {
+            host_event_loop_run(post.loop, post.base, post.id, post.data);
+            free(post.data);
         }
     }
-    return ESP_ERR_NOT_FOUND;
 }
 
-esp_err_t esp_event_post(esp_event_base_t event_base, int32_t event_id, const void *event_data,
-                         size_t event_data_size, uint32_t ticks_to_wait)
+static void start_sys_evt(void)
 {
-    (void)event_data_size;
-    (void)ticks_to_wait;
-    for (int i = 0; i < s_handler_count; i++) {
-        event_handler_t h = s_handlers[i];
-        if ((h.base == ESP_EVENT_ANY_BASE || h.base == event_base) && (h.id == ESP_EVENT_ANY_ID || h.id == event_id)) {
-            h.handler(h.arg, event_base, event_id, (void *)event_data);
-        }
+    s_posts = xQueueCreate(SYSTEM_EVENT_QUEUE_SIZE, sizeof(post_t));
+    if (s_posts == NULL || xTaskCreate(sys_evt_task, "sys_evt", 2304, NULL, 20, NULL) != pdPASS) {
+        abort();
+    }
+}
+
+esp_err_t host_default_loop_post(host_event_loop_t *loop, esp_event_base_t base, int32_t id, void *data,
+                                 uint32_t ticks_to_wait)
+{
+    pthread_once(&s_sys_evt_once, start_sys_evt);
+    post_t post = {.loop = loop, .base = base, .id = id, .data = data};
+    if (xQueueSend(s_posts, &post, t_in_sys_evt ? 0 : ticks_to_wait) != pdTRUE) {
+        free(data);
+        return ESP_ERR_TIMEOUT;
     }
     return ESP_OK;
 }
 
-esp_err_t esp_netif_init(void)
+void host_wifi_called(const char *call, const wifi_config_t *config)
 {
-    return ESP_OK;
-}
-
-esp_netif_t *esp_netif_create_default_wifi_sta(void)
-{
-    static int netif;
-    return (esp_netif_t *)&netif;
-}
-
-esp_err_t esp_wifi_init(const wifi_init_config_t *config)
-{
-    return config != NULL && config->magic == WIFI_INIT_CONFIG_MAGIC ? ESP_OK : ESP_ERR_INVALID_ARG;
-}
-
-esp_err_t esp_wifi_set_storage(wifi_storage_t storage)
-{
-    /* the host has no Wi-Fi driver writing to NVS; the call is checked, not acted on */
-    return storage == WIFI_STORAGE_FLASH || storage == WIFI_STORAGE_RAM ? ESP_OK : ESP_ERR_INVALID_ARG;
-}
-
-esp_err_t esp_wifi_set_mode(wifi_mode_t mode)
-{
-    return mode < WIFI_MODE_MAX ? ESP_OK : ESP_ERR_INVALID_ARG;
-}
-
-esp_err_t esp_wifi_set_config(wifi_interface_t interface, wifi_config_t *conf)
-{
-    (void)interface;
-    ESP_LOGI("host_wifi", "station config for SSID '%.32s' (the host's own network is used)",
-             (const char *)conf->sta.ssid);
-    return ESP_OK;
-}
-
-esp_err_t esp_wifi_start(void)
-{
-    return esp_event_post(WIFI_EVENT, WIFI_EVENT_STA_START, NULL, 0, 0);
-}
-
-esp_err_t esp_wifi_stop(void)
-{
-    return ESP_OK;
-}
-
-esp_err_t esp_wifi_connect(void)
-{
-    esp_event_post(WIFI_EVENT, WIFI_EVENT_STA_CONNECTED, NULL, 0, 0);
-    return esp_event_post(IP_EVENT, IP_EVENT_STA_GOT_IP, NULL, 0, 0);
-}
-
-esp_err_t esp_wifi_disconnect(void)
-{
-    return ESP_OK;
+    if (config != NULL) {
+        ESP_LOGI("host_wifi", "station config for SSID '%.32s' (the host's own network is used)",
+                 (const char *)config->sta.ssid);
+    }
+    (void)call;
 }

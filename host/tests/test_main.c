@@ -12,6 +12,7 @@
 #include "aws_mqtt.h"
 #include "backoff.h"
 #include "esp_netif.h"
+#include "esp_tls_errors.h"
 #include "esp_wifi.h"
 #include "check.h"
 #include "device_state.h"
@@ -510,7 +511,7 @@ static void put_identity(bool with_key)
 
 static void boot_without_private_key_halts_with_a_clear_log(void)
 {
-    fake_reset();
+    fake_restart();
     fake_nvs_set_flash_init_result(ESP_ERR_NVS_NO_FREE_PAGES); /* the default partition gets erased once */
     put_identity(false);
     app_main(); /* returns: nothing started */
@@ -532,7 +533,7 @@ static void connected_during_first_delay(int delay)
 
 static void boot_with_identity_starts_mqtt_then_sends_telemetry(void)
 {
-    fake_reset();
+    fake_restart();
     put_identity(true);
     jmp_buf escape;
     if (setjmp(escape) == 0) {
@@ -579,7 +580,7 @@ static void boot_with_identity_starts_mqtt_then_sends_telemetry(void)
 
 static void wifi_password_is_kept_in_ram_not_written_to_nvs(void)
 {
-    fake_reset();
+    fake_restart();
     char ssid[] = "bench-ap";
     char password[] = "pa55-in-ram-only";
     wifi_credentials_t credentials = {.ssid = ssid, .password = password};
@@ -822,11 +823,11 @@ static void refused_subscription_is_not_trusted_in_a_kept_session(void)
     fake_reset();
     connect_event(0);
     int first = fake_mqtt_subscription_msg_id(0);
-    char refused = (char)0x80;
+    /* esp-mqtt: a SUBACK that refuses (0x80) is MQTT_EVENT_SUBSCRIBED with error_type SUBSCRIBE_FAILED */
+    static const uint8_t refused[] = {0x80};
+    static const uint8_t granted[] = {ESPFLEET_MQTT_QOS};
     for (int i = 0; i < 4; i++) {
-        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i),
-                                   .data = i == 0 ? &refused : NULL, .data_len = i == 0 ? 1 : 0};
-        fake_mqtt_dispatch(&suback);
+        fake_mqtt_suback(fake_mqtt_subscription_msg_id(i), i == 0 ? refused : granted, 1);
     }
     CHECK(fake_log_contains("subscription"));
     CHECK(first > 0);
@@ -838,7 +839,8 @@ static void refused_subscription_is_not_trusted_in_a_kept_session(void)
 static void error_events_are_logged_not_fatal(void)
 {
     fake_reset();
-    esp_mqtt_error_codes_t codes = {.error_type = MQTT_ERROR_TYPE_TCP_TRANSPORT, .esp_tls_last_esp_err = ESP_FAIL,
+    esp_mqtt_error_codes_t codes = {.error_type = MQTT_ERROR_TYPE_TCP_TRANSPORT,
+                                    .esp_tls_last_esp_err = ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST,
                                     .esp_transport_sock_errno = 104};
     esp_mqtt_event_t event = {.event_id = MQTT_EVENT_ERROR, .error_handle = &codes};
     fake_mqtt_dispatch(&event);
@@ -847,8 +849,49 @@ static void error_events_are_logged_not_fatal(void)
     fake_mqtt_dispatch(&event);
     event.error_handle = NULL;
     fake_mqtt_dispatch(&event);
+    CHECK(fake_log_contains("ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST"));
     CHECK(fake_log_contains("socket errno 104"));
     CHECK(fake_log_contains("connection refused by the broker"));
+    CHECK_EQ_INT(0, fake_mqtt_reconnect_calls());
+}
+
+/*
+ * esp-mqtt posts MQTT_EVENT_ERROR and then MQTT_EVENT_DISCONNECTED for one lost connection, and again for
+ * each reconnect that fails (as the genuine client was seen to): the device backs off once per connection.
+ * A device that also reconnected on the error would arm its timer twice and skip an attempt's delay each
+ * time.
+ */
+static void error_then_disconnected_schedules_one_reconnect(void)
+{
+    fake_reset();
+    fake_timer_t *timer = fake_timer("mqtt_reconnect");
+    connect_event(0);
+    shadow_round_trip(); /* attempts count from 0 */
+    int starts = timer->starts;
+    fake_mqtt_connection_lost(ESP_ERR_ESP_TLS_TCP_CLOSED_FIN, 0);
+    run_control_task();
+    CHECK_EQ_INT(starts + 1, timer->starts);
+    CHECK_EQ_INT(1, fake_log_occurrences("reconnect attempt 1 in "));
+    CHECK_EQ_INT(0, fake_log_occurrences("reconnect attempt 2 in "));
+    CHECK(fake_log_contains("ESP_ERR_ESP_TLS_TCP_CLOSED_FIN"));
+    uint32_t low;
+    uint32_t high;
+    delay_bounds(0, &low, &high);
+    CHECK(timer->timeout_us >= (uint64_t)low * 1000u && timer->timeout_us <= (uint64_t)high * 1000u);
+    for (int failure = 1; failure <= 3; failure++) {
+        fake_timer_fire(timer);
+        run_control_task();
+        CHECK_EQ_INT(failure, fake_mqtt_reconnect_calls()); /* one reconnect per expiry */
+        fake_mqtt_connect_failed(111); /* the broker is away: ECONNREFUSED */
+        run_control_task();
+        CHECK_EQ_INT(starts + 1 + failure, timer->starts);
+        delay_bounds((uint32_t)failure, &low, &high);
+        CHECK(timer->timeout_us >= (uint64_t)low * 1000u && timer->timeout_us <= (uint64_t)high * 1000u);
+        CHECK(!mqtt_is_connected());
+    }
+    CHECK_EQ_INT(1, fake_log_occurrences("reconnect attempt 4 in "));
+    CHECK_EQ_INT(0, fake_log_occurrences("reconnect attempt 5 in "));
+    CHECK_EQ_INT(3, fake_log_occurrences("socket errno 111"));
 }
 
 static void oversized_message_is_dropped_safely(void)
@@ -976,6 +1019,102 @@ static void get_refused_for_now_is_retried_after_a_backoff(void)
     CHECK(reconnect->timeout_us <= (uint64_t)high * 1000u);
 }
 
+/* aws_mqtt.c's deadline for the answer to the device's own get: twice the config's network timeout. */
+#define GET_DEADLINE_US (2ull * ESPFLEET_MQTT_NETWORK_TIMEOUT_MS * 1000u)
+
+static char s_first_token[SHADOW_CLIENT_TOKEN_MAX + 1];
+
+/* A get or its answer lost on the way (QoS 0, a broker hiccup): once the deadline has passed the device asks
+ * again, with the same clientToken, after the get-retry backoff, which grows while answers stay missing; an
+ * answer at last makes the round trip, and the reconnect backoff starts over. */
+static void unanswered_get_is_asked_again_after_its_deadline(void)
+{
+    fake_reset();
+    fake_timer_t *deadline = fake_timer("shadow_get_deadline");
+    fake_timer_t *retry = fake_timer("shadow_get_retry");
+    fake_timer_t *reconnect = fake_timer("mqtt_reconnect");
+    CHECK(deadline != NULL && retry != NULL && reconnect != NULL);
+    if (deadline == NULL || retry == NULL || reconnect == NULL) {
+        return;
+    }
+    connect_event(0);
+    shadow_round_trip();
+    for (int i = 0; i < 3; i++) { /* the reconnect backoff has grown: attempt 3 next */
+        disconnect_event();
+        run_control_task();
+    }
+    connect_and_subscribe(); /* the get goes out, and is lost */
+    snprintf(s_first_token, sizeof(s_first_token), "%s", awaited_get_token());
+    int gets = publishes_to(test_topics()->get);
+    CHECK(deadline->active);
+    CHECK_EQ_INT(GET_DEADLINE_US, deadline->timeout_us);
+    CHECK(deadline->context_count == 1 && strcmp(deadline->contexts[0], CONTROL_TASK) == 0); /* one owner */
+    uint32_t low;
+    uint32_t high;
+    for (uint32_t lost = 0; lost < 3; lost++) {
+        fake_timer_fire(deadline);
+        run_control_task();
+        CHECK(fake_log_contains("no answer to shadow get"));
+        CHECK(retry->active);
+        delay_bounds(lost, &low, &high); /* the delay grows with each answer that does not come */
+        CHECK(retry->timeout_us >= (uint64_t)low * 1000u && retry->timeout_us <= (uint64_t)high * 1000u);
+        CHECK_EQ_INT(gets + (int)lost, publishes_to(test_topics()->get)); /* not at once */
+        fake_timer_fire(retry);
+        run_control_task();
+        CHECK_EQ_INT(gets + (int)lost + 1, publishes_to(test_topics()->get));
+        CHECK(strcmp(awaited_get_token(), s_first_token) == 0); /* the same request, asked again */
+        CHECK(deadline->active);
+    }
+    int updates = publishes_to(test_topics()->update);
+    answer_get("{}", next_version()); /* answered at last */
+    CHECK_EQ_INT(updates + 1, publishes_to(test_topics()->update));
+    CHECK(!deadline->active);
+    CHECK(!retry->active);
+    disconnect_event();
+    run_control_task();
+    delay_bounds(0, &low, &high); /* the round trip made: the reconnect backoff starts over */
+    CHECK(reconnect->timeout_us <= (uint64_t)high * 1000u);
+}
+
+/* An answer in time turns the deadline off; so does one that comes after the deadline but before the retry,
+ * which is then not sent; a lost connection turns both off. */
+static void get_answered_in_time_or_late_needs_no_retry(void)
+{
+    fake_reset();
+    fake_timer_t *deadline = fake_timer("shadow_get_deadline");
+    fake_timer_t *retry = fake_timer("shadow_get_retry");
+    CHECK(deadline != NULL && retry != NULL);
+    if (deadline == NULL || retry == NULL) {
+        return;
+    }
+    connect_and_subscribe();
+    CHECK(deadline->active);
+    answer_get("{}", next_version());
+    CHECK(!deadline->active);
+    int gets = publishes_to(test_topics()->get);
+    fake_timer_fire(deadline); /* an expiry that raced with the answer: nothing is asked again */
+    run_control_task();
+    CHECK(!retry->active);
+    CHECK(!fake_log_contains("no answer to shadow get"));
+
+    connect_and_subscribe();
+    gets = publishes_to(test_topics()->get);
+    fake_timer_fire(deadline);
+    run_control_task();
+    CHECK(retry->active);
+    reject_get(404); /* the late answer */
+    CHECK(!retry->active);
+    fake_timer_fire(retry);
+    run_control_task();
+    CHECK_EQ_INT(gets, publishes_to(test_topics()->get));
+
+    connect_and_subscribe();
+    CHECK(deadline->active);
+    disconnect_event();
+    run_control_task();
+    CHECK(!deadline->active && !retry->active); /* the next connection asks anyway */
+}
+
 int main(void)
 {
     shadow_topics_init(&s_topics, TEST_THING, ESPFLEET_SHADOW_NAME, ESPFLEET_STATUS_TOPIC_PREFIX);
@@ -1005,12 +1144,15 @@ int main(void)
     RUN(backoff_restarts_only_after_a_shadow_round_trip);
     RUN(refused_subscription_is_not_trusted_in_a_kept_session);
     RUN(error_events_are_logged_not_fatal);
+    RUN(error_then_disconnected_schedules_one_reconnect);
     RUN(oversized_message_is_dropped_safely);
     RUN(get_rejected_404_reports_to_create_the_shadow);
     RUN(gets_and_reports_carry_client_tokens);
     RUN(another_clients_get_rejection_is_ignored);
     RUN(get_forbidden_is_logged_and_neither_reported_nor_retried);
     RUN(get_refused_for_now_is_retried_after_a_backoff);
+    RUN(unanswered_get_is_asked_again_after_its_deadline);
+    RUN(get_answered_in_time_or_late_needs_no_retry);
     run_field_tests();
 
     printf("%d passed, %d failed\n", s_passed, s_failed);

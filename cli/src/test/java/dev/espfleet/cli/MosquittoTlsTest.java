@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.espfleet.host.Mosquitto;
 import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateRequests;
@@ -12,7 +13,9 @@ import dev.espfleet.provisioning.DeviceSubject;
 import dev.espfleet.provisioning.KeyType;
 import dev.espfleet.provisioning.Pem;
 import dev.espfleet.provisioning.ValidityPeriod;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -36,17 +39,17 @@ class MosquittoTlsTest {
 
     @TempDir
     static Path dir;
-    private static MosquittoBroker broker;
+    private static Mosquitto broker;
     private static CertificateAuthority ca;
     private static Path unit;
 
     @BeforeAll
     static void startBrokerTrustingToolCa() throws Exception {
-        assumeTrue(MosquittoBroker.installed(), "mosquitto is not installed (apt-get install mosquitto)");
+        assumeTrue(Mosquitto.installed(), "mosquitto is not installed (apt-get install mosquitto)");
         Path caDir = dir.resolve("ca");
         Cli.run("ca", "init", "--out", caDir.toString(), "--name", "bench CA").ok();
         unit = dir.resolve("units/dev-001");
-        Cli.run("provision", "--config", MosquittoBroker.deviceConfig(dir).toString(), "--thing", "dev-001", "--out", unit.toString(), "--ca", caDir.toString(),
+        Cli.run("provision", "--config", deviceConfig(dir).toString(), "--thing", "dev-001", "--out", unit.toString(), "--ca", caDir.toString(),
                 "--endpoint", "localhost", "--server-ca", caDir.resolve("ca.pem").toString()).ok();
 
         ca = CertificateAuthority.load(caDir, Instant.now());
@@ -57,8 +60,16 @@ class MosquittoTlsTest {
         Path brokerDir = dir.resolve("broker");
         Pem.writeCertificates(brokerDir.resolve("server.pem"), List.of(serverCert));
         Pem.writePrivateKey(brokerDir.resolve("server.key.pem"), serverKeys.getPrivate());
-        broker = MosquittoBroker.start(brokerDir, caDir.resolve("chain.pem"), brokerDir.resolve("server.pem"),
+        broker = Mosquitto.start(brokerDir, caDir.resolve("chain.pem"), brokerDir.resolve("server.pem"),
                 brokerDir.resolve("server.key.pem"));
+    }
+
+    /** A device config for units that talk to this broker (endpoint localhost; tests pass --endpoint too). */
+    static Path deviceConfig(Path dir) throws IOException {
+        Path config = dir.resolve("device.yaml");
+        Files.writeString(config, "product:\n  name: tls-proof\n  firmware_version: 1.0.0\n"
+                + "aws:\n  endpoint: localhost.localdomain\n");
+        return config;
     }
 
     @AfterAll
@@ -98,7 +109,7 @@ class MosquittoTlsTest {
         Path intermediate = dir.resolve("intermediate");
         Cli.run("ca", "init", "--out", intermediate.toString(), "--root", dir.resolve("ca").toString()).ok();
         Path unit2 = dir.resolve("units/dev-002");
-        Cli.run("provision", "--config", MosquittoBroker.deviceConfig(dir).toString(), "--thing", "dev-002", "--out", unit2.toString(), "--ca", intermediate.toString(),
+        Cli.run("provision", "--config", deviceConfig(dir).toString(), "--thing", "dev-002", "--out", unit2.toString(), "--ca", intermediate.toString(),
                 "--endpoint", "localhost", "--server-ca", dir.resolve("ca/ca.pem").toString()).ok();
         List<X509Certificate> chain = new java.util.ArrayList<>(Pem.readCertificates(unit2.resolve("cert.pem")));
         chain.add(Pem.readCertificate(intermediate.resolve("ca.pem")));
@@ -111,7 +122,7 @@ class MosquittoTlsTest {
         Path otherCa = dir.resolve("other-ca");
         Cli.run("ca", "init", "--out", otherCa.toString(), "--name", "bench CA").ok();
         Path otherUnit = dir.resolve("units/intruder");
-        Cli.run("provision", "--config", MosquittoBroker.deviceConfig(dir).toString(), "--thing", "intruder", "--out", otherUnit.toString(), "--ca", otherCa.toString(),
+        Cli.run("provision", "--config", deviceConfig(dir).toString(), "--thing", "intruder", "--out", otherUnit.toString(), "--ca", otherCa.toString(),
                 "--endpoint", "localhost", "--server-ca", otherCa.resolve("ca.pem").toString()).ok();
         MqttConnectProbe.Outcome outcome = connect(Pem.readPrivateKey(otherUnit.resolve("key.pem")),
                 Pem.readCertificates(otherUnit.resolve("cert.pem")), "intruder");

@@ -25,8 +25,18 @@ static const char *TAG = "aws_mqtt";
 #define SUBSCRIPTION_COUNT 4
 
 /*
- * The backoff state (reconnect and shadow-get retry: attempt counts and timers) has one owner, the control
- * task. The MQTT event handler (MQTT task) and the timer callbacks (esp_timer task) only post what happened
+ * How long the device waits for the answer to its own shadow get before it takes the get (or its answer) as
+ * lost and asks again: the request and its answer each travel within one network timeout (esp-mqtt's
+ * .network.timeout_ms, the config's mqtt.network_timeout_ms), so twice that: 20 s with the default 10 s.
+ * AWS's device SDKs likewise end a shadow request without an answer with a timeout. Without it a get or
+ * answer lost on the way (QoS 0, a broker hiccup) left the device unsynced, and its backoffs, which start
+ * over only when a get is answered, never started over.
+ */
+#define SHADOW_GET_TIMEOUT_MS (2u * (uint32_t)ESPFLEET_MQTT_NETWORK_TIMEOUT_MS)
+
+/*
+ * The backoff state (reconnect and shadow-get retry: attempt counts and timers; the get's deadline) has one
+ * owner, the control task. The MQTT event handler (MQTT task) and the timer callbacks (esp_timer task) only post what happened
  * to its queue and never touch that state, so no two tasks change it at once and no lock is needed.
  * Posting does not wait (timeout 0), so the event handler still never blocks. A lock instead would have to
  * cover esp_timer_stop/esp_timer_start_once and the log line too, and would make the MQTT task wait for it.
@@ -36,18 +46,21 @@ typedef enum {
     CONTROL_DISCONNECTED,    /* MQTT task: the connection is gone; back off, then reconnect */
     CONTROL_SESSION_HEALTHY, /* MQTT task: the device's own get was answered; the backoffs start over */
     CONTROL_RECONNECT_DUE,   /* esp_timer task: the reconnect delay is over */
+    CONTROL_GET_SENT,        /* MQTT task: get `token_sequence` was sent; its answer is due within the deadline */
+    CONTROL_GET_ANSWERED,    /* MQTT task: get `token_sequence` was answered (whatever the answer) */
     CONTROL_GET_REFUSED,     /* MQTT task: get rejected with 429/5xx; send get `token_sequence` after a backoff */
+    CONTROL_GET_DEADLINE,    /* esp_timer task: the get under deadline was not answered in time */
     CONTROL_GET_RETRY_DUE,   /* esp_timer task: the get retry delay is over */
 } control_event_t;
 
 typedef struct {
     control_event_t event;
-    uint32_t token_sequence; /* CONTROL_GET_REFUSED: the clientToken the retried get must carry */
+    uint32_t token_sequence; /* CONTROL_GET_*: the clientToken's sequence of the get meant */
 } control_message_t;
 
-/* Each producer has at most a couple of messages outstanding (one DISCONNECTED per connection, one timer
- * expiry per arming): 8 is far more than is ever waiting. */
-#define CONTROL_QUEUE_LENGTH 8
+/* Each producer has at most a few messages outstanding (one DISCONNECTED per connection, a get's SENT,
+ * ANSWERED and REFUSED, one timer expiry per arming): 16 is far more than is ever waiting. */
+#define CONTROL_QUEUE_LENGTH 16
 
 static esp_mqtt_client_handle_t s_client;
 static QueueHandle_t s_control_queue;
@@ -57,6 +70,8 @@ static uint32_t s_reconnect_attempt;
 static esp_timer_handle_t s_get_retry_timer;
 static uint32_t s_get_retry_attempt;
 static uint32_t s_get_retry_sequence; /* the get to send when the retry timer expires; 0: none */
+static esp_timer_handle_t s_get_deadline_timer;
+static uint32_t s_get_deadline_sequence; /* the get whose answer the deadline timer waits for; 0: none */
 
 /* clientTokens are "<boot nonce>-<kind>-<sequence>": unique per request and per boot. The nonce is set before
  * any task starts; the sequence is shared by the MQTT, control and application tasks, under s_token_lock. */
@@ -66,6 +81,7 @@ static portMUX_TYPE s_token_lock = portMUX_INITIALIZER_UNLOCKED;
 static volatile bool s_connected;
 static shadow_topics_t s_topics;
 static shadow_sync_t s_sync;
+static uint32_t s_awaited_sequence; /* MQTT task: the sequence of the get whose answer s_sync awaits */
 static msg_assembler_t s_assembler;
 static char s_message[ESPFLEET_MQTT_MAX_MESSAGE + 1];
 static int s_pending_subscriptions[SUBSCRIPTION_COUNT];
@@ -110,6 +126,12 @@ static void get_retry_timer_fired(void *arg)
 {
     (void)arg;
     post_control(CONTROL_GET_RETRY_DUE);
+}
+
+static void get_deadline_timer_fired(void *arg)
+{
+    (void)arg;
+    post_control(CONTROL_GET_DEADLINE);
 }
 
 static uint32_t next_token_sequence(void)
@@ -164,7 +186,34 @@ static void schedule_reconnect(void)
     ESP_LOGW(TAG, "disconnected; reconnect attempt %" PRIu32 " in %" PRIu32 " ms", s_reconnect_attempt, delay_ms);
 }
 
-/* Control task only: after a 429 or 5xx, sends get `sequence` once a backoff delay is over. */
+/* Control task only: the answer to get `sequence` is due within SHADOW_GET_TIMEOUT_MS. */
+static void arm_get_deadline(uint32_t sequence)
+{
+    stop_timer(s_get_deadline_timer);
+    esp_err_t err = esp_timer_start_once(s_get_deadline_timer, (uint64_t)SHADOW_GET_TIMEOUT_MS * 1000u);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "cannot arm the shadow get deadline: %s", esp_err_to_name(err));
+        s_get_deadline_sequence = 0;
+        return;
+    }
+    s_get_deadline_sequence = sequence;
+}
+
+/* Control task only: no deadline, and no retry pending (none or only `sequence`'s when it is not 0). */
+static void forget_get(uint32_t sequence)
+{
+    if (sequence == 0 || s_get_deadline_sequence == sequence) {
+        stop_timer(s_get_deadline_timer);
+        s_get_deadline_sequence = 0;
+    }
+    if (sequence == 0 || s_get_retry_sequence == sequence) {
+        stop_timer(s_get_retry_timer);
+        s_get_retry_sequence = 0;
+    }
+}
+
+/* Control task only: after a 429 or 5xx, or a deadline passed, sends get `sequence` once a backoff delay is
+ * over. */
 static void schedule_get_retry(uint32_t sequence)
 {
     uint32_t delay_ms = backoff_delay_ms(&s_backoff, s_get_retry_attempt, hardware_random, NULL);
@@ -196,21 +245,42 @@ static void control_task(void *arg)
         }
         switch (message.event) {
         case CONTROL_DISCONNECTED:
-            stop_timer(s_get_retry_timer); /* the next connection asks for the document anyway */
-            s_get_retry_sequence = 0;
+            forget_get(0); /* the next connection asks for the document anyway */
             schedule_reconnect();
             break;
         case CONTROL_SESSION_HEALTHY:
             s_reconnect_attempt = 0;
             s_get_retry_attempt = 0;
             break;
+        case CONTROL_GET_SENT:
+            forget_get(0); /* a new get is awaited: an older one's retry would go unheard */
+            arm_get_deadline(message.token_sequence);
+            break;
+        case CONTROL_GET_ANSWERED:
+            forget_get(message.token_sequence); /* also a retry that a passed deadline had scheduled */
+            break;
         case CONTROL_GET_REFUSED:
+            forget_get(0);
             schedule_get_retry(message.token_sequence);
             break;
+        case CONTROL_GET_DEADLINE:
+            /* not when the get was answered (or the connection lost) since the timer expired, nor when the
+             * timer runs again for a newer get (this expiry was the older one's) */
+            if (s_get_deadline_sequence != 0 && !esp_timer_is_active(s_get_deadline_timer)) {
+                uint32_t sequence = s_get_deadline_sequence;
+                s_get_deadline_sequence = 0;
+                ESP_LOGW(TAG, "no answer to shadow get %" PRIu32 " within %" PRIu32 " ms; asking again",
+                         sequence, (uint32_t)SHADOW_GET_TIMEOUT_MS);
+                /* the same clientToken: whichever answer comes first, a late one or the new one, is awaited */
+                schedule_get_retry(sequence);
+            }
+            break;
         case CONTROL_GET_RETRY_DUE:
-            if (s_get_retry_sequence != 0) {
-                publish_shadow_get(s_get_retry_sequence);
+            if (s_get_retry_sequence != 0 && !esp_timer_is_active(s_get_retry_timer)) {
+                uint32_t sequence = s_get_retry_sequence;
                 s_get_retry_sequence = 0;
+                publish_shadow_get(sequence);
+                arm_get_deadline(sequence);
             }
             break;
         case CONTROL_RECONNECT_DUE: {
@@ -227,14 +297,17 @@ static void control_task(void *arg)
     }
 }
 
-/* MQTT task: asks for the whole shadow document; its answer is the one awaited from now on. */
+/* MQTT task: asks for the whole shadow document; its answer is the one awaited from now on, within the
+ * deadline the control task keeps. */
 static void request_shadow_get(void)
 {
     uint32_t sequence = next_token_sequence();
     char token[SHADOW_CLIENT_TOKEN_MAX + 1];
     format_token(token, "get", sequence);
     shadow_sync_get_sent(&s_sync, token);
+    s_awaited_sequence = sequence;
     publish_shadow_get(sequence);
+    post_control_message(CONTROL_GET_SENT, sequence);
 }
 
 static void subscribe_shadow_topics(void)
@@ -295,6 +368,9 @@ static void handle_message(const char *topic, const char *data, size_t length)
         return;
     }
     shadow_outcome_t outcome = shadow_handle_message(&s_sync, kind, data, length);
+    if (outcome.answered) {
+        post_control_message(CONTROL_GET_ANSWERED, s_awaited_sequence);
+    }
     if (outcome.round_trip) {
         /* The device's own get was answered: connected, authorised and subscribed. Only now do the backoffs
          * start again from their first delay; a broker that accepts and then drops us keeps backing off. */
@@ -312,6 +388,7 @@ static void handle_message(const char *topic, const char *data, size_t length)
         char token[SHADOW_CLIENT_TOKEN_MAX + 1];
         format_token(token, "get", sequence);
         shadow_sync_get_sent(&s_sync, token);
+        s_awaited_sequence = sequence;
         post_control_message(CONTROL_GET_REFUSED, sequence);
     }
 }
@@ -335,6 +412,14 @@ static void log_error(const esp_mqtt_event_t *event)
     }
 }
 
+static bool subscription_refused(const esp_mqtt_event_t *event)
+{
+    if (event->error_handle != NULL && event->error_handle->error_type == MQTT_ERROR_TYPE_SUBSCRIBE_FAILED) {
+        return true;
+    }
+    return event->data_len > 0 && event->data != NULL && (uint8_t)event->data[0] >= 0x80;
+}
+
 static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_t event_id, void *event_data)
 {
     (void)handler_args;
@@ -356,9 +441,9 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
         }
         break;
     case MQTT_EVENT_SUBSCRIBED:
-        /* the SUBACK's return code is in data; 0x80 is a refusal */
-        subscription_acknowledged(event->msg_id,
-                                  !(event->data_len > 0 && event->data != NULL && (uint8_t)event->data[0] == 0x80));
+        /* esp-mqtt reports a refused subscription (SUBACK return code 0x80) only here, with error_type
+         * MQTT_ERROR_TYPE_SUBSCRIBE_FAILED and the return codes as data: no MQTT_EVENT_ERROR comes */
+        subscription_acknowledged(event->msg_id, !subscription_refused(event));
         break;
     case MQTT_EVENT_DISCONNECTED:
         s_connected = false;
@@ -415,6 +500,14 @@ esp_err_t mqtt_init(const device_identity_t *identity)
         .name = "shadow_get_retry",
     };
     err = esp_timer_create(&get_retry_args, &s_get_retry_timer);
+    if (err != ESP_OK) {
+        return err;
+    }
+    const esp_timer_create_args_t get_deadline_args = {
+        .callback = get_deadline_timer_fired,
+        .name = "shadow_get_deadline",
+    };
+    err = esp_timer_create(&get_deadline_args, &s_get_deadline_timer);
     if (err != ESP_OK) {
         return err;
     }

@@ -46,6 +46,7 @@ typedef struct {
 typedef struct {
     bool report;     /* publish the reported state */
     bool resync;     /* ask for the whole document (a new get) */
+    bool answered;   /* the device's own get was answered, whatever the answer: its deadline is off */
     bool round_trip; /* the device's own get was answered (accepted, or 404): connected, authorised, subscribed */
     bool retry_get;  /* the device's own get was refused for now (429, 5xx): ask again after a backoff */
 } shadow_outcome_t;

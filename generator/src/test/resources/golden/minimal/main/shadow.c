@@ -136,6 +136,7 @@ static void handle_get_accepted(shadow_sync_t *sync, const cJSON *root, shadow_o
     bool has_version = document_version(root, &version);
     bool older = sync->have_version && has_version && version < sync->applied_version;
     if (answers_awaited_get(sync, root)) {
+        outcome->answered = true;
         outcome->round_trip = true;
         if (older && sync->applied_since_get) {
             ESP_LOGI(TAG, "ignored the shadow document version %lld: version %lld came while it was awaited; "
@@ -177,6 +178,7 @@ static void handle_get_rejected(shadow_sync_t *sync, const cJSON *root, shadow_o
         return;
     }
     sync->get_token[0] = '\0';
+    outcome->answered = true;
     if (code == 404) {
         /* no shadow yet: reporting creates it, and a new shadow starts again at version 1 */
         ESP_LOGI(TAG, "no shadow yet (404): reporting the initial state creates it");

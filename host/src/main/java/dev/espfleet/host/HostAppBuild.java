@@ -15,18 +15,22 @@ import java.util.stream.Stream;
 
 /**
  * Compiles a generated project's firmware with the host runtime ({@code host/runtime}: libmosquitto,
- * OpenSSL, NVS images, pthreads) into a Linux executable. The runtime's sources and the ESP-IDF-shaped
+ * OpenSSL, NVS images, pthreads; and {@code host/shared}, the ESP-IDF behaviour the unit-test fakes share)
+ * into a Linux executable. The runtime's sources and the ESP-IDF-shaped
  * headers travel inside this jar, so the CLI can build without the source tree.
  */
 public final class HostAppBuild {
-    /** Every file of host/include and host/runtime, as packaged (a test keeps this list complete). */
+    /** Every file of host/include, host/shared and host/runtime, as packaged (a test keeps this list complete). */
     static final List<String> SOURCES = List.of(
             "include/esp_bit_defs.h", "include/esp_err.h", "include/esp_event.h", "include/esp_log.h",
-            "include/esp_netif.h", "include/esp_random.h", "include/esp_timer.h", "include/esp_wifi.h",
-            "include/freertos/FreeRTOS.h", "include/freertos/event_groups.h", "include/freertos/queue.h",
-            "include/freertos/task.h",
+            "include/esp_netif.h", "include/esp_random.h", "include/esp_timer.h", "include/esp_tls_errors.h",
+            "include/esp_wifi.h", "include/freertos/FreeRTOS.h", "include/freertos/event_groups.h",
+            "include/freertos/queue.h", "include/freertos/task.h",
             "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h",
-            "runtime/mqtt_mosquitto.c", "runtime/nvs_image.c", "runtime/nvs_image.h", "runtime/nvs_runtime.c",
+            "shared/esp_err.c", "shared/event_loop.c", "shared/event_loop.h", "shared/mqtt_events.c",
+            "shared/mqtt_events.h", "shared/nvs_image.c", "shared/nvs_image.h", "shared/nvs_store.c",
+            "shared/nvs_store.h", "shared/wifi_driver.c", "shared/wifi_driver.h",
+            "runtime/mqtt_mosquitto.c", "runtime/nvs_runtime.c",
             "runtime/rtos_posix.c", "runtime/runtime.h", "runtime/runtime_main.c", "runtime/system_posix.c");
     static final String RESOURCE_ROOT = "/dev/espfleet/host/sources/";
     /** Debian packages the build needs: the compiler and the libraries' headers. */
@@ -62,7 +66,7 @@ public final class HostAppBuild {
             extractSources(sources);
             List<String> command = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
                     "-O1", "-g", "-pthread", "-I", sources.resolve("include").toString(),
-                    "-I", sources.resolve("runtime").toString(), "-I", "/usr/include/cjson", "-I", main.toString()));
+                    "-I", sources.resolve("shared").toString(), "-I", sources.resolve("runtime").toString(), "-I", "/usr/include/cjson", "-I", main.toString()));
             if (sanitized) {
                 command.addAll(SANITIZERS);
             }

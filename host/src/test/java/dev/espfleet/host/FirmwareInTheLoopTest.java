@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Firmware in the loop: the env-sensor example, generated and built for Linux with the host runtime,
  * runs against Debian's mosquitto (mutual TLS, trusting the bench CA) and a shadow service stand-in.
  * Every assertion is on what the broker or the shadow service observed. Scenarios 1-5 share one device
- * process, in order; scenario 6 runs a second build whose backoff is short enough for a test; 7-9 run the
- * same build as other units (each its own thing and shadow). Devices are
+ * process, in order; scenarios 6 and 10 run a second build whose waits are short enough for a test; 7-9 run
+ * the first build as other units (each its own thing and shadow). Devices are
  * built under ASan and UBSan: a memory or UB error in firmware or runtime kills the device and fails the
  * scenario with the report in the console.
  */
@@ -46,6 +46,7 @@ class FirmwareInTheLoopTest {
     /** The device of scenarios 1-5 (killed by scenario 5; still running when a later scenario runs alone). */
     static HostDevice firstDevice;
     static HostRun run;
+    static HostRun fast;
 
     @BeforeAll
     static void startBenchBrokerServiceAndDevice() throws Exception {
@@ -245,22 +246,60 @@ class FirmwareInTheLoopTest {
         }
     }
 
-    /** The env-sensor example with a backoff short enough for a test: 200 ms doubling to 3.2 s, equal jitter. */
-    static Path fastBackoffConfig() throws Exception {
+    @Test
+    @Order(10)
+    void aLostGetIsAskedAgainAfterItsDeadlineAndTheDeviceSyncs() throws Exception {
+        String thing = "dev-010";
+        service.update(thing, "", "{\"state\":{\"desired\":{\"sampling_rate\":33}}}");
+        service.dropNextGets(thing, 1); // the device's get, or its answer, is lost on the way
+        int mark = service.receivedCount();
+        try (HostDevice d = HostDevice.start(fastBuild(thing).command(Optional.of(broker.uri())))) {
+            device = d;
+            assertTrue(service.awaitDocument(thing, "", x -> x.at("/state/reported/sampling_rate").asInt() == 33, WAIT)
+                    .isPresent(), "synced after the deadline: " + service.document(thing, "") + context());
+            String get = "$aws/things/" + thing + "/shadow/get";
+            List<String> gets = service.received().subList(mark, service.receivedCount()).stream()
+                    .filter(r -> isTopic(r, get)).map(r -> r.payload()).toList();
+            assertEquals(2, gets.size(), "the lost get and the one asked again: " + gets + context());
+            assertEquals(gets.get(0), gets.get(1), "asked again with the same clientToken: " + gets);
+            assertTrue(d.console().contains("no answer to shadow get"), context());
+            List<String> updates = updatesFrom(thing, mark);
+            assertTrue(updates.get(0).contains("\"sampling_rate\":33"), "nothing reported before the shadow was read: "
+                    + updates + context());
+        }
+    }
+
+    /**
+     * The env-sensor example with waits short enough for a test: a backoff of 200 ms doubling to 3.2 s with
+     * equal jitter, and a network timeout of 1 s, so that the answer to the device's shadow get is due
+     * within 2 s (the runtime dials with the kernel's timeouts, not this one).
+     */
+    static Path fastConfig() throws Exception {
         String yaml = Files.readString(HOST.resolve("../examples/env-sensor.yaml"));
         String fast = yaml.replaceAll("(?s)reconnect:\\n.*?jitter: full[^\\n]*\\n",
-                "reconnect:\n  initial_delay_ms: 200\n  max_delay_ms: 3200\n  multiplier: 2\n  jitter: equal\n");
-        assertTrue(fast.contains("jitter: equal"), "the example's reconnect section changed shape");
-        Path file = dir.resolve("env-sensor-fast-backoff.yaml");
+                "reconnect:\n  initial_delay_ms: 200\n  max_delay_ms: 3200\n  multiplier: 2\n  jitter: equal\n")
+                .replace("  persistent_session: true\n", "  persistent_session: true\n  network_timeout_ms: 1000\n");
+        assertTrue(fast.contains("jitter: equal") && fast.contains("network_timeout_ms: 1000"),
+                "the example's reconnect or mqtt section changed shape");
+        Path file = dir.resolve("env-sensor-fast.yaml");
         Files.writeString(file, fast);
         return file;
+    }
+
+    /** The build of {@link #fastConfig()}, made by the first scenario that needs it. */
+    static HostRun fastBuild(String thing) throws Exception {
+        if (fast == null) {
+            fast = HostRun.prepare(fastConfig(), bench.provision(thing), dir.resolve("build/fast"), true);
+            return fast;
+        }
+        return fast.forUnit(bench.provision(thing), dir.resolve("nvs-" + thing));
     }
 
     @Test
     @Order(6)
     void reconnectsWithGrowingJitteredDelaysAfterTheBrokerStopsThenResyncs() throws Exception {
         String thing = "dev-006";
-        HostRun fast = HostRun.prepare(fastBackoffConfig(), bench.provision(thing), dir.resolve("build/fast"), true);
+        HostRun fast = fastBuild(thing);
         // the device reaches the broker through a link of its own: only its attempts are counted (the device
         // of scenarios 1-5 dials the broker's port), and the broker can come back before the device can see it
         try (BrokerLink link = BrokerLink.to(broker.port());
@@ -270,6 +309,7 @@ class FirmwareInTheLoopTest {
                     WAIT).isPresent(), context());
 
             // the network goes and the broker stops: the link notes each connection attempt and drops it
+            int consoleMark = d.console().length();
             link.cut();
             broker.stop();
             service.update(thing, "", "{\"state\":{\"desired\":{\"sampling_rate\":42}}}"); // made offline
@@ -292,6 +332,28 @@ class FirmwareInTheLoopTest {
             }
             assertTrue(jittered, "delays are not an exact doubling: " + gaps);
             System.out.printf("reconnect gaps while the broker was away (ms): %s%n", gaps);
+            // the runtime posts what esp-mqtt posts, MQTT_EVENT_ERROR then MQTT_EVENT_DISCONNECTED, for the lost
+            // connection and for each failed attempt: the device backs off once per connection, numbering its
+            // attempts 1, 2, 3... (reconnecting on the error as well would arm the timer twice and skip numbers)
+            String outage = "";
+            List<Integer> numbers = List.of();
+            for (long end = System.nanoTime() + WAIT.toNanos(); numbers.size() < attempts.size()
+                    && System.nanoTime() < end; Thread.sleep(20)) { // the console is read by another thread
+                outage = d.console().substring(consoleMark);
+                numbers = Pattern.compile("reconnect attempt (\\d+) in ").matcher(outage).results()
+                        .map(r -> Integer.parseInt(r.group(1))).toList();
+            }
+            int droppedSoFar = link.awaitDroppedConnections(Integer.MAX_VALUE, Duration.ZERO).size();
+            long errors = Pattern.compile("transport error: esp-tls ESP_ERR_").matcher(outage).results().count();
+            assertTrue(numbers.size() >= attempts.size() && numbers.size() <= droppedSoFar + 1,
+                    "one backoff per lost connection and per failed attempt (" + droppedSoFar + " attempts): "
+                            + numbers + context());
+            for (int i = 0; i < numbers.size(); i++) {
+                assertEquals(i + 1, numbers.get(i), "attempts numbered without a gap: " + numbers + context());
+            }
+            assertTrue(errors >= numbers.size(), "an MQTT_EVENT_ERROR with esp-tls' code before each: " + context());
+            assertTrue(outage.contains("transport error: esp-tls ESP_ERR_ESP_TLS_TCP_CLOSED_FIN"),
+                    "the cut connection is a clean close (FIN): " + context());
 
             // the broker and the shadow service come back (AWS's shadow service is subscribed whenever
             // devices can connect), then the network

@@ -13,11 +13,14 @@ class HostAppBuildTest {
     void packagesEveryHeaderAndRuntimeSource() throws Exception {
         Path host = Path.of("").toAbsolutePath();
         List<String> onDisk;
-        try (Stream<Path> include = Files.walk(host.resolve("include")); Stream<Path> runtime = Files.walk(host.resolve("runtime"))) {
-            onDisk = Stream.concat(include, runtime).filter(p -> p.toString().matches(".*\\.[ch]$"))
+        try (Stream<Path> include = Files.walk(host.resolve("include"));
+             Stream<Path> shared = Files.walk(host.resolve("shared"));
+             Stream<Path> runtime = Files.walk(host.resolve("runtime"))) {
+            onDisk = Stream.of(include, shared, runtime).flatMap(s -> s)
+                    .filter(p -> p.toString().matches(".*\\.[ch]$"))
                     .map(p -> host.relativize(p).toString()).sorted().toList();
         }
         assertEquals(onDisk, HostAppBuild.SOURCES.stream().sorted().toList(),
-                "HostAppBuild.SOURCES must list every file of host/include and host/runtime");
+                "HostAppBuild.SOURCES must list every file of host/include, host/shared and host/runtime");
     }
 }

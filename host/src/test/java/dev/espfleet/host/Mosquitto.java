@@ -12,12 +12,13 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Test support: Debian's mosquitto on a loopback port, TLS only, requiring a client certificate from the
- * bench CA and taking the certificate's CN as the user name. Can be stopped and started again on the same
- * port (the broker "going away").
+ * Test support, the one mosquitto fixture of the project (the cli module's tests use it too, through this
+ * module's test-jar): Debian's mosquitto on a free loopback port, TLS only, requiring a client certificate
+ * from the given CA and taking the certificate's CN as the user name. Can be stopped and started again on
+ * the same port (the broker "going away").
  */
-final class Mosquitto implements AutoCloseable {
-    static final Path BINARY = Path.of("/usr/sbin/mosquitto");
+public final class Mosquitto implements AutoCloseable {
+    public static final Path BINARY = Path.of("/usr/sbin/mosquitto");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
 
     private final Path dir;
@@ -33,18 +34,22 @@ final class Mosquitto implements AutoCloseable {
         this.log = dir.resolve("mosquitto.log");
     }
 
-    static boolean installed() {
+    public static boolean installed() {
         return Files.isExecutable(BINARY);
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return probe.getLocalPort();
         }
     }
 
-    /** Writes the config (log lines carry a millisecond timestamp) and starts the broker. */
-    static Mosquitto start(Path dir, Path cafile, Path certfile, Path keyfile) throws IOException, InterruptedException {
+    /**
+     * Writes the config into {@code dir} (log lines carry a timestamp) and starts the broker, with
+     * {@code cafile} as the only CA it trusts for clients.
+     */
+    public static Mosquitto start(Path dir, Path cafile, Path certfile, Path keyfile) throws IOException,
+            InterruptedException {
         Files.createDirectories(dir);
         Mosquitto m = new Mosquitto(dir, freePort());
         // started as root, mosquitto drops to its own user before reading keys; keep root for the 0600 keys
@@ -67,7 +72,8 @@ final class Mosquitto implements AutoCloseable {
         return m;
     }
 
-    void start() throws IOException, InterruptedException {
+    /** Starts the broker (again) with its config; fails when it does not listen within 15 s. */
+    public void start() throws IOException, InterruptedException {
         int mark = logText().length();
         process = new ProcessBuilder(BINARY.toString(), "-c", conf.toString()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.out").toFile())).start();
@@ -86,11 +92,13 @@ final class Mosquitto implements AutoCloseable {
             }
             Thread.sleep(50);
         }
-        throw new IllegalStateException("mosquitto did not listen on port " + port + log());
+        stop();
+        throw new IllegalStateException("mosquitto did not listen on port " + port + " within " + START_TIMEOUT
+                + log());
     }
 
     /** Stops the broker (SIGTERM) and waits for it to exit. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroy();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -99,19 +107,25 @@ final class Mosquitto implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String uri() {
+    public String uri() {
         return "mqtts://localhost:" + port;
     }
 
-    String log() {
+    /** Whether the broker's process runs (it did not die, and was not stopped). */
+    public boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** The broker's log, for failure messages. */
+    public String log() {
         return "\n--- mosquitto.log ---\n" + logText();
     }
 
-    String logText() {
+    public String logText() {
         try {
             return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
         } catch (IOException e) {
@@ -120,7 +134,7 @@ final class Mosquitto implements AutoCloseable {
     }
 
     /** Waits until the log, from character {@code mark} on, contains {@code text}. */
-    boolean awaitLogAfter(int mark, String text, Duration timeout) throws InterruptedException {
+    public boolean awaitLogAfter(int mark, String text, Duration timeout) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         do {
             String all = logText();

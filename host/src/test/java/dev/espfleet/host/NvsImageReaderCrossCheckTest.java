@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two implementations of the NVS format check each other: images from espfleet's Java writer are read by
- * the host runtime's independent C reader (host/runtime/nvs_image.c), which must find every item with
- * its exact value and refuse corrupted entries by their CRC.
+ * the independent C reader the host runtime serves images with (host/shared/nvs_image.c), which must find
+ * every item with its exact value and refuse corrupted entries by their CRC.
  */
 class NvsImageReaderCrossCheckTest {
     static final Path HOST = Path.of("").toAbsolutePath();
@@ -35,8 +35,8 @@ class NvsImageReaderCrossCheckTest {
     static void buildTheCReader() throws Exception {
         dump = dir.resolve("nvs_image_dump");
         Process gcc = new ProcessBuilder("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
-                "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-I", HOST.resolve("runtime").toString(),
-                HOST.resolve("runtime/nvs_image.c").toString(), HOST.resolve("tests/nvs_image_dump.c").toString(),
+                "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-I", HOST.resolve("shared").toString(),
+                HOST.resolve("shared/nvs_image.c").toString(), HOST.resolve("tests/nvs_image_dump.c").toString(),
                 "-o", dump.toString()).redirectErrorStream(true).start();
         String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, gcc.waitFor(), out);

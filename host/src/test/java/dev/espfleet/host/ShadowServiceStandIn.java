@@ -31,7 +31,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * Test support, not a product: AWS IoT Device Shadow semantics on a local broker, for classic and named
  * shadows ({@code get}, {@code update}, {@code delete} with {@code accepted}/{@code rejected},
  * {@code update/delta}, {@code update/documents}, versions, {@code clientToken}, metadata), answers held
- * back and delivered late (AWS does not order messages), gets refused with 429/500/403, plus the
+ * back and delivered late (AWS does not order messages), gets refused with 429/500/403 or lost, plus the
  * generated status rule: {@code <prefix>/<thing>/status} is republished into the shadow's reported state.
  * It records every message it receives, so tests can assert on what the device sent.
  */
@@ -64,6 +64,8 @@ final class ShadowServiceStandIn implements AutoCloseable {
     private final List<Runnable> heldAnswers = new ArrayList<>();
     /** Things whose next gets are rejected with a code, and how many; guarded by this. */
     private final Map<String, int[]> rejectGets = new HashMap<>();
+    /** Things whose next gets are lost (received, never answered), and how many; guarded by this. */
+    private final Map<String, Integer> dropGets = new HashMap<>();
 
     private ShadowServiceStandIn(MqttClient client, SSLSocketFactory tls, String statusPrefix, String ruleShadowName) {
         this.client = client;
@@ -215,6 +217,14 @@ final class ShadowServiceStandIn implements AutoCloseable {
         rejectGets.put(thing, new int[] {code, times});
     }
 
+    /**
+     * {@code thing}'s next {@code times} gets are lost: received (and recorded) but never answered, as a get
+     * or its answer sent at QoS 0, or caught in a broker's hiccup, can be.
+     */
+    synchronized void dropNextGets(String thing, int times) {
+        dropGets.put(thing, times);
+    }
+
     private static String rejection(int code) {
         return switch (code) {
             case 400 -> "Bad Request";
@@ -232,6 +242,11 @@ final class ShadowServiceStandIn implements AutoCloseable {
         ObjectNode document;
         boolean hold;
         synchronized (this) {
+            int drops = dropGets.getOrDefault(thing, 0);
+            if (drops > 0) {
+                dropGets.put(thing, drops - 1);
+                return;
+            }
             int[] refusal = rejectGets.get(thing);
             if (refusal != null && refusal[1] > 0) {
                 refusal[1]--;

@@ -149,6 +149,26 @@ class ShadowServiceStandInTest {
     }
 
     @Test
+    void losesGetsWhenTold() throws Exception {
+        String thing = "probe-003";
+        service.dropNextGets(thing, 1);
+        client.subscribe("$aws/things/" + thing + "/shadow/get/+", 1, (topic, message) ->
+                inbox.add(new String[] {topic, new String(message.getPayload(), StandardCharsets.UTF_8)}));
+        inbox.clear();
+        int mark = service.receivedCount();
+        client.publish("$aws/things/" + thing + "/shadow/get", "{\"clientToken\":\"d1\"}"
+                .getBytes(StandardCharsets.UTF_8), 1, false);
+        assertTrue(service.awaitMessage(mark, r -> r.payload().contains("d1"), Duration.ofSeconds(10)).isPresent());
+        client.publish("$aws/things/" + thing + "/shadow/get", "{\"clientToken\":\"d2\"}"
+                .getBytes(StandardCharsets.UTF_8), 1, false);
+        String[] first = inbox.poll(10, TimeUnit.SECONDS);
+        assertTrue(first != null && first[1].contains("\"d2\""), "only the second get is answered: "
+                + (first == null ? "nothing" : first[0] + " " + first[1]));
+        assertEquals(404, JSON.readTree(first[1]).get("code").asInt());
+        client.unsubscribe("$aws/things/" + thing + "/shadow/get/+");
+    }
+
+    @Test
     void statusRuleWritesOnlineIntoTheReportedState() throws Exception {
         client.publish("dt/probe-002/status", "{\"state\":{\"reported\":{\"online\":true}}}"
                 .getBytes(StandardCharsets.UTF_8), 1, false);
