@@ -163,7 +163,7 @@ final class BenchCommand implements Callable<Integer> {
             }, "bench-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.printf("bench: %d port(s), ledger %s, units in %s%s%n", ports.size(), ledger.describe(), units,
-                    job.firmware().isEmpty() ? ", identity only (no --build)" : ", firmware + identity");
+                    job.firmware().regions().isEmpty() ? ", identity only (no --build)" : ", firmware + identity");
             out.flush();
             List<UnitResult> results;
             try {

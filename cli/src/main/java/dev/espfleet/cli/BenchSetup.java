@@ -4,7 +4,6 @@ import dev.espfleet.bench.BenchJob;
 import dev.espfleet.bench.BenchPort;
 import dev.espfleet.bench.ThingNamePattern;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.job.FlasherArgs;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.generator.config.DeviceConfig;
@@ -52,10 +51,10 @@ final class BenchSetup {
         DevicePolicy policy = ProvisioningFromConfig.policy(config);
         PartitionLayout.Row identityRow = PartitionLayout.of(config).stream()
                 .filter(r -> r.name().equals(id.partition().value())).findFirst().orElseThrow();
-        List<FlashRegion> firmware = List.of();
+        dev.espfleet.flasher.job.FlashPlan firmware = dev.espfleet.flasher.job.FlashPlan.NONE;
         if (build.isPresent()) {
             FlasherArgs args = FlasherArgs.load(buildDir(build.get()));
-            firmware = args.regions();
+            firmware = dev.espfleet.flasher.job.FlashPlan.of(args);
             int offset = args.regionForPartition(id.partition(), "identity", new byte[0]).offset();
             if (offset != identityRow.offset()) {
                 throw EspfleetException.badInput(String.format("%s puts partition '%s' at 0x%x, the config at 0x%x: "
