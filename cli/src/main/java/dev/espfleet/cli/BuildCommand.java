@@ -1,8 +1,8 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.generator.build.IdfBuild;
-import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.services.DeviceProfile;
 import dev.espfleet.generator.config.FirmwareTargets;
 import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.generator.render.ProjectWriter;
@@ -54,7 +54,7 @@ final class BuildCommand implements Callable<Integer> {
         if (Files.isDirectory(input)) {
             buildTarget = chip.map(Chip::idfName).orElseGet(() -> idf.targetOf(input));
         } else {
-            DeviceConfig c = ConfigLoader.load(input);
+            DeviceConfig c = DeviceProfile.load(input).config();
             project = output != null ? output : Path.of("build", c.product().name());
             ProjectWriter.write(new ProjectRenderer().render(c), project);
             buildTarget = chip.orElse(c.target()).idfName();

@@ -1,7 +1,7 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.services.DeviceProfile;
 import dev.espfleet.generator.render.GeneratedProject;
 import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.generator.render.ProjectWriter;
@@ -30,7 +30,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DeviceConfig c = ConfigLoader.load(config);
+        DeviceConfig c = DeviceProfile.load(config).config();
         GeneratedProject project = new ProjectRenderer().render(c);
         ProjectWriter.Result r = ProjectWriter.write(project, output);
         spec.commandLine().getOut().printf("Generated %s %s for %s in %s (%d files written, %d unchanged, %d removed)%n",
