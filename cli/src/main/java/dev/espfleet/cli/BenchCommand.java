@@ -53,7 +53,8 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--endpoint", paramLabel = "HOST", description = "Overrides aws.endpoint (a test broker).")
     String endpoint;
 
-    @Option(names = "--wifi-ssid", paramLabel = "SSID", description = "Wi-Fi network written beside the identity.")
+    @Option(names = "--wifi-ssid", paramLabel = "SSID", description = "Wi-Fi network written where the firmware reads it: into "
+            + "the identity image, or with wifi.partition: nvs into the board's nvs partition.")
     String wifiSsid;
 
     @Option(names = "--wifi-password", paramLabel = "PASSWORD", defaultValue = "${env:ESPFLEET_WIFI_PASSWORD}",

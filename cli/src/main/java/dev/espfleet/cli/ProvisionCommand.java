@@ -74,7 +74,8 @@ final class ProvisionCommand extends BaseCommand {
     String country;
 
     @Option(names = "--wifi-ssid", paramLabel = "SSID",
-            description = "Wi-Fi network the device joins; stored in identity.bin beside the identity.")
+            description = "Wi-Fi network the device joins; stored where the firmware reads it: in identity.bin, or "
+                    + "with wifi.partition: nvs in wifi.bin for the nvs partition.")
     String wifiSsid;
 
     @Option(names = "--wifi-password", paramLabel = "PASSWORD", defaultValue = "${env:ESPFLEET_WIFI_PASSWORD}",
