@@ -173,8 +173,12 @@ public final class DeviceProfile {
                 WifiImage.build(WifiImage.CSV_FILE, standIn, wifi.partition().size());
             }
         } catch (EspfleetException e) {
-            throw EspfleetException.badInput(location + ": the identity and wifi keys cannot be written as NVS: "
-                    + e.getMessage());
+            // the rows are the stand-in CSV's, not the user's: the keys are what the message is about
+            String why = e.getMessage().replaceAll("(" + UnitProvisioner.IDENTITY_CSV + "|" + WifiImage.CSV_FILE
+                    + "):\\d+: ", "").replaceAll(" at (" + UnitProvisioner.IDENTITY_CSV + "|" + WifiImage.CSV_FILE
+                    + "):\\d+", "");
+            throw EspfleetException.badInput(location + ": identity.keys and wifi: NVS cannot hold these keys together: "
+                    + why);
         }
     }
 }
