@@ -35,6 +35,7 @@ public final class ProvisionService {
         this.random = random;
     }
 
+    @SuppressWarnings("try") // the lock is held, not used
     public ProvisionResult provision(ProvisionRequest r) {
         Instant now = Instant.now();
         DeviceProfile profile = DeviceProfile.load(r.config());
