@@ -1,6 +1,6 @@
 package dev.espfleet.bench;
 
-import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.job.FlashPlan;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;
@@ -9,19 +9,19 @@ import dev.espfleet.provisioning.KeyType;
 import dev.espfleet.provisioning.ServerCa;
 import dev.espfleet.provisioning.WifiCredentials;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * Everything a bench run needs to turn a connected board into a provisioned unit, decided once before
  * any port is touched.
  *
- * @param firmware regions from ESP-IDF's flasher_args.json, or empty to write the identity alone
+ * @param firmware what is written besides the identity image (a build's flasher_args.json images, a Wi-Fi NVS
+ *                 image), or {@link FlashPlan#NONE}; every board's write goes through its one check
  * @param identityOffset flash offset of the identity NVS partition
  */
 public record BenchJob(String product, String organization, ThingNamePattern namePattern, Path unitsDir,
                        CertificateAuthority ca, String caLabel, ServerCa serverCa, DevicePolicy policy,
                        IdentityLayout layout, int identityOffset, int identitySize, AwsEndpoint endpoint,
-                       Optional<WifiCredentials> wifi, KeyType keyType, List<FlashRegion> firmware, int baud,
+                       Optional<WifiCredentials> wifi, KeyType keyType, FlashPlan firmware, int baud,
                        String station) {
 }

@@ -216,9 +216,9 @@ public final class BenchRunner {
 
         byte[] image = report.identityImage().orElseThrow();
         String imageSha = UnitBinding.sha256(image);
-        List<FlashRegion> regions = new ArrayList<>(job.firmware());
-        regions.add(new FlashRegion("identity (" + job.layout().partition() + ")", job.identityOffset(), image));
-        FlashWriter.validate(regions, loader.flashSize());
+        // the checks write-flash and flash make: the build's chip, every image's chip, the layout on this flash
+        List<FlashRegion> regions = job.firmware().plus(new FlashRegion("identity (" + job.layout().partition() + ")",
+                job.identityOffset(), image).asSecret()).checkedFor(loader, log::add);
         listener.state(port.name(), "flashing " + name);
         long total = regions.stream().mapToLong(r -> r.data().length).sum();
         List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),

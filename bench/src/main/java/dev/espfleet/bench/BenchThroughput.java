@@ -1,6 +1,7 @@
 package dev.espfleet.bench;
 
 import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.job.FlashPlan;
 import dev.espfleet.flasher.sim.LinkTiming;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,7 @@ public final class BenchThroughput {
             BenchJob withFirmware = new BenchJob(job.product(), job.organization(), job.namePattern(),
                     run.resolve("units"), job.ca(), job.caLabel(), job.serverCa(), job.policy(), job.layout(),
                     job.identityOffset(), job.identitySize(), job.endpoint(), job.wifi(), job.keyType(),
-                    firmwareBytes == 0 ? List.of() : List.of(new FlashRegion("app", 0x20000, firmware)), baud,
+                    firmwareBytes == 0 ? FlashPlan.NONE : FlashPlan.of(List.of(new FlashRegion("app", 0x20000, firmware))), baud,
                     job.station());
             List<UnitResult> results;
             long start = System.nanoTime();

@@ -58,7 +58,7 @@ class BenchRunnerTest {
     private BenchJob job(ThingNamePattern pattern) {
         return new BenchJob("sensor", "Acme", pattern, tmp.resolve("units"), ca, "test CA",
                 serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000,
-                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, List.of(), 460800, "test");
+                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.job.FlashPlan.NONE, 460800, "test");
     }
 
     private List<UnitResult> run(List<BenchPort> ports) {
@@ -132,6 +132,35 @@ class BenchRunnerTest {
         assertEquals(List.of("24:0a:c4:09:09:01", "24:0a:c4:09:09:02"),
                 results.stream().map(r -> r.mac().orElseThrow()).toList());
         assertTrue(attempt.get() >= 4, "the port waited through the same board and the empty socket");
+    }
+
+    /** The chip id an app image's extended header carries (ESP-IDF app image format, bytes 12-13): 9 is the ESP32-S3. */
+    private static byte[] appImageForEsp32s3() {
+        byte[] image = new byte[0x1000];
+        image[0] = (byte) 0xE9;
+        image[1] = 1;
+        image[12] = 9;
+        return image;
+    }
+
+    @Test
+    void anImageBuiltForAnotherChipFailsTheBoardAsWriteFlashRefusesIt() throws Exception {
+        BenchJob base = job();
+        BenchJob wrongChip = new BenchJob(base.product(), base.organization(), base.namePattern(), base.unitsDir(),
+                base.ca(), base.caLabel(), base.serverCa(), base.policy(), base.layout(), base.identityOffset(),
+                base.identitySize(), base.endpoint(), base.wifi(), base.keyType(),
+                dev.espfleet.flasher.job.FlashPlan.of(List.of(new dev.espfleet.flasher.FlashRegion("app.bin", 0x20000,
+                        appImageForEsp32s3()))), base.baud(),
+                base.station());
+        List<UnitResult> results;
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
+            results = new BenchRunner(wrongChip, ledger, audit, BenchListener.NONE)
+                    .run(BenchPort.simulated(1, LinkTiming.UNTIMED), 1);
+        }
+        assertFalse(results.get(0).done(), results.toString());
+        assertEquals("app.bin is built for ESP32-S3, but the connected chip is ESP32", results.get(0).detail());
+        assertEquals(UnitRecord.State.ALLOCATED, ledger().get("24:0a:c4:e5:00:01").state());
     }
 
     @Test
@@ -268,7 +297,7 @@ class BenchRunnerTest {
                 ValidityPeriod.days(Instant.now(), 30), new SecureRandom());
         BenchJob withOtherCa = new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"),
                 other, "other CA", serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000,
-                0x6000, AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, List.of(), 460800,
+                0x6000, AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.job.FlashPlan.NONE, 460800,
                 "test");
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));

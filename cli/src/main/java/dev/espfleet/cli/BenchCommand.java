@@ -1,44 +1,24 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.bench.AuditLog;
-import dev.espfleet.bench.BenchRunner;
-import dev.espfleet.bench.IdentityLedger;
 import dev.espfleet.bench.ThingNamePattern;
-import dev.espfleet.bench.UnitResult;
-import dev.espfleet.common.AtomicFiles;
-import dev.espfleet.common.EspfleetException;
-import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.ConnectOptions;
-import dev.espfleet.generator.config.ConfigLoader;
-import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.model.AwsEndpoint;
-import dev.espfleet.provisioning.WifiCredentials;
+import dev.espfleet.services.BenchRequest;
+import dev.espfleet.services.BenchService;
+import dev.espfleet.services.BenchSession;
+import dev.espfleet.services.PortSpec;
+import dev.espfleet.services.WifiSettings;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Provision and flash boards on many ports at once.",
             "Identity from the ledger (a known MAC gets its identity back), key and certificate from the",
             "local CA, identity NVS image and firmware written and MD5-verified, then the unit recorded as done."})
-final class BenchCommand implements Callable<Integer> {
-    /**
-     * How long Ctrl-C or SIGTERM lets the boards in flight finish before their ports are closed: enough for
-     * an identity image, and short enough for a service manager's stop (systemd waits 90 s, docker 10 s)
-     * or an operator; a board cut off is not recorded as done and a rerun redoes it.
-     */
-    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(10);
-    /** After the ports are closed: time for their threads to record the failures and the summary to print. */
-    static final java.time.Duration ABORT_GRACE = java.time.Duration.ofSeconds(5);
-
-    @Spec
-    CommandSpec spec;
-
+final class BenchCommand extends BaseCommand {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "Device config (YAML).")
     Path config;
 
@@ -73,7 +53,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--endpoint", paramLabel = "HOST", description = "Overrides aws.endpoint (a test broker).")
     String endpoint;
 
-    @Option(names = "--wifi-ssid", paramLabel = "SSID", description = "Wi-Fi network written beside the identity.")
+    @Option(names = "--wifi-ssid", paramLabel = "SSID", description = "Wi-Fi network written where the firmware reads it: into "
+            + "the identity image, or with wifi.partition: nvs into the board's nvs partition.")
     String wifiSsid;
 
     @Option(names = "--wifi-password", paramLabel = "PASSWORD", defaultValue = "${env:ESPFLEET_WIFI_PASSWORD}",
@@ -101,89 +82,16 @@ final class BenchCommand implements Callable<Integer> {
     String station;
 
     @Override
-    public Integer call() {
-        // options first: nothing is read, opened or written for a bench that cannot run
-        ConnectOptions.requireBaud(baud, "--baud");
-        if (boardsPerPort < 0) {
-            throw EspfleetException.badInput("--boards-per-port must be 0 (serve boards until Ctrl-C) or more, got "
-                    + boardsPerPort);
-        }
-        DeviceConfig device = ConfigLoader.load(config);
-        Optional<WifiCredentials> wifi = Optional.ofNullable(wifiSsid)
-                .map(ssid -> ProvisioningFromConfig.wifi(device, ssid, wifiPassword));
-        return run(spec.commandLine().getOut(), device, ca, Optional.ofNullable(serverCa), Optional.ofNullable(build),
-                units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern),
+    int doCall() {
+        PortSpec portSpec = new PortSpec(ports, simFirst, simLinkMs > 0
+                ? LinkTiming.timed(Duration.ofMillis(simLinkMs)) : LinkTiming.UNTIMED);
+        BenchSession session = new BenchService().prepare(new BenchRequest(config, ca, Optional.ofNullable(serverCa),
+                Optional.ofNullable(build), units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern),
                 Optional.ofNullable(endpoint).map(e -> AwsEndpoint.of(e.strip())),
-                wifi, BenchSetup.ports(ports, baud, simFirst, simLinkMs > 0
-                        ? dev.espfleet.flasher.sim.LinkTiming.timed(java.time.Duration.ofMillis(simLinkMs))
-                        : dev.espfleet.flasher.sim.LinkTiming.UNTIMED), baud, boardsPerPort,
-                station != null ? station : BenchSetup.station());
-    }
-
-    /** Runs a bench and prints its summary; shared with 'espfleet demo'. */
-    static int run(java.io.PrintWriter out, DeviceConfig device, Path ca, Optional<Path> serverCa, Optional<Path> build,
-                   Path units, Optional<String> ledgerUrl, ThingNamePattern pattern, Optional<AwsEndpoint> endpoint,
-                   Optional<WifiCredentials> wifi, List<dev.espfleet.bench.BenchPort> ports, int baud,
-                   int boardsPerPort, String station) {
-        // Everything that can be checked without a port or the ledger is, before anything is written.
-        pattern.requireValidNames(device.product().name());
-        BenchSetup.requireUnitsFolder(units);
-        String url = ledgerUrl.orElse("jdbc:sqlite:" + units.resolve("ledger.db"));
-        if (ledgerUrl.isPresent()) {
-            IdentityLedger.requireUsableUrl(url);
-        }
-        var job = BenchSetup.job(device, ca, serverCa, build, units, pattern, endpoint, wifi, baud, station);
-        if (wifi.isEmpty() && device.wifi().partition().equals(device.identity().partition())) {
-            out.printf("warning: no --wifi-ssid: the identity images hold no Wi-Fi credentials, and the firmware "
-                    + "halts without them%n");
-        }
-        AtomicFiles.createPrivateDirectories(units);
-        BenchDisplay display = new BenchDisplay(out, BenchDisplay.terminal());
-        try (IdentityLedger ledger = IdentityLedger.open(url);
-             AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
-            BenchRunner runner = new BenchRunner(job, ledger, audit, display);
-            // Ctrl-C: take no new board, let the boards in flight finish (or fail) and the summary print.
-            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                out.printf("stopping: no new board; the boards in flight get %d s to finish, then their ports are "
-                        + "closed (a board cut off is not recorded as done; run the bench again for it)%n",
-                        STOP_GRACE.toSeconds());
-                out.flush();
-                runner.stop();
-                try {
-                    if (!finished.await(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                        out.println("stopping: closing the ports of the boards still in flight");
-                        out.flush();
-                        runner.abort();
-                        finished.await(ABORT_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "bench-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            out.printf("bench: %d port(s), ledger %s, units in %s%s%n", ports.size(), ledger.describe(), units,
-                    job.firmware().isEmpty() ? ", identity only (no --build)" : ", firmware + identity");
-            out.flush();
-            List<UnitResult> results;
-            try {
-                results = runner.run(ports, boardsPerPort);
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the hook is already running
-                }
-            }
-            display.summary(results);
-            finished.countDown();
-            long failed = results.stream().filter(r -> !r.done()).count();
-            if (failed > 0) {
-                throw new EspfleetException(ExitStatus.JOB_FAILED, failed + " of " + results.size()
-                        + " units failed; their boards are not recorded as done",
-                        "fix the cause shown above and run the bench again: done units are kept, failed ones redone");
-            }
-            return 0;
-        }
+                Optional.ofNullable(wifiSsid).map(s -> new WifiSettings(s, wifiPassword)), portSpec, baud,
+                boardsPerPort, Optional.ofNullable(station)));
+        BenchDisplay display = new BenchDisplay(out(), BenchDisplay.terminal());
+        SignalStop.run(session, display).requireAllDone();
+        return 0;
     }
 }

@@ -1,8 +1,10 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.bench.BenchListener;
 import dev.espfleet.bench.UnitResult;
+import dev.espfleet.services.BenchEvents;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,10 +15,10 @@ import java.util.Map;
  * place. Otherwise (a log, CI): a plain line whenever a port's state changes and at every 25 % of a
  * write. Then a summary table.
  */
-final class BenchDisplay implements BenchListener {
+class BenchDisplay implements BenchEvents {
     private static final long REDRAW_NANOS = 200_000_000L;
 
-    private final PrintWriter out;
+    final PrintWriter out;
     private final boolean live;
     private final Map<String, String> lines = new LinkedHashMap<>();
     private final Map<String, Integer> lastQuarter = new HashMap<>();
@@ -32,6 +34,34 @@ final class BenchDisplay implements BenchListener {
     static boolean terminal() {
         String term = System.getenv("TERM");
         return System.console() != null && term != null && !term.equals("dumb");
+    }
+
+    @Override
+    public synchronized void noWifiCredentials() {
+        out.printf("warning: no --wifi-ssid: the identity images hold no Wi-Fi credentials, and the firmware "
+                + "halts without them%n");
+        out.flush();
+    }
+
+    @Override
+    public synchronized void started(int ports, String ledger, Path units, boolean firmware) {
+        out.printf("bench: %d port(s), ledger %s, units in %s%s%n", ports, ledger, units,
+                firmware ? ", firmware + identity" : ", identity only (no --build)");
+        out.flush();
+    }
+
+    @Override
+    public void stopping(Duration grace) {
+        // not synchronized: a port thread may hold the display while the JVM shuts down
+        out.printf("stopping: no new board; the boards in flight get %d s to finish, then their ports are "
+                + "closed (a board cut off is not recorded as done; run the bench again for it)%n", grace.toSeconds());
+        out.flush();
+    }
+
+    @Override
+    public void closingPorts() {
+        out.println("stopping: closing the ports of the boards still in flight");
+        out.flush();
     }
 
     @Override
@@ -80,7 +110,9 @@ final class BenchDisplay implements BenchListener {
         out.flush();
     }
 
-    synchronized void summary(List<UnitResult> results) {
+    /** The summary table. */
+    @Override
+    public synchronized void benchFinished(List<UnitResult> results) {
         out.println();
         out.printf("%-10s %-17s %-32s %-7s %8s  %s%n", "PORT", "MAC", "THING", "RESULT", "TIME", "DETAIL");
         for (UnitResult r : results) {

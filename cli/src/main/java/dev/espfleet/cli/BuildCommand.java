@@ -1,32 +1,21 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.generator.build.IdfBuild;
-import dev.espfleet.generator.config.ConfigLoader;
-import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.generator.config.FirmwareTargets;
-import dev.espfleet.generator.render.ProjectRenderer;
-import dev.espfleet.generator.render.ProjectWriter;
 import dev.espfleet.model.Chip;
-import java.nio.file.Files;
+import dev.espfleet.services.FirmwareService;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "build", mixinStandardHelpOptions = true,
         description = {"Build firmware with ESP-IDF's idf.py (set-target when needed, then build).",
             "Given a config, the project is generated first (into -o DIR, default build/<product>)."})
-final class BuildCommand implements Callable<Integer> {
+final class BuildCommand extends BaseCommand {
     /** Replaced in tests so that a fake idf.py can be put on PATH. */
     static Map<String, String> environment = System.getenv();
-
-    @Spec
-    CommandSpec spec;
 
     @Parameters(paramLabel = "CONFIG|DIR", description = "Device config (YAML) or a generated project directory.")
     Path input;
@@ -41,27 +30,16 @@ final class BuildCommand implements Callable<Integer> {
     Path output;
 
     @Override
-    public Integer call() {
+    int doCall() {
         Optional<Chip> chip = Optional.ofNullable(target).map(t -> FirmwareTargets.of(t, "--target"));
-        java.io.PrintWriter err = spec.commandLine().getErr();
-        IdfBuild idf = new IdfBuild(environment, line -> {
-            err.println("note: " + line);
-            err.flush();
-        });
-        idf.idfCommand(); // fail with "install ESP-IDF" before generating anything
-        Path project = input;
-        String buildTarget;
-        if (Files.isDirectory(input)) {
-            buildTarget = chip.map(Chip::idfName).orElseGet(() -> idf.targetOf(input));
-        } else {
-            DeviceConfig c = ConfigLoader.load(input);
-            project = output != null ? output : Path.of("build", c.product().name());
-            ProjectWriter.write(new ProjectRenderer().render(c), project);
-            buildTarget = chip.orElse(c.target()).idfName();
-        }
-        idf.build(project, buildTarget);
-        spec.commandLine().getOut().printf("Built %s for %s: binaries in %s%n", project, buildTarget,
-                project.resolve("build"));
+        java.io.PrintWriter err = err();
+        FirmwareService.Built built = new FirmwareService().build(input, chip, Optional.ofNullable(output), environment,
+                line -> {
+                    err.println("note: " + line);
+                    err.flush();
+                });
+        out().printf("Built %s for %s: binaries in %s%n", built.project(), built.target(),
+                built.project().resolve("build"));
         return 0;
     }
 }

@@ -2,12 +2,11 @@ package dev.espfleet.cli;
 
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.KeyType;
-import dev.espfleet.provisioning.ValidityPeriod;
+import dev.espfleet.services.CaService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +33,7 @@ final class CaCommand implements Runnable {
                 "Create a CA in DIR: ca.pem, ca.key.pem (mode 0600) and chain.pem.",
                 "Self-signed root by default; with --root, an intermediate signed by that CA."})
     static final class Init implements Callable<Integer> {
-        static final int DEFAULT_VALIDITY_DAYS = 7300;
+        static final int DEFAULT_VALIDITY_DAYS = CaService.DEFAULT_VALIDITY_DAYS;
 
         @Spec
         CommandSpec spec;
@@ -65,20 +64,9 @@ final class CaCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Instant now = Instant.now();
-            SecureRandom random = new SecureRandom();
-            int days = validityDays == null ? DEFAULT_VALIDITY_DAYS : validityDays;
-            CertificateAuthority ca;
-            if (root == null) {
-                ca = CertificateAuthority.createRoot(name, Optional.ofNullable(org), keyType,
-                        ValidityPeriod.days(now, days), random);
-            } else {
-                CertificateAuthority parent = CertificateAuthority.load(root, now);
-                ValidityPeriod validity = validityDays == null ? parent.validityWithin(now, days)
-                        : ValidityPeriod.days(now, days);
-                ca = parent.createIntermediate(name, Optional.ofNullable(org), keyType, validity, random);
-            }
-            ca.saveNew(out);
+            CertificateAuthority ca = new CaService().init(out, Optional.ofNullable(root), name,
+                    Optional.ofNullable(org), keyType,
+                    validityDays == null ? OptionalInt.empty() : OptionalInt.of(validityDays));
             PrintWriter o = spec.commandLine().getOut();
             o.printf("created %s CA '%s' in %s, valid until %s%n", root == null ? "root" : "intermediate",
                     ca.certificate().getSubjectX500Principal().getName(), out,

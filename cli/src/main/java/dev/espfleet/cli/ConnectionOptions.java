@@ -2,14 +2,11 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.ConnectOptions;
-import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.PortOpener;
-import dev.espfleet.flasher.RomLoader;
-import dev.espfleet.flasher.transport.TracingTransport;
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.services.PortConnection;
 import java.io.PrintWriter;
-import java.util.List;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** {@code --port --baud --before --after --trace}: shared by every command that talks to a chip. */
@@ -38,19 +35,24 @@ public final class ConnectionOptions {
     @Option(names = "--stub", paramLabel = "FILE",
             description = "Run this flasher stub (esptool's JSON format for the chip) for 16 KB blocks and fast reads. "
                     + "espfleet ships none; without it espfleet talks to the ROM.")
-    java.nio.file.Path stub;
+    Path stub;
 
     @Option(names = "--connect-attempts", defaultValue = "7", paramLabel = "N",
             description = "Reset-and-sync attempts before giving up. Default: ${DEFAULT-VALUE}.")
     int connectAttempts;
 
-    ConnectOptions connectOptions() {
+    /** The options as the flash service takes them, checked: a wrong one is bad input before a port is opened. */
+    PortConnection port() {
         ConnectOptions.requireBaud(baud, "--baud");
         if (connectAttempts < 1) {
             throw EspfleetException.badInput("--connect-attempts must be at least 1, got " + connectAttempts);
         }
-        return new ConnectOptions(parse(ConnectOptions.Before.class, "--before", before),
-                parse(ConnectOptions.After.class, "--after", after), baud, connectAttempts, PortOpener.timeoutScale(port));
+        ConnectOptions options = ConnectOptions.defaults()
+                .withBefore(parse(ConnectOptions.Before.class, "--before", before))
+                .withAfter(parse(ConnectOptions.After.class, "--after", after))
+                .withBaud(baud).withConnectAttempts(connectAttempts);
+        return new PortConnection(port, options, Optional.ofNullable(stub),
+                trace ? Optional.of(System.err) : Optional.empty());
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
@@ -67,39 +69,8 @@ public final class ConnectionOptions {
         throw EspfleetException.badInput(option + " " + value + ": expected one of " + expected);
     }
 
-    /** The {@code --trace} decorator of the open port, if tracing. */
-    private TracingTransport tracing;
-
-    Transport openTransport() {
-        Transport t = PortOpener.open(port, ConnectOptions.ROM_BAUD);
-        if (trace) {
-            tracing = new TracingTransport(t, System.err);
-            return tracing;
-        }
-        return t;
-    }
-
     /** Where the command tells the user what happens: a progress bar on a terminal, unless frames are traced. */
     ProgressPrinter console(PrintWriter err) {
         return trace ? new ProgressPrinter(err, false) : new ProgressPrinter(err);
-    }
-
-    /** {@code --trace} shows length and checksum, not the bytes, of what is written to secret regions. */
-    void redactInTrace(List<FlashRegion> regions) {
-        if (tracing != null) {
-            for (FlashRegion r : regions) {
-                if (r.secret()) {
-                    tracing.redactWritesTo(r.offset(), r.data().length);
-                }
-            }
-        }
-    }
-
-    /** Opens the port and connects; the loader's messages go to {@code console}. */
-    RomLoader connect(ProgressPrinter console) {
-        ConnectOptions options = connectOptions();
-        dev.espfleet.flasher.job.StubImage stubImage = stub == null ? null : dev.espfleet.flasher.job.StubImage.load(stub);
-        Transport t = openTransport();
-        return RomLoader.connect(t, options, stubImage, console::line);
     }
 }

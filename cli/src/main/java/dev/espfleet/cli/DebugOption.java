@@ -1,23 +1,24 @@
 package dev.espfleet.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-/** {@code --debug}: show stack traces for errors. Inherited by every subcommand. */
+/**
+ * {@code --debug}: show stack traces for errors. A mixin of the top-level command, inherited by every
+ * subcommand; {@link ErrorReporter} reads it from the command line that ran.
+ */
 public final class DebugOption {
-    private static volatile boolean enabled;
-
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "Show the stack trace of an error (for bug reports).")
-    void setDebug(boolean value) {
-        enabled = value;
-    }
+    boolean enabled;
 
-    public static boolean enabled() {
-        return enabled;
-    }
-
-    static void reset() {
-        enabled = false;
+    /** Whether {@code --debug} was given to the run {@code cmd} belongs to (the top-level command or any below). */
+    static boolean enabled(CommandLine cmd) {
+        CommandLine root = cmd;
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        return root.getCommand() instanceof EspfleetCommand top && top.debug != null && top.debug.enabled;
     }
 }

@@ -1,26 +1,13 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.job.FlasherArgs;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code espfleet erase-region ADDR SIZE}. */
 @Command(name = "erase-region", mixinStandardHelpOptions = true,
         description = "Erase whole 4 KB sectors and prove with the chip's MD5 that they read as 0xFF.")
-public final class EraseRegionCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ConnectionOptions connection;
-
+public final class EraseRegionCommand extends ChipCommand {
     @Parameters(index = "0", paramLabel = "ADDR")
     String address;
 
@@ -28,18 +15,11 @@ public final class EraseRegionCommand implements Callable<Integer> {
     String size;
 
     @Override
-    public Integer call() {
+    int onChip(ProgressPrinter console) {
         int offset = FlasherArgs.parseOffset(address, "ADDR");
         int length = FlasherArgs.parseOffset(size, "SIZE");
-        connection.connectOptions();
-        ProgressPrinter console = connection.console(spec.commandLine().getErr());
-        try (RomLoader loader = connection.connect(console)) {
-            new FlashWriter(loader, FlashOptions.defaults(), console).erase(offset, length);
-            console.line(String.format("erased 0x%08x..0x%08x", offset, offset + length));
-            loader.finish();
-        } finally {
-            console.finish();
-        }
+        flash.erase(connection.port(), offset, length, console);
+        console.line(String.format("erased 0x%08x..0x%08x", offset, offset + length));
         return 0;
     }
 }

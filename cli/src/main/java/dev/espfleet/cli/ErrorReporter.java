@@ -45,7 +45,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         }
         err.println("error: " + oneLine(message));
         err.println("hint: " + hint);
-        if (DebugOption.enabled()) {
+        if (DebugOption.enabled(cmd)) {
             ex.printStackTrace(err);
         }
         err.flush();
@@ -63,12 +63,12 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
             code = e.status().code();
         } else {
             err.println("error: internal error: " + oneLine(String.valueOf(ex)));
-            if (!DebugOption.enabled()) {
+            if (!DebugOption.enabled(cmd)) {
                 err.println("hint: rerun with --debug to see where it happened, and report it");
             }
             code = ExitStatus.INTERNAL.code();
         }
-        if (DebugOption.enabled()) {
+        if (DebugOption.enabled(cmd)) {
             ex.printStackTrace(err);
         }
         err.flush();
@@ -88,9 +88,10 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         } else {
             err.println("error: internal error: " + oneLine(String.valueOf(e)));
         }
-        err.println(DebugOption.enabled() ? "hint: report it with the stack trace below"
+        boolean debug = DebugOption.enabled(cmd);
+        err.println(debug ? "hint: report it with the stack trace below"
                 : "hint: check that the input files are the ones meant; rerun with --debug to see where it happened");
-        if (DebugOption.enabled()) {
+        if (debug) {
             StackTraceElement[] trace = e.getStackTrace();
             err.println(e);
             for (int i = 0; i < Math.min(trace.length, 50); i++) {

@@ -1,31 +1,19 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.job.FlasherArgs;
-import dev.espfleet.nvs.PartitionLabel;
+import dev.espfleet.flasher.job.FlashPlan;
+import dev.espfleet.services.FlashBuildRequest;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code espfleet flash --build DIR}: every binary of an ESP-IDF build at its offset. */
 @Command(name = "flash", mixinStandardHelpOptions = true,
         description = "Write an ESP-IDF build (its flasher_args.json) to the chip and verify every region.")
-public final class FlashCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+public final class FlashCommand extends ChipCommand {
     @Mixin
-    ConnectionOptions connection;
-
-    @Mixin
-    WriteFlashCommand.WriteOptions write;
-
-    @Mixin
-    IdentityImageOptions identity;
+    WriteOptions write;
 
     @Option(names = "--build", required = true, paramLabel = "DIR",
             description = "ESP-IDF build directory holding flasher_args.json.")
@@ -39,21 +27,22 @@ public final class FlashCommand implements Callable<Integer> {
             description = "Partition (by name, from the build's partition table) that --nvs goes to. Default: ${DEFAULT-VALUE}.")
     String partition;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Device config: the identity layout (partition, NVS namespace, keys) to check an --nvs image "
+                    + "by (default: the default layout); an image for its identity partition must hold an identity.")
+    Path config;
+
+    @Option(names = "--ca", paramLabel = "DIR|FILE",
+            description = "Also check that the --nvs image's certificate was issued by this CA (a CA folder, or its "
+                    + "ca.pem/chain.pem).")
+    Path ca;
+
     @Override
-    public Integer call() {
-        write.check();
-        FlasherArgs args = FlasherArgs.load(build);
-        java.util.List<dev.espfleet.flasher.FlashRegion> regions = new java.util.ArrayList<>(args.regions());
-        if (nvs != null) {
-            PartitionLabel.problem(partition).ifPresent(p -> {
-                throw EspfleetException.badInput("--partition: " + p);
-            });
-            PartitionLabel label = PartitionLabel.of(partition);
-            // the identity image, checked before it is written; its private key is never shown by --trace
-            regions.add(args.regionForPartition(label, nvs.toString(),
-                    identity.checkedImage(nvs, label, spec.commandLine().getErr())).asSecret());
-        }
-        spec.commandLine().getErr().printf("%s: %d file(s)%n", args.file(), regions.size());
-        return write.run(connection, regions, spec.commandLine().getErr(), args.chip());
+    int onChip(ProgressPrinter console) {
+        FlashPlan.HeaderSettings header = write.header();
+        FlashPlan plan = flash.planBuild(new FlashBuildRequest(build, Optional.ofNullable(nvs), partition,
+                Optional.ofNullable(config), Optional.ofNullable(ca)), console);
+        flash.write(connection.port(), plan.withHeader(header), write.flashOptions(), console);
+        return 0;
     }
 }

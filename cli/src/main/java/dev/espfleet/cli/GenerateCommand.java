@@ -1,26 +1,16 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.generator.config.ConfigLoader;
-import dev.espfleet.generator.config.DeviceConfig;
-import dev.espfleet.generator.render.GeneratedProject;
-import dev.espfleet.generator.render.ProjectRenderer;
-import dev.espfleet.generator.render.ProjectWriter;
+import dev.espfleet.services.FirmwareService;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Generate an ESP-IDF v5.x project (firmware, partition table, AWS policy and rule) "
                 + "from a device config.",
             "Re-running rewrites only what changed and keeps files you added."})
-final class GenerateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class GenerateCommand extends BaseCommand {
     @Parameters(paramLabel = "CONFIG", description = "Device config (YAML).")
     Path config;
 
@@ -29,13 +19,11 @@ final class GenerateCommand implements Callable<Integer> {
     Path output;
 
     @Override
-    public Integer call() {
-        DeviceConfig c = ConfigLoader.load(config);
-        GeneratedProject project = new ProjectRenderer().render(c);
-        ProjectWriter.Result r = ProjectWriter.write(project, output);
-        spec.commandLine().getOut().printf("Generated %s %s for %s in %s (%d files written, %d unchanged, %d removed)%n",
-                c.product().name(), c.product().firmwareVersion(), c.target().idfName(), output,
-                r.written(), r.unchanged(), r.removed());
+    int doCall() {
+        FirmwareService.Generated g = new FirmwareService().generate(config, output);
+        out().printf("Generated %s %s for %s in %s (%d files written, %d unchanged, %d removed)%n",
+                g.config().product().name(), g.config().product().firmwareVersion(), g.config().target().idfName(),
+                output, g.files().written(), g.files().unchanged(), g.files().removed());
         return 0;
     }
 }

@@ -17,7 +17,6 @@ public final class Main {
     }
 
     public static CommandLine newCommandLine() {
-        DebugOption.reset();
         return configure(new CommandLine(new EspfleetCommand()));
     }
 

@@ -1,6 +1,7 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.ProgressListener;
+import dev.espfleet.services.FlashListener;
+import dev.espfleet.services.WriteReport;
 import java.io.PrintWriter;
 
 /**
@@ -10,7 +11,7 @@ import java.io.PrintWriter;
  * results) goes through {@link #line}, which first ends a half-drawn bar, and {@link #finish} ends it before
  * anything else is printed (an {@code error:} line included).
  */
-final class ProgressPrinter implements ProgressListener {
+final class ProgressPrinter implements FlashListener {
     private static final long REDRAW_NANOS = 200_000_000L;
     private static final long PLAIN_LINE_NANOS = 5_000_000_000L;
     private final PrintWriter err;
@@ -30,7 +31,8 @@ final class ProgressPrinter implements ProgressListener {
     }
 
     /** A whole line of its own, after ending a half-drawn bar. */
-    synchronized void line(String text) {
+    @Override
+    public synchronized void line(String text) {
         endBar();
         err.println(text);
         err.flush();
@@ -79,6 +81,23 @@ final class ProgressPrinter implements ProgressListener {
     @Override
     public void regionDone(String name, String md5, boolean skipped) {
         line(String.format(skipped ? "%s: already on the chip (MD5 %s), skipped" : "%s: verified, MD5 %s", name, md5));
+    }
+
+    /** The write's summary: how much was written, or that nothing needed to be. */
+    @Override
+    public void written(WriteReport report) {
+        line(summary(report));
+    }
+
+    static String summary(WriteReport report) {
+        long skipped = report.skipped();
+        int regions = report.regions().size();
+        if (skipped == regions) {
+            return String.format("all %d region(s) already on the chip (MD5 match), nothing written", skipped);
+        }
+        return String.format("wrote and verified %d bytes in %d region(s) in %.1f s%s", report.bytesWritten(),
+                regions - skipped, report.seconds(),
+                skipped == 0 ? "" : String.format("; %d region(s) already on the chip (MD5 match)", skipped));
     }
 
     @Override

@@ -1,33 +1,23 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.common.EspfleetException;
-import dev.espfleet.generator.config.ConfigLoader;
-import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.ThingName;
-import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.CertificateSource;
-import dev.espfleet.provisioning.DevicePolicy;
-import dev.espfleet.provisioning.DeviceSubject;
-import dev.espfleet.provisioning.IdentityLayout;
 import dev.espfleet.provisioning.KeyType;
 import dev.espfleet.provisioning.ServerCa;
-import dev.espfleet.provisioning.UnitLock;
 import dev.espfleet.provisioning.UnitProvisioner;
-import dev.espfleet.provisioning.UnitRequest;
-import dev.espfleet.provisioning.WifiCredentials;
+import dev.espfleet.services.CertificateFrom;
+import dev.espfleet.services.ProvisionRequest;
+import dev.espfleet.services.ProvisionResult;
+import dev.espfleet.services.ProvisionService;
+import dev.espfleet.services.WifiSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code espfleet provision}: one device's key, CSR, certificate, identity CSV and AWS registration files. */
 @Command(name = "provision", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -37,10 +27,7 @@ import picocli.CommandLine.Spec;
             "identity.bin (the identity partition's NVS image, 0600) and aws/ (register.sh,",
             "policy.json, and for --ca a JITP template). An existing key and certificate are",
             "reused unless --rotate."})
-final class ProvisionCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class ProvisionCommand extends BaseCommand {
     @Option(names = "--config", required = true, paramLabel = "FILE",
             description = "Device config: endpoint, identity partition, NVS keys and policy come from it.")
     Path config;
@@ -87,7 +74,8 @@ final class ProvisionCommand implements Callable<Integer> {
     String country;
 
     @Option(names = "--wifi-ssid", paramLabel = "SSID",
-            description = "Wi-Fi network the device joins; stored in identity.bin beside the identity.")
+            description = "Wi-Fi network the device joins; stored where the firmware reads it: in identity.bin, or "
+                    + "with wifi.partition: nvs in wifi.bin for the nvs partition.")
     String wifiSsid;
 
     @Option(names = "--wifi-password", paramLabel = "PASSWORD", defaultValue = "${env:ESPFLEET_WIFI_PASSWORD}",
@@ -105,72 +93,31 @@ final class ProvisionCommand implements Callable<Integer> {
     Integer validityDays;
 
     @Override
-    public Integer call() {
-        Instant now = Instant.now();
+    int doCall() {
         ThingName thing = ThingName.of(thingName);
-        DeviceConfig device = ConfigLoader.load(config);
-        device.aws().thingName().ifPresent(pinned -> {
-            if (!pinned.equals(thing)) {
-                throw EspfleetException.badInput(config + ": aws.thing_name pins '" + pinned + "' into the firmware, "
-                        + "which would connect as '" + pinned + "', not '" + thing + "'; use --thing " + pinned
-                        + " or remove aws.thing_name to read the name from NVS");
-            }
-        });
-        DeviceSubject subject = DeviceSubject.of(thing, org != null ? org : device.product().name(), country);
-        DevicePolicy policy = ProvisioningFromConfig.policy(device);
-        DeviceConfig.Identity id = device.identity();
-        IdentityLayout layout = ProvisioningFromConfig.layout(device);
-        Optional<WifiCredentials> wifi = wifi(device);
-
-        CertificateSource certificateSource;
-        if (source != null && source.ca != null) {
-            CertificateAuthority ca = CertificateAuthority.load(source.ca, now);
-            certificateSource = new CertificateSource.LocalCa(ca, source.ca.toString(),
-                    validityDays == null ? OptionalInt.empty() : OptionalInt.of(validityDays));
-        } else if (source != null && source.cert != null) {
-            certificateSource = new CertificateSource.Given(source.cert);
-        } else {
-            certificateSource = new CertificateSource.CsrOnly();
-        }
-        ServerCa server = ServerCa.resolve(Optional.ofNullable(serverCa), defaultServerCa, now);
-        AwsEndpoint host = endpoint != null ? AwsEndpoint.of(endpoint.strip()) : device.aws().endpoint();
-        UnitRequest request = new UnitRequest(out, subject, keyType, Optional.of(host), certificateSource, server, policy,
-                layout, id.partitionSize(), wifi, rotate);
-
-        UnitProvisioner.requireUnitFolder(out);
-        UnitProvisioner.Report report;
-        // a bench or another 'provision' working on this folder would race for its key: one at a time
-        try (UnitLock lock = UnitLock.acquire(out, "espfleet provision", java.time.Duration.ZERO, () -> false)) {
-            report = new UnitProvisioner(new SecureRandom()).provision(request, now);
-        }
-        PrintWriter o = spec.commandLine().getOut();
-        o.printf("provisioned %s in %s%n", thing, out);
-        report.lines().forEach(line -> o.println("  " + line));
-        if (report.identityComplete() && wifi.isEmpty() && device.wifi().partition().equals(id.partition())) {
+        CertificateFrom certificate = source != null && source.ca != null ? new CertificateFrom.LocalCa(source.ca)
+                : source != null && source.cert != null ? new CertificateFrom.Given(source.cert)
+                : new CertificateFrom.AwsSignsCsr();
+        ProvisionResult result = new ProvisionService().provision(new ProvisionRequest(config, thing, out, certificate,
+                Optional.ofNullable(serverCa), defaultServerCa, rotate,
+                Optional.ofNullable(endpoint).map(e -> AwsEndpoint.of(e.strip())), Optional.ofNullable(org),
+                Optional.ofNullable(country), Optional.ofNullable(wifiSsid).map(s -> new WifiSettings(s, wifiPassword)),
+                keyType, validityDays == null ? OptionalInt.empty() : OptionalInt.of(validityDays)));
+        PrintWriter o = out();
+        o.printf("provisioned %s in %s%n", result.thing(), result.unit());
+        result.report().forEach(line -> o.println("  " + line));
+        if (result.noWifi()) {
             o.printf("warning: no --wifi-ssid: %s holds no Wi-Fi credentials, and the firmware halts without them"
-                    + " (namespace '%s')%n", UnitProvisioner.IDENTITY_IMAGE, device.wifi().namespace());
+                    + " (namespace '%s')%n", UnitProvisioner.IDENTITY_IMAGE, result.wifiNamespace());
         }
-        if (report.identityComplete()) {
-            o.printf("next: register with %s, then flash %s into the '%s' partition%n",
-                    out.resolve(UnitProvisioner.AWS_DIR).resolve("register.sh"),
-                    out.resolve(UnitProvisioner.IDENTITY_IMAGE), layout.partition());
+        if (result.identityComplete()) {
+            o.printf("next: register with %s, then flash %s%n", result.registerScript(), String.join(" and ",
+                    result.images().stream().map(i -> i.file() + " into the '" + i.partition() + "' partition")
+                            .toList()));
         } else {
             o.printf("next: %s has AWS sign csr.pem and saves cert.pem; then rerun with --cert %s%n",
-                    out.resolve(UnitProvisioner.AWS_DIR).resolve("register.sh"),
-                    out.resolve(UnitProvisioner.CERT_FILE));
+                    result.registerScript(), result.certificateFile());
         }
-        o.flush();
         return 0;
-    }
-
-    private Optional<WifiCredentials> wifi(DeviceConfig device) {
-        if (wifiSsid == null) {
-            return Optional.empty();
-        }
-        if (!device.wifi().partition().equals(device.identity().partition())) {
-            throw EspfleetException.badInput(config + ": wifi.partition is '" + device.wifi().partition() + "', not the identity"
-                    + " partition '" + device.identity().partition() + "', so --wifi-ssid cannot go into identity.bin");
-        }
-        return Optional.of(ProvisioningFromConfig.wifi(device, wifiSsid, wifiPassword));
     }
 }

@@ -2,39 +2,22 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashOptions;
 import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.ImageCheck;
-import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.job.FlashPlan;
 import dev.espfleet.flasher.job.FlasherArgs;
-import dev.espfleet.flasher.job.ImageHeaderPatch;
-import dev.espfleet.flasher.job.SecretData;
-import dev.espfleet.model.Chip;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code espfleet write-flash ADDR FILE [ADDR FILE...]}, as esptool. */
 @Command(name = "write-flash", mixinStandardHelpOptions = true,
         description = "Write files to flash at the given offsets, then prove each region with the chip's MD5.")
-public final class WriteFlashCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ConnectionOptions connection;
-
+public final class WriteFlashCommand extends ChipCommand {
     @Mixin
     WriteOptions write;
 
@@ -43,17 +26,30 @@ public final class WriteFlashCommand implements Callable<Integer> {
     List<String> pairs;
 
     @Override
-    public Integer call() {
+    int onChip(ProgressPrinter console) {
+        requirePairs("write-flash", pairs);
+        FlashPlan.HeaderSettings header = write.header();
+        FlashPlan plan = FlashPlan.of(regions("write-flash", pairs)).withHeader(header);
+        flash.write(connection.port(), plan, write.flashOptions(), console);
+        return 0;
+    }
+
+    static void requirePairs(String command, List<String> pairs) {
         if (pairs.size() % 2 != 0) {
-            throw EspfleetException.badInput("write-flash takes pairs of ADDR FILE; got " + pairs.size() + " arguments");
+            throw EspfleetException.badInput(command + " takes pairs of ADDR FILE; got " + pairs.size() + " arguments");
         }
-        write.check();
+    }
+
+    /** {@code ADDR FILE} pairs as regions, each file read whole. */
+    static List<FlashRegion> regions(String command, List<String> pairs) {
+        requirePairs(command, pairs);
         List<FlashRegion> regions = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i += 2) {
-            int offset = FlasherArgs.parseOffset(pairs.get(i), "write-flash argument " + (i + 1));
+            int offset = FlasherArgs.parseOffset(pairs.get(i), command.equals("verify") ? "ADDR"
+                    : command + " argument " + (i + 1));
             regions.add(new FlashRegion(pairs.get(i + 1), offset, readFile(Path.of(pairs.get(i + 1)))));
         }
-        return write.run(connection, regions, spec.commandLine().getErr(), java.util.Optional.empty());
+        return regions;
     }
 
     static byte[] readFile(Path file) {
@@ -64,85 +60,6 @@ public final class WriteFlashCommand implements Callable<Integer> {
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw EspfleetException.badInput("cannot read " + file + ": " + AtomicFiles.describe(e));
-        }
-    }
-
-    /** Write-job options shared by write-flash and flash. */
-    public static final class WriteOptions {
-        @Option(names = "--no-compress", description = "Never send compressed data (default: compress where safe).")
-        boolean noCompress;
-
-        @Option(names = "--no-skip", description = "Write regions even if the chip already holds them.")
-        boolean noSkip;
-
-        @Option(names = "--flash-mode", defaultValue = "keep", paramLabel = "MODE",
-                description = "keep, qio, qout, dio or dout: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
-        String flashMode;
-
-        @Option(names = "--flash-freq", defaultValue = "keep", paramLabel = "FREQ",
-                description = "keep or e.g. 40m, 80m: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
-        String flashFreq;
-
-        @Option(names = "--flash-size", defaultValue = "keep", paramLabel = "SIZE",
-                description = "keep, detect or 1MB..128MB: set in the bootloader image header. Default: ${DEFAULT-VALUE}.")
-        String flashSize;
-
-        /** Checks what can be checked before a port is opened: nothing is written when an option is wrong. */
-        void check() {
-            ImageHeaderPatch.checkOptions(flashMode, flashFreq, flashSize);
-        }
-
-        int run(ConnectionOptions connection, List<FlashRegion> regions, PrintWriter err,
-                java.util.Optional<String> expectedChip) {
-            check();
-            connection.connectOptions();
-            FlashOptions options = FlashOptions.defaults()
-                    .withCompression(noCompress ? FlashOptions.Compression.NEVER : FlashOptions.Compression.AUTO)
-                    .withSkipUnchanged(!noSkip);
-            List<FlashRegion> marked = new ArrayList<>();
-            for (FlashRegion r : regions) {
-                // an identity image (or anything holding a private key) is never shown by --trace
-                marked.add(r.secret() || SecretData.holdsSecrets(r.data()) ? r.asSecret() : r);
-            }
-            regions = marked;
-            ProgressPrinter console = connection.console(err);
-            try (RomLoader loader = connection.connect(console)) {
-                expectedChip.ifPresent(chip -> {
-                    if (Chip.parse(chip).orElse(null) != loader.chip()) {
-                        throw new EspfleetException(dev.espfleet.common.ExitStatus.BAD_INPUT, "the build is for " + chip
-                                + ", but the connected chip is " + loader.chip().displayName(), "connect the right board");
-                    }
-                });
-                List<FlashRegion> patched = new ArrayList<>();
-                for (FlashRegion r : regions) {
-                    ImageCheck.requireChip(r, loader.chip());
-                    ImageHeaderPatch.Result p = ImageHeaderPatch.apply(r, loader.spec(), flashMode, flashFreq, flashSize,
-                            loader.flashSize());
-                    p.note().ifPresent(console::line);
-                    patched.add(p.region());
-                }
-                regions = patched;
-                connection.redactInTrace(regions);
-                long start = System.nanoTime();
-                List<FlashWriter.RegionResult> results = new FlashWriter(loader, options, console).write(regions);
-                console.line(summary(results, (System.nanoTime() - start) / 1e9));
-                loader.finish();
-            } finally {
-                console.finish();
-            }
-            return 0;
-        }
-
-        /** What happened, in one line: how much was written, or that nothing needed to be. */
-        static String summary(List<FlashWriter.RegionResult> results, double seconds) {
-            long skipped = results.stream().filter(FlashWriter.RegionResult::skipped).count();
-            if (skipped == results.size()) {
-                return String.format("all %d region(s) already on the chip (MD5 match), nothing written", skipped);
-            }
-            long bytes = results.stream().filter(r -> !r.skipped()).mapToLong(r -> r.region().data().length).sum();
-            return String.format("wrote and verified %d bytes in %d region(s) in %.1f s%s", bytes,
-                    results.size() - skipped, seconds,
-                    skipped == 0 ? "" : String.format("; %d region(s) already on the chip (MD5 match)", skipped));
         }
     }
 }

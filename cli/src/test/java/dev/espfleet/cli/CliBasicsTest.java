@@ -80,6 +80,28 @@ class CliBasicsTest {
     }
 
     @Test
+    void debugAfterTheCommandAddsTheStackTraceToo(@TempDir Path tmp) {
+        CliRun run = CliRun.of("validate", "--debug", tmp.resolve("nope.yaml").toString());
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("at dev.espfleet."), "stack trace expected with --debug:\n" + run.err());
+    }
+
+    /** --debug belongs to the run it was given to (an instance option, not a static one two runs would share). */
+    @Test
+    void debugOfOneRunIsNotAnotherRunsDebug(@TempDir Path tmp) {
+        picocli.CommandLine withDebug = Main.newCommandLine();
+        picocli.CommandLine without = Main.newCommandLine();
+        java.io.StringWriter first = new java.io.StringWriter();
+        java.io.StringWriter second = new java.io.StringWriter();
+        withDebug.setErr(new java.io.PrintWriter(first));
+        without.setErr(new java.io.PrintWriter(second));
+        assertEquals(2, withDebug.execute("--debug", "validate", tmp.resolve("nope.yaml").toString()));
+        assertEquals(2, without.execute("validate", tmp.resolve("nope.yaml").toString()));
+        assertTrue(first.toString().contains("at dev.espfleet."), first.toString());
+        assertEquals("error: " + tmp.resolve("nope.yaml") + ": no such device config file\n", second.toString());
+    }
+
+    @Test
     void completionScriptIsGenerated() {
         CliRun run = CliRun.of("generate-completion");
         assertEquals(0, run.exitCode());

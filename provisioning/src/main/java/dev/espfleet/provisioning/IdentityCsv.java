@@ -40,16 +40,19 @@ public final class IdentityCsv {
         row(csv, layout.deviceCertKey(), "file", entries.deviceCertFile());
         row(csv, layout.privateKeyKey(), "file", entries.privateKeyFile());
         row(csv, layout.serverCaKey(), "file", entries.serverCaFile());
-        wifi.ifPresent(w -> {
-            if (!w.namespace().equals(layout.namespace())) {
-                csv.append(NvsCsv.cell(w.namespace().value())).append(",namespace,,\n");
-            }
-            csv.append(NvsCsv.cell(w.ssidKey().value())).append(",data,string,").append(cell("--wifi-ssid", w.ssid()))
-                    .append('\n');
-            csv.append(NvsCsv.cell(w.passwordKey().value())).append(",data,string,")
-                    .append(cell("--wifi-password", w.password())).append('\n');
-        });
+        wifi.ifPresent(w -> wifiRows(csv, w, !w.namespace().equals(layout.namespace())));
         return csv.toString();
+    }
+
+    /** The Wi-Fi rows: its namespace row (unless it shares the namespace before it), the SSID and the password. */
+    static void wifiRows(StringBuilder csv, WifiCredentials w, boolean namespaceRow) {
+        if (namespaceRow) {
+            csv.append(NvsCsv.cell(w.namespace().value())).append(",namespace,,\n");
+        }
+        csv.append(NvsCsv.cell(w.ssidKey().value())).append(",data,string,").append(cell("--wifi-ssid", w.ssid()))
+                .append('\n');
+        csv.append(NvsCsv.cell(w.passwordKey().value())).append(",data,string,")
+                .append(cell("--wifi-password", w.password())).append('\n');
     }
 
     private static void row(StringBuilder csv, NvsKey key, String type, String value) {

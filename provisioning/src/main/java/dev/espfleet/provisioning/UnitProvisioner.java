@@ -252,7 +252,8 @@ public final class UnitProvisioner {
 
     /** What a unit folder may hold; a folder holding none of it (and not empty) is someone else's. */
     private static final java.util.Set<String> UNIT_FILES = java.util.Set.of(UnitBinding.FILE, UnitLock.FILE, KEY_FILE,
-            CSR_FILE, CERT_FILE, SERVER_CA_FILE, IDENTITY_CSV, IDENTITY_IMAGE, AWS_DIR, "bench.log");
+            CSR_FILE, CERT_FILE, SERVER_CA_FILE, IDENTITY_CSV, IDENTITY_IMAGE, WifiImage.CSV_FILE, WifiImage.IMAGE_FILE, AWS_DIR,
+            "bench.log");
 
     /**
      * {@code dir} is a unit folder, an empty folder or nothing yet: not a file, not a CA, not a folder of

@@ -105,6 +105,9 @@ final class YamlSection {
         Optional<String> s = string(key);
         if (s.isEmpty() && !entries.containsKey(key)) {
             missing(key, what);
+        } else if (s.isEmpty() && isNull(entries.get(key).getValueNode())) {
+            // "key:" or "key: ~" is YAML's null: the value is missing, not a default
+            problem(key, "is required: " + what);
         } else if (s.isPresent() && s.get().isEmpty()) {
             problem(key, "must not be empty: " + what);
             return Optional.empty();

@@ -55,6 +55,19 @@ public final class ProjectRenderer {
         return new GeneratedProject(files);
     }
 
+    /**
+     * The text of one generated file ({@code aws/policy.json}, say) rendered alone, byte for byte what
+     * {@link #render} puts at that path: for a caller that needs one derivation of the config (provisioning
+     * needs the policy), not the project.
+     */
+    public String renderFile(DeviceConfig config, String path) {
+        String template = path + ".ftl";
+        if (!listing(TEMPLATE_ROOT).contains(template)) {
+            throw new IllegalArgumentException("no template renders " + path);
+        }
+        return new String(renderOne(template, ProjectModel.of(config)), StandardCharsets.UTF_8);
+    }
+
     /** Dot files ship as {@code dot-NAME} because Maven's resource and jar plugins leave dot files out. */
     static String outputPath(String staticPath) {
         int slash = staticPath.lastIndexOf('/') + 1;
