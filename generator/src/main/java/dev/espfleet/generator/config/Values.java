@@ -120,9 +120,10 @@ final class Values {
         Optional<Schema.Variant<V>> chosen = find(variants.discriminator()).flatMap(variants::of);
         for (String k : variants.names()) {
             Optional<Key<?>> key = chosen.flatMap(v -> v.key(k));
+            boolean written = section != null && section.has(k); // has() makes the key known: never "unknown"
             if (key.isPresent()) {
                 read(key.get());
-            } else if (section != null && section.has(k) && chosen.isPresent()) {
+            } else if (written && chosen.isPresent()) {
                 section.problem(k, "applies only to " + variants.holders(k) + " " + variants.noun());
             }
         }
