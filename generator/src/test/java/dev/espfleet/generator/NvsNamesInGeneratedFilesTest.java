@@ -56,7 +56,8 @@ class NvsNamesInGeneratedFilesTest {
                   namespace: %s
                   ssid_key: %s
                   password_key: %s
-                """.formatted(yaml("identity.partition"), yaml("identity.namespace"), yaml("thing_name"), yaml("endpoint"), yaml("device_cert"),
+                """.formatted(yaml("identity.partition"), yaml("identity.namespace"), yaml("thing_name"),
+                yaml("endpoint"), yaml("device_cert"),
                 yaml("private_key"), yaml("server_ca"), yaml("wifi.namespace"), yaml("ssid_key"), yaml("password_key"));
     }
 
@@ -95,7 +96,8 @@ class NvsNamesInGeneratedFilesTest {
                 #include "espfleet_config.h"
                 int main(void)
                 {
-                    const char *names[] = {ESPFLEET_IDENTITY_PARTITION, ESPFLEET_WIFI_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, ESPFLEET_NVS_KEY_THING_NAME,
+                    const char *names[] = {ESPFLEET_IDENTITY_PARTITION, ESPFLEET_WIFI_PARTITION,
+                        ESPFLEET_IDENTITY_NAMESPACE, ESPFLEET_NVS_KEY_THING_NAME,
                         ESPFLEET_NVS_KEY_ENDPOINT, ESPFLEET_NVS_KEY_DEVICE_CERT, ESPFLEET_NVS_KEY_PRIVATE_KEY,
                         ESPFLEET_NVS_KEY_SERVER_CA, ESPFLEET_WIFI_NAMESPACE, ESPFLEET_NVS_KEY_WIFI_SSID,
                         ESPFLEET_NVS_KEY_WIFI_PASSWORD};

@@ -63,7 +63,8 @@ public final class ConfigSchema {
 
     static final Key<AwsEndpoint> ENDPOINT = Key.of("endpoint", ValueKind.typed("host name",
                     "labels of 1-63 letters, digits and `-`, at most " + AwsEndpoint.MAX_LENGTH
-                            + " characters; no scheme or port", AwsEndpoint::problem, AwsEndpoint::of, AwsEndpoint::host))
+                            + " characters; no scheme or port",
+                    AwsEndpoint::problem, AwsEndpoint::of, AwsEndpoint::host))
             .required("your account's AWS IoT data endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS)")
             .doc("e.g. `abc123-ats.iot.eu-west-1.amazonaws.com`; the region is taken from an AWS IoT endpoint"
                     + " (`.amazonaws.com` or `.amazonaws.com.cn`) for policy ARNs");
@@ -179,7 +180,8 @@ public final class ConfigSchema {
             Variant.of(FieldType.INT, INT_MIN, INT_MAX, INT_DEFAULT)
                     .rules(minAtMostMax(INT_MIN, INT_MAX), defaultWithinBounds(INT_MIN, INT_MAX, INT_DEFAULT)),
             Variant.of(FieldType.FLOAT, FLOAT_MIN, FLOAT_MAX, FLOAT_DEFAULT)
-                    .rules(minAtMostMax(FLOAT_MIN, FLOAT_MAX), defaultWithinBounds(FLOAT_MIN, FLOAT_MAX, FLOAT_DEFAULT)),
+                    .rules(minAtMostMax(FLOAT_MIN, FLOAT_MAX),
+                            defaultWithinBounds(FLOAT_MIN, FLOAT_MAX, FLOAT_DEFAULT)),
             Variant.of(FieldType.BOOL, BOOL_DEFAULT),
             Variant.of(FieldType.STRING, MAX_LENGTH, STRING_DEFAULT).rules(new Rule(
                     "a `string` field's `default` is at most `max_length` bytes", v -> {
@@ -241,7 +243,8 @@ public final class ConfigSchema {
     static final Key<PartitionLabel> IDENTITY_PARTITION = Key.of("partition", PARTITION_NAME)
             .byDefault(PartitionLabel.of("certs")).check(ConfigSchema::notAFixedPartition)
             .doc("its own NVS partition in `partitions.csv`, not one the table always has ("
-                    + PartitionLayout.FIXED_PARTITIONS.stream().map(p -> "`" + p + "`").collect(Collectors.joining(", "))
+                    + PartitionLayout.FIXED_PARTITIONS.stream().map(p -> "`" + p + "`")
+                            .collect(Collectors.joining(", "))
                     + ")");
     static final Key<Integer> PARTITION_SIZE = Key.of("partition_size",
                     ValueKind.integer(NvsLayout.MIN_PARTITION_SIZE, PartitionLayout.MAX_IDENTITY_SIZE).hex().because(
@@ -255,28 +258,32 @@ public final class ConfigSchema {
     static final Key<NvsKey> DEVICE_CERT_KEY = identityName("device_cert", "device_cert");
     static final Key<NvsKey> PRIVATE_KEY_KEY = identityName("private_key", "private_key");
     static final Key<NvsKey> SERVER_CA_KEY = identityName("server_ca", "server_ca");
-    static final Schema<List<NvsKey>> IDENTITY_KEYS_SCHEMA = Schema.of(v -> List.of(v.get(THING_NAME_KEY),
-                    v.get(ENDPOINT_KEY), v.get(DEVICE_CERT_KEY), v.get(PRIVATE_KEY_KEY), v.get(SERVER_CA_KEY)),
+    /** Built as part of {@link Identity}, which reads its keys. */
+    static final Schema<Void> IDENTITY_KEYS_SCHEMA = Schema.of(v -> null,
             THING_NAME_KEY, ENDPOINT_KEY, DEVICE_CERT_KEY, PRIVATE_KEY_KEY, SERVER_CA_KEY);
-    static final Key<List<NvsKey>> IDENTITY_KEYS = Key.section("keys", IDENTITY_KEYS_SCHEMA)
+    static final Key<Void> IDENTITY_KEYS = Key.section("keys", IDENTITY_KEYS_SCHEMA)
             .doc("the NVS key of each item of the identity");
     static final Schema<Identity> IDENTITY_SCHEMA = Schema.of(v -> {
-        List<NvsKey> keys = v.get(IDENTITY_KEYS);
-        return new Identity(v.get(IDENTITY_PARTITION), v.get(PARTITION_SIZE), v.get(IDENTITY_NAMESPACE), keys.get(0),
-                keys.get(1), keys.get(2), keys.get(3), keys.get(4));
+        Values keys = v.section(IDENTITY_KEYS);
+        return new Identity(v.get(IDENTITY_PARTITION), v.get(PARTITION_SIZE), v.get(IDENTITY_NAMESPACE),
+                keys.get(THING_NAME_KEY), keys.get(ENDPOINT_KEY), keys.get(DEVICE_CERT_KEY), keys.get(PRIVATE_KEY_KEY),
+                keys.get(SERVER_CA_KEY));
     }, IDENTITY_PARTITION, PARTITION_SIZE, IDENTITY_NAMESPACE, IDENTITY_KEYS);
 
     static final Key<PartitionLabel> WIFI_PARTITION = Key.of("partition", PARTITION_NAME)
-            .defaultDoc("the identity partition").doc("`" + PartitionLayout.DEFAULT_NVS + "` or the identity partition");
+            .defaultDoc("the identity partition")
+            .doc("`" + PartitionLayout.DEFAULT_NVS + "` or the identity partition");
     static final Key<NvsKey> WIFI_NAMESPACE = Key.of("namespace", NVS_NAME).byDefault(NvsKey.of("wifi"))
             .check(ConfigSchema::notAWifiDriverRecord).doc("NVS namespace; not a Wi-Fi driver record's name");
     static final Key<NvsKey> SSID_KEY = Key.of("ssid_key", NVS_NAME).byDefault(NvsKey.of("ssid"))
-            .doc("NVS key of the SSID (`sta.ssid` brings the Wi-Fi driver's records, as nvs_partition_gen.py adds them)");
+            .doc("NVS key of the SSID (`sta.ssid` brings the Wi-Fi driver's records, as nvs_partition_gen.py adds"
+                    + " them)");
     static final Key<NvsKey> PASSWORD_KEY = Key.of("password_key", NVS_NAME).byDefault(NvsKey.of("password"))
             .doc("NVS key of the password");
-    static final Schema<Wifi> WIFI_SCHEMA = Schema.of(v -> new Wifi(v.find(WIFI_PARTITION)
-                    .orElseGet(() -> v.parent().section(ConfigSchema.IDENTITY).get(IDENTITY_PARTITION)), v.get(WIFI_NAMESPACE),
-                    v.get(SSID_KEY), v.get(PASSWORD_KEY)),
+    static final Schema<Wifi> WIFI_SCHEMA = Schema.of(v -> new Wifi(
+                    v.find(WIFI_PARTITION)
+                            .orElseGet(() -> v.parent().section(ConfigSchema.IDENTITY).get(IDENTITY_PARTITION)),
+                    v.get(WIFI_NAMESPACE), v.get(SSID_KEY), v.get(PASSWORD_KEY)),
             WIFI_PARTITION, WIFI_NAMESPACE, SSID_KEY, PASSWORD_KEY);
 
     // --- the whole config
@@ -301,7 +308,8 @@ public final class ConfigSchema {
             .doc("the periodic readings");
     static final Key<Identity> IDENTITY = Key.section("identity", IDENTITY_SCHEMA)
             .doc("where the firmware reads its identity in NVS");
-    static final Key<Wifi> WIFI = Key.section("wifi", WIFI_SCHEMA).doc("where the firmware reads its Wi-Fi credentials");
+    static final Key<Wifi> WIFI = Key.section("wifi", WIFI_SCHEMA)
+            .doc("where the firmware reads its Wi-Fi credentials");
 
     /** The whole config; {@link #deviceConfig} builds it. */
     static final Schema<Void> CONFIG = Schema.<Void>of(v -> null,
@@ -401,7 +409,8 @@ public final class ConfigSchema {
         }
 
         String describe() {
-            return addedBeside == null ? "the NVS key of " + section.path(key) + (section.written(key) ? "" : " (by default)")
+            return addedBeside == null
+                    ? "the NVS key of " + section.path(key) + (section.written(key) ? "" : " (by default)")
                     : "a record nvs_partition_gen.py adds for the Wi-Fi driver beside " + section.path(key) + " '"
                     + addedBeside + "'";
         }
