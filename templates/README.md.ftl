@@ -34,7 +34,7 @@ one and starts nothing.
 ## AWS
 
 - `aws/policy.json`: least-privilege policy (`${aws.policyName}`): a device connects only as its own
-<#if telemetryToShadow>
+<#if telemetry.toShadow>
   thing name and uses only its own shadow and status topics.
 <#else>
   thing name and uses only its own shadow, status and telemetry topics.
@@ -58,14 +58,14 @@ aws iot create-topic-rule --rule-name ${aws.ruleName} --topic-rule-payload file:
 
 ## Telemetry
 
-<#if telemetryToShadow>
-Every ${telemetryIntervalSeconds} s the readings (the `read_*` hooks below) go into the shadow's reported state
+<#if telemetry.toShadow>
+Every ${telemetry.intervalSeconds} s the readings (the `read_*` hooks below) go into the shadow's reported state
 (`telemetry.to: shadow`): each sample is a shadow update, a new version and a billed operation.
 <#else>
-Every ${telemetryIntervalSeconds} s the readings (the `read_*` hooks below) are published to `${telemetryTopic}` as
+Every ${telemetry.intervalSeconds} s the readings (the `read_*` hooks below) are published to `${telemetry.topic}` as
 one JSON object, e.g. `{"temperature":21.5}`, readings without a value left out. The shadow keeps state:
 desired values as applied, `firmware_version` and `online`. Route the topic where it is needed with an
-IoT rule (e.g. `${telemetryRuleSql}`).
+IoT rule (e.g. `${telemetry.ruleSql}`).
 </#if>
 
 ## Hooks

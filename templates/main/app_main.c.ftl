@@ -31,9 +31,9 @@ static esp_err_t init_nvs(void)
         return err;
     }
 <#list nvsPartitionsToInit as p>
-    err = nvs_flash_init_partition("${p}");
+    err = nvs_flash_init_partition(${p});
     if (err != ESP_OK) {
-        ESP_LOGE(TAG, "NVS partition '%s': %s (was the identity image flashed?)", "${p}", esp_err_to_name(err));
+        ESP_LOGE(TAG, "NVS partition '%s': %s (was the identity image flashed?)", ${p}, esp_err_to_name(err));
         return err;
     }
 </#list>

@@ -109,12 +109,9 @@ __attribute__((weak)) void ${f.changedHook}(${f.hookParameter})
 
 __attribute__((weak)) bool ${f.readHook}(${f.hookParameters})
 {
-<#if f.type == "string">
-    (void)value;
-    (void)size;
-<#else>
-    (void)value;
-</#if>
+<#list f.unusedParameters as p>
+    (void)${p};
+</#list>
     return false; /* no value until the application supplies one */
 }
 </#list>

@@ -33,10 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Two differences are by design and asserted as such: a config that pins {@code aws.thing_name} serves one
  * device, so the bench refuses it (with the one message {@code DeviceProfile.requireFleet} gives), and provision
- * is run with that thing. Refusals that the three make alike but without a line (the config loader has no rule
- * for them yet: identity keys used twice, keys that collide in NVS with each other or with the entries Espressif's
- * generator adds for Wi-Fi driver keys such as {@code sta.ssid}) are counted and printed, and must be of those
- * known kinds: any other refusal without a line fails the test.
+ * is run with that thing. Every refusal names its line: the schema's rules across keys (identity keys used
+ * twice, keys that collide in NVS with each other or with the entries Espressif's generator adds for Wi-Fi driver
+ * keys such as {@code sta.ssid}) report at the key that breaks them, so a refusal without a line fails the test.
  *
  * <p>{@code -Dconfig.agreement.seed=N} and {@code -Dconfig.agreement.count=N} replay or widen the walk.
  */
@@ -44,9 +43,8 @@ class ConfigAgreementTest {
     static final long SEED = Long.getLong("config.agreement.seed", 15L);
     static final int COUNT = Integer.getInteger("config.agreement.count", 200);
     static final Pattern LOCATED = Pattern.compile("^.+:\\d+:\\d+: .*$");
-    /** Refusals the three make alike without a file:line: rules the config loader does not have yet. */
-    static final List<String> KNOWN_UNLOCATED = List.of(": identity.keys: invalid identity layout: NVS key ",
-            ": identity.keys and wifi: NVS cannot hold these keys together: ");
+    /** Refusals the three may make alike without a file:line: none, every rule of the schema has its line. */
+    static final List<String> KNOWN_UNLOCATED = List.of();
 
     @TempDir
     Path tmp;

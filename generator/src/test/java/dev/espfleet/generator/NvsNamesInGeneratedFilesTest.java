@@ -20,14 +20,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * NVS keys and names may be any printable ASCII ({@link dev.espfleet.nvs.NvsKey}), so every generated file that
- * carries one escapes it for its language: the C the firmware is built from (compiled here with gcc and run to
- * print the names back, trigraphs and backslashes included) and nvs/identity.csv (read back as
- * nvs_partition_gen.py reads it).
+ * NVS keys and names may be any printable ASCII ({@link dev.espfleet.nvs.NvsKey}), and partition names nearly so
+ * ({@link dev.espfleet.nvs.PartitionLabel}), so every generated file that carries one escapes it for its language:
+ * the C the firmware is built from (compiled here with gcc and run to print the names back, trigraphs and
+ * backslashes included) and nvs/identity.csv (read back as nvs_partition_gen.py reads it).
  */
 class NvsNamesInGeneratedFilesTest {
     /** Quotes, a backslash, trigraph starters, a comma, a space, '#', '$' and '%' (printf), each within 15 bytes. */
     static final Map<String, String> NAMES = Map.of(
+            "identity.partition", "id\"p\\1??=",
             "identity.namespace", "#ns \"1\",2",
             "thing_name", "thing-name",
             "endpoint", "back\\slash",
@@ -43,6 +44,7 @@ class NvsNamesInGeneratedFilesTest {
                 product: {name: names, firmware_version: 1.0.0}
                 aws: {endpoint: abc123-ats.iot.eu-west-1.amazonaws.com}
                 identity:
+                  partition: %s
                   namespace: %s
                   keys:
                     thing_name: %s
@@ -54,7 +56,8 @@ class NvsNamesInGeneratedFilesTest {
                   namespace: %s
                   ssid_key: %s
                   password_key: %s
-                """.formatted(yaml("identity.namespace"), yaml("thing_name"), yaml("endpoint"), yaml("device_cert"),
+                """.formatted(yaml("identity.partition"), yaml("identity.namespace"), yaml("thing_name"),
+                yaml("endpoint"), yaml("device_cert"),
                 yaml("private_key"), yaml("server_ca"), yaml("wifi.namespace"), yaml("ssid_key"), yaml("password_key"));
     }
 
@@ -93,7 +96,8 @@ class NvsNamesInGeneratedFilesTest {
                 #include "espfleet_config.h"
                 int main(void)
                 {
-                    const char *names[] = {ESPFLEET_IDENTITY_NAMESPACE, ESPFLEET_NVS_KEY_THING_NAME,
+                    const char *names[] = {ESPFLEET_IDENTITY_PARTITION, ESPFLEET_WIFI_PARTITION,
+                        ESPFLEET_IDENTITY_NAMESPACE, ESPFLEET_NVS_KEY_THING_NAME,
                         ESPFLEET_NVS_KEY_ENDPOINT, ESPFLEET_NVS_KEY_DEVICE_CERT, ESPFLEET_NVS_KEY_PRIVATE_KEY,
                         ESPFLEET_NVS_KEY_SERVER_CA, ESPFLEET_WIFI_NAMESPACE, ESPFLEET_NVS_KEY_WIFI_SSID,
                         ESPFLEET_NVS_KEY_WIFI_PASSWORD};
@@ -106,7 +110,8 @@ class NvsNamesInGeneratedFilesTest {
                 """);
         run(tmp, "gcc", "-std=c17", "-Wall", "-Wextra", "-Werror", "-I", GeneratedCCompilesTest.HOST_INCLUDE.toString(),
                 "-I", main.toString(), printer.toString(), "-o", tmp.resolve("print_names").toString());
-        assertEquals(List.of(NAMES.get("identity.namespace"), NAMES.get("thing_name"), NAMES.get("endpoint"),
+        assertEquals(List.of(NAMES.get("identity.partition"), NAMES.get("identity.partition"),
+                NAMES.get("identity.namespace"), NAMES.get("thing_name"), NAMES.get("endpoint"),
                 NAMES.get("device_cert"), NAMES.get("private_key"), NAMES.get("server_ca"), NAMES.get("wifi.namespace"),
                 NAMES.get("ssid_key"), NAMES.get("password_key")),
                 run(tmp, tmp.resolve("print_names").toString()).lines().toList());

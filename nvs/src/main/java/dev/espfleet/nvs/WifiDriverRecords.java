@@ -27,16 +27,17 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * The texts are the CSV cells as written ({@code blob_sz_fill(32;0x00)} SSIDs included), so the PMK is
  * the one the Python tool computes. One instance per image: the Python tool keeps this state on its NVS
- * object, across namespaces and CSV files.
+ * object, across namespaces and CSV files. The static queries are the one rule other modules ask (the device
+ * config refuses such names where its images cannot hold them).
  */
-final class WifiDriverRecords {
+public final class WifiDriverRecords {
     static final String STA_SSID = "sta.ssid";
     static final String STA_PASSWORD = "sta.pswd";
     static final String AP_SSID = "ap.ssid";
     static final String AP_PASSWORD = "ap.passwd";
     static final String AP_AUTHMODE = "ap.authmode";
     static final String AP_PMK_INFO = "ap.pmk_info";
-    private static final Set<String> KEYS = Set.of(STA_SSID, STA_PASSWORD, AP_SSID, AP_PASSWORD, AP_AUTHMODE);
+    private static final Set<String> KEYS = Set.copyOf(wifiKeys());
 
     /** A blob the tool adds after the first sta.ssid/sta.pswd row (its hard-coded hex2bin rows). */
     private record StaExtra(String key, byte[] value) {
@@ -55,9 +56,30 @@ final class WifiDriverRecords {
     private String apAuthmode;
     private boolean staExtrasWritten;
 
+    WifiDriverRecords() {
+    }
+
     /** True for the keys the Python tool treats as Wi-Fi driver records. */
-    static boolean isWifiKey(String key) {
+    public static boolean isWifiKey(String key) {
         return KEYS.contains(key);
+    }
+
+    /** The keys the Python tool treats as Wi-Fi driver records: sta.ssid, sta.pswd, ap.ssid, ap.passwd, ap.authmode. */
+    public static List<String> wifiKeys() {
+        return List.of(STA_SSID, STA_PASSWORD, AP_SSID, AP_PASSWORD, AP_AUTHMODE);
+    }
+
+    /**
+     * The keys the Python tool may add by itself to the namespace of a row keyed {@code key}: the sta records after
+     * the first sta.ssid or sta.pswd row of an image, ap.pmk_info before an ap row once all three ap rows are set;
+     * none for other keys.
+     */
+    public static List<String> keysAddedWith(String key) {
+        if (key.equals(STA_SSID) || key.equals(STA_PASSWORD)) {
+            return STA_EXTRAS.stream().map(StaExtra::key).toList();
+        }
+        return key.equals(AP_SSID) || key.equals(AP_PASSWORD) || key.equals(AP_AUTHMODE) ? List.of(AP_PMK_INFO)
+                : List.of();
     }
 
     /** The keys the tool may add by itself, for messages about a key set twice. */

@@ -171,6 +171,22 @@ class WifiDriverRecordsTest {
                 + " record even on a namespace row; choose another name", refusal(p));
     }
 
+    /** keysAddedWith, which the device config asks, names exactly the entries the CSV reader adds beside a key. */
+    @Test
+    void keysAddedWithAreTheEntriesTheReaderAddsBesideTheKey() throws IOException {
+        for (String key : WifiDriverRecords.wifiKeys()) {
+            String body = "n,namespace,,\n" + key + ",data,string,1\n";
+            if (key.startsWith("ap.")) { // ap.pmk_info comes once all three are set
+                body += WifiDriverRecords.wifiKeys().stream().filter(k -> k.startsWith("ap.") && !k.equals(key))
+                        .map(k -> k + ",data,string,1\n").reduce("", String::concat);
+            }
+            List<String> added = NvsCsv.read(List.of(csv(body))).stream().map(r -> r.entry().key())
+                    .filter(k -> k != null && !k.equals("n") && !WifiDriverRecords.isWifiKey(k)).toList();
+            assertEquals(WifiDriverRecords.keysAddedWith(key), added, key);
+        }
+        assertEquals(List.of(), WifiDriverRecords.keysAddedWith("ssid"));
+    }
+
     private static String refusal(Path p) {
         return assertThrows(EspfleetException.class, () -> NvsCsv.generate(List.of(p), 0x4000, NvsVersion.V2, null))
                 .getMessage();

@@ -29,6 +29,14 @@ public final class Names {
     public static final String TELEMETRY_TOPIC_LEVEL = "telemetry";
     /** The firmware's topic buffers (SHADOW_TOPIC_MAX in shadow.h), NUL included. */
     static final int TOPIC_BUFFER = 256;
+    /** AWS IoT allows at most 7 slashes (8 levels) in a topic. */
+    static final int TOPIC_MAX_LEVELS = 8;
+    /** The prefix leaves room for the thing name and the last level: {@code <prefix>/<thing>/telemetry}. */
+    static final int TOPIC_PREFIX_MAX_LEVELS = TOPIC_MAX_LEVELS - 2;
+    /** {@code <prefix>/<thing, up to 128>/telemetry} (the longest topic) fits the firmware's topic buffers. */
+    static final int TOPIC_PREFIX_MAX = TOPIC_BUFFER - 1 - ThingName.MAX_LENGTH - "//".length()
+            - Math.max(STATUS_TOPIC_LEVEL.length(), TELEMETRY_TOPIC_LEVEL.length());
+    static final int FIELD_NAME_MAX = 48;
 
     private Names() {
     }
@@ -52,8 +60,8 @@ public final class Names {
         if (RESERVED.contains(name)) {
             return Optional.of("'" + name + "' is reserved (a C keyword or a key the firmware reports itself)");
         }
-        if (name.length() > 48) {
-            return Optional.of("must be at most 48 characters, got " + name.length());
+        if (name.length() > FIELD_NAME_MAX) {
+            return Optional.of("must be at most " + FIELD_NAME_MAX + " characters, got " + name.length());
         }
         if (name.startsWith("_")) {
             return Optional.of("must not start with '_' (reserved in C)");
@@ -66,11 +74,8 @@ public final class Names {
             return Optional.of("must not start with '$': AWS reserves those topics and ignores Last Will messages"
                     + " sent to them");
         }
-        // <prefix>/<thing, up to 128>/telemetry (the longest) must fit the firmware's 256-byte topic buffers
-        int longestLevel = Math.max(STATUS_TOPIC_LEVEL.length(), TELEMETRY_TOPIC_LEVEL.length());
-        int max = TOPIC_BUFFER - 1 - ThingName.MAX_LENGTH - "//".length() - longestLevel;
-        if (prefix.length() > max) {
-            return Optional.of("must be at most " + max + " characters, got " + prefix.length());
+        if (prefix.length() > TOPIC_PREFIX_MAX) {
+            return Optional.of("must be at most " + TOPIC_PREFIX_MAX + " characters, got " + prefix.length());
         }
         String[] levels = prefix.split("/", -1);
         for (String level : levels) {
@@ -80,14 +85,17 @@ public final class Names {
             }
         }
         // <prefix>/<thing>/status and .../telemetry: AWS allows at most 7 slashes in a topic
-        if (levels.length + 1 > 7) {
-            return Optional.of("at most 6 levels: the topics <prefix>/<thing>/status and /telemetry may have 7 slashes"
-                    + " at most");
+        if (levels.length > TOPIC_PREFIX_MAX_LEVELS) {
+            return Optional.of("at most " + TOPIC_PREFIX_MAX_LEVELS + " levels: the topics <prefix>/<thing>/status and"
+                    + " /telemetry may have " + (TOPIC_MAX_LEVELS - 1) + " slashes at most");
         }
         return Optional.empty();
     }
 
-    static boolean isProjectName(String name) {
-        return PROJECT_NAME.matcher(name).matches();
+    static Optional<String> projectNameProblem(String name) {
+        if (!PROJECT_NAME.matcher(name).matches()) {
+            return Optional.of("must be 1-32 of a-z, 0-9, '-' and '_', starting with a letter; got '" + name + "'");
+        }
+        return Optional.empty();
     }
 }

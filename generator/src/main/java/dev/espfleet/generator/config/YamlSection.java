@@ -16,9 +16,9 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
- * A YAML mapping read against a schema: each accessor names a key the schema knows, checks the
- * value's type and range, and reports problems with their position instead of throwing. {@link
- * #finish()} then reports every key nobody asked for, with a "did you mean" when one is close.
+ * A YAML mapping as the schema ({@link Schema}) reads it: each accessor names a key the schema knows, checks the
+ * value's type, and reports problems with their position instead of throwing. {@link #finish()} then reports
+ * every key nobody asked for, with a "did you mean" when one is close.
  */
 final class YamlSection {
     private static final Pattern INTEGER = Pattern.compile("[-+]?(0x[0-9a-fA-F]+|[0-9]+)");
@@ -79,10 +79,28 @@ final class YamlSection {
         return Optional.of(t.getValueNode());
     }
 
+    /** True when {@code key} is written, even without a value ({@code key:}). */
+    boolean contains(String key) {
+        return entries.containsKey(key);
+    }
+
+    /** True when the value of {@code key} is an empty string ({@code ''}). */
+    boolean isEmptyText(String key) {
+        return value(key).filter(n -> n instanceof ScalarNode s && s.getValue().isEmpty()).isPresent();
+    }
+
     /** Reports a problem at the value of {@code key}, or at this mapping when the key is absent. */
     void problem(String key, String message) {
+        problem(key, join(key), message);
+    }
+
+    /**
+     * Reports a problem about {@code path} at the value of {@code key}, or at this mapping when the key is absent:
+     * {@code path} is in a section that {@code key} would hold but the file leaves out.
+     */
+    void problem(String key, String path, String message) {
         NodeTuple t = entries.get(key);
-        problems.add(t == null ? node : t.getValueNode(), join(key), message);
+        problems.add(t == null ? node : t.getValueNode(), path, message);
     }
 
     void missing(String key, String what) {
@@ -101,22 +119,8 @@ final class YamlSection {
         return Optional.of(s.getValue());
     }
 
-    Optional<String> requiredString(String key, String what) {
-        Optional<String> s = string(key);
-        if (s.isEmpty() && !entries.containsKey(key)) {
-            missing(key, what);
-        } else if (s.isEmpty() && isNull(entries.get(key).getValueNode())) {
-            // "key:" or "key: ~" is YAML's null: the value is missing, not a default
-            problem(key, "is required: " + what);
-        } else if (s.isPresent() && s.get().isEmpty()) {
-            problem(key, "must not be empty: " + what);
-            return Optional.empty();
-        }
-        return s;
-    }
-
-    /** An integer in [min, max]; decimal or 0x hex. */
-    Optional<Long> integer(String key, long min, long max) {
+    /** A whole number, decimal or 0x hex. */
+    Optional<Long> integer(String key) {
         Optional<Node> v = value(key);
         if (v.isEmpty()) {
             return Optional.empty();
@@ -124,18 +128,22 @@ final class YamlSection {
         Optional<Long> parsed = parseInteger(v.get());
         if (parsed.isEmpty()) {
             problem(key, "expected a whole number, got " + describe(v.get()));
-            return Optional.empty();
-        }
-        long n = parsed.get();
-        if (n < min || n > max) {
-            problem(key, "must be between " + min + " and " + max + ", got " + n);
-            return Optional.empty();
         }
         return parsed;
     }
 
-    int integer(String key, int defaultValue, long min, long max) {
-        return integer(key, min, max).map(Long::intValue).orElse(defaultValue);
+    /** A whole number written as an integer (decimal or 0x hex) or as a number without a fraction ({@code 1.0}). */
+    Optional<Long> wholeNumber(String key) {
+        Optional<Node> v = value(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Long> parsed = parseInteger(v.get()).or(() -> parseNumber(v.get())
+                .filter(d -> d == Math.rint(d) && Math.abs(d) < 0x1p62).map(Double::longValue));
+        if (parsed.isEmpty()) {
+            problem(key, "expected a whole number, got " + describe(v.get()));
+        }
+        return parsed;
     }
 
     Optional<Double> number(String key) {
@@ -166,21 +174,24 @@ final class YamlSection {
         return value(key).flatMap(n -> of(n, join(key), problems));
     }
 
-    /** The items of a list of mappings; a problem for each item that is not a mapping. */
-    List<YamlSection> list(String key) {
+    /**
+     * The items of a list of mappings, a problem for each item that is not a mapping (left out); empty, with a
+     * problem, when the value is not a list.
+     */
+    Optional<List<YamlSection>> list(String key) {
         Optional<Node> v = value(key);
-        List<YamlSection> out = new ArrayList<>();
         if (v.isEmpty()) {
-            return out;
+            return Optional.empty();
         }
         if (!(v.get() instanceof SequenceNode seq)) {
             problem(key, "expected a list, got " + describe(v.get()));
-            return out;
+            return Optional.empty();
         }
+        List<YamlSection> out = new ArrayList<>();
         for (int i = 0; i < seq.getValue().size(); i++) {
             of(seq.getValue().get(i), join(key) + "[" + i + "]", problems).ifPresent(out::add);
         }
-        return out;
+        return Optional.of(out);
     }
 
     /** Reports every key that no accessor asked for. */

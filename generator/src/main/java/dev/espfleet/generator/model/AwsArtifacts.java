@@ -4,9 +4,7 @@ import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.generator.config.Names;
 import dev.espfleet.generator.config.TelemetryDestination;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What the AWS side needs next to the firmware: a least-privilege IoT policy (a device may connect only
@@ -17,6 +15,22 @@ public final class AwsArtifacts {
     /** AWS IoT policy variable: the thing attached to the certificate that connected. */
     static final String THING = "${iot:Connection.Thing.ThingName}";
 
+    /**
+     * The names, ARNs and SQL the templates under {@code aws/} (and README.md) place: the view model's AWS part.
+     *
+     * @param accountKnown false when the config has no account id and the rule's role ARN says ACCOUNT_ID
+     */
+    public record View(String policyName, String clientResource, List<String> publishResources,
+                       List<String> subscribeResources, List<String> receiveResources, String ruleName, String ruleSql,
+                       String ruleTopic, String ruleRoleName, String ruleRoleArn, String ruleRoleResource,
+                       boolean accountKnown) {
+        public View {
+            publishResources = List.copyOf(publishResources);
+            subscribeResources = List.copyOf(subscribeResources);
+            receiveResources = List.copyOf(receiveResources);
+        }
+    }
+
     private AwsArtifacts() {
     }
 
@@ -25,7 +39,7 @@ public final class AwsArtifacts {
         return c.product().name() + "-device";
     }
 
-    static Map<String, Object> of(DeviceConfig c) {
+    static View of(DeviceConfig c) {
         String region = c.aws().endpoint().region().orElse("*");
         String account = c.aws().accountId().orElse("*");
         String arn = "arn:aws:iot:" + region + ":" + account + ":";
@@ -35,31 +49,23 @@ public final class AwsArtifacts {
         List<String> subscribed = List.of(shadow + "/get/accepted", shadow + "/get/rejected",
                 shadow + "/update/delta", shadow + "/update/rejected");
 
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("policyName", policyName(c));
-        m.put("clientResource", arn + "client/" + THING);
         List<String> published = new ArrayList<>(List.of(arn + "topic/" + shadow + "/get",
                 arn + "topic/" + shadow + "/update", arn + "topic/" + status));
         if (c.telemetry().to() == TelemetryDestination.TOPIC) {
             published.add(arn + "topic/" + telemetry); // only where the readings go: least privilege
         }
-        m.put("publishResources", List.copyOf(published));
-        m.put("subscribeResources", subscribed.stream().map(t -> arn + "topicfilter/" + t).toList());
-        m.put("receiveResources", subscribed.stream().map(t -> arn + "topic/" + t).toList());
-
         int thingLevel = c.mqtt().topicPrefix().split("/").length + 1; // topic(n) is 1-based
-        m.put("ruleName", c.product().name().replace('-', '_') + "_status_to_shadow");
-        m.put("ruleSql", "SELECT state FROM '" + c.mqtt().topicPrefix() + "/+/" + Names.STATUS_TOPIC_LEVEL + "'");
-        m.put("ruleTopic", "$$aws/things/${topic(" + thingLevel + ")}/shadow"
-                + c.shadow().name().map(n -> "/name/" + n).orElse("") + "/update");
         String role = c.product().name() + "-status-republish";
-        m.put("ruleRoleName", role);
-        m.put("ruleRoleArn", "arn:aws:iam::" + c.aws().accountId().orElse("ACCOUNT_ID") + ":role/" + role);
-        // the rule's role may republish into any thing's shadow of this kind (classic or the named one)
-        m.put("ruleRoleResource", arn + "topic/$aws/things/*/shadow"
-                + c.shadow().name().map(n -> "/name/" + n).orElse("") + "/update");
-        m.put("accountKnown", c.aws().accountId().isPresent());
-        m.put("region", region);
-        return Map.copyOf(m);
+        return new View(policyName(c), arn + "client/" + THING, published,
+                subscribed.stream().map(t -> arn + "topicfilter/" + t).toList(),
+                subscribed.stream().map(t -> arn + "topic/" + t).toList(),
+                c.product().name().replace('-', '_') + "_status_to_shadow",
+                "SELECT state FROM '" + c.mqtt().topicPrefix() + "/+/" + Names.STATUS_TOPIC_LEVEL + "'",
+                "$$aws/things/${topic(" + thingLevel + ")}/shadow" + c.shadow().name().map(n -> "/name/" + n).orElse("")
+                        + "/update",
+                role, "arn:aws:iam::" + c.aws().accountId().orElse("ACCOUNT_ID") + ":role/" + role,
+                // the rule's role may republish into any thing's shadow of this kind (classic or the named one)
+                arn + "topic/$aws/things/*/shadow" + c.shadow().name().map(n -> "/name/" + n).orElse("") + "/update",
+                c.aws().accountId().isPresent());
     }
 }

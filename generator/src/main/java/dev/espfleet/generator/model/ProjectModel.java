@@ -9,52 +9,106 @@ import dev.espfleet.generator.config.TelemetryDestination;
 import dev.espfleet.nvs.NvsCsv;
 import dev.espfleet.nvs.PartitionTable;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * The view model the templates see: every C declaration, literal, topic and ARN computed here, so
- * that templates only place text. Immutable maps and lists, in a stable order (output is deterministic).
+ * The view model the templates see: an immutable tree of records holding every C declaration, literal, topic and
+ * ARN, computed here, so that templates only place text (and a renamed component fails to compile here and to
+ * render there). Text and flags only, in a stable order: output is deterministic, and no number reaches a
+ * template to be formatted by a locale.
+ *
+ * @param source the config's file name, for "generated from" comments
+ * @param nvsPartitionsToInit C string literals: every NVS partition the firmware opens besides the default one
  */
-public final class ProjectModel {
+public record ProjectModel(String source, String productName, String cmakeProjectName, String firmwareVersion,
+                           String target, String flashSize, String partitionTableOffset, List<String> requires,
+                           List<Define> defines, List<Partition> partitions, List<String> nvsPartitionsToInit,
+                           List<Desired> desired, List<Reported> reported, Identity identity, AwsArtifacts.View aws,
+                           Telemetry telemetry) {
     /** ESP-IDF components main/ uses (json is cJSON, esp_hw_support has esp_random.h). */
     static final List<String> REQUIRES = List.of("esp_event", "esp_hw_support", "esp_netif", "esp_timer",
             "esp_wifi", "json", "mqtt", "nvs_flash");
 
-    private ProjectModel() {
+    public ProjectModel {
+        requires = List.copyOf(requires);
+        defines = List.copyOf(defines);
+        partitions = List.copyOf(partitions);
+        nvsPartitionsToInit = List.copyOf(nvsPartitionsToInit);
+        desired = List.copyOf(desired);
+        reported = List.copyOf(reported);
     }
 
-    public static Map<String, Object> of(DeviceConfig config) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("source", config.sourceName());
-        m.put("productName", config.product().name());
-        m.put("cmakeProjectName", config.product().name().replace('-', '_'));
-        m.put("firmwareVersion", config.product().firmwareVersion());
-        m.put("target", config.target().idfName());
-        m.put("flashSize", config.flashSize().label());
-        m.put("partitionTableOffset", String.format("0x%x", PartitionTable.DEFAULT_OFFSET));
-        m.put("requires", REQUIRES);
-        m.put("defines", defines(config));
-        m.put("partitions", partitions(config));
-        m.put("nvsPartitionsToInit", nvsPartitionsToInit(config));
-        m.put("desired", config.shadow().desired().stream().map(ProjectModel::desired).toList());
-        m.put("reported", config.shadow().reported().stream().map(ProjectModel::reported).toList());
-        m.put("identity", identity(config));
-        m.put("aws", AwsArtifacts.of(config));
-        m.put("telemetryToShadow", config.telemetry().to() == TelemetryDestination.SHADOW);
+    /** A {@code #define} of espfleet_config.h; {@code comment} is empty when it has none. */
+    public record Define(String name, String value, String comment) {
+    }
+
+    /** A line of partitions.csv, offsets and sizes in hex. */
+    public record Partition(String name, String type, String subtype, String offset, String size, String flags) {
+    }
+
+    /** A desired field's C: its member of device_desired_t, how a delta's value is checked, stored and reported. */
+    public record Desired(String name, String jsonName, String type, String applyFunction, String changedHook,
+                          String member, String localDeclaration, String hookParameter, String check, String store,
+                          String differs, String initialise, String report, String range) {
+    }
+
+    /**
+     * A reported field's C: its weak read hook and how its value is added to the readings.
+     *
+     * @param unusedParameters the hook's parameters its weak default casts to void
+     */
+    public record Reported(String name, String type, String readHook, String hookParameters,
+                           List<String> unusedParameters, String localDeclaration, String read, String add) {
+        public Reported {
+            unusedParameters = List.copyOf(unusedParameters);
+        }
+    }
+
+    /**
+     * Where the identity is in NVS, for README.md and nvs/identity.csv.
+     *
+     * @param csv the same names as cells of nvs/identity.csv
+     */
+    public record Identity(String partition, String partitionSize, String namespace, String thingNameKey,
+                           String endpointKey, String deviceCertKey, String privateKeyKey, String serverCaKey,
+                           boolean thingNamePinned, String endpoint, boolean wifiInIdentityPartition, IdentityCsv csv) {
+    }
+
+    /** NVS names as cells of nvs/identity.csv: quoted where nvs_partition_gen.py would read them otherwise. */
+    public record IdentityCsv(String namespace, String thingNameKey, String endpointKey, String deviceCertKey,
+                              String privateKeyKey, String wifiNamespace, String wifiSsidKey, String wifiPasswordKey) {
+    }
+
+    /**
+     * Where the readings go.
+     *
+     * @param topic the telemetry topic with a {@code <thing>} placeholder
+     * @param ruleSql an IoT rule that would take the readings
+     */
+    public record Telemetry(boolean toShadow, String topic, String ruleSql, String intervalSeconds) {
+    }
+
+    public static ProjectModel of(DeviceConfig config) {
         String prefix = config.mqtt().topicPrefix();
-        m.put("telemetryTopic", prefix + "/<thing>/" + Names.TELEMETRY_TOPIC_LEVEL);
         int thingLevel = prefix.split("/").length + 1; // topic(n) is 1-based
-        m.put("telemetryRuleSql", "SELECT *, topic(" + thingLevel + ") AS thing, timestamp() AS ts FROM '" + prefix
-                + "/+/" + Names.TELEMETRY_TOPIC_LEVEL + "'");
-        m.put("telemetryIntervalSeconds", config.telemetry().intervalSeconds());
-        return m;
+        Telemetry telemetry = new Telemetry(config.telemetry().to() == TelemetryDestination.SHADOW,
+                prefix + "/<thing>/" + Names.TELEMETRY_TOPIC_LEVEL,
+                "SELECT *, topic(" + thingLevel + ") AS thing, timestamp() AS ts FROM '" + prefix + "/+/"
+                        + Names.TELEMETRY_TOPIC_LEVEL + "'",
+                Integer.toString(config.telemetry().intervalSeconds()));
+        return new ProjectModel(config.sourceName(), config.product().name(),
+                config.product().name().replace('-', '_'), config.product().firmwareVersion(),
+                config.target().idfName(), config.flashSize().label(),
+                String.format("0x%x", PartitionTable.DEFAULT_OFFSET), REQUIRES, defines(config), partitions(config),
+                nvsPartitionsToInit(config), config.shadow().desired().stream().map(ProjectModel::desired).toList(),
+                config.shadow().reported().stream().map(ProjectModel::reported).toList(), identity(config),
+                AwsArtifacts.of(config), telemetry);
     }
 
-    private static List<Map<String, String>> defines(DeviceConfig c) {
-        List<Map<String, String>> d = new ArrayList<>();
+    private static List<Define> defines(DeviceConfig c) {
+        List<Define> d = new ArrayList<>();
         define(d, "ESPFLEET_PRODUCT_NAME", CLiteral.string(c.product().name()), null);
         define(d, "ESPFLEET_FIRMWARE_VERSION", CLiteral.string(c.product().firmwareVersion()), null);
         define(d, "ESPFLEET_DEFAULT_ENDPOINT", CLiteral.string(c.aws().endpoint().host()),
@@ -102,169 +156,107 @@ public final class ProjectModel {
         return List.copyOf(d);
     }
 
-    private static void define(List<Map<String, String>> d, String name, String value, String comment) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("name", name);
-        m.put("value", value);
-        m.put("comment", comment == null ? "" : comment);
-        d.add(Map.copyOf(m));
+    private static void define(List<Define> d, String name, String value, String comment) {
+        d.add(new Define(name, value, comment == null ? "" : comment));
     }
 
-    private static List<Map<String, String>> partitions(DeviceConfig c) {
-        return PartitionLayout.of(c).stream().map(r -> Map.of(
-                "name", r.name(), "type", r.type(), "subtype", r.subtype(),
-                "offset", String.format("0x%x", r.offset()), "size", String.format("0x%x", r.size()),
-                "flags", r.flags())).toList();
+    private static List<Partition> partitions(DeviceConfig c) {
+        return PartitionLayout.of(c).stream().map(r -> new Partition(r.name(), r.type(), r.subtype(),
+                String.format("0x%x", r.offset()), String.format("0x%x", r.size()), r.flags())).toList();
     }
 
-    /** Every NVS partition the firmware opens besides the default "nvs", once each. */
+    /** Every NVS partition the firmware opens besides the default one, once each, as C string literals. */
     private static List<String> nvsPartitionsToInit(DeviceConfig c) {
         TreeSet<String> names = new TreeSet<>();
         names.add(c.identity().partition().value());
         names.add(c.wifi().partition().value());
-        names.remove("nvs");
-        return List.copyOf(names);
+        names.remove(PartitionLayout.DEFAULT_NVS);
+        return names.stream().map(CLiteral::string).toList();
     }
 
-    private static Map<String, Object> desired(DesiredField f) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    private static Desired desired(DesiredField f) {
         String name = f.name();
-        m.put("name", name);
-        m.put("jsonName", CLiteral.string(name));
-        m.put("type", f.type().name().toLowerCase(java.util.Locale.ROOT));
-        m.put("applyFunction", "apply_" + name);
-        m.put("changedHook", "on_" + name + "_changed");
+        String json = CLiteral.string(name);
         String min = f.min().map(ProjectModel::bound).orElse(null);
         String max = f.max().map(ProjectModel::bound).orElse(null);
-        switch (f.type()) {
-            case INT -> {
-                m.put("member", "int32_t " + name);
-                m.put("localDeclaration", "int32_t value");
-                m.put("hookParameter", "int32_t value");
-                m.put("check", "field_check_int(item, " + CLiteral.string(name) + ", "
-                        + f.min().map(v -> CLiteral.integer(v.longValue())).orElse("INT32_MIN") + ", "
-                        + f.max().map(v -> CLiteral.integer(v.longValue())).orElse("INT32_MAX") + ", &value)");
-                m.put("store", "s_desired." + name + " = value;");
-                m.put("differs", "s_desired." + name + " != value");
-                m.put("initialise", "s_desired." + name + " = " + CLiteral.integer((Long) f.defaultValue()) + ";");
-                m.put("report", "cJSON_AddNumberToObject(reported, " + CLiteral.string(name) + ", copy." + name
-                        + ") != NULL");
-                m.put("range", "[" + (min == null ? "INT32_MIN" : min) + ", " + (max == null ? "INT32_MAX" : max) + "]");
-            }
-            case FLOAT -> {
-                m.put("member", "double " + name);
-                m.put("localDeclaration", "double value");
-                m.put("hookParameter", "double value");
-                m.put("check", "field_check_double(item, " + CLiteral.string(name) + ", "
-                        + (min != null) + ", " + (min == null ? "0.0" : CLiteral.real(f.min().get())) + ", "
-                        + (max != null) + ", " + (max == null ? "0.0" : CLiteral.real(f.max().get())) + ", &value)");
-                m.put("store", "s_desired." + name + " = value;");
-                m.put("differs", "s_desired." + name + " != value");
-                m.put("initialise", "s_desired." + name + " = " + CLiteral.real((Double) f.defaultValue()) + ";");
-                m.put("report", "cJSON_AddNumberToObject(reported, " + CLiteral.string(name) + ", copy." + name
-                        + ") != NULL");
-                m.put("range", "[" + (min == null ? "-inf" : min) + ", " + (max == null ? "inf" : max) + "], finite");
-            }
-            case BOOL -> {
-                m.put("member", "bool " + name);
-                m.put("localDeclaration", "bool value");
-                m.put("hookParameter", "bool value");
-                m.put("check", "field_check_bool(item, " + CLiteral.string(name) + ", &value)");
-                m.put("store", "s_desired." + name + " = value;");
-                m.put("differs", "s_desired." + name + " != value");
-                m.put("initialise", "s_desired." + name + " = " + f.defaultValue() + ";");
-                m.put("report", "cJSON_AddBoolToObject(reported, " + CLiteral.string(name) + ", copy." + name
-                        + ") != NULL");
-                m.put("range", "true or false");
-            }
+        String changedHook = "on_" + name + "_changed";
+        String member = "s_desired." + name;
+        String report = cJsonAdd(f.type()) + "(reported, " + json + ", copy." + name + ") != NULL";
+        return switch (f.type()) {
+            case INT -> new Desired(name, json, label(f.type()), "apply_" + name, changedHook, "int32_t " + name,
+                    "int32_t value", "int32_t value", "field_check_int(item, " + json + ", "
+                    + f.min().map(v -> CLiteral.integer(v.longValue())).orElse("INT32_MIN") + ", "
+                    + f.max().map(v -> CLiteral.integer(v.longValue())).orElse("INT32_MAX") + ", &value)",
+                    member + " = value;", member + " != value",
+                    member + " = " + CLiteral.integer((Long) f.defaultValue()) + ";", report,
+                    "[" + (min == null ? "INT32_MIN" : min) + ", " + (max == null ? "INT32_MAX" : max) + "]");
+            case FLOAT -> new Desired(name, json, label(f.type()), "apply_" + name, changedHook, "double " + name,
+                    "double value", "double value", "field_check_double(item, " + json + ", "
+                    + (min != null) + ", " + (min == null ? "0.0" : CLiteral.real(f.min().get())) + ", "
+                    + (max != null) + ", " + (max == null ? "0.0" : CLiteral.real(f.max().get())) + ", &value)",
+                    member + " = value;", member + " != value",
+                    member + " = " + CLiteral.real((Double) f.defaultValue()) + ";", report,
+                    "[" + (min == null ? "-inf" : min) + ", " + (max == null ? "inf" : max) + "], finite");
+            case BOOL -> new Desired(name, json, label(f.type()), "apply_" + name, changedHook, "bool " + name,
+                    "bool value", "bool value", "field_check_bool(item, " + json + ", &value)",
+                    member + " = value;", member + " != value", member + " = " + f.defaultValue() + ";", report,
+                    "true or false");
             case STRING -> {
-                m.put("member", "char " + name + "[" + (f.maxLength() + 1) + "]");
-                m.put("localDeclaration", "char value[" + (f.maxLength() + 1) + "]");
-                m.put("hookParameter", "const char *value");
-                m.put("check", "field_check_string(item, " + CLiteral.string(name) + ", " + f.maxLength()
-                        + ", value, sizeof(value))");
-                m.put("store", "memcpy(s_desired." + name + ", value, sizeof(value));");
-                m.put("differs", "strcmp(s_desired." + name + ", value) != 0");
-                m.put("initialise", "memcpy(s_desired." + name + ", " + CLiteral.string((String) f.defaultValue())
-                        + ", sizeof(" + CLiteral.string((String) f.defaultValue()) + "));");
-                m.put("report", "cJSON_AddStringToObject(reported, " + CLiteral.string(name) + ", copy." + name
-                        + ") != NULL");
-                m.put("range", "at most " + f.maxLength() + " bytes");
+                String initial = CLiteral.string((String) f.defaultValue());
+                yield new Desired(name, json, label(f.type()), "apply_" + name, changedHook,
+                        "char " + name + "[" + (f.maxLength() + 1) + "]", "char value[" + (f.maxLength() + 1) + "]",
+                        "const char *value", "field_check_string(item, " + json + ", " + f.maxLength()
+                        + ", value, sizeof(value))", "memcpy(" + member + ", value, sizeof(value));",
+                        "strcmp(" + member + ", value) != 0",
+                        "memcpy(" + member + ", " + initial + ", sizeof(" + initial + "));", report,
+                        "at most " + f.maxLength() + " bytes");
             }
-            default -> throw new IllegalStateException(f.type().toString());
-        }
-        return Map.copyOf(m);
+        };
+    }
+
+    private static String label(FieldType type) {
+        return type.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The cJSON function that adds a value of {@code type} to an object. */
+    private static String cJsonAdd(FieldType type) {
+        return switch (type) {
+            case INT, FLOAT -> "cJSON_AddNumberToObject";
+            case BOOL -> "cJSON_AddBoolToObject";
+            case STRING -> "cJSON_AddStringToObject";
+        };
     }
 
     private static String bound(double d) {
         return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : CLiteral.real(d);
     }
 
-    private static Map<String, Object> reported(ReportedField f) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    private static Reported reported(ReportedField f) {
         String name = f.name();
-        String json = CLiteral.string(name);
-        m.put("name", name);
-        m.put("type", f.type().name().toLowerCase(java.util.Locale.ROOT));
-        m.put("readHook", "read_" + name);
-        FieldType t = f.type();
-        switch (t) {
-            case INT -> {
-                m.put("hookParameters", "int32_t *value");
-                m.put("localDeclaration", "int32_t value = 0");
-                m.put("read", "read_" + name + "(&value)");
-                m.put("add", "cJSON_AddNumberToObject(reported, " + json + ", value) != NULL");
-            }
-            case FLOAT -> {
-                m.put("hookParameters", "double *value");
-                m.put("localDeclaration", "double value = 0.0");
-                m.put("read", "read_" + name + "(&value) && isfinite(value)");
-                m.put("add", "cJSON_AddNumberToObject(reported, " + json + ", value) != NULL");
-            }
-            case BOOL -> {
-                m.put("hookParameters", "bool *value");
-                m.put("localDeclaration", "bool value = false");
-                m.put("read", "read_" + name + "(&value)");
-                m.put("add", "cJSON_AddBoolToObject(reported, " + json + ", value) != NULL");
-            }
-            case STRING -> {
-                m.put("hookParameters", "char *value, size_t size");
-                m.put("localDeclaration", "char value[" + (f.maxLength() + 1) + "] = {0}");
-                m.put("read", "read_" + name + "(value, sizeof(value))");
-                m.put("add", "cJSON_AddStringToObject(reported, " + json + ", value) != NULL");
-            }
-            default -> throw new IllegalStateException(t.toString());
-        }
-        return Map.copyOf(m);
+        String add = cJsonAdd(f.type()) + "(reported, " + CLiteral.string(name) + ", value) != NULL";
+        String hook = "read_" + name;
+        return switch (f.type()) {
+            case INT -> new Reported(name, label(f.type()), hook, "int32_t *value", List.of("value"),
+                    "int32_t value = 0", hook + "(&value)", add);
+            case FLOAT -> new Reported(name, label(f.type()), hook, "double *value", List.of("value"),
+                    "double value = 0.0", hook + "(&value) && isfinite(value)", add);
+            case BOOL -> new Reported(name, label(f.type()), hook, "bool *value", List.of("value"),
+                    "bool value = false", hook + "(&value)", add);
+            case STRING -> new Reported(name, label(f.type()), hook, "char *value, size_t size", List.of("value", "size"),
+                    "char value[" + (f.maxLength() + 1) + "] = {0}", hook + "(value, sizeof(value))", add);
+        };
     }
 
-    private static Map<String, Object> identity(DeviceConfig c) {
+    private static Identity identity(DeviceConfig c) {
         DeviceConfig.Identity id = c.identity();
         DeviceConfig.Wifi wifi = c.wifi();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("partition", id.partition().value());
-        m.put("partitionSize", String.format("0x%x", id.partitionSize()));
-        m.put("namespace", id.namespace().value());
-        m.put("thingNameKey", id.thingNameKey().value());
-        m.put("endpointKey", id.endpointKey().value());
-        m.put("deviceCertKey", id.deviceCertKey().value());
-        m.put("privateKeyKey", id.privateKeyKey().value());
-        m.put("serverCaKey", id.serverCaKey().value());
-        m.put("thingNamePinned", c.aws().thingName().isPresent());
-        m.put("endpoint", c.aws().endpoint().host());
-        m.put("wifiInIdentityPartition", wifi.partition().equals(id.partition()));
-        m.put("wifiNamespace", wifi.namespace().value());
-        m.put("wifiSsidKey", wifi.ssidKey().value());
-        m.put("wifiPasswordKey", wifi.passwordKey().value());
-        // the same names as cells of nvs/identity.csv: quoted where nvs_partition_gen.py would read them otherwise
-        m.put("csv", Map.of("namespace", NvsCsv.cell(id.namespace().value()),
-                "thingNameKey", NvsCsv.cell(id.thingNameKey().value()),
-                "endpointKey", NvsCsv.cell(id.endpointKey().value()),
-                "deviceCertKey", NvsCsv.cell(id.deviceCertKey().value()),
-                "privateKeyKey", NvsCsv.cell(id.privateKeyKey().value()),
-                "wifiNamespace", NvsCsv.cell(wifi.namespace().value()),
-                "wifiSsidKey", NvsCsv.cell(wifi.ssidKey().value()),
-                "wifiPasswordKey", NvsCsv.cell(wifi.passwordKey().value())));
-        return Map.copyOf(m);
+        return new Identity(id.partition().value(), String.format("0x%x", id.partitionSize()), id.namespace().value(),
+                id.thingNameKey().value(), id.endpointKey().value(), id.deviceCertKey().value(),
+                id.privateKeyKey().value(), id.serverCaKey().value(), c.aws().thingName().isPresent(),
+                c.aws().endpoint().host(), wifi.partition().equals(id.partition()),
+                new IdentityCsv(NvsCsv.cell(id.namespace().value()), NvsCsv.cell(id.thingNameKey().value()),
+                        NvsCsv.cell(id.endpointKey().value()), NvsCsv.cell(id.deviceCertKey().value()),
+                        NvsCsv.cell(id.privateKeyKey().value()), NvsCsv.cell(wifi.namespace().value()),
+                        NvsCsv.cell(wifi.ssidKey().value()), NvsCsv.cell(wifi.passwordKey().value())));
     }
 }

@@ -4,7 +4,9 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.generator.model.ProjectModel;
+import freemarker.ext.beans.ZeroArgumentNonVoidMethodPolicy;
 import freemarker.template.Configuration;
+import freemarker.template.DefaultObjectWrapperBuilder;
 import freemarker.template.Template;
 import freemarker.template.TemplateException;
 import freemarker.template.TemplateExceptionHandler;
@@ -14,7 +16,6 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -38,12 +39,20 @@ public final class ProjectRenderer {
         freemarker.setWrapUncheckedExceptions(true);
         freemarker.setFallbackOnNullLoopVariable(false);
         freemarker.setOutputEncoding("UTF-8");
+        // the view model is records of text, flags and lists: templates read their components as properties
+        // (f.name, not f.name()), and a name that is not a component fails the render (and so the golden test)
+        DefaultObjectWrapperBuilder wrapper = new DefaultObjectWrapperBuilder(Configuration.VERSION_2_3_34);
+        wrapper.setRecordZeroArgumentNonVoidMethodPolicy(
+                ZeroArgumentNonVoidMethodPolicy.PROPERTY_ONLY_UNLESS_BEAN_PROPERTY_READ_METHOD);
+        freemarker.setObjectWrapper(wrapper.build());
+        // no number should reach a template; one that does is written as C would, not "3,600"
+        freemarker.setNumberFormat("c");
     }
 
     public GeneratedProject render(DeviceConfig config) {
         List<String> templates = listing(TEMPLATE_ROOT);
         List<String> statics = listing(STATIC_ROOT);
-        Map<String, Object> model = ProjectModel.of(config);
+        ProjectModel model = ProjectModel.of(config);
 
         SortedMap<String, byte[]> files = new TreeMap<>();
         for (String s : statics) {
@@ -75,7 +84,7 @@ public final class ProjectRenderer {
         return name.startsWith("dot-") ? staticPath.substring(0, slash) + "." + name.substring(4) : staticPath;
     }
 
-    private byte[] renderOne(String template, Map<String, Object> model) {
+    private byte[] renderOne(String template, ProjectModel model) {
         try {
             Template t = freemarker.getTemplate(template);
             StringWriter out = new StringWriter();

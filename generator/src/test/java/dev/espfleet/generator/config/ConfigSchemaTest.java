@@ -1,0 +1,182 @@
+package dev.espfleet.generator.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.espfleet.generator.config.DeviceConfig.DesiredField;
+import dev.espfleet.generator.config.DeviceConfig.Identity;
+import dev.espfleet.generator.config.DeviceConfig.Mqtt;
+import dev.espfleet.generator.config.DeviceConfig.Reconnect;
+import dev.espfleet.generator.config.DeviceConfig.Telemetry;
+import dev.espfleet.generator.config.DeviceConfig.Wifi;
+import dev.espfleet.model.Chip;
+import dev.espfleet.nvs.NvsKey;
+import dev.espfleet.nvs.PartitionLabel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The loader as the schema drives it: defaults, keys of other field types, rules that skip wrong values, the rules
+ * across sections. The exact messages of whole files are in the cli module's invalid-config cases.
+ */
+class ConfigSchemaTest {
+    static final String HEAD = """
+            product: {name: schema, firmware_version: 1.0.0}
+            aws: {endpoint: abc123-ats.iot.eu-west-1.amazonaws.com}
+            """;
+
+    static DeviceConfig load(String more) {
+        return ConfigLoader.parse("c.yaml", "c.yaml", HEAD + more);
+    }
+
+    /** Every problem of {@code more} after the head, as {@code line:col: path: message}. */
+    static List<String> problems(String more) {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(more));
+        return e.problems().stream().map(p -> p.line() + ":" + p.column() + ": " + p.path() + ": " + p.message())
+                .toList();
+    }
+
+    @Test
+    void keysLeftOutTakeTheDocumentedDefaults() {
+        DeviceConfig c = load("");
+        assertEquals(Chip.ESP32, c.target());
+        assertEquals(FlashSize.MB4, c.flashSize());
+        assertEquals(new Mqtt(60, true, 1, "dt", 2048, 16384, 10000), c.mqtt());
+        assertEquals(new Reconnect(1000, 60000, 2, JitterStrategy.FULL, 0), c.reconnect());
+        assertEquals(new Telemetry(60, TelemetryDestination.TOPIC), c.telemetry());
+        assertEquals(new Identity(PartitionLabel.of("certs"), 0x6000, NvsKey.of("identity"), NvsKey.of("thing_name"),
+                NvsKey.of("endpoint"), NvsKey.of("device_cert"), NvsKey.of("private_key"), NvsKey.of("server_ca")),
+                c.identity());
+        assertEquals(new Wifi(PartitionLabel.of("certs"), NvsKey.of("wifi"), NvsKey.of("ssid"), NvsKey.of("password")),
+                c.wifi());
+        assertEquals(Optional.empty(), c.aws().thingName());
+        assertEquals(Optional.empty(), c.shadow().name());
+    }
+
+    @Test
+    void wifiLivesInTheIdentityPartitionUnlessToldOtherwise() {
+        assertEquals(PartitionLabel.of("device"), load("identity: {partition: device}\n").wifi().partition());
+        assertEquals(PartitionLabel.of("nvs"), load("identity: {partition: device}\nwifi: {partition: nvs}\n")
+                .wifi().partition());
+    }
+
+    @Test
+    void aNumberFieldWithoutDefaultTakesTheBoundNearestZero() {
+        List<DesiredField> fields = load("""
+                shadow:
+                  desired:
+                    - {name: a, type: int, min: 5, max: 9}
+                    - {name: b, type: int, min: -9, max: -5}
+                    - {name: c, type: float, min: -1.5}
+                    - {name: d, type: string}
+                """).shadow().desired();
+        assertEquals(5L, fields.get(0).defaultValue());
+        assertEquals(-5L, fields.get(1).defaultValue());
+        assertEquals(0.0, fields.get(2).defaultValue());
+        assertEquals("", fields.get(3).defaultValue());
+        assertEquals(64, fields.get(3).maxLength());
+    }
+
+    @Test
+    void anIntFieldTakesBoundsWrittenWithADecimalPointOrInHex() {
+        DesiredField f = load("shadow: {desired: [{name: a, type: int, min: 1.0, max: 0x10, default: 2.0}]}\n")
+                .shadow().desired().get(0);
+        assertEquals(Optional.of(1.0), f.min());
+        assertEquals(Optional.of(16.0), f.max());
+        assertEquals(2L, f.defaultValue());
+        assertEquals(List.of("3:46: shadow.desired[0].min: expected a whole number, got '1.5'",
+                        "3:56: shadow.desired[0].max: must be between -2147483648 and 2147483647, got 3000000000; an"
+                                + " int field is an int32_t"),
+                problems("shadow: {desired: [{name: a, type: int, min: 1.5, max: 3000000000}]}\n"));
+    }
+
+    @Test
+    void aKeyOfAnotherFieldTypeAppliesOnlyToThatTypeAndAWrongTypeHidesThem() {
+        assertEquals(List.of("3:54: shadow.reported[0].max_length: applies only to string fields"),
+                problems("shadow: {reported: [{name: a, type: int, max_length: 8}]}\n"));
+        // with the type wrong, its keys are neither read nor unknown
+        assertEquals(List.of("3:36: shadow.desired[0].type: expected int, float, bool or string; got 'long'"),
+                problems("shadow: {desired: [{name: a, type: long, min: x, max_length: 8}]}\n"));
+    }
+
+    @Test
+    void aRuleOverAWrongValueIsSkippedSoEachMistakeIsReportedOnce() {
+        // before the schema, the wrong jitter counted as 'full' and jitter_percent was refused too
+        assertEquals(List.of("4:11: reconnect.jitter: expected none, full, equal or proportional; got 'random'"),
+                problems("reconnect:\n  jitter: random\n  jitter_percent: 20\n"));
+        assertEquals(List.of("4:21: reconnect.initial_delay_ms: expected a whole number, got 'soon'"),
+                problems("reconnect:\n  initial_delay_ms: soon\n  max_delay_ms: 100\n"));
+    }
+
+    @Test
+    void aSectionLeftOutIsCheckedWithItsDefaultsAndReportedWhereTheFileWouldGiveIt() {
+        // wifi is absent: its default keys still meet identity's written ones, reported at the written key
+        assertEquals(List.of("5:20: identity.keys.endpoint: 'password' is also the NVS key of wifi.password_key"
+                        + " (by default) in namespace 'wifi' of partition 'certs'; an NVS key holds one value"),
+                problems("identity:\n  namespace: wifi\n  keys: {endpoint: password}\n"));
+    }
+
+    @Test
+    void aWifiKeyNamedAsADriverRecordIsTakenAndItsAddedRecordsAreClaimed() {
+        Wifi wifi = load("wifi: {namespace: nvs.net80211, ssid_key: sta.ssid, password_key: sta.pswd}\n").wifi();
+        assertEquals(NvsKey.of("sta.ssid"), wifi.ssidKey());
+        // an identity key in the same namespace named as a record nvs_partition_gen.py adds beside sta.ssid
+        assertEquals(List.of("5:20: identity.keys.endpoint: 'sta.apinfo' is also a record nvs_partition_gen.py adds"
+                        + " for the Wi-Fi driver beside wifi.ssid_key 'sta.ssid' in namespace 'net' of partition 'certs';"
+                        + " an NVS key holds one value"),
+                problems("identity:\n  namespace: net\n  keys: {endpoint: sta.apinfo}\n"
+                        + "wifi: {namespace: net, ssid_key: sta.ssid}\n"));
+        // the same names in another namespace, or with Wi-Fi in the default NVS partition, do not meet
+        load("identity:\n  keys: {endpoint: sta.apinfo}\nwifi: {namespace: net, ssid_key: sta.ssid}\n");
+        load("identity:\n  namespace: net\n  keys: {endpoint: sta.apinfo}\n"
+                + "wifi: {partition: nvs, namespace: net, ssid_key: sta.ssid}\n");
+    }
+
+    @Test
+    void theWifiNamespaceIsNotADriverRecordName() {
+        assertEquals(List.of("3:19: wifi.namespace: 'ap.ssid' is a name nvs_partition_gen.py takes for an ESP-IDF"
+                        + " Wi-Fi driver record whatever the row: it stores the CSV text rather than a file's contents,"
+                        + " and adds the driver's records beside it; choose another name"),
+                problems("wifi: {namespace: ap.ssid}\n"));
+    }
+
+    @Test
+    void aSsidAndPasswordUnderOneKeyAreRefused() {
+        assertEquals(List.of("3:55: wifi.password_key: 'creds' is also the NVS key of wifi.ssid_key in namespace"
+                        + " 'wifi' of partition 'nvs'; an NVS key holds one value"),
+                problems("wifi: {partition: nvs, ssid_key: creds, password_key: creds}\n"));
+    }
+
+    @Test
+    void everyKeyOfTheSchemaHasALineInTheReference() {
+        List<String> undocumented = new ArrayList<>();
+        collectUndocumented(ConfigSchema.CONFIG, "", undocumented);
+        assertEquals(List.of(), undocumented);
+        assertFalse(ConfigSchema.markdownReference().contains("| |"), "an empty cell in the reference");
+    }
+
+    private static void collectUndocumented(Schema<?> schema, String prefix, List<String> out) {
+        List<Key<?>> keys = new ArrayList<>(schema.keys());
+        if (schema.variants() != null) {
+            schema.variants().variants().forEach(v -> keys.addAll(v.keys()));
+        }
+        for (Key<?> k : keys) {
+            if (k.doc().isEmpty()) {
+                out.add(prefix + k.name());
+            }
+            if (k.schema() != null) {
+                collectUndocumented(k.schema(), prefix + k.name() + ".", out);
+            }
+        }
+    }
+
+    @Test
+    void aTypoInAKeyIsReportedWithTheKeyMeant() {
+        List<String> p = problems("shadow: {desired: [{name: a, type: int, mn: 1}]}\n");
+        assertTrue(p.get(0).endsWith("shadow.desired[0].mn: unknown key; did you mean 'min'?"), p.toString());
+    }
+}
