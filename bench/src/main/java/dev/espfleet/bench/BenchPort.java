@@ -1,13 +1,13 @@
 package dev.espfleet.bench;
 
-import dev.espfleet.flasher.ConnectOptions;
-import dev.espfleet.flasher.PortOpener;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.connection.PortOpener;
+import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.transport.Transport;
 import dev.espfleet.model.MacAddress;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,7 +9,7 @@ import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.FlashWriter;
 import dev.espfleet.flasher.ProgressListener;
 import dev.espfleet.flasher.RomLoader;
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DeviceSubject;

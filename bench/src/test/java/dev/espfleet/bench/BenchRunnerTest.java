@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.connection.PortOpener;
 import dev.espfleet.flasher.sim.Fault;
-import dev.espfleet.flasher.PortOpener;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;

@@ -8,7 +8,7 @@ import dev.espfleet.bench.UnitResult;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.ConnectOptions;
+import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.model.AwsEndpoint;

@@ -1,12 +1,12 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.ConnectOptions;
 import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.PortOpener;
 import dev.espfleet.flasher.RomLoader;
-import dev.espfleet.flasher.transport.TracingTransport;
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.connection.PortOpener;
+import dev.espfleet.flasher.connection.TracingTransport;
+import dev.espfleet.flasher.connection.Transport;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;

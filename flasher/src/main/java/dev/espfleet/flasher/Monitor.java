@@ -1,6 +1,6 @@
 package dev.espfleet.flasher;
 
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.flasher.connection.Transport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

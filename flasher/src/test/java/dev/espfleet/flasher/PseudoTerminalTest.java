@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.connection.SerialTransport;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.transport.SerialTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.model.Chip;

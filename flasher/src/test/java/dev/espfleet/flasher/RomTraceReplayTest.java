@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.command.Wire;
-import dev.espfleet.flasher.slip.Slip;
-import dev.espfleet.flasher.slip.SlipDecoder;
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.connection.Slip;
+import dev.espfleet.flasher.connection.SlipDecoder;
+import dev.espfleet.flasher.connection.Transport;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

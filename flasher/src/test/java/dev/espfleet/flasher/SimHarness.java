@@ -1,5 +1,6 @@
 package dev.espfleet.flasher;
 
+import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.model.Chip;
-import dev.espfleet.flasher.transport.Transport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;

@@ -1,9 +1,9 @@
 package dev.espfleet.flasher.sim;
 
 import dev.espfleet.flasher.command.Opcode;
-import dev.espfleet.flasher.slip.Slip;
-import dev.espfleet.flasher.slip.SlipDecoder;
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.flasher.connection.Slip;
+import dev.espfleet.flasher.connection.SlipDecoder;
+import dev.espfleet.flasher.connection.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;

@@ -1,14 +1,10 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.connection;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.transport.Rfc2217Transport;
-import dev.espfleet.flasher.transport.SerialTransport;
-import dev.espfleet.flasher.transport.SocketTransport;
-import dev.espfleet.flasher.transport.Transport;
 import dev.espfleet.model.Chip;
 import java.util.List;
 

@@ -1,13 +1,12 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.connection;
 
-import dev.espfleet.flasher.transport.Transport;
 import java.io.IOException;
 
 /**
  * DTR/RTS sequences that put a chip into its loader or restart it (esptool docs, "Entering the bootloader"):
  * on dev boards RTS drives EN and DTR drives IO0 through two transistors.
  */
-final class ResetSequence {
+public final class ResetSequence {
     private ResetSequence() {
     }
 
@@ -16,7 +15,7 @@ final class ResetSequence {
      * {@code ioHoldMillis}. esptool alternates 50 ms and 550 ms between attempts, for boards whose EN
      * capacitor makes the chip come out of reset late.
      */
-    static void classic(Transport t, int ioHoldMillis) throws IOException {
+    public static void classic(Transport t, int ioHoldMillis) throws IOException {
         t.setDtr(false);
         t.setRts(true);
         sleep(100);
@@ -27,7 +26,7 @@ final class ResetSequence {
     }
 
     /** Chips with a built-in USB-JTAG-serial (C3, S3, C6, H2 on their USB port). */
-    static void usbJtagSerial(Transport t) throws IOException {
+    public static void usbJtagSerial(Transport t) throws IOException {
         t.setRts(false);
         t.setDtr(false);
         sleep(100);
@@ -43,7 +42,7 @@ final class ResetSequence {
     }
 
     /** Pulses EN with IO0 high: the chip runs its application. */
-    static void hardReset(Transport t) throws IOException {
+    public static void hardReset(Transport t) throws IOException {
         t.setDtr(false);
         t.setRts(true);
         sleep(100);

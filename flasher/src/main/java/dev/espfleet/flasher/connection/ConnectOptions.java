@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.connection;
 
 /**
  * How to reach the loader: reset before ({@code --before}), reset after ({@code --after}), the baud rate

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.transport;
+package dev.espfleet.flasher.connection;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;

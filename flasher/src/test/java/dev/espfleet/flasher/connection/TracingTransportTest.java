@@ -1,9 +1,8 @@
-package dev.espfleet.flasher.transport;
+package dev.espfleet.flasher.connection;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.espfleet.flasher.ConnectOptions;
 import dev.espfleet.flasher.FlashOptions;
 import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.FlashWriter;

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.slip;
+package dev.espfleet.flasher.connection;
 
 import java.io.ByteArrayOutputStream;
 

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.slip;
+package dev.espfleet.flasher.connection;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.transport;
+package dev.espfleet.flasher.connection;
 
 import java.io.IOException;
 import java.time.Duration;

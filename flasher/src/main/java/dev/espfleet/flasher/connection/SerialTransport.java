@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.transport;
+package dev.espfleet.flasher.connection;
 
 import com.fazecast.jSerialComm.SerialPort;
 import dev.espfleet.common.EspfleetException;

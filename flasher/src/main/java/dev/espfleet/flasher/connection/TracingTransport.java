@@ -1,8 +1,7 @@
-package dev.espfleet.flasher.transport;
+package dev.espfleet.flasher.connection;
 
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.Wire;
-import dev.espfleet.flasher.slip.SlipDecoder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;

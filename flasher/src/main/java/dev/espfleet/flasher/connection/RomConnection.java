@@ -1,14 +1,12 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.connection;
 
+import dev.espfleet.flasher.FlasherErrors;
 import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.command.Opcode;
-import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.command.StatusFormat;
 import dev.espfleet.flasher.command.Timeouts;
-import dev.espfleet.flasher.slip.Slip;
-import dev.espfleet.flasher.slip.SlipDecoder;
-import dev.espfleet.flasher.transport.Transport;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
