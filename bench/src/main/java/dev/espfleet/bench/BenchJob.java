@@ -1,6 +1,6 @@
 package dev.espfleet.bench;
 
-import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;

@@ -1,6 +1,6 @@
 package dev.espfleet.bench;
 
-import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.sim.LinkTiming;
 import java.nio.file.Path;
 import java.time.Duration;

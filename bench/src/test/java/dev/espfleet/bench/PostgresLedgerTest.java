@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.MacAddress;

@@ -1,11 +1,12 @@
 package dev.espfleet.cli;
 
+import com.fazecast.jSerialComm.SerialPort;
 import dev.espfleet.bench.BenchJob;
 import dev.espfleet.bench.BenchPort;
 import dev.espfleet.bench.ThingNamePattern;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.image.FlasherArgs;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.generator.model.PartitionLayout;
@@ -18,7 +19,6 @@ import dev.espfleet.provisioning.ServerCa;
 import dev.espfleet.provisioning.UnitBinding;
 import dev.espfleet.provisioning.UnitProvisioner;
 import dev.espfleet.provisioning.WifiCredentials;
-import com.fazecast.jSerialComm.SerialPort;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;

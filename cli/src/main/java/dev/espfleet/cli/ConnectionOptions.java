@@ -1,12 +1,12 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.PortOpener;
 import dev.espfleet.flasher.connection.TracingTransport;
 import dev.espfleet.flasher.connection.Transport;
+import dev.espfleet.flasher.image.FlashRegion;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -98,7 +98,7 @@ public final class ConnectionOptions {
     /** Opens the port and connects; the loader's messages go to {@code console}. */
     RomLoader connect(ProgressPrinter console) {
         ConnectOptions options = connectOptions();
-        dev.espfleet.flasher.job.StubImage stubImage = stub == null ? null : dev.espfleet.flasher.job.StubImage.load(stub);
+        dev.espfleet.flasher.image.StubImage stubImage = stub == null ? null : dev.espfleet.flasher.image.StubImage.load(stub);
         Transport t = openTransport();
         return RomLoader.connect(t, options, stubImage, console::line);
     }

@@ -3,7 +3,7 @@ package dev.espfleet.cli;
 import dev.espfleet.flasher.FlashOptions;
 import dev.espfleet.flasher.FlashWriter;
 import dev.espfleet.flasher.RomLoader;
-import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.image.FlasherArgs;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,7 +1,7 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.image.FlasherArgs;
 import dev.espfleet.nvs.PartitionLabel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -43,7 +43,7 @@ public final class FlashCommand implements Callable<Integer> {
     public Integer call() {
         write.check();
         FlasherArgs args = FlasherArgs.load(build);
-        java.util.List<dev.espfleet.flasher.FlashRegion> regions = new java.util.ArrayList<>(args.regions());
+        java.util.List<dev.espfleet.flasher.image.FlashRegion> regions = new java.util.ArrayList<>(args.regions());
         if (nvs != null) {
             PartitionLabel.problem(partition).ifPresent(p -> {
                 throw EspfleetException.badInput("--partition: " + p);

@@ -4,7 +4,7 @@ import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.FlashWriter;
 import dev.espfleet.flasher.RomLoader;
-import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.image.FlasherArgs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -3,6 +3,7 @@ package dev.espfleet.flasher;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Command;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.targets.RomDeflateSpill;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;

@@ -13,7 +13,7 @@ import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.ResetSequence;
 import dev.espfleet.flasher.connection.RomConnection;
 import dev.espfleet.flasher.connection.Transport;
-import dev.espfleet.flasher.job.StubImage;
+import dev.espfleet.flasher.image.StubImage;
 import dev.espfleet.flasher.targets.ChipSpec;
 import dev.espfleet.flasher.targets.SpiRegisters;
 import dev.espfleet.model.Chip;

@@ -10,6 +10,7 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import java.util.ArrayList;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import java.util.List;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.SerialTransport;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.sim.SimConfig;
 import java.util.ArrayList;
 import java.util.Arrays;

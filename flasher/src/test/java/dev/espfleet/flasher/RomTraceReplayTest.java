@@ -8,6 +8,7 @@ import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.Slip;
 import dev.espfleet.flasher.connection.SlipDecoder;
 import dev.espfleet.flasher.connection.Transport;
+import dev.espfleet.flasher.image.FlashRegion;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -43,7 +43,7 @@ final class SimHarness {
      * A stand-in for esptool's stub JSON (espfleet ships no stub binary): the simulator takes a jump into
      * uploaded code as starting the stub.
      */
-    static dev.espfleet.flasher.job.StubImage standInStub(java.nio.file.Path dir) throws java.io.IOException {
+    static dev.espfleet.flasher.image.StubImage standInStub(java.nio.file.Path dir) throws java.io.IOException {
         byte[] text = pattern(10_000, 31);
         byte[] data = pattern(300, 32);
         java.nio.file.Path f = dir.resolve("stub_flasher_32.json");
@@ -51,7 +51,7 @@ final class SimHarness {
         java.nio.file.Files.writeString(f, String.format("{\"entry\": %d, \"text\": \"%s\", \"text_start\": %d, "
                 + "\"data\": \"%s\", \"data_start\": %d}", 0x4009_0000L, b64.encodeToString(text), 0x4009_0000L,
                 b64.encodeToString(data), 0x3FFE_0000L));
-        return dev.espfleet.flasher.job.StubImage.load(f);
+        return dev.espfleet.flasher.image.StubImage.load(f);
     }
 
     static byte[] pattern(int size, int seed) {

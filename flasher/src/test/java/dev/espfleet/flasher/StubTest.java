@@ -5,18 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.espfleet.flasher.job.StubImage;
+import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.image.StubImage;
+import dev.espfleet.flasher.sim.Fault;
+import dev.espfleet.flasher.sim.SimConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import dev.espfleet.flasher.command.Opcode;
-import dev.espfleet.flasher.sim.Fault;
-import dev.espfleet.flasher.sim.SimConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --stub FILE} with a stand-in stub file (espfleet ships no stub binary): the simulator takes a jump

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.FlashWriter;
 import dev.espfleet.flasher.ProgressListener;
 import dev.espfleet.flasher.RomLoader;
-import dev.espfleet.flasher.job.StubImage;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.image.StubImage;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;

@@ -1,7 +1,6 @@
-package dev.espfleet.flasher.job;
+package dev.espfleet.flasher.image;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.targets.ChipSpec;
 import dev.espfleet.model.Chip;
 import java.nio.ByteBuffer;

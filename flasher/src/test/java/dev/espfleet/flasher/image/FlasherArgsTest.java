@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.job;
+package dev.espfleet.flasher.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

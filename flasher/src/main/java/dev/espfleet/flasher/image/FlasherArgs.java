@@ -1,10 +1,9 @@
-package dev.espfleet.flasher.job;
+package dev.espfleet.flasher.image;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.nvs.PartitionEntry;
 import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.nvs.PartitionEntry;
 import dev.espfleet.nvs.PartitionLabel;
 import dev.espfleet.nvs.PartitionTable;
 import java.io.IOException;
@@ -36,7 +35,7 @@ public record FlasherArgs(Path file, List<FlashRegion> regions, Optional<String>
             throw new EspfleetException(ExitStatus.BAD_INPUT, "cannot read " + file + ": " + AtomicFiles.describe(e),
                     "run 'idf.py build' first; --build takes the build directory");
         }
-        if (!(Json.parse(text, file.toString()) instanceof Map<?, ?> root)) {
+        if (!(JsonReader.parse(text, file.toString()) instanceof Map<?, ?> root)) {
             throw EspfleetException.badInput(file + ": expected a JSON object");
         }
         if (!(root.get("flash_files") instanceof Map<?, ?> files) || files.isEmpty()) {

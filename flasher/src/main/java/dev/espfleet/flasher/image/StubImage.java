@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.job;
+package dev.espfleet.flasher.image;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
@@ -23,7 +23,7 @@ public record StubImage(String source, int entry, byte[] text, int textStart, by
         } catch (IOException e) {
             throw EspfleetException.badInput("cannot read stub " + file + ": " + AtomicFiles.describe(e));
         }
-        if (!(Json.parse(json, file.toString()) instanceof Map<?, ?> m)) {
+        if (!(JsonReader.parse(json, file.toString()) instanceof Map<?, ?> m)) {
             throw EspfleetException.badInput(file + ": expected a JSON object (esptool stub format)");
         }
         return new StubImage(file.toString(), number(m, "entry", file), bytes(m, "text", file), number(m, "text_start", file),

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.job;
+package dev.espfleet.flasher.image;
 
 import dev.espfleet.nvs.NvsDump;
 import dev.espfleet.nvs.NvsImage;

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.job;
+package dev.espfleet.flasher.image;
 
 import dev.espfleet.common.EspfleetException;
 import java.util.ArrayList;
@@ -10,18 +10,18 @@ import java.util.Map;
  * A small JSON reader for the files the flasher takes (ESP-IDF's flasher_args.json, esptool stub JSON):
  * objects become {@link Map}s, arrays {@link List}s, numbers {@link Double}s. Errors name the line.
  */
-public final class Json {
+public final class JsonReader {
     private final String text;
     private final String source;
     private int pos;
 
-    private Json(String text, String source) {
+    private JsonReader(String text, String source) {
         this.text = text;
         this.source = source;
     }
 
     public static Object parse(String text, String source) {
-        Json j = new Json(text, source);
+        JsonReader j = new JsonReader(text, source);
         j.skipSpace();
         Object v = j.value();
         j.skipSpace();

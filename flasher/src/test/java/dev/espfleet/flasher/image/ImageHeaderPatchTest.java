@@ -1,4 +1,4 @@
-package dev.espfleet.flasher.job;
+package dev.espfleet.flasher.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashRegion;
 import dev.espfleet.flasher.targets.ChipSpec;
 import dev.espfleet.model.Chip;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.image;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
