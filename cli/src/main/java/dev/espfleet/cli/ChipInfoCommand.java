@@ -1,7 +1,7 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.ChipInfo;
-import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.loader.ChipInfo;
+import dev.espfleet.flasher.loader.RomLoader;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,12 +1,12 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.PortOpener;
 import dev.espfleet.flasher.connection.TracingTransport;
 import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.loader.RomLoader;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;

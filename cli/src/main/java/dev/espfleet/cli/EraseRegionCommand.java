@@ -1,9 +1,9 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashWriter;
 import dev.espfleet.flasher.image.FlasherArgs;
+import dev.espfleet.flasher.loader.RomLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,6 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.ProgressListener;
+import dev.espfleet.flasher.flash.ProgressListener;
 import java.io.PrintWriter;
 
 /**

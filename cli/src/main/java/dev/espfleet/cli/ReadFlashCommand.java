@@ -2,9 +2,9 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.flash.FlashWriter;
 import dev.espfleet.flasher.image.FlasherArgs;
+import dev.espfleet.flasher.loader.RomLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -2,11 +2,11 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashWriter;
 import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.image.FlasherArgs;
+import dev.espfleet.flasher.loader.RomLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +47,7 @@ public final class VerifyCommand implements Callable<Integer> {
         connection.connectOptions();
         ProgressPrinter console = connection.console(spec.commandLine().getErr());
         try (RomLoader loader = connection.connect(console)) {
-            List<String> mismatches = new FlashWriter(loader, FlashOptions.defaults(), dev.espfleet.flasher.ProgressListener.NONE)
+            List<String> mismatches = new FlashWriter(loader, FlashOptions.defaults(), dev.espfleet.flasher.flash.ProgressListener.NONE)
                     .verify(regions);
             loader.finish();
             if (!mismatches.isEmpty()) {

@@ -2,14 +2,14 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashWriter;
 import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.image.FlasherArgs;
 import dev.espfleet.flasher.image.ImageCheck;
 import dev.espfleet.flasher.image.ImageHeaderPatch;
 import dev.espfleet.flasher.image.SecretData;
+import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.model.Chip;
 import java.io.IOException;
 import java.io.PrintWriter;

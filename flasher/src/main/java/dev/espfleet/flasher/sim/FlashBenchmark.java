@@ -1,11 +1,11 @@
 package dev.espfleet.flasher.sim;
 
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.ProgressListener;
-import dev.espfleet.flasher.RomLoader;
 import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashWriter;
+import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.loader.RomLoader;
 import java.time.Duration;
 import java.util.Random;
 

@@ -1,9 +1,12 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.flash;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.FlasherErrors;
 import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.loader.ChipInfo;
+import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.flasher.targets.RomDeflateSpill;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;

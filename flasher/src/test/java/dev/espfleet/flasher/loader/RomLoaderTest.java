@@ -1,12 +1,16 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.FlasherErrors;
+import dev.espfleet.flasher.SimHarness;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.flash.FlashWriter;
+import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.model.Chip;

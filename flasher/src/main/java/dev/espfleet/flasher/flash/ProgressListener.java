@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.flash;
 
 /** Receives progress of a flash job; every method has a do-nothing default. */
 public interface ProgressListener {

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.flash;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.SimHarness;
 import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.flasher.sim.LinkNoise;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;

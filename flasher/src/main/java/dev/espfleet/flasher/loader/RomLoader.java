@@ -1,7 +1,8 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.loader;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.FlasherErrors;
 import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.command.Response;
@@ -13,6 +14,8 @@ import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.ResetSequence;
 import dev.espfleet.flasher.connection.RomConnection;
 import dev.espfleet.flasher.connection.Transport;
+import dev.espfleet.flasher.flash.FlashWriter;
+import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.image.StubImage;
 import dev.espfleet.flasher.targets.ChipSpec;
 import dev.espfleet.flasher.targets.SpiRegisters;
@@ -68,7 +71,7 @@ public final class RomLoader implements AutoCloseable {
             java.util.Map.entry(0x37, 8 << 20), java.util.Map.entry(0x38, 16 << 20), java.util.Map.entry(0x39, 32 << 20),
             java.util.Map.entry(0x3A, 64 << 20));
     /** FLASH_DATA block size: 1 KB through the ROM, 16 KB through the stub (esptool's FLASH_WRITE_SIZE). */
-    static final int ROM_FLASH_BLOCK = 0x400;
+    public static final int ROM_FLASH_BLOCK = 0x400;
     private static final int STUB_FLASH_BLOCK = 0x4000;
 
     private RomLoader(Transport transport, ConnectOptions options, Consumer<String> log) {

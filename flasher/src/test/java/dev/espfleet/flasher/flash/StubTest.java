@@ -1,13 +1,15 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.flash;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.espfleet.flasher.SimHarness;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.image.StubImage;
+import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import java.nio.file.Files;

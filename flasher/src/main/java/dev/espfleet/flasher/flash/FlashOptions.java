@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.flash;
 
 /**
  * Choices for a write job.

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.FlasherErrors;
+import dev.espfleet.flasher.SimHarness;
 import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.flasher.sim.SimConfig;

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.flash;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.SimHarness;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.monitor;
 
 import dev.espfleet.flasher.connection.Transport;
 import java.io.IOException;

@@ -1,13 +1,17 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.espfleet.flasher.RomTrace;
 import dev.espfleet.flasher.command.Wire;
 import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.Slip;
 import dev.espfleet.flasher.connection.SlipDecoder;
 import dev.espfleet.flasher.connection.Transport;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashWriter;
+import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.image.FlashRegion;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -1,4 +1,4 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.loader;
 
 import dev.espfleet.model.Chip;
 import dev.espfleet.model.MacAddress;

@@ -1,12 +1,16 @@
-package dev.espfleet.flasher;
+package dev.espfleet.flasher.loader;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.espfleet.flasher.SimHarness;
 import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.connection.SerialTransport;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashWriter;
+import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
