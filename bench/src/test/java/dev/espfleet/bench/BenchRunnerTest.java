@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.command.Opcode;
-import dev.espfleet.flasher.connection.PortOpener;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
@@ -110,7 +109,7 @@ class BenchRunnerTest {
             }
             return new SimLink(new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 9, 9,
                     (byte) board}))), List.of(), LinkTiming.UNTIMED);
-        }, PortOpener.SIM_TIMEOUT_SCALE, false);
+        }, false);
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
              AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
@@ -161,7 +160,7 @@ class BenchRunnerTest {
         chip.flash().load(0x18000, neighbour); // the partition after the identity must survive
         List<Fault> faults = List.of(Fault.at(Fault.Kind.CORRUPT_HOST_BYTE, Opcode.FLASH_DATA, 2));
         BenchPort port = new BenchPort("sim-x", () -> new SimLink(chip, faults, LinkTiming.UNTIMED),
-                PortOpener.SIM_TIMEOUT_SCALE, true);
+                true);
 
         List<UnitResult> results = run(List.of(port));
 
@@ -208,7 +207,7 @@ class BenchRunnerTest {
     void theLedgerAndTheUnitFolderRecordTheIdentityImageTheChipVerified() throws Exception {
         SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 4})));
         BenchPort port = new BenchPort("sim-x", () -> new SimLink(chip, List.of(), LinkTiming.UNTIMED),
-                PortOpener.SIM_TIMEOUT_SCALE, true);
+                true);
         assertTrue(run(List.of(port)).get(0).done());
 
         Path unit = tmp.resolve("units/sensor-240ac4010204");

@@ -50,7 +50,7 @@ public final class ConnectionOptions {
             throw EspfleetException.badInput("--connect-attempts must be at least 1, got " + connectAttempts);
         }
         return new ConnectOptions(parse(ConnectOptions.Before.class, "--before", before),
-                parse(ConnectOptions.After.class, "--after", after), baud, connectAttempts, PortOpener.timeoutScale(port));
+                parse(ConnectOptions.After.class, "--after", after), baud, connectAttempts);
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {

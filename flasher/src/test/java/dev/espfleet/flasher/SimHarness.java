@@ -3,6 +3,7 @@ package dev.espfleet.flasher;
 import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.flasher.sim.Fault;
+import dev.espfleet.flasher.sim.LinkNoise;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
@@ -10,7 +11,7 @@ import dev.espfleet.flasher.sim.SimulatedEsp32;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A simulated chip on an untimed in-process link, with short timeouts since it answers at once. */
+/** A simulated chip on an untimed in-process link whose timeouts are short, since it answers at once. */
 public final class SimHarness {
     public static final double TIMEOUT_SCALE = 0.01;
 
@@ -20,7 +21,7 @@ public final class SimHarness {
 
     public SimHarness(SimConfig config, List<Fault> faults) {
         chip = new SimulatedEsp32(config);
-        link = new SimLink(chip, faults, LinkTiming.UNTIMED);
+        link = new SimLink(chip, faults, LinkTiming.UNTIMED, LinkNoise.NONE, TIMEOUT_SCALE);
     }
 
     public SimHarness() {
@@ -29,7 +30,7 @@ public final class SimHarness {
 
     public static ConnectOptions options() {
         return ConnectOptions.defaults().withBefore(ConnectOptions.Before.NO_RESET)
-                .withAfter(ConnectOptions.After.NO_RESET).withTimeoutScale(TIMEOUT_SCALE);
+                .withAfter(ConnectOptions.After.NO_RESET);
     }
 
     public RomLoader connect() {

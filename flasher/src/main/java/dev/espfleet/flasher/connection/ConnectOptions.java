@@ -2,9 +2,10 @@ package dev.espfleet.flasher.connection;
 
 /**
  * How to reach the loader: reset before ({@code --before}), reset after ({@code --after}), the baud rate
- * to switch to after SYNC, how many connect attempts, and the timeout scale (1 for real chips).
+ * to switch to after SYNC, and how many connect attempts. (How long to wait is the link's business:
+ * {@link Transport#timeoutScale()}.)
  */
-public record ConnectOptions(Before before, After after, int baud, int connectAttempts, double timeoutScale) {
+public record ConnectOptions(Before before, After after, int baud, int connectAttempts) {
     /** The ROM always starts at this rate; another {@code baud} is switched to after SYNC (as esptool). */
     public static final int ROM_BAUD = 115200;
     /**
@@ -41,26 +42,22 @@ public record ConnectOptions(Before before, After after, int baud, int connectAt
     }
 
     public static ConnectOptions defaults() {
-        return new ConnectOptions(Before.DEFAULT_RESET, After.HARD_RESET, ROM_BAUD, 7, 1.0);
+        return new ConnectOptions(Before.DEFAULT_RESET, After.HARD_RESET, ROM_BAUD, 7);
     }
 
     public ConnectOptions withBaud(int b) {
-        return new ConnectOptions(before, after, b, connectAttempts, timeoutScale);
+        return new ConnectOptions(before, after, b, connectAttempts);
     }
 
     public ConnectOptions withBefore(Before b) {
-        return new ConnectOptions(b, after, baud, connectAttempts, timeoutScale);
+        return new ConnectOptions(b, after, baud, connectAttempts);
     }
 
     public ConnectOptions withAfter(After a) {
-        return new ConnectOptions(before, a, baud, connectAttempts, timeoutScale);
-    }
-
-    public ConnectOptions withTimeoutScale(double s) {
-        return new ConnectOptions(before, after, baud, connectAttempts, s);
+        return new ConnectOptions(before, a, baud, connectAttempts);
     }
 
     public ConnectOptions withConnectAttempts(int n) {
-        return new ConnectOptions(before, after, baud, n, timeoutScale);
+        return new ConnectOptions(before, after, baud, n);
     }
 }

@@ -1,59 +1,64 @@
 package dev.espfleet.flasher.connection;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.sim.LinkTiming;
-import dev.espfleet.flasher.sim.SimConfig;
-import dev.espfleet.flasher.sim.SimLink;
-import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.model.Chip;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
+import java.util.function.BiFunction;
 
 /**
- * Turns what the user wrote after {@code --port} into a transport: {@code sim} or {@code sim:CHIP} (the
- * in-process simulated chip), {@code socket://HOST:PORT} (raw TCP), {@code rfc2217://HOST:PORT[?OPTIONS]} (a
- * networked serial server), or a serial port path.
+ * Turns what the user wrote after {@code --port} into a transport: {@code socket://HOST:PORT} (raw TCP),
+ * {@code rfc2217://HOST:PORT[?OPTIONS]} (a networked serial server), a scheme a {@link PortScheme} provider
+ * adds, or else a serial port path.
  */
 public final class PortOpener {
-    /** The in-process simulator answers at once, so its timeouts can be much shorter than a real chip's. */
-    public static final double SIM_TIMEOUT_SCALE = 0.05;
+    private static final List<PortScheme> BUILT_IN = List.of(
+            new PrefixScheme("socket://HOST:PORT", "socket://", (port, baud) -> SocketTransport.open(port)),
+            new PrefixScheme("rfc2217://HOST:PORT[?OPTIONS]", "rfc2217://", Rfc2217Transport::open));
 
     private PortOpener() {
     }
 
-    public static boolean isSim(String port) {
-        return port.equals("sim") || port.startsWith("sim:");
-    }
-
-    /** The simulated chip a {@code sim[:CHIP]} port names. */
-    public static SimConfig simConfig(String port) {
-        SimConfig config = SimConfig.esp32();
-        if (port.startsWith("sim:")) {
-            String name = port.substring(4);
-            Chip chip = Chip.parse(name).orElseThrow(() -> EspfleetException.badInput("unknown chip '" + name
-                    + "' in --port " + port + " (expected one of " + Chip.choices(c -> true) + ")"));
-            config = config.withChip(chip);
-        }
-        return config;
+    /** The built-in schemes, then those of the {@link PortScheme} providers on the class path. */
+    public static List<PortScheme> schemes() {
+        return Providers.ALL;
     }
 
     public static Transport open(String port, int baud) {
-        if (isSim(port)) {
-            return new SimLink(new SimulatedEsp32(simConfig(port)), List.of(), LinkTiming.UNTIMED);
-        }
-        if (port.startsWith("socket://")) {
-            return SocketTransport.open(port);
-        }
-        if (port.startsWith("rfc2217://")) {
-            return Rfc2217Transport.open(port, baud);
+        for (PortScheme scheme : schemes()) {
+            if (scheme.names(port)) {
+                return scheme.open(port, baud);
+            }
         }
         if (port.contains("://")) {
-            throw EspfleetException.badInput("unsupported port URL " + port
-                    + " (expected socket://HOST:PORT or rfc2217://HOST:PORT[?OPTIONS])");
+            List<String> urls = schemes().stream().map(PortScheme::syntax).filter(s -> s.contains("://")).toList();
+            throw EspfleetException.badInput("unsupported port URL " + port + " (expected " + String.join(" or ", urls)
+                    + ")");
         }
         return SerialTransport.open(port, baud);
     }
 
-    public static double timeoutScale(String port) {
-        return isSim(port) ? SIM_TIMEOUT_SCALE : 1.0;
+    /** Loaded once, on first use: the providers are fixed for the life of the process. */
+    private static final class Providers {
+        static final List<PortScheme> ALL = load();
+
+        private static List<PortScheme> load() {
+            List<PortScheme> all = new ArrayList<>(BUILT_IN);
+            ServiceLoader.load(PortScheme.class, PortScheme.class.getClassLoader()).forEach(all::add);
+            return List.copyOf(all);
+        }
+    }
+
+    private record PrefixScheme(String syntax, String prefix, BiFunction<String, Integer, Transport> opener)
+            implements PortScheme {
+        @Override
+        public boolean names(String port) {
+            return port.startsWith(prefix);
+        }
+
+        @Override
+        public Transport open(String port, int baud) {
+            return opener.apply(port, baud);
+        }
     }
 }

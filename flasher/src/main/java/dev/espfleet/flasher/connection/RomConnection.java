@@ -29,19 +29,16 @@ public final class RomConnection {
     private final SlipDecoder decoder = new SlipDecoder();
     private final ArrayDeque<byte[]> frames = new ArrayDeque<>();
     private final byte[] buffer = new byte[8192];
+    /** {@link Transport#timeoutScale()}: 1 for real chips, less for a stand-in that answers at once. */
     private final double timeoutScale;
     /** The rate the host set last; the ROM starts at 115200. */
     private int baud = 115200;
     /** {@code null} until the chip is known; see {@link #formatOf}. */
     private StatusFormat format;
 
-    /**
-     * @param timeoutScale multiplies every command's timeout: 1 for real chips, less for the in-process
-     *                     simulator, which answers at once
-     */
-    public RomConnection(Transport transport, double timeoutScale) {
+    public RomConnection(Transport transport) {
         this.transport = transport;
-        this.timeoutScale = timeoutScale;
+        this.timeoutScale = transport.timeoutScale();
     }
 
     public Transport transport() {

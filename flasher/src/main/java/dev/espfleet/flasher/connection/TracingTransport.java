@@ -139,6 +139,11 @@ public final class TracingTransport implements Transport {
     }
 
     @Override
+    public double timeoutScale() {
+        return inner.timeoutScale();
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

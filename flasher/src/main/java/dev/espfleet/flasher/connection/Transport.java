@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 
 /**
- * A byte pipe to a chip: a serial port, a TCP socket, or the in-process simulator. Implementations throw
+ * A byte pipe to a chip: a serial port, a TCP socket, or a stand-in in this process. Implementations throw
  * {@link IOException} when the link is gone; a read that times out returns 0.
  */
 public interface Transport extends AutoCloseable {
@@ -26,6 +26,15 @@ public interface Transport extends AutoCloseable {
 
     /** What the user named, e.g. {@code /dev/ttyUSB0} or {@code socket://127.0.0.1:5555}. */
     String description();
+
+    /**
+     * How much of a real chip's timeouts this link needs: 1 for a wire to a chip (a serial port, TCP, RFC 2217);
+     * less for a stand-in in this process that answers at once, so that a lost reply costs milliseconds, not
+     * seconds. The loader multiplies every command timeout and drain period by it.
+     */
+    default double timeoutScale() {
+        return 1.0;
+    }
 
     @Override
     void close();

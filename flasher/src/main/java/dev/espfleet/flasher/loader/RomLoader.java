@@ -78,7 +78,7 @@ public final class RomLoader implements AutoCloseable {
         this.transport = transport;
         this.options = options;
         this.log = log;
-        this.connection = new RomConnection(transport, options.timeoutScale());
+        this.connection = new RomConnection(transport);
     }
 
     /** Resets (per {@code --before}), syncs, detects the chip, attaches the flash and switches baud rate. */

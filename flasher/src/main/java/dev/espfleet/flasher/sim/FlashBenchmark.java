@@ -33,8 +33,9 @@ public final class FlashBenchmark {
     /** Measures on the real clock ({@code virtualClock} false) or on the link's own clock. */
     public static Result run(int baud, String dataKind, byte[] image, Duration turnaround, boolean virtualClock) {
         SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
+        // the timed link takes a real wire's time, so the loader waits as long as for a real chip
         SimLink link = new SimLink(chip, java.util.List.of(),
-                virtualClock ? LinkTiming.virtualClock(turnaround) : LinkTiming.timed(turnaround));
+                virtualClock ? LinkTiming.virtualClock(turnaround) : LinkTiming.timed(turnaround), LinkNoise.NONE, 1.0);
         ConnectOptions options = ConnectOptions.defaults().withBefore(ConnectOptions.Before.NO_RESET)
                 .withAfter(ConnectOptions.After.NO_RESET).withBaud(baud);
         int[] wire = {0};

@@ -9,6 +9,7 @@ import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.image.StubImage;
 import dev.espfleet.flasher.loader.RomLoader;
+import dev.espfleet.flasher.sim.LinkNoise;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
@@ -65,12 +66,12 @@ class TracingTransportTest {
     @ValueSource(booleans = {false, true})
     void neverShowsTheBytesOfASecretRegion(boolean withStub) throws Exception {
         ByteArrayOutputStream trace = new ByteArrayOutputStream();
-        SimLink link = new SimLink(new SimulatedEsp32(SimConfig.esp32()), List.of(), LinkTiming.UNTIMED);
+        SimLink link = new SimLink(new SimulatedEsp32(SimConfig.esp32()), List.of(), LinkTiming.UNTIMED, LinkNoise.NONE, 0.01);
         TracingTransport tracing = new TracingTransport(link, new PrintStream(trace, true, StandardCharsets.UTF_8));
         byte[] image = imageWithKey();
         tracing.redactWritesTo(0x9000, image.length);
         ConnectOptions options = ConnectOptions.defaults().withBefore(ConnectOptions.Before.NO_RESET)
-                .withAfter(ConnectOptions.After.NO_RESET).withTimeoutScale(0.01);
+                .withAfter(ConnectOptions.After.NO_RESET);
         boolean compressed;
         try (RomLoader loader = RomLoader.connect(tracing, options, withStub ? stub() : null, l -> {
         })) {

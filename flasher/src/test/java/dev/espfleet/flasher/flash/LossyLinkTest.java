@@ -38,7 +38,8 @@ class LossyLinkTest {
 
     private Run write(long seed, double loss, byte[] image, boolean stub) throws Exception {
         SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
-        SimLink link = new SimLink(chip, List.of(), LinkTiming.UNTIMED, LinkNoise.frameLoss(loss, seed));
+        SimLink link = new SimLink(chip, List.of(), LinkTiming.UNTIMED, LinkNoise.frameLoss(loss, seed),
+                SimHarness.TIMEOUT_SCALE);
         List<String> retries = new ArrayList<>();
         try (RomLoader loader = RomLoader.connect(link, SimHarness.options().withBaud(921600),
                 stub ? SimHarness.standInStub(dir) : null, line -> {
@@ -85,7 +86,8 @@ class LossyLinkTest {
         SimLink[] link = new SimLink[1];
         EspfleetException e = assertThrows(EspfleetException.class, () -> {
             SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
-            link[0] = new SimLink(chip, List.of(), LinkTiming.UNTIMED, LinkNoise.frameLoss(0.01, seed));
+            link[0] = new SimLink(chip, List.of(), LinkTiming.UNTIMED, LinkNoise.frameLoss(0.01, seed),
+                    SimHarness.TIMEOUT_SCALE);
             try (RomLoader loader = RomLoader.connect(link[0], SimHarness.options().withBaud(921600), line -> {
             })) {
                 new FlashWriter(loader, FlashOptions.defaults(), FlashWriterTest.recording(retries))

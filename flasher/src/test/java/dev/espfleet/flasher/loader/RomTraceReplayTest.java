@@ -102,6 +102,12 @@ class RomTraceReplayTest {
             return "replay of " + trace.name();
         }
 
+        /** The transcript answers at once. */
+        @Override
+        public double timeoutScale() {
+            return 0.01;
+        }
+
         @Override
         public void close() {
         }
@@ -109,7 +115,7 @@ class RomTraceReplayTest {
 
     private static ConnectOptions options() {
         return ConnectOptions.defaults().withBefore(ConnectOptions.Before.NO_RESET)
-                .withAfter(ConnectOptions.After.NO_RESET).withTimeoutScale(0.01).withConnectAttempts(1);
+                .withAfter(ConnectOptions.After.NO_RESET).withConnectAttempts(1);
     }
 
     /** The write transcript, since detect-and-flash-id.log has no SPI_SET_PARAMS (esptool flash_id skips it). */

@@ -69,6 +69,12 @@ class StreamingPortTest {
             return "noisy-port";
         }
 
+        /** As the simulated links of these tests: the drain gives up within milliseconds. */
+        @Override
+        public double timeoutScale() {
+            return SimHarness.TIMEOUT_SCALE;
+        }
+
         @Override
         public void close() {
         }
