@@ -2,6 +2,7 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.flasher.flash.FlashReader;
 import dev.espfleet.flasher.flash.FlashWriter;
 import dev.espfleet.flasher.image.FlasherArgs;
 import dev.espfleet.flasher.loader.RomLoader;
@@ -45,7 +46,7 @@ public final class ReadFlashCommand implements Callable<Integer> {
         connection.connectOptions();
         ProgressPrinter progress = connection.console(spec.commandLine().getErr());
         try (RomLoader loader = connection.connect(progress)) {
-            byte[] data = loader.readFlash(offset, length, progress);
+            byte[] data = new FlashReader(loader).read(offset, length, progress);
             String md5 = loader.md5(offset, length);
             if (!md5.equals(FlashWriter.md5Hex(data))) {
                 throw new dev.espfleet.common.EspfleetException(dev.espfleet.common.ExitStatus.JOB_FAILED,

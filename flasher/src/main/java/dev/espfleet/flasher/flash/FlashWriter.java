@@ -6,6 +6,7 @@ import dev.espfleet.flasher.FlasherErrors;
 import dev.espfleet.flasher.command.Command;
 import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.loader.ChipInfo;
+import dev.espfleet.flasher.loader.LoaderSession;
 import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.flasher.targets.RomDeflateSpill;
 import java.io.ByteArrayOutputStream;
@@ -30,11 +31,13 @@ public final class FlashWriter {
     static final int STUB_INFLATE_BUFFER = 32 * 1024;
 
     private final RomLoader loader;
+    private final LoaderSession session;
     private final FlashOptions options;
     private final ProgressListener progress;
 
     public FlashWriter(RomLoader loader, FlashOptions options, ProgressListener progress) {
         this.loader = loader;
+        this.session = loader.session();
         this.options = options;
         this.progress = progress;
     }
@@ -92,7 +95,7 @@ public final class FlashWriter {
                     loader.connection().execute(new Command.EraseRegion(offset, size));
                 } else {
                     loader.connection().execute(new Command.FlashBegin(size, (size + blockSize - 1) / blockSize,
-                            blockSize, offset, loader.flashBeginFifthWord()));
+                            blockSize, offset, session.flashBeginFifthWord()));
                 }
                 String actual = loader.md5(offset, size);
                 if (actual.equals(expected)) {
@@ -140,7 +143,7 @@ public final class FlashWriter {
         for (int attempt = 1; attempt <= options.regionAttempts(); attempt++) {
             done[0] = startDone;
             boolean stub = loader.stubRunning();
-            boolean compress = worthCompressing && (stub ? !loader.stubInflaterSuspect() : safeThroughRom);
+            boolean compress = worthCompressing && (stub ? !session.stubInflaterSuspect() : safeThroughRom);
             lastThroughRom = !stub;
             try {
                 if (compress) {
@@ -253,8 +256,8 @@ public final class FlashWriter {
     private void beginPlainAt(FlashRegion region, byte[] data, int firstBlock, int blockSize) {
         int from = firstBlock * blockSize;
         int size = data.length - from;
-        loader.executeIdempotent(new Command.FlashBegin(size, (size + blockSize - 1) / blockSize, blockSize,
-                region.offset() + from, loader.flashBeginFifthWord()));
+        session.executeIdempotent(new Command.FlashBegin(size, (size + blockSize - 1) / blockSize, blockSize,
+                region.offset() + from, session.flashBeginFifthWord()));
     }
 
     /**
@@ -309,8 +312,8 @@ public final class FlashWriter {
         long written = 0;
         boolean finished = false;
         try {
-            loader.executeIdempotent(new Command.FlashDeflBegin(announced, blocks, blockSize, region.offset(),
-                    loader.flashBeginFifthWord()));
+            session.executeIdempotent(new Command.FlashDeflBegin(announced, blocks, blockSize, region.offset(),
+                    session.flashBeginFifthWord()));
             int tries = 0;
             for (int seq = 0; seq < blocks; ) {
                 int from = seq * blockSize;
@@ -322,7 +325,7 @@ public final class FlashWriter {
                     continue;
                 } catch (FlasherErrors.Ambiguous | FlasherErrors.Unsupported e) {
                     int resumeAt = (int) (written / STUB_INFLATE_BUFFER * STUB_INFLATE_BUFFER);
-                    loader.markStubInflaterSuspect();
+                    session.markStubInflaterSuspect();
                     blockLost(region, seq, e, tries, String.format("the stub's inflate state is unknown, so the rest "
                             + "goes plain from 0x%x", region.offset() + resumeAt));
                     finished = true;
@@ -339,7 +342,7 @@ public final class FlashWriter {
         } finally {
             if (!finished) {
                 // an unfinished compressed stream may leave output in the stub's buffer
-                loader.markStubInflaterSuspect();
+                session.markStubInflaterSuspect();
             }
         }
     }
@@ -375,7 +378,7 @@ public final class FlashWriter {
 
     /** What FLASH_DEFL_BEGIN announces to the ROM: the data rounded up to whole 1 KB blocks (as esptool sends). */
     static int romAnnouncedSize(int length) {
-        return (length + RomLoader.ROM_FLASH_BLOCK - 1) / RomLoader.ROM_FLASH_BLOCK * RomLoader.ROM_FLASH_BLOCK;
+        return (length + LoaderSession.ROM_FLASH_BLOCK - 1) / LoaderSession.ROM_FLASH_BLOCK * LoaderSession.ROM_FLASH_BLOCK;
     }
 
     /**

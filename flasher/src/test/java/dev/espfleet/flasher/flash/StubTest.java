@@ -145,7 +145,7 @@ class StubTest {
         byte[] content = SimHarness.pattern(0x5000, 35);
         h.chip.flash().load(0x20000, content);
         try (RomLoader loader = RomLoader.connect(h.link, SimHarness.options(), standInStub(), h.log::add)) {
-            assertArrayEquals(content, loader.readFlash(0x20000, content.length, ProgressListener.NONE));
+            assertArrayEquals(content, new FlashReader(loader).read(0x20000, content.length, ProgressListener.NONE));
             new FlashWriter(loader, FlashOptions.defaults(), ProgressListener.NONE).erase(0x21000, 0x2000);
         }
         byte[] after = h.chip.flash().read(0x20000, 0x5000);

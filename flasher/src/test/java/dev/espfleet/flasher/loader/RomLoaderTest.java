@@ -9,8 +9,6 @@ import dev.espfleet.flasher.FlasherErrors;
 import dev.espfleet.flasher.SimHarness;
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.connection.ConnectOptions;
-import dev.espfleet.flasher.flash.FlashWriter;
-import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.model.Chip;
@@ -97,15 +95,5 @@ class RomLoaderTest {
                 () -> h.connect(SimHarness.options().withConnectAttempts(2)));
         assertEquals(ExitStatus.UNAVAILABLE, e.status());
         assertTrue(e.hint().orElseThrow().contains("hold BOOT"), e.hint().orElseThrow());
-    }
-
-    @Test
-    void readsFlashThroughTheRom() {
-        SimHarness h = new SimHarness();
-        byte[] data = SimHarness.pattern(300, 7);
-        h.chip.flash().load(0x3000, data);
-        try (RomLoader loader = h.connect()) {
-            assertEquals(FlashWriter.md5Hex(data), FlashWriter.md5Hex(loader.readFlash(0x3000, 300, ProgressListener.NONE)));
-        }
     }
 }
