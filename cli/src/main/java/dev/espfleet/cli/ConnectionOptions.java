@@ -89,7 +89,7 @@ public final class ConnectionOptions {
         if (tracing != null) {
             for (FlashRegion r : regions) {
                 if (r.secret()) {
-                    tracing.redactWritesTo(r.offset(), r.data().length);
+                    tracing.redactFlashRange(r.offset(), r.data().length);
                 }
             }
         }
