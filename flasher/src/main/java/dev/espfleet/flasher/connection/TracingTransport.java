@@ -142,6 +142,10 @@ public final class TracingTransport implements Transport {
             // a command that is not part of the read: it is over
             endHeldRead();
         }
+        if (command) {
+            // during the stub's READ_FLASH the host sends acknowledgements only: a command means it gave up
+            stubRead = null;
+        }
         if ((opcode == Opcode.FLASH_BEGIN || opcode == Opcode.FLASH_DEFL_BEGIN) && frame.length >= Wire.HEADER_SIZE + 16) {
             ByteBuffer p = Wire.le(frame);
             long size = p.getInt(Wire.HEADER_SIZE) & 0xFFFFFFFFL;

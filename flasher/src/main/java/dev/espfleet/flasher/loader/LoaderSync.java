@@ -14,15 +14,15 @@ import dev.espfleet.flasher.connection.Transport;
  * attempt after attempt; {@link #sync} is one round of it, used again after a lost reply, where the answer
  * also tells whether the ROM or the stub listens.
  */
-public final class LoaderSync {
+final class LoaderSync {
     /** SYNC tries per connect attempt (esptool: 5). */
     private static final int SYNCS_PER_ATTEMPT = 5;
 
     /** Who answered a round of SYNC: the reply's value is 0x20120707 from the ROM, 0 from the stub. */
-    public enum Answer {
+    enum Answer {
         NONE, ROM, STUB;
 
-        public boolean answered() {
+        boolean answered() {
             return this != NONE;
         }
     }

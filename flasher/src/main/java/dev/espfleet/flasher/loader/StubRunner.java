@@ -16,7 +16,7 @@ import java.util.Arrays;
  * Runs esptool's flasher stub ({@code --stub}): uploads it into RAM with MEM_BEGIN/MEM_DATA, starts it with
  * MEM_END and waits for its "OHAI"; and starts it again when a reset has wiped it.
  */
-public final class StubRunner {
+final class StubRunner {
     /** Whole stub uploads (MEM_BEGIN, MEM_DATA, MEM_END) before giving up. */
     private static final int STUB_UPLOAD_ATTEMPTS = 3;
     /** A MEM_DATA block refused for its checksum is sent this often. */
