@@ -1,6 +1,6 @@
 package dev.espfleet.bench;
 
-import dev.espfleet.flasher.job.FlashPlan;
+import dev.espfleet.flasher.flash.FlashPlan;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.DevicePolicy;

@@ -1,13 +1,13 @@
 package dev.espfleet.bench;
 
-import dev.espfleet.flasher.ConnectOptions;
-import dev.espfleet.flasher.PortOpener;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.connection.PortOpener;
+import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
-import dev.espfleet.flasher.transport.Transport;
 import dev.espfleet.model.MacAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +17,11 @@ import java.util.function.Supplier;
  * One station port: its name, how to open it, and how many boards it serves ({@code sim} ports serve
  * one board each; a serial port keeps serving boards until the bench is stopped).
  */
-public record BenchPort(String name, Supplier<Transport> opener, double timeoutScale, boolean simulated) {
+public record BenchPort(String name, Supplier<Transport> opener, boolean simulated) {
 
     /** A serial port (or {@code socket://}) path as {@code --port} takes it. */
     public static BenchPort of(String port, int baud) {
-        return new BenchPort(port, () -> PortOpener.open(port, baud), PortOpener.timeoutScale(port), false);
+        return new BenchPort(port, () -> PortOpener.open(port, baud), false);
     }
 
     /**
@@ -41,10 +41,10 @@ public record BenchPort(String name, Supplier<Transport> opener, double timeoutS
         MacAddress mac = MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, (byte) 0xe5, (byte) (index >> 8), (byte) index});
         SimConfig config = SimConfig.esp32().withMac(mac);
         Supplier<Transport> opener = () -> new SimLink(new SimulatedEsp32(config), faults, timing);
-        return new BenchPort("sim-" + index, opener, PortOpener.SIM_TIMEOUT_SCALE, true);
+        return new BenchPort("sim-" + index, opener, true);
     }
 
     ConnectOptions connectOptions(int baud) {
-        return ConnectOptions.defaults().withBaud(baud).withTimeoutScale(timeoutScale);
+        return ConnectOptions.defaults().withBaud(baud);
     }
 }

@@ -1,7 +1,7 @@
 package dev.espfleet.bench;
 
-import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.job.FlashPlan;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.flash.FlashPlan;
 import dev.espfleet.flasher.sim.LinkTiming;
 import java.nio.file.Path;
 import java.time.Duration;

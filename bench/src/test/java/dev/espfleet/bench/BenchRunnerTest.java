@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.command.Opcode;
 import dev.espfleet.flasher.sim.Fault;
-import dev.espfleet.flasher.PortOpener;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
@@ -58,7 +57,7 @@ class BenchRunnerTest {
     private BenchJob job(ThingNamePattern pattern) {
         return new BenchJob("sensor", "Acme", pattern, tmp.resolve("units"), ca, "test CA",
                 serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000,
-                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.job.FlashPlan.NONE, 460800, "test");
+                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.NONE, 460800, "test");
     }
 
     private List<UnitResult> run(List<BenchPort> ports) {
@@ -110,7 +109,7 @@ class BenchRunnerTest {
             }
             return new SimLink(new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 9, 9,
                     (byte) board}))), List.of(), LinkTiming.UNTIMED);
-        }, PortOpener.SIM_TIMEOUT_SCALE, false);
+        }, false);
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
              AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
@@ -149,7 +148,7 @@ class BenchRunnerTest {
         BenchJob wrongChip = new BenchJob(base.product(), base.organization(), base.namePattern(), base.unitsDir(),
                 base.ca(), base.caLabel(), base.serverCa(), base.policy(), base.layout(), base.identityOffset(),
                 base.identitySize(), base.endpoint(), base.wifi(), base.keyType(),
-                dev.espfleet.flasher.job.FlashPlan.of(List.of(new dev.espfleet.flasher.FlashRegion("app.bin", 0x20000,
+                dev.espfleet.flasher.flash.FlashPlan.of(List.of(new dev.espfleet.flasher.image.FlashRegion("app.bin", 0x20000,
                         appImageForEsp32s3()))), base.baud(),
                 base.station());
         List<UnitResult> results;
@@ -190,7 +189,7 @@ class BenchRunnerTest {
         chip.flash().load(0x18000, neighbour); // the partition after the identity must survive
         List<Fault> faults = List.of(Fault.at(Fault.Kind.CORRUPT_HOST_BYTE, Opcode.FLASH_DATA, 2));
         BenchPort port = new BenchPort("sim-x", () -> new SimLink(chip, faults, LinkTiming.UNTIMED),
-                PortOpener.SIM_TIMEOUT_SCALE, true);
+                true);
 
         List<UnitResult> results = run(List.of(port));
 
@@ -237,7 +236,7 @@ class BenchRunnerTest {
     void theLedgerAndTheUnitFolderRecordTheIdentityImageTheChipVerified() throws Exception {
         SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withMac(MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, 1, 2, 4})));
         BenchPort port = new BenchPort("sim-x", () -> new SimLink(chip, List.of(), LinkTiming.UNTIMED),
-                PortOpener.SIM_TIMEOUT_SCALE, true);
+                true);
         assertTrue(run(List.of(port)).get(0).done());
 
         Path unit = tmp.resolve("units/sensor-240ac4010204");
@@ -297,7 +296,7 @@ class BenchRunnerTest {
                 ValidityPeriod.days(Instant.now(), 30), new SecureRandom());
         BenchJob withOtherCa = new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"),
                 other, "other CA", serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000,
-                0x6000, AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.job.FlashPlan.NONE, 460800,
+                0x6000, AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.NONE, 460800,
                 "test");
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));

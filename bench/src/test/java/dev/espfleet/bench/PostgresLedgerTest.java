@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.model.MacAddress;
@@ -210,7 +210,7 @@ class PostgresLedgerTest {
             BenchJob job = new BenchJob("p", "p", new ThingNamePattern("pg-bench-{seq:04}"),
                     work.resolve("units-" + station), ca, "ca", new ServerCa(List.of(ca.certificate()), Path.of("ca.pem")),
                     new DevicePolicy("p-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000, AwsEndpoint.of("a.example.com"),
-                    Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.job.FlashPlan.of(List.of(new FlashRegion("app", 0x20000, firmware))), 460800,
+                    Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.of(List.of(new FlashRegion("app", 0x20000, firmware))), 460800,
                     station);
             BenchListener timing = new BenchListener() {
                 @Override

@@ -1,6 +1,6 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.ChipInfo;
+import dev.espfleet.flasher.loader.ChipInfo;
 import picocli.CommandLine.Command;
 
 /** {@code espfleet chip-info}: which chip, its MAC, revision and flash. */

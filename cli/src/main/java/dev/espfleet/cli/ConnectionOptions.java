@@ -1,7 +1,7 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.ConnectOptions;
+import dev.espfleet.flasher.connection.ConnectOptions;
 import dev.espfleet.services.PortConnection;
 import java.io.PrintWriter;
 import java.nio.file.Path;

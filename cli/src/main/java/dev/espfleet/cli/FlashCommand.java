@@ -1,6 +1,6 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.job.FlashPlan;
+import dev.espfleet.flasher.flash.FlashPlan;
 import dev.espfleet.services.FlashBuildRequest;
 import java.nio.file.Path;
 import java.util.Optional;

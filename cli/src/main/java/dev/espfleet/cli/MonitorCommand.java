@@ -2,10 +2,10 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
-import dev.espfleet.flasher.ConnectOptions;
-import dev.espfleet.flasher.Monitor;
-import dev.espfleet.flasher.PortOpener;
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.connection.PortOpener;
+import dev.espfleet.flasher.connection.Transport;
+import dev.espfleet.flasher.monitor.Monitor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;

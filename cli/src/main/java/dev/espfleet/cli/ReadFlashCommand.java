@@ -1,6 +1,6 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.image.FlasherArgs;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -2,9 +2,9 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.job.FlashPlan;
-import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.flash.FlashPlan;
+import dev.espfleet.flasher.image.FlasherArgs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

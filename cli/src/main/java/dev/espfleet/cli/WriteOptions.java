@@ -1,7 +1,7 @@
 package dev.espfleet.cli;
 
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.job.FlashPlan;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashPlan;
 import picocli.CommandLine.Option;
 
 /** Write-job options shared by write-flash and flash. */

@@ -212,6 +212,28 @@ class FlasherCommandInputTest {
         }
     }
 
+    /**
+     * read-flash --trace of an identity partition: nobody told the trace it is secret, it recognises what was
+     * read (as write-flash recognises what it writes) and shows none of the key, while the file gets it all.
+     */
+    @Test
+    void traceRedactsAnIdentityImageReadBack() throws Exception {
+        String pem = privateKeyPem();
+        byte[] image = identityImage(pem);
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
+        chip.flash().load(0x9000, image);
+        Path out = dir.resolve("identity-read.bin");
+        try (SimServer server = new SimServer(chip, List.of(), "127.0.0.1", 0, l -> {
+        }).start()) {
+            CliRun r = assertTimeoutPreemptively(HANG, () -> CliRun.of("read-flash", "--port",
+                    "socket://127.0.0.1:" + server.port(), "--trace", "0x9000", "0x6000", out.toString()));
+            assertEquals(0, r.exitCode(), r.toString());
+            assertKeyNotIn(r.err(), pem);
+            assertTrue(r.err().contains("<identity image: 64 bytes redacted"), r.toString());
+        }
+        assertTrue(Arrays.equals(image, Files.readAllBytes(out)), "the file holds what was read");
+    }
+
     /** #14.4: a chip that runs a logging application: chip-info ends, exit 3, and says what to check. */
     @Test
     void chipInfoOnAPortThatKeepsLoggingEndsWithExit3() throws Exception {

@@ -1,6 +1,9 @@
 package dev.espfleet.flasher;
 
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.flasher.sim.Fault;
+import dev.espfleet.flasher.sim.LinkNoise;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimLink;
@@ -8,33 +11,33 @@ import dev.espfleet.flasher.sim.SimulatedEsp32;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A simulated chip on an untimed in-process link, with short timeouts since it answers at once. */
-final class SimHarness {
-    static final double TIMEOUT_SCALE = 0.01;
+/** A simulated chip on an untimed in-process link whose timeouts are short, since it answers at once. */
+public final class SimHarness {
+    public static final double TIMEOUT_SCALE = 0.01;
 
-    final SimulatedEsp32 chip;
-    final SimLink link;
-    final List<String> log = new ArrayList<>();
+    public final SimulatedEsp32 chip;
+    public final SimLink link;
+    public final List<String> log = new ArrayList<>();
 
-    SimHarness(SimConfig config, List<Fault> faults) {
+    public SimHarness(SimConfig config, List<Fault> faults) {
         chip = new SimulatedEsp32(config);
-        link = new SimLink(chip, faults, LinkTiming.UNTIMED);
+        link = new SimLink(chip, faults, LinkTiming.UNTIMED, LinkNoise.NONE, TIMEOUT_SCALE);
     }
 
-    SimHarness() {
+    public SimHarness() {
         this(SimConfig.esp32(), List.of());
     }
 
-    static ConnectOptions options() {
+    public static ConnectOptions options() {
         return ConnectOptions.defaults().withBefore(ConnectOptions.Before.NO_RESET)
-                .withAfter(ConnectOptions.After.NO_RESET).withTimeoutScale(TIMEOUT_SCALE);
+                .withAfter(ConnectOptions.After.NO_RESET);
     }
 
-    RomLoader connect() {
+    public RomLoader connect() {
         return RomLoader.connect(link, options(), log::add);
     }
 
-    RomLoader connect(ConnectOptions options) {
+    public RomLoader connect(ConnectOptions options) {
         return RomLoader.connect(link, options, log::add);
     }
 
@@ -42,7 +45,7 @@ final class SimHarness {
      * A stand-in for esptool's stub JSON (espfleet ships no stub binary): the simulator takes a jump into
      * uploaded code as starting the stub.
      */
-    static dev.espfleet.flasher.job.StubImage standInStub(java.nio.file.Path dir) throws java.io.IOException {
+    public static dev.espfleet.flasher.image.StubImage standInStub(java.nio.file.Path dir) throws java.io.IOException {
         byte[] text = pattern(10_000, 31);
         byte[] data = pattern(300, 32);
         java.nio.file.Path f = dir.resolve("stub_flasher_32.json");
@@ -50,10 +53,10 @@ final class SimHarness {
         java.nio.file.Files.writeString(f, String.format("{\"entry\": %d, \"text\": \"%s\", \"text_start\": %d, "
                 + "\"data\": \"%s\", \"data_start\": %d}", 0x4009_0000L, b64.encodeToString(text), 0x4009_0000L,
                 b64.encodeToString(data), 0x3FFE_0000L));
-        return dev.espfleet.flasher.job.StubImage.load(f);
+        return dev.espfleet.flasher.image.StubImage.load(f);
     }
 
-    static byte[] pattern(int size, int seed) {
+    public static byte[] pattern(int size, int seed) {
         byte[] b = new byte[size];
         java.util.Random r = new java.util.Random(seed);
         r.nextBytes(b);
@@ -61,7 +64,7 @@ final class SimHarness {
     }
 
     /** Half random, half repeated text: compresses to about a half. */
-    static byte[] compressible(int size, int seed) {
+    public static byte[] compressible(int size, int seed) {
         byte[] b = pattern(size, seed);
         byte[] text = "espfleet compressible filler ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         for (int i = 0; i < size; i += 64) {

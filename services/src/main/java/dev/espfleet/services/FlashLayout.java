@@ -1,7 +1,7 @@
 package dev.espfleet.services;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.job.FlasherArgs;
+import dev.espfleet.flasher.image.FlasherArgs;
 import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.generator.model.PartitionLayout;
 import dev.espfleet.nvs.PartitionEntry;

@@ -1,6 +1,6 @@
 package dev.espfleet.services;
 
-import dev.espfleet.flasher.ProgressListener;
+import dev.espfleet.flasher.flash.ProgressListener;
 
 /** What a front end hears from a flash job: progress, lines to show (loader messages, notes), the result. */
 public interface FlashListener extends ProgressListener {

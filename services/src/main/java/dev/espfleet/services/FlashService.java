@@ -4,20 +4,21 @@ import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.common.InputFiles;
-import dev.espfleet.flasher.ChipInfo;
-import dev.espfleet.flasher.ConnectOptions;
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.PortOpener;
-import dev.espfleet.flasher.ProgressListener;
-import dev.espfleet.flasher.RomLoader;
-import dev.espfleet.flasher.job.FlashPlan;
-import dev.espfleet.flasher.job.FlasherArgs;
-import dev.espfleet.flasher.job.SecretData;
-import dev.espfleet.flasher.job.StubImage;
-import dev.espfleet.flasher.transport.TracingTransport;
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.flasher.loader.ChipInfo;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.flash.FlashReader;
+import dev.espfleet.flasher.flash.FlashWriter;
+import dev.espfleet.flasher.connection.PortOpener;
+import dev.espfleet.flasher.flash.ProgressListener;
+import dev.espfleet.flasher.loader.RomLoader;
+import dev.espfleet.flasher.flash.FlashPlan;
+import dev.espfleet.flasher.image.FlasherArgs;
+import dev.espfleet.flasher.image.SecretData;
+import dev.espfleet.flasher.image.StubImage;
+import dev.espfleet.flasher.connection.TracingTransport;
+import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.nvs.PartitionLabel;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.IdentityImageCheck;
@@ -62,7 +63,7 @@ public final class FlashService {
             if (tracing != null) {
                 for (FlashRegion r : regions) {
                     if (r.secret()) {
-                        tracing.redactWritesTo(r.offset(), r.data().length);
+                        tracing.redactFlashRange(r.offset(), r.data().length);
                     }
                 }
             }
@@ -125,7 +126,7 @@ public final class FlashService {
         }
         requireOutputFile(file);
         return onChip(port, listener, loader -> {
-            byte[] data = loader.readFlash(offset, length, listener);
+            byte[] data = new FlashReader(loader).read(offset, length, listener);
             String md5 = loader.md5(offset, length);
             if (!md5.equals(FlashWriter.md5Hex(data))) {
                 throw new EspfleetException(ExitStatus.JOB_FAILED, "read data does not match the chip's MD5 of 0x"
@@ -171,7 +172,7 @@ public final class FlashService {
 
     /** Connects, runs the job, then resets the chip as asked; the port is closed whatever happens. */
     private <T> T onTracedChip(PortConnection port, FlashListener listener, ChipJob<T> job) {
-        ConnectOptions options = port.options().withTimeoutScale(PortOpener.timeoutScale(port.port()));
+        ConnectOptions options = port.options();
         StubImage stub = port.stub().map(StubImage::load).orElse(null);
         Transport transport = PortOpener.open(port.port(), ConnectOptions.ROM_BAUD);
         TracingTransport tracing = port.trace().map(out -> new TracingTransport(transport, out)).orElse(null);

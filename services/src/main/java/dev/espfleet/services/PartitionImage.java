@@ -1,6 +1,6 @@
 package dev.espfleet.services;
 
-import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.image.FlashRegion;
 
 /**
  * An NVS image for one partition of the device's layout, and the CSV it is made from (in the format of

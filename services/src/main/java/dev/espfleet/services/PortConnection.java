@@ -1,6 +1,6 @@
 package dev.espfleet.services;
 
-import dev.espfleet.flasher.ConnectOptions;
+import dev.espfleet.flasher.connection.ConnectOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;

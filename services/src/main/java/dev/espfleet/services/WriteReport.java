@@ -1,6 +1,6 @@
 package dev.espfleet.services;
 
-import dev.espfleet.flasher.FlashWriter;
+import dev.espfleet.flasher.flash.FlashWriter;
 import java.util.List;
 
 /** What a write job did to each region, and how long the writing took. */

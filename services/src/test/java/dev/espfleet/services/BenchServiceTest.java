@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.espfleet.bench.ThingNamePattern;
 import dev.espfleet.bench.UnitResult;
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.FlashRegion;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.nvs.PartitionTable;
 import dev.espfleet.provisioning.CertificateAuthority;

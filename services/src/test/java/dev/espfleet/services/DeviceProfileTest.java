@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.generator.config.ConfigException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.render.GeneratedProject;
 import dev.espfleet.generator.render.ProjectRenderer;
@@ -96,38 +97,43 @@ class DeviceProfileTest {
 
     @Test
     void identityKeysUsedTwiceAreRefusedNamingTheConfig() throws Exception {
-        EspfleetException e = assertThrows(EspfleetException.class,
-                () -> profile("identity:\n  keys:\n    endpoint: thing_name\n"));
-        assertEquals(tmp.resolve("device.yaml") + ": identity.keys: invalid identity layout: NVS key 'thing_name' is "
-                + "used twice", e.getMessage());
+        // the config's own rule refuses it at its line, before any derivation (validate, provision, bench alike)
+        ConfigException e = assertThrows(ConfigException.class, () -> profile("identity:\n  keys:\n    endpoint: thing_name\n"));
+        assertEquals(1, e.details().size(), e.details().toString());
+        assertTrue(e.details().get(0).matches(java.util.regex.Pattern.quote(tmp.resolve("device.yaml").toString())
+                + ":\\d+:\\d+: .*'thing_name'.*"), e.details().get(0));
     }
 
     @Test
     void aWifiKeyThatIsAnIdentityKeyOfTheSameNamespaceIsRefused() throws Exception {
-        EspfleetException e = assertThrows(EspfleetException.class,
-                () -> profile("wifi:\n  namespace: identity\n  ssid_key: endpoint\n"));
-        assertEquals(tmp.resolve("device.yaml") + ": identity.keys and wifi: NVS cannot hold these keys together: "
-                + "key 'endpoint': is already set in namespace 'identity'", e.getMessage());
+        // the config's own rule refuses it at its line, before any derivation (validate, provision, bench alike)
+        ConfigException e = assertThrows(ConfigException.class, () -> profile("wifi:\n  namespace: identity\n  ssid_key: endpoint\n"));
+        assertEquals(1, e.details().size(), e.details().toString());
+        assertTrue(e.details().get(0).matches(java.util.regex.Pattern.quote(tmp.resolve("device.yaml").toString())
+                + ":\\d+:\\d+: .*'endpoint'.*"), e.details().get(0));
     }
 
-    /** nvs_partition_gen.py adds sta.apinfo, sta.pmk and sta.apsw after a key named sta.ssid (WifiDriverRecords). */
+    /**
+     * nvs_partition_gen.py takes a key named like a Wi-Fi driver record (sta.ssid) as that record whatever the row:
+     * an identity value, which is a file row, would be stored as its path. The config refuses it at its line.
+     */
     @Test
-    void anIdentityKeyNamedLikeAnEntryAddedForAWifiDriverKeyIsRefused() throws Exception {
-        EspfleetException e = assertThrows(EspfleetException.class,
-                () -> profile("identity:\n  keys:\n    thing_name: sta.ssid\n    endpoint: sta.pmk\n"));
-        assertEquals(tmp.resolve("device.yaml") + ": identity.keys and wifi: NVS cannot hold these keys together: "
-                + "key 'sta.pmk': is already set in namespace 'identity' (added there for the Wi-Fi driver with "
-                + "sta.ssid)", e.getMessage());
-        // alone, a Wi-Fi driver key name is only a name: the extra entries fit beside it
-        profile("identity:\n  keys:\n    thing_name: sta.ssid\n");
+    void anIdentityKeyNamedLikeAWifiDriverRecordIsRefusedAtItsLine() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> profile("identity:\n  keys:\n    thing_name: sta.ssid\n"));
+        assertEquals(1, e.details().size(), e.details().toString());
+        assertTrue(e.details().get(0).matches(java.util.regex.Pattern.quote(tmp.resolve("device.yaml").toString())
+                + ":\\d+:\\d+: identity.keys.thing_name: 'sta.ssid' is a name nvs_partition_gen.py takes for an "
+                + "ESP-IDF Wi-Fi driver record.*"), e.details().get(0));
     }
 
     @Test
     void aWifiImageOfItsOwnWithOneKeyForSsidAndPasswordIsRefused() throws Exception {
-        EspfleetException e = assertThrows(EspfleetException.class,
-                () -> profile("wifi:\n  partition: nvs\n  ssid_key: creds\n  password_key: creds\n"));
-        assertEquals(tmp.resolve("device.yaml") + ": identity.keys and wifi: NVS cannot hold these keys together: "
-                + "key 'creds': is already set in namespace 'wifi'", e.getMessage());
+        // the config's own rule refuses it at its line, before any derivation (validate, provision, bench alike)
+        ConfigException e = assertThrows(ConfigException.class, () -> profile("wifi:\n  partition: nvs\n  ssid_key: creds\n  password_key: creds\n"));
+        assertEquals(1, e.details().size(), e.details().toString());
+        assertTrue(e.details().get(0).matches(java.util.regex.Pattern.quote(tmp.resolve("device.yaml").toString())
+                + ":\\d+:\\d+: .*'creds'.*"), e.details().get(0));
     }
 
     @Test

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.common.EspfleetException;
-import dev.espfleet.flasher.ConnectOptions;
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.job.FlashPlan;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.flash.FlashPlan;
 import dev.espfleet.flasher.sim.SimConfig;
 import dev.espfleet.flasher.sim.SimServer;
 import dev.espfleet.flasher.sim.SimulatedEsp32;

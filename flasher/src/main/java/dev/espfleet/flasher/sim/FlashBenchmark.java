@@ -1,11 +1,11 @@
 package dev.espfleet.flasher.sim;
 
-import dev.espfleet.flasher.ConnectOptions;
-import dev.espfleet.flasher.FlashOptions;
-import dev.espfleet.flasher.FlashRegion;
-import dev.espfleet.flasher.FlashWriter;
-import dev.espfleet.flasher.ProgressListener;
-import dev.espfleet.flasher.RomLoader;
+import dev.espfleet.flasher.connection.ConnectOptions;
+import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashWriter;
+import dev.espfleet.flasher.flash.ProgressListener;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.loader.RomLoader;
 import java.time.Duration;
 import java.util.Random;
 
@@ -33,8 +33,9 @@ public final class FlashBenchmark {
     /** Measures on the real clock ({@code virtualClock} false) or on the link's own clock. */
     public static Result run(int baud, String dataKind, byte[] image, Duration turnaround, boolean virtualClock) {
         SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
+        // the timed link takes a real wire's time, so the loader waits as long as for a real chip
         SimLink link = new SimLink(chip, java.util.List.of(),
-                virtualClock ? LinkTiming.virtualClock(turnaround) : LinkTiming.timed(turnaround));
+                virtualClock ? LinkTiming.virtualClock(turnaround) : LinkTiming.timed(turnaround), LinkNoise.NONE, 1.0);
         ConnectOptions options = ConnectOptions.defaults().withBefore(ConnectOptions.Before.NO_RESET)
                 .withAfter(ConnectOptions.After.NO_RESET).withBaud(baud);
         int[] wire = {0};

@@ -1,9 +1,9 @@
 package dev.espfleet.flasher.sim;
 
 import dev.espfleet.flasher.command.Opcode;
-import dev.espfleet.flasher.slip.Slip;
-import dev.espfleet.flasher.slip.SlipDecoder;
-import dev.espfleet.flasher.transport.Transport;
+import dev.espfleet.flasher.connection.Slip;
+import dev.espfleet.flasher.connection.SlipDecoder;
+import dev.espfleet.flasher.connection.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
@@ -21,10 +21,17 @@ import java.util.concurrent.locks.LockSupport;
  * when {@link LinkTiming#timed()}, the time bytes spend on the wire.
  */
 public final class SimLink implements Transport {
+    /**
+     * The simulator answers at once, so a lost reply need not cost a real chip's wait: a twentieth of it (the
+     * shortest timeouts still get {@code RomConnection}'s floor of 20 ms).
+     */
+    public static final double IN_PROCESS_TIMEOUT_SCALE = 0.05;
+
     private final SimulatedEsp32 chip;
     private final List<Fault> faults;
     private final LinkTiming timing;
     private final LinkNoise noise;
+    private final double timeoutScale;
     private final List<Fault> fired = new ArrayList<>();
     private final Map<Opcode, Integer> seen = new EnumMap<>(Opcode.class);
     private final ByteArrayOutputStream pendingFrame = new ByteArrayOutputStream();
@@ -49,10 +56,19 @@ public final class SimLink implements Transport {
 
     /** A link that also loses frames at random ({@link LinkNoise}), on top of the planned faults. */
     public SimLink(SimulatedEsp32 chip, List<Fault> faults, LinkTiming timing, LinkNoise noise) {
+        this(chip, faults, timing, noise, IN_PROCESS_TIMEOUT_SCALE);
+    }
+
+    /**
+     * @param timeoutScale what {@link #timeoutScale()} tells the loader: {@link #IN_PROCESS_TIMEOUT_SCALE} by
+     *                     default; 1 where the link takes a real wire's time (a timed benchmark), less in tests
+     */
+    public SimLink(SimulatedEsp32 chip, List<Fault> faults, LinkTiming timing, LinkNoise noise, double timeoutScale) {
         this.chip = chip;
         this.faults = List.copyOf(faults);
         this.timing = timing;
         this.noise = noise;
+        this.timeoutScale = timeoutScale;
     }
 
     public LinkNoise noise() {
@@ -327,6 +343,11 @@ public final class SimLink implements Transport {
         if (closed) {
             throw new IOException("simulated link closed");
         }
+    }
+
+    @Override
+    public double timeoutScale() {
+        return timeoutScale;
     }
 
     @Override

@@ -1,11 +1,11 @@
 package dev.espfleet.flasher.sim;
 
 import dev.espfleet.flasher.command.Opcode;
-import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.command.Response;
+import dev.espfleet.flasher.command.RomError;
 import dev.espfleet.flasher.command.Wire;
-import dev.espfleet.flasher.slip.Slip;
-import dev.espfleet.flasher.slip.SlipDecoder;
+import dev.espfleet.flasher.connection.Slip;
+import dev.espfleet.flasher.connection.SlipDecoder;
 import dev.espfleet.flasher.targets.ChipSpec;
 import dev.espfleet.flasher.targets.RomDeflateSpill;
 import dev.espfleet.flasher.targets.SpiRegisters;
