@@ -1,7 +1,7 @@
 package dev.espfleet.generator.config;
 
 import java.util.ArrayList;
-import java.util.Comparator;
+import dev.espfleet.common.Suggestions;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -206,10 +206,7 @@ final class YamlSection {
     }
 
     private Optional<String> suggestion(String unknown) {
-        return known.stream()
-                .filter(k -> distance(k, unknown) <= Math.max(2, k.length() / 3)
-                        || k.contains(unknown) || unknown.contains(k))
-                .min(Comparator.comparingInt(k -> distance(k, unknown)));
+        return Suggestions.closest(unknown, known);
     }
 
     static Optional<Long> parseInteger(Node n) {
@@ -272,24 +269,5 @@ final class YamlSection {
             return isNull(s) ? "nothing" : "'" + s.getValue() + "'";
         }
         return "nothing";
-    }
-
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }
