@@ -4,6 +4,7 @@ import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.InputFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.Json;
+import dev.espfleet.common.JsonReader;
 import dev.espfleet.model.ThingName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,7 +82,7 @@ public record UnitBinding(ThingName thing, String keySha256, Optional<Board> boa
             return Optional.empty();
         }
         String text = new String(InputFiles.read(file, MAX_BYTES, "unit binding"), StandardCharsets.UTF_8);
-        Map<String, String> fields = FlatJson.parse(text, file);
+        Map<String, String> fields = fields(text, file);
         try {
             Optional<Board> board = Optional.ofNullable(fields.get("mac")).map(mac -> new Board(mac,
                     require(fields, "ledger", file), Long.parseLong(require(fields, "sequence", file)),
@@ -133,127 +134,36 @@ public record UnitBinding(ThingName thing, String keySha256, Optional<Board> boa
                 .write(unitDir);
     }
 
+    /** unit.json's members: strings, and whole numbers written as such (the sequence). */
+    private static Map<String, String> fields(String text, Path file) {
+        Object root;
+        try {
+            root = JsonReader.parse(text, file.toString());
+        } catch (EspfleetException e) {
+            throw EspfleetException.badInput(file + " is not a unit binding espfleet wrote: " + e.getMessage());
+        }
+        if (!(root instanceof Map<?, ?> members)) {
+            throw EspfleetException.badInput(file + " is not a unit binding espfleet wrote: not a JSON object");
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        members.forEach((k, v) -> {
+            if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1L << 53) {
+                fields.put((String) k, Long.toString(d.longValue()));
+            } else if (v instanceof String str) {
+                fields.put((String) k, str);
+            } else {
+                throw EspfleetException.badInput(file + " is not a unit binding espfleet wrote: \"" + k
+                        + "\" is neither text nor a whole number");
+            }
+        });
+        return fields;
+    }
+
     private static String require(Map<String, String> fields, String key, Path file) {
         String value = fields.get(key);
         if (value == null) {
             throw EspfleetException.badInput(file + " is not a unit binding espfleet wrote: no \"" + key + "\"");
         }
         return value;
-    }
-
-    /** A JSON object of string and number members, no nesting: all unit.json ever holds (RFC 8259). */
-    static final class FlatJson {
-        private final String text;
-        private final Path file;
-        private int pos;
-
-        private FlatJson(String text, Path file) {
-            this.text = text;
-            this.file = file;
-        }
-
-        static Map<String, String> parse(String text, Path file) {
-            FlatJson p = new FlatJson(text, file);
-            Map<String, String> out = new LinkedHashMap<>();
-            p.expect('{');
-            if (p.peek() == '}') {
-                p.pos++;
-            } else {
-                do {
-                    String key = p.string();
-                    p.expect(':');
-                    out.put(key, p.peek() == '"' ? p.string() : p.number());
-                } while (p.consumeComma());
-                p.expect('}');
-            }
-            p.skipSpace();
-            if (p.pos != text.length()) {
-                throw p.bad("text after the object");
-            }
-            return out;
-        }
-
-        private char peek() {
-            skipSpace();
-            if (pos >= text.length()) {
-                throw bad("unexpected end");
-            }
-            return text.charAt(pos);
-        }
-
-        private void expect(char c) {
-            if (peek() != c) {
-                throw bad("expected '" + c + "'");
-            }
-            pos++;
-        }
-
-        private boolean consumeComma() {
-            if (peek() == ',') {
-                pos++;
-                return true;
-            }
-            return false;
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder out = new StringBuilder();
-            while (pos < text.length()) {
-                char c = text.charAt(pos++);
-                if (c == '"') {
-                    return out.toString();
-                }
-                if (c == '\\' && pos < text.length()) {
-                    char e = text.charAt(pos++);
-                    switch (e) {
-                        case '"', '\\', '/' -> out.append(e);
-                        case 'n' -> out.append('\n');
-                        case 'r' -> out.append('\r');
-                        case 't' -> out.append('\t');
-                        case 'b' -> out.append('\b');
-                        case 'f' -> out.append('\f');
-                        case 'u' -> {
-                            if (pos + 4 > text.length()) {
-                                throw bad("truncated \\u escape");
-                            }
-                            try {
-                                out.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                            } catch (NumberFormatException x) {
-                                throw bad("bad \\u escape");
-                            }
-                            pos += 4;
-                        }
-                        default -> throw bad("bad escape \\" + e);
-                    }
-                } else {
-                    out.append(c);
-                }
-            }
-            throw bad("unterminated string");
-        }
-
-        private String number() {
-            skipSpace();
-            int start = pos;
-            while (pos < text.length() && "-+.0123456789eE".indexOf(text.charAt(pos)) >= 0) {
-                pos++;
-            }
-            if (start == pos) {
-                throw bad("expected a string or a number");
-            }
-            return text.substring(start, pos);
-        }
-
-        private void skipSpace() {
-            while (pos < text.length() && " \t\r\n".indexOf(text.charAt(pos)) >= 0) {
-                pos++;
-            }
-        }
-
-        private EspfleetException bad(String what) {
-            return EspfleetException.badInput(file + " is not a unit binding espfleet wrote: " + what
-                    + " at character " + pos);
-        }
     }
 }

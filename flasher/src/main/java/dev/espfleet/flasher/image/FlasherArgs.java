@@ -3,6 +3,7 @@ package dev.espfleet.flasher.image;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.common.JsonReader;
 import dev.espfleet.nvs.PartitionEntry;
 import dev.espfleet.nvs.PartitionLabel;
 import dev.espfleet.nvs.PartitionTable;

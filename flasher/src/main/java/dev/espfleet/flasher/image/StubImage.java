@@ -2,6 +2,7 @@ package dev.espfleet.flasher.image;
 
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.JsonReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,14 +1,13 @@
-package dev.espfleet.flasher.image;
+package dev.espfleet.common;
 
-import dev.espfleet.common.EspfleetException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader for the files the flasher takes (ESP-IDF's flasher_args.json, esptool stub JSON):
- * objects become {@link Map}s, arrays {@link List}s, numbers {@link Double}s. Errors name the line.
+ * The one JSON reader (RFC 8259) for what espfleet reads: ESP-IDF's flasher_args.json, esptool's stub JSON, unit
+ * bindings. Objects become {@link Map}s, arrays {@link List}s, numbers {@link Double}s. Errors name the line.
  */
 public final class JsonReader {
     private final String text;
