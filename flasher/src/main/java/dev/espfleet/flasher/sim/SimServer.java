@@ -153,6 +153,9 @@ public final class SimServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (this) {
+            chip.close();
+        }
         try {
             server.close();
         } catch (IOException ignored) {
