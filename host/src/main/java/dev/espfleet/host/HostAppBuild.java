@@ -47,6 +47,11 @@ public final class HostAppBuild {
     private HostAppBuild() {
     }
 
+    /** The compiler flags every host build takes (part of SimFirmware's cache key). */
+    static List<String> flags() {
+        return List.of("-std=gnu17", "-Wall", "-Wextra", "-Werror", "-O1", "-g", "-pthread");
+    }
+
     /** Compiler flags of a build under AddressSanitizer and UndefinedBehaviorSanitizer: any finding aborts. */
     static final List<String> SANITIZERS = List.of("-fsanitize=address,undefined", "-fno-sanitize-recover=all",
             "-fno-omit-frame-pointer");
@@ -71,8 +76,9 @@ public final class HostAppBuild {
             Path sources = out.resolve("runtime-sources");
             extractSources(sources);
             HostProject described = HostProject.read(project);
-            List<String> command = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
-                    "-O1", "-g", "-pthread", "-DCONFIG_IDF_TARGET=\"" + described.target().idfName() + "\"",
+            List<String> command = new ArrayList<>(List.of("gcc"));
+            command.addAll(flags());
+            command.addAll(List.of("-DCONFIG_IDF_TARGET=\"" + described.target().idfName() + "\"",
                     "-DCONFIG_IDF_TARGET_" + described.target().idfName().toUpperCase(java.util.Locale.ROOT) + "=1",
                     "-DESPFLEET_HOST_PROJECT_NAME=\"" + described.name() + "\"",
                     "-DESPFLEET_HOST_APP_VERSION=\"" + described.version() + "\"",

@@ -93,7 +93,9 @@ final class SimBootloader {
         BootloaderDescription desc = BootloaderDescription.of(bootloaderBytes)
                 .orElse(new BootloaderDescription(0, 1, "v5.5", ""));
         log('I', "boot", "ESP-IDF " + desc.idfVersion() + " 2nd stage bootloader");
-        log('I', "boot", "compile time " + desc.dateTime());
+        if (!desc.dateTime().isEmpty()) {
+            log('I', "boot", "compile time " + desc.dateTime());
+        }
         Optional<PartitionTable> table = partitionTable();
         if (table.isEmpty()) {
             log('E', "boot", "load partition table error!");
@@ -299,6 +301,9 @@ final class SimBootloader {
                     writeOtadata(slots.otadata().orElseThrow(), 0, actual);
                     log('I', "boot", "Set actual ota_seq=" + (index + 1) + " in otadata[0]");
                 }
+                if (loaded.get() instanceof Outcome.RunApp) {
+                    log('I', "boot", "Disabling RNG early entropy source...");
+                }
                 return loaded.get();
             }
             log('E', "boot", index == FACTORY_INDEX ? "Factory app partition is not bootable"
@@ -308,6 +313,9 @@ final class SimBootloader {
             Optional<Outcome> loaded = tryLoad(slots.test().get());
             if (loaded.isPresent()) {
                 log('W', "boot", "Falling back to test app as only bootable partition");
+                if (loaded.get() instanceof Outcome.RunApp) {
+                    log('I', "boot", "Disabling RNG early entropy source...");
+                }
                 return loaded.get();
             }
         }
@@ -362,7 +370,6 @@ final class SimBootloader {
                     HostPayload.LOAD_ADDRESS));
             return Optional.of(new Outcome.Halted(false));
         }
-        log('I', "boot", "Disabling RNG early entropy source...");
         return Optional.of(new Outcome.RunApp(part, description, payload.get().data()));
     }
 
