@@ -28,6 +28,8 @@ final class SimApp {
     /** The host runtime's exit status when app_main returned: the firmware halted (it stays alive on a chip). */
     static final int HALTED_EXIT_CODE = 1;
 
+    /** Output nobody has read beyond this is dropped (a UART keeps nothing for a listener that is not there). */
+    static final int MAX_UNREAD_OUTPUT = 1 << 20;
     private static final int EM_X86_64 = 62;
     private static final int EM_AARCH64 = 183;
 
@@ -152,6 +154,9 @@ final class SimApp {
             int n;
             while ((n = in.read(buf)) > 0) {
                 synchronized (output) {
+                    if (output.size() > MAX_UNREAD_OUTPUT) {
+                        output.reset(); // nobody reads the UART: what was sent is gone, as on a wire
+                    }
                     output.write(buf, 0, n);
                 }
             }
