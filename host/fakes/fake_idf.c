@@ -944,6 +944,12 @@ void fake_mqtt_set_waiting_to_reconnect(bool waiting)
 /* The chip: a fixed eFuse MAC (a test may set another), an ESP32 v3.0, the app description of a test build. */
 static uint8_t s_mac[6] = {0x24, 0x0a, 0xc4, 0x00, 0x00, 0x01};
 
+/* The fakes keep NVS in memory only. */
+void host_nvs_changed(const char *label)
+{
+    (void)label;
+}
+
 void fake_set_mac(const uint8_t mac[6])
 {
     memcpy(s_mac, mac, sizeof(s_mac));

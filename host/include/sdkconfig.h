@@ -10,8 +10,12 @@
 #error "a host build defines CONFIG_IDF_TARGET (and CONFIG_IDF_TARGET_<CHIP>) from the project's sdkconfig.defaults"
 #endif
 
+/* A compile check of the other console choices passes -DCONFIG_ESP_CONSOLE_USB_SERIAL_JTAG=1 or
+ * -DCONFIG_ESP_CONSOLE_NONE=1 (GeneratedCCompilesTest); a host build runs with UART0. */
+#if !defined(CONFIG_ESP_CONSOLE_USB_SERIAL_JTAG) && !defined(CONFIG_ESP_CONSOLE_NONE)
 #define CONFIG_ESP_CONSOLE_UART_DEFAULT 1
 #define CONFIG_ESP_CONSOLE_UART 1
 #define CONFIG_ESP_CONSOLE_UART_NUM 0
 #define CONFIG_ESP_CONSOLE_UART_BAUDRATE 115200
+#endif
 #define CONFIG_NEWLIB_STDOUT_LINE_ENDING_CRLF 1

@@ -2,7 +2,10 @@
  * Where the runtime's NVS partitions come from: image files (--nvs LABEL=FILE), or the NVS partitions of a
  * whole flash file (--flash FILE: what the simulated chip's flash holds), found through its partition table,
  * read by the NVS format reader (shared/nvs_image.c) when the firmware first initialises the partition.
- * Everything nvs.h and nvs_flash.h do is shared/nvs_store.c, as for the fakes. Writes live in memory only.
+ * Everything nvs.h and nvs_flash.h do is shared/nvs_store.c, as for the fakes. Writes to a partition of a flash
+ * file go back into the file at the partition's offset (the whole partition, rewritten as a fresh NVS image by
+ * shared/nvs_image.c: what ESP-IDF would read back, not the page-by-page history ESP-IDF's own writes leave);
+ * writes to an image file (--nvs) live in memory only, so a unit's identity.bin is never changed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,4 +172,38 @@ esp_err_t host_nvs_load(const char *label)
     }
     nvs_image_free(&parsed);
     return ok ? ESP_OK : ESP_ERR_NO_MEM;
+}
+
+void host_nvs_changed(const char *label)
+{
+    const image_t *image = NULL;
+    for (int i = 0; i < s_image_count; i++) {
+        if (strcmp(s_images[i].label, label) == 0 && s_images[i].size > 0) {
+            image = &s_images[i];
+        }
+    }
+    if (image == NULL) {
+        return;
+    }
+    unsigned char *bytes = malloc((size_t)image->size);
+    if (bytes == NULL) {
+        ESP_LOGE(TAG, "no memory to write NVS partition '%s' back to %s", label, image->path);
+        return;
+    }
+    if (!host_nvs_serialize(label, bytes, (size_t)image->size)) {
+        ESP_LOGE(TAG, "NVS partition '%s' no longer fits its %ld bytes: not written to %s", label, image->size,
+                 image->path);
+        free(bytes);
+        return;
+    }
+    FILE *f = fopen(image->path, "r+b");
+    bool ok = f != NULL && fseek(f, image->offset, SEEK_SET) == 0
+              && fwrite(bytes, 1, (size_t)image->size, f) == (size_t)image->size;
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    if (!ok) {
+        ESP_LOGE(TAG, "cannot write NVS partition '%s' back to %s at 0x%lx", label, image->path, image->offset);
+    }
+    free(bytes);
 }

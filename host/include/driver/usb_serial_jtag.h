@@ -3,6 +3,7 @@
  * of generated code honest (same names and types as ESP-IDF) where a build selects it. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "esp_err.h"
@@ -24,7 +25,7 @@ typedef struct {
 
 esp_err_t usb_serial_jtag_driver_install(usb_serial_jtag_driver_config_t *usb_serial_jtag_config);
 bool usb_serial_jtag_is_driver_installed(void);
-int usb_serial_jtag_read_bytes(void *buf, uint32_t length, TickType_t ticks_to_wait);
+int usb_serial_jtag_read_bytes(void *buf, uint32_t length, uint32_t ticks_to_wait);
 
 #ifdef __cplusplus
 }

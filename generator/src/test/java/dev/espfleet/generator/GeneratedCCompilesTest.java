@@ -60,6 +60,17 @@ class GeneratedCCompilesTest {
             assertEquals(0, p.waitFor(), source.getFileName() + " does not compile cleanly:\n" + output);
             assertEquals("", output, source.getFileName() + " printed warnings");
         }
+        // the console report's other console choices (a chip whose console is USB-Serial/JTAG, or none)
+        for (String console : List.of("CONFIG_ESP_CONSOLE_USB_SERIAL_JTAG", "CONFIG_ESP_CONSOLE_NONE")) {
+            List<String> cmd = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror", "-Wshadow",
+                    "-O2", "-c", "-D" + console + "=1", "-I", HOST_INCLUDE.toString(), "-I", CJSON_INCLUDE.toString(),
+                    "-I", project.resolve("main").toString(), project.resolve("main/console_report.c").toString(), "-o",
+                    tmp.resolve("console_report-" + console + ".o").toString()));
+            cmd.addAll(targetDefines(Examples.config(example).target()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), "console_report.c with " + console + " does not compile cleanly:\n" + output);
+        }
     }
 
 }

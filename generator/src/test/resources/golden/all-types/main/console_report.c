@@ -170,17 +170,17 @@ static void send_hello(const report_state_t *state)
     send_frame("hello", json);
 }
 
-static void send_state(const report_state_t *state)
+static void send_state(console_milestone_t milestone, const char *thing, int64_t when_ms)
 {
-    if (state->milestone == CONSOLE_MILESTONE_NONE) {
+    if (milestone == CONSOLE_MILESTONE_NONE) {
         return;
     }
     cJSON *json = cJSON_CreateObject();
-    cJSON_AddStringToObject(json, "milestone", s_milestones[state->milestone]);
-    if (state->milestone == CONSOLE_MILESTONE_MQTT_CONNECTED) {
-        cJSON_AddStringToObject(json, "thing", state->milestone_thing);
+    cJSON_AddStringToObject(json, "milestone", s_milestones[milestone]);
+    if (milestone == CONSOLE_MILESTONE_MQTT_CONNECTED) {
+        cJSON_AddStringToObject(json, "thing", thing);
     }
-    cJSON_AddNumberToObject(json, "uptime_ms", (double)state->milestone_uptime_ms);
+    cJSON_AddNumberToObject(json, "uptime_ms", (double)when_ms);
     send_frame("state", json);
 }
 
@@ -236,16 +236,16 @@ void console_report_identity(const device_identity_t *identity, esp_err_t err)
     }
 }
 
+/* Called from the MQTT task too: only what the frame needs goes on the stack. */
 void console_report_milestone(console_milestone_t milestone, const char *thing)
 {
-    report_state_t copy;
+    int64_t now = uptime_ms();
     portENTER_CRITICAL(&s_lock);
     s_state.milestone = milestone;
     copy_text(s_state.milestone_thing, sizeof(s_state.milestone_thing), thing);
-    s_state.milestone_uptime_ms = uptime_ms();
-    copy = s_state;
+    s_state.milestone_uptime_ms = now;
     portEXIT_CRITICAL(&s_lock);
-    send_state(&copy);
+    send_state(milestone, thing != NULL ? thing : "", now);
 }
 
 void console_report_failure(console_stage_t stage, esp_err_t err, int tls, int sock_errno, const char *detail)
@@ -275,7 +275,7 @@ void console_report_answer_query(void)
     report_state_t copy;
     snapshot_for_hello(&copy);
     send_hello(&copy);
-    send_state(&copy);
+    send_state(copy.milestone, copy.milestone_thing, copy.milestone_uptime_ms);
     if (copy.last_failed_stage >= 0) {
         send_failure(copy.last_failed_stage, &copy.failures[copy.last_failed_stage]);
     }
