@@ -294,6 +294,12 @@ public final class SimLink implements Transport {
         }
     }
 
+    /** Lets the chip's time pass now (a boot that is due, what its application printed), without reading. */
+    public synchronized void pump() throws IOException {
+        checkOpen();
+        queueToHost(chip.tick(), now(), SimulatedEsp32.DEFAULT_BAUD);
+    }
+
     /** Link time: the real clock, or the virtual one of a {@link LinkTiming#virtual()} link. */
     public synchronized long now() {
         return timing.virtual() ? virtualNow : System.nanoTime();

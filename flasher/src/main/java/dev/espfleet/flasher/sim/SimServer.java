@@ -45,7 +45,7 @@ public final class SimServer implements AutoCloseable {
         acceptor.start();
         // a chip powered up in application mode boots now, as a board does, whether or not anyone listens yet
         try {
-            link.read(new byte[1], Duration.ofMillis(1));
+            link.pump();
         } catch (IOException e) {
             log.accept("boot: " + e.getMessage());
         }

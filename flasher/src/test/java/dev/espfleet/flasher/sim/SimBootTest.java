@@ -314,6 +314,36 @@ class SimBootTest {
     }
 
     @Test
+    void aSimServerInAppModeBootsItsFlashFileForTheFirstClient() throws Exception {
+        Path file = dir.resolve("served.bin");
+        SimulatedEsp32 writer = chip(SimConfig.esp32().withFlashFile(file));
+        for (FlashRegion r : standard(OtaData.initial(0x2000), false)) {
+            writer.flash().load(r.offset(), r.data());
+        }
+        writer.close();
+        SimulatedEsp32 served = chip(SimConfig.esp32().withFlashFile(file).withStartInDownloadMode(false));
+        try (SimServer server = new SimServer(served, List.of(), "127.0.0.1", 0, line -> { }).start();
+                java.net.Socket client = new java.net.Socket("127.0.0.1", server.port())) {
+            client.setSoTimeout(10_000);
+            InputStream in = client.getInputStream();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!got.toString(StandardCharsets.UTF_8).contains("tiny_app: boot 2") && System.nanoTime() < end) {
+                int n = in.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                got.write(buf, 0, n);
+            }
+            String console = got.toString(StandardCharsets.UTF_8);
+            assertTrue(console.startsWith("ets Jun  8 2016 00:22:57\r\n"), console); // nothing lost before the client
+            assertTrue(console.contains("tiny_app: boot 2"), console);
+        }
+        assertTrue(served.appPid().isEmpty()); // closing the server ends the chip's application
+    }
+
+    @Test
     void aFlashFileIsKeptAndASecondSimulatorBootsFromIt() throws Exception {
         Path file = dir.resolve("flash.bin");
         SimulatedEsp32 first = chip(SimConfig.esp32().withFlashFile(file));
