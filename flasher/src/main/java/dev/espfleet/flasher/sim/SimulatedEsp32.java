@@ -92,8 +92,8 @@ public final class SimulatedEsp32 {
     /** EN's RC delay before the chip samples its strapping pins. */
     static final long STRAP_SAMPLE_NANOS = 5_000_000L;
     private long commandsHandled;
-    /** The ROM's first line after any reset (ESP32 ROM). */
-    static final String ROM_BANNER = "ets Jun  8 2016 00:22:57\r\n\r\nrst:";
+    /** The ROM's first line after any reset: the ESP32 ECO3 (v3.0) ROM's date, as this chip's eFuses say v3.0. */
+    static final String ROM_BANNER = "ets Jul 29 2019 12:21:46\r\n\r\nrst:";
     static final String RESET_POWER_ON = "0x1 (POWERON_RESET)";
     static final String RESET_SOFTWARE = "0xc (SW_CPU_RESET)";
     static final String RESET_RTC_WATCHDOG = "0x10 (RTCWDT_RTC_RESET)";

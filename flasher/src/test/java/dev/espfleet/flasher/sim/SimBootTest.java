@@ -196,7 +196,7 @@ class SimBootTest {
     void erasedFlashLoopsOnInvalidHeaderAndRunsNothing() throws Exception {
         SimulatedEsp32 chip = chip(SimConfig.esp32());
         String console = boot(chip, s -> s.contains("RTCWDT_RTC_RESET"));
-        assertTrue(console.startsWith("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 "
+        assertTrue(console.startsWith("ets Jul 29 2019 12:21:46\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 "
                 + "(SPI_FAST_FLASH_BOOT)\r\ninvalid header: 0xffffffff\r\ninvalid header: 0xffffffff\r\n"), console);
         assertTrue(console.contains("rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\ninvalid header"),
                 console);
@@ -337,7 +337,7 @@ class SimBootTest {
                 got.write(buf, 0, n);
             }
             String console = got.toString(StandardCharsets.UTF_8);
-            assertTrue(console.startsWith("ets Jun  8 2016 00:22:57\r\n"), console); // nothing lost before the client
+            assertTrue(console.startsWith("ets Jul 29 2019 12:21:46\r\n"), console); // nothing lost before the client
             assertTrue(console.contains("tiny_app: boot 2"), console);
         }
         assertTrue(served.appPid().isEmpty()); // closing the server ends the chip's application
@@ -361,6 +361,6 @@ class SimBootTest {
         SimLink link = new SimLink(second);
         String console = readUntil(link, s -> s.contains("tiny_app: boot 3"), Duration.ofSeconds(10));
         assertTrue(console.contains("tiny_app: boot 3"), console);
-        assertTrue(console.startsWith("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET)"), console);
+        assertTrue(console.startsWith("ets Jul 29 2019 12:21:46\r\n\r\nrst:0x1 (POWERON_RESET)"), console);
     }
 }
