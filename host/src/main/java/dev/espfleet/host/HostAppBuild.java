@@ -78,6 +78,9 @@ public final class HostAppBuild {
             HostProject described = HostProject.read(project);
             List<String> command = new ArrayList<>(List.of("gcc"));
             command.addAll(flags());
+            // the same sources give the same executable wherever they were built (debug info, __FILE__)
+            command.add("-ffile-prefix-map=" + main.toAbsolutePath().getParent() + "=project");
+            command.add("-ffile-prefix-map=" + sources.toAbsolutePath() + "=runtime");
             command.addAll(List.of("-DCONFIG_IDF_TARGET=\"" + described.target().idfName() + "\"",
                     "-DCONFIG_IDF_TARGET_" + described.target().idfName().toUpperCase(java.util.Locale.ROOT) + "=1",
                     "-DESPFLEET_HOST_PROJECT_NAME=\"" + described.name() + "\"",

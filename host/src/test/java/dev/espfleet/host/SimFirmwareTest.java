@@ -98,6 +98,15 @@ class SimFirmwareTest {
         assertTrue(java.util.Arrays.equals(app, again.regions().get(3).data()));
     }
 
+    @Test
+    void theSameConfigBuiltElsewhereGivesTheSameImage() {
+        SimFirmware elsewhere = SimFirmware.build(config, dir.resolve("another-cache"));
+        for (int i = 0; i < firmware.regions().size(); i++) {
+            assertTrue(java.util.Arrays.equals(firmware.regions().get(i).data(), elsewhere.regions().get(i).data()),
+                    firmware.regions().get(i).name() + " differs between two builds of the same config");
+        }
+    }
+
     /** The unit's identity image with the endpoint it should dial (host:port) and the Wi-Fi SSID the app needs. */
     private FlashRegion identityRegion(Path unit, String endpoint) throws Exception {
         DeviceConfig.Identity id = config.identity();
