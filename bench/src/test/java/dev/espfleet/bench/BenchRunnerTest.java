@@ -57,7 +57,8 @@ class BenchRunnerTest {
     private BenchJob job(ThingNamePattern pattern) {
         return new BenchJob("sensor", "Acme", pattern, tmp.resolve("units"), ca, "test CA",
                 serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000,
-                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.NONE, 460800, "test");
+                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.NONE, 460800, "test",
+                dev.espfleet.bench.eol.EndOfLinePlan.NONE);
     }
 
     private List<UnitResult> run(List<BenchPort> ports) {
@@ -150,7 +151,7 @@ class BenchRunnerTest {
                 base.identitySize(), base.endpoint(), base.wifi(), base.keyType(),
                 dev.espfleet.flasher.flash.FlashPlan.of(List.of(new dev.espfleet.flasher.image.FlashRegion("app.bin", 0x20000,
                         appImageForEsp32s3()))), base.baud(),
-                base.station());
+                base.station(), base.endOfLine());
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
              AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
@@ -297,7 +298,7 @@ class BenchRunnerTest {
         BenchJob withOtherCa = new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"),
                 other, "other CA", serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000,
                 0x6000, AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.NONE, 460800,
-                "test");
+                "test", dev.espfleet.bench.eol.EndOfLinePlan.NONE);
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
              AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
