@@ -47,10 +47,10 @@ final class LedgerCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
-                out.printf("%-6s %-17s %-32s %-9s %-24s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT",
+                out.printf("%-6s %-17s %-32s %-9s %-30s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT",
                         "END-OF-LINE");
                 for (UnitRecord r : l.list()) {
-                    out.printf("%-6d %-17s %-32s %-9s %-24s %s%n", r.sequence(), r.mac(), r.thingName(),
+                    out.printf("%-6d %-17s %-32s %-9s %-30s %s%n", r.sequence(), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT),
                             r.doneAt().map(Object::toString).orElse("-"), endOfLine(r));
                 }

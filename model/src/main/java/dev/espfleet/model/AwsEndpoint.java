@@ -50,21 +50,15 @@ public record AwsEndpoint(String host, OptionalInt port) {
      */
     public static AwsEndpoint withOptionalPort(String text) {
         int colon = text == null ? -1 : text.lastIndexOf(':');
-        if (colon < 0) {
-            return of(text);
+        String host = colon < 0 ? text : text.substring(0, colon);
+        String digits = colon < 0 ? "" : text.substring(colon + 1);
+        int port = digits.matches("[0-9]{1,5}") ? Integer.parseInt(digits) : -1;
+        if (problem(host).isPresent() || colon >= 0 && (port < 1 || port > 65535)) {
+            throw EspfleetException.badInput("invalid endpoint " + (text == null ? "(none)" : "'" + text + "'")
+                    + ": expected HOST or HOST:PORT, a host name such as abc123-ats.iot.eu-west-1.amazonaws.com "
+                    + "(no scheme) and a port from 1 to 65535");
         }
-        String digits = text.substring(colon + 1);
-        if (!digits.matches("[0-9]{1,5}")) {
-            throw EspfleetException.badInput("invalid endpoint '" + text + "': expected HOST or HOST:PORT with a port "
-                    + "from 1 to 65535");
-        }
-        String host = text.substring(0, colon);
-        Optional<String> problem = problem(host);
-        if (problem.isPresent()) {
-            throw EspfleetException.badInput("invalid endpoint '" + text + "': " + problem.get()
-                    .replace("without scheme or port", "then an optional :PORT"));
-        }
-        return new AwsEndpoint(host, OptionalInt.of(Integer.parseInt(digits)));
+        return colon < 0 ? new AwsEndpoint(host) : new AwsEndpoint(host, OptionalInt.of(port));
     }
 
     /** What is wrong with {@code text} as an endpoint, in one sentence that names it; empty if nothing. */

@@ -90,6 +90,7 @@ class AwsEndpointTest {
     void refusesAPortThatIsNotOneTo65535OrAHostThatIsNotAHostName(String text) {
         EspfleetException e = assertThrows(EspfleetException.class, () -> AwsEndpoint.withOptionalPort(text));
         assertEquals(ExitStatus.BAD_INPUT, e.status());
-        assertTrue(e.getMessage().startsWith("invalid endpoint"), e.getMessage());
+        assertEquals("invalid endpoint '" + text + "': expected HOST or HOST:PORT, a host name such as "
+                + "abc123-ats.iot.eu-west-1.amazonaws.com (no scheme) and a port from 1 to 65535", e.getMessage());
     }
 }

@@ -161,6 +161,7 @@ public final class BenchService {
 
     private static void requireOptions(BenchRequest request) {
         ConnectOptions.requireBaud(request.baud(), "--baud");
+        EndOfLinePlan.requireTimeout(request.eolTimeout());
         if (request.boardsPerPort() < 0) {
             throw EspfleetException.badInput("--boards-per-port must be 0 (serve boards until Ctrl-C) or more, got "
                     + request.boardsPerPort());

@@ -82,8 +82,8 @@ public final class DemoService {
             build = Files.isRegularFile(firmware.resolve("build/flasher_args.json")) ? Optional.of(firmware)
                     : Optional.empty();
             eol = EndOfLineMode.NONE;
-            events.endOfLineSkipped("this espfleet has no simulated application firmware, so the simulated boards "
-                    + "have nothing to boot: the end-of-line test is skipped");
+            events.endOfLineSkipped("this espfleet has no simulated application firmware for the simulated boards "
+                    + "to boot; they get their identity alone");
         } else {
             Optional<Path> binary = mosquitto.get();
             if (binary.isEmpty()) {

@@ -35,12 +35,7 @@ public record EndOfLinePlan(EndOfLineMode mode, String firmwareVersion, Duration
      * report then still due within 20 s (or the timeout, if shorter).
      */
     public static EndOfLinePlan of(EndOfLineMode mode, String firmwareVersion, Optional<Duration> timeout) {
-        timeout.ifPresent(t -> {
-            if (t.isNegative() || t.isZero() || t.compareTo(MAX_TIMEOUT) > 0) {
-                throw EspfleetException.badInput("--eol-timeout " + t.toSeconds() + ": expected 1 to "
-                        + MAX_TIMEOUT.toSeconds() + " seconds");
-            }
-        });
+        requireTimeout(timeout);
         return switch (mode) {
             case NONE -> NONE;
             case REPORT -> new EndOfLinePlan(mode, firmwareVersion, timeout.orElse(REPORT_TIMEOUT),
@@ -51,6 +46,16 @@ public record EndOfLinePlan(EndOfLineMode mode, String firmwareVersion, Duration
                         ConsoleProtocol.QUERY_INTERVAL);
             }
         };
+    }
+
+    /** Refuses an {@code --eol-timeout} under a second or over {@link #MAX_TIMEOUT} as bad input. */
+    public static void requireTimeout(Optional<Duration> timeout) {
+        timeout.ifPresent(t -> {
+            if (t.compareTo(Duration.ofSeconds(1)) < 0 || t.compareTo(MAX_TIMEOUT) > 0) {
+                throw EspfleetException.badInput("--eol-timeout " + t.toSeconds() + ": expected 1 to "
+                        + MAX_TIMEOUT.toSeconds() + " seconds");
+            }
+        });
     }
 
     /** The deadline of the whole test, from the reset. */
