@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
@@ -310,5 +311,65 @@ class BenchRunnerTest {
         assertTrue(detail.endsWith("; pass the --ca that issued it, or give the unit a new key first with 'espfleet "
                 + "provision --rotate --thing sensor-240ac4e50001 --out " + tmp.resolve("units/sensor-240ac4e50001")
                 + " --ca CA ...'"), detail); // the bench itself has no --rotate
+    }
+
+    @Test
+    void aBoardOnItsChipsOwnUsbSerialJtagIsEnteredWithTheUsbResetSequence() {
+        /** All a port says of itself here: it is an Espressif chip's USB-Serial/JTAG (or not). */
+        class Port extends StandInPort {
+            private final boolean usb;
+
+            Port(boolean usb) {
+                this.usb = usb;
+            }
+
+            @Override
+            public boolean usbSerialJtag() {
+                return usb;
+            }
+        }
+        BenchPort port = BenchPort.of("/dev/ttyACM0", 460800);
+        assertEquals(dev.espfleet.flasher.connection.ConnectOptions.Before.USB_RESET,
+                port.connectOptions(460800, new Port(true)).before());
+        assertEquals(dev.espfleet.flasher.connection.ConnectOptions.Before.DEFAULT_RESET,
+                port.connectOptions(460800, new Port(false)).before());
+    }
+
+    /** A port that is never used, only asked what it is. */
+    abstract static class StandInPort implements Transport {
+        @Override
+        public void write(byte[] data) {
+        }
+
+        @Override
+        public int read(byte[] buffer, java.time.Duration timeout) {
+            return 0;
+        }
+
+        @Override
+        public void setBaudRate(int baud) {
+        }
+
+        @Override
+        public boolean hasModemLines() {
+            return true;
+        }
+
+        @Override
+        public void setDtr(boolean asserted) {
+        }
+
+        @Override
+        public void setRts(boolean asserted) {
+        }
+
+        @Override
+        public String description() {
+            return "stand-in";
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

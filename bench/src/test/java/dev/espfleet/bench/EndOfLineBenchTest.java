@@ -107,7 +107,8 @@ class EndOfLineBenchTest {
         String log = Files.readString(tmp.resolve("units/sensor-240ac4e50001/bench.log"));
         assertTrue(log.contains("console: hello fw 1.2.3, chip esp32, MAC 24:0a:c4:e5:00:01, thing sensor-240ac4e50001"),
                 log);
-        assertTrue(log.contains("  | I (31) boot: ESP-IDF v5.2.1 2nd stage bootloader"), "colours removed: " + log);
+        assertTrue(log.contains("end-of-line: reported: report matches"), log);
+        assertFalse(log.contains("  | "), "the console's lines are kept for a unit that failed only: " + log);
     }
 
     @Test
@@ -152,6 +153,7 @@ class EndOfLineBenchTest {
         String log = Files.readString(tmp.resolve("units/sensor-240ac4e50002/bench.log"));
         assertTrue(log.contains("FAILED on sim-2"), log);
         assertTrue(log.contains("  | I (590) identity: thing 'sensor-240ac4e50002'"), "the console's last lines: " + log);
+        assertTrue(log.contains("  | I (31) boot: ESP-IDF v5.2.1 2nd stage bootloader"), "colours removed: " + log);
     }
 
     @Test

@@ -37,7 +37,7 @@ public final class EndOfLineTest {
     private final ConsoleFrameReader reader = new ConsoleFrameReader(tail::add);
 
     /**
-     * @param log   the unit's log (bench.log): the frames, and on failure the console's last lines
+     * @param log   the unit's log (bench.log): the frames, and after a failure the console's last lines
      * @param state what the port's display shows while the test runs
      */
     public EndOfLineTest(EndOfLinePlan plan, EndOfLineExpectation expected, Consumer<String> log,
@@ -55,20 +55,22 @@ public final class EndOfLineTest {
     public EndOfLineResult run(Transport console, BooleanSupplier resetIntoApp) {
         long start = System.nanoTime();
         Run run = new Run(start);
+        EndOfLineResult result;
         try {
             console.setBaudRate(ConsoleProtocol.CONSOLE_BAUD);
             run.resetDone = resetIntoApp.getAsBoolean();
             state.accept(run.resetDone ? "end-of-line: waiting for the unit's report"
                     : "end-of-line: press EN (reset) on the board: " + console.description() + " cannot reset it");
-            return run.until(console);
+            result = run.until(console);
         } catch (IOException e) {
-            return run.failed("the port went away during the test (" + e.getMessage() + ")");
-        } finally {
-            if (!tail.lines().isEmpty()) {
-                log.accept("console, last " + tail.lines().size() + " of " + reader.lines() + " line(s):");
-                tail.lines().forEach(l -> log.accept("  | " + l));
-            }
+            result = run.failed("the port went away during the test (" + e.getMessage() + ")");
         }
+        if (!result.passed() && !tail.lines().isEmpty()) {
+            // what the unit printed last is where to start looking
+            log.accept("console, last " + tail.lines().size() + " of " + reader.lines() + " line(s):");
+            tail.lines().forEach(l -> log.accept("  | " + l));
+        }
+        return result;
     }
 
     /** One test's state. */
