@@ -61,11 +61,11 @@ final class DemoCommand extends BaseCommand {
         out.printf("  %-40s the identity ledger (espfleet ledger list --ledger jdbc:sqlite:%s)%n", result.ledger(),
                 result.ledger());
         out.printf("  %-40s the audit log, one JSON line per event%n", result.auditLog());
-        result.broker().ifPresent(b -> out.printf("  %-40s the demo broker's config, key and log (stopped now)%n",
+        result.broker().ifPresent(b -> out.printf("  %-40s the demo broker's config, key and log (stopped as the demo ends)%n",
                 b.dir()));
     }
 
-    /** The demo's three steps, then the bench as {@code espfleet bench} shows it. */
+    /** The demo's steps, then the bench as {@code espfleet bench} shows it. */
     private final class Steps extends BenchDisplay implements DemoEvents {
         Steps(PrintWriter out) {
             super(out, BenchDisplay.terminal());
