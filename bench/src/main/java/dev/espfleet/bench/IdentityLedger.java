@@ -510,10 +510,10 @@ public final class IdentityLedger implements AutoCloseable {
      */
     public synchronized void markDone(String mac, String fingerprint, String identitySha256, EndOfLineRecord eol) {
         update("mark " + mac + " done",
-                "UPDATE units SET state = 'DONE', cert_fingerprint = ?, done_at = ?, identity_sha256 = ?, eol_result = ?, "
-                        + "eol_detail = ?, eol_at = ? WHERE mac = ?",
-                fingerprint, eol.at().toString(), identitySha256, eol.outcome().word(), eol.detail(), eol.at().toString(),
-                mac);
+                "UPDATE units SET state = 'DONE', cert_fingerprint = ?, done_at = ?, identity_sha256 = ?, "
+                        + "eol_result = ?, eol_detail = ?, eol_at = ? WHERE mac = ?",
+                fingerprint, eol.at().toString(), identitySha256, eol.outcome().word(), eol.detail(),
+                eol.at().toString(), mac);
     }
 
     /** Records a unit's end-of-line test that failed; the unit's state stays what it was. */
@@ -706,6 +706,7 @@ public final class IdentityLedger implements AutoCloseable {
         }
         String at = r.getString("eol_at");
         return Optional.of(new EndOfLineRecord(EndOfLineOutcome.ofWord(result).orElse(EndOfLineOutcome.FAILED),
-                Optional.ofNullable(r.getString("eol_detail")).orElse(""), at == null ? Instant.EPOCH : Instant.parse(at)));
+                Optional.ofNullable(r.getString("eol_detail")).orElse(""),
+                at == null ? Instant.EPOCH : Instant.parse(at)));
     }
 }

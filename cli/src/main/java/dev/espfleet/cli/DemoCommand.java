@@ -61,8 +61,8 @@ final class DemoCommand extends BaseCommand {
         out.printf("  %-40s the identity ledger (espfleet ledger list --ledger jdbc:sqlite:%s)%n", result.ledger(),
                 result.ledger());
         out.printf("  %-40s the audit log, one JSON line per event%n", result.auditLog());
-        result.broker().ifPresent(b -> out.printf("  %-40s the demo broker's config, key and log (stopped as the demo ends)%n",
-                b.dir()));
+        result.broker().ifPresent(b -> out.printf("  %-40s the demo broker's config, key and log (stopped as the "
+                + "demo ends)%n", b.dir()));
     }
 
     /** The demo's steps, then the bench as {@code espfleet bench} shows it. */

@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param firmwareVersion the version the unit must report: the build's (its app image's), the simulated
  *                        firmware's, or the config's {@code product.firmware_version}
  * @param reportTimeout   from the reset, how long the unit has to send its {@code hello}
- * @param connectTimeout  from the reset, how long it has to report {@code mqtt_connected} ({@link EndOfLineMode#CONNECTED})
+ * @param connectTimeout  from the reset, how long it has to report {@code mqtt_connected}
+ *                        ({@link EndOfLineMode#CONNECTED})
  * @param queryInterval   how often the bench sends {@code query} while it waits
  */
 public record EndOfLinePlan(EndOfLineMode mode, String firmwareVersion, Duration reportTimeout,
