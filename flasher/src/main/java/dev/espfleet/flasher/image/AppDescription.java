@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -55,6 +57,12 @@ public record AppDescription(int secureVersion, String version, String projectNa
                 text(b, TIME_OFFSET, 16), text(b, DATE_OFFSET, 16), text(b, IDF_OFFSET, 32), sha,
                 b.getShort(EFUSE_REV_OFFSET) & 0xFFFF, b.getShort(EFUSE_REV_OFFSET + 2) & 0xFFFF,
                 b.get(MMU_PAGE_OFFSET) & 0xFF));
+    }
+
+    /** The first app image among {@code regions} by flash offset (the bootloader boots the first app slot). */
+    public static Optional<AppDescription> firstIn(List<FlashRegion> regions) {
+        return regions.stream().sorted(Comparator.comparingInt(FlashRegion::offset))
+                .map(r -> of(r.data())).flatMap(Optional::stream).findFirst();
     }
 
     /** {@link #of}, or bad input naming {@code what} when the image has no description. */
