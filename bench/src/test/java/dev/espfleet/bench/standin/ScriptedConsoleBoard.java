@@ -44,7 +44,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Test stand-in, until the simulated ESP32 boots the application in its flash (the device side of issue 16): a
+ * Test stand-in for the bench's own tests (scripted faults a real firmware build cannot be made to show): a
  * {@link SimLink} to a {@link SimulatedEsp32} whose chip, once reset into its application, runs a scripted
  * firmware that does what the generated firmware's console report does, from what the bench wrote:
  * <ul>

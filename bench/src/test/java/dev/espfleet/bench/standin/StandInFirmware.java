@@ -10,6 +10,7 @@ import dev.espfleet.model.MacAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 /** Test support: the application image the scripted firmware boots, and bench ports to boards running it. */
@@ -43,9 +44,13 @@ public final class StandInFirmware {
         return MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, (byte) 0xe5, (byte) (index >> 8), (byte) index});
     }
 
-    /** A simulated ESP32 with board {@code index}'s MAC, as {@code sim:N} makes it. */
+    /**
+     * A simulated ESP32 with board {@code index}'s MAC, as {@code sim:N} makes it, whose ROM hands over to a canned
+     * application (one that stays quiet) instead of booting its flash: the {@link ScriptedConsoleBoard} is that
+     * application. (The simulated chip's own boot of a host build is tested in the flasher, host and services.)
+     */
     public static SimulatedEsp32 chip(int index) {
-        return new SimulatedEsp32(SimConfig.esp32().withMac(mac(index)));
+        return new SimulatedEsp32(SimConfig.esp32().withMac(mac(index)).withAppLogInterval(Duration.ofDays(1)));
     }
 
     /** The bench port to {@code chip}, opened as a scripted board running {@code script}; {@code opened} hears each. */
