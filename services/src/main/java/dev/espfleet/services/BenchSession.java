@@ -7,10 +7,15 @@ import dev.espfleet.bench.BenchRunner;
 import dev.espfleet.bench.IdentityLedger;
 import dev.espfleet.bench.UnitResult;
 import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.common.EspfleetException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 
 /** A bench {@link BenchService#prepare prepared}: run once, stopped from another thread if need be. */
@@ -36,6 +41,11 @@ public final class BenchSession {
     private volatile boolean stopRequested;
     private volatile BenchEvents events = new BenchEvents() {
     };
+    /** Operator actions and the end of the run take turns: an action is taken and audited while the run lasts. */
+    private final Object actions = new Object();
+    private AuditLog openAudit;
+    private boolean started;
+    private volatile boolean holdFailed;
 
     BenchSession(BenchJob job, List<BenchPort> ports, int boardsPerPort, String ledgerUrl, Path units, boolean firmware,
                  boolean noWifi) {
@@ -71,18 +81,92 @@ public final class BenchSession {
             AtomicFiles.createPrivateDirectories(units);
             try (IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
                  AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
+                audit.observe(listener::audited);
                 BenchRunner r = new BenchRunner(job, ledger, audit, listener);
-                runner = r;
+                if (holdFailed) {
+                    r.holdFailedBoards();
+                }
+                synchronized (actions) {
+                    runner = r;
+                    openAudit = audit;
+                    started = true;
+                }
                 if (stopRequested) {
                     r.stop();
                 }
-                listener.started(ports.size(), ledger.describe(), units, firmware);
-                List<UnitResult> results = r.run(ports, boardsPerPort);
+                List<UnitResult> results;
+                try {
+                    listener.started(ports.size(), ledger.describe(), units, firmware);
+                    results = r.run(ports, boardsPerPort);
+                } finally {
+                    synchronized (actions) {
+                        openAudit = null;
+                    }
+                }
                 listener.benchFinished(results);
                 return new BenchOutcome(results);
             }
         } finally {
             finished.countDown();
+        }
+    }
+
+    /**
+     * Before {@link #run}: a board that fails holds its port until an operator retries it (a front end that offers
+     * {@link #retry}), instead of ending a simulated port or being tried again at once on a serial port; the run
+     * then lasts until those boards pass or the bench is stopped.
+     */
+    public void holdFailedBoardsForRetry() {
+        holdFailed = true;
+    }
+
+    /** The port takes no new board until resumed; a board in flight finishes. Audited as {@code operator-pause}. */
+    public void pause(String port, Operator by) {
+        act("pause", Optional.of(port), by, r -> r.pause(port));
+    }
+
+    /** Audited as {@code operator-resume}. */
+    public void resume(String port, Operator by) {
+        act("resume", Optional.of(port), by, r -> r.resume(port));
+    }
+
+    /**
+     * The port serves its failed board again (once resumed, if paused); only while the board is held for it
+     * ({@link #holdFailedBoardsForRetry}). Audited as {@code operator-retry}.
+     */
+    public void retry(String port, Operator by) {
+        act("retry", Optional.of(port), by, r -> r.retry(port));
+    }
+
+    /**
+     * No new board is taken; the boards in flight finish (however long they take, unlike {@link #stop}), then the
+     * run ends. Audited as {@code operator-stop}.
+     */
+    public void stopAfterInFlight(Operator by) {
+        act("stop", Optional.empty(), by, r -> {
+            stopRequested = true;
+            r.stop();
+        });
+    }
+
+    /** An action of an operator: refused (bad input) unless the run lasts; taken, then audited and told. */
+    private void act(String action, Optional<String> port, Operator by, Consumer<BenchRunner> take) {
+        synchronized (actions) {
+            if (openAudit == null) {
+                throw EspfleetException.badInput(started ? "the bench has ended: it takes no more actions"
+                        : "the bench has not started yet: try again in a moment");
+            }
+            if (stopRequested) {
+                throw EspfleetException.badInput("the bench is stopping: it takes no new board");
+            }
+            take.accept(runner);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("station", job.station());
+            port.ifPresent(p -> fields.put("port", p));
+            fields.put("operator", by.name());
+            fields.put("from", by.where());
+            openAudit.append("operator-" + action, fields);
+            events.operatorAction(action, port, by);
         }
     }
 
