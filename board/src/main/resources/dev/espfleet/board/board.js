@@ -45,6 +45,19 @@
     return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
   }
 
+  // A button that cannot act now stays in the tab order (aria-disabled, not disabled), so focus never drops out of
+  // the page when a button stops applying, as Retry does once pressed.
+  function offer(button, can) {
+    const value = can ? 'false' : 'true';
+    if (button.getAttribute('aria-disabled') !== value) {
+      button.setAttribute('aria-disabled', value);
+    }
+  }
+
+  function usable(button) {
+    return button.getAttribute('aria-disabled') !== 'true';
+  }
+
   function makeTile(port) {
     const node = $('tile-template').content.firstElementChild.cloneNode(true);
     const index = tiles.size;
@@ -56,8 +69,16 @@
     const pause = node.querySelector('.pause');
     const retry = node.querySelector('.retry');
     retry.setAttribute('aria-label', 'Retry the failed board on ' + port);
-    pause.addEventListener('click', () => act(pause.dataset.action, port));
-    retry.addEventListener('click', () => act('retry', port));
+    pause.addEventListener('click', () => {
+      if (usable(pause)) {
+        act(pause.dataset.action, port);
+      }
+    });
+    retry.addEventListener('click', () => {
+      if (usable(retry)) {
+        act('retry', port);
+      }
+    });
     $('ports').appendChild(node);
     const tile = {
       node, pause, retry,
@@ -105,8 +126,8 @@
     t.pause.dataset.action = pauseAction;
     setText(t.pause, p.paused ? 'Resume' : 'Pause');
     t.pause.setAttribute('aria-label', (p.paused ? 'Resume ' : 'Pause ') + p.port);
-    t.pause.disabled = !p.serving || phase === 'stopping' || phase === 'finished';
-    t.retry.disabled = !p.retryable || phase === 'stopping' || phase === 'finished';
+    offer(t.pause, p.serving && phase !== 'stopping' && phase !== 'finished');
+    offer(t.retry, p.retryable && phase !== 'stopping' && phase !== 'finished');
     if (p.label) {
       t.label.hidden = false;
       const href = '/label?thing=' + encodeURIComponent(p.label);
@@ -144,7 +165,7 @@
     setText(notice, s.notice || '');
     s.ports.forEach(renderTile);
     const stop = $('stop');
-    stop.disabled = s.phase !== 'running';
+    offer(stop, s.phase === 'running');
     setText(stop, s.phase === 'stopping' ? 'Stopping…' : 'Stop after boards in flight');
     renderList($('failures'), s.failures, (f) => clock(f.time) + ' ' + f.port + ' ' + (f.thing || 'no identity')
       + (f.mac ? ' (' + f.mac + ')' : '') + ': ' + f.reason + (f.retried ? ' (passed on retry)' : ''));
@@ -203,7 +224,7 @@
   }
 
   $('stop').addEventListener('click', () => {
-    if (window.confirm('Stop the bench? No new board is taken; the boards in flight finish.')) {
+    if (usable($('stop')) && window.confirm('Stop the bench? No new board is taken; the boards in flight finish.')) {
       act('stop');
     }
   });

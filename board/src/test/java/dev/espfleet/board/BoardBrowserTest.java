@@ -60,8 +60,14 @@ class BoardBrowserTest {
         }
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void forgetEarlierConsole() {
+        chromium.console(); // what earlier tests' pages printed is not this test's
+    }
+
     @AfterEach
     void stopBench() throws Exception {
+        chromium.driver().get("about:blank"); // the page closes its live stream before the board goes
         if (session != null && run != null && !run.isDone()) {
             session.stop();
         }
@@ -82,7 +88,8 @@ class BoardBrowserTest {
 
     private WebElement tile(String port) {
         return chromium.driver().findElements(By.cssSelector("main .tile")).stream()
-                .filter(t -> t.findElement(By.cssSelector(".port")).getText().equals(port)).findFirst().orElseThrow();
+                .filter(t -> t.findElement(By.cssSelector(".port")).getText().equals(port)).findFirst()
+                .orElseThrow(() -> new org.openqa.selenium.NotFoundException("no tile " + port));
     }
 
     private String word(String port) {
@@ -140,8 +147,9 @@ class BoardBrowserTest {
         assertTrue(text("#audit").contains("unit-failed sim-2"), text("#audit"));
         saveScreenshot();
         WebElement retry = tile("sim-2").findElement(By.cssSelector("button.retry"));
-        assertTrue(retry.isEnabled());
-        assertFalse(tile("sim-1").findElement(By.cssSelector("button.retry")).isEnabled(), "nothing to retry on sim-1");
+        assertEquals("false", retry.getAttribute("aria-disabled"));
+        assertEquals("true", tile("sim-1").findElement(By.cssSelector("button.retry")).getAttribute("aria-disabled"),
+                "nothing to retry on sim-1");
 
         retry.click();
 
@@ -157,7 +165,114 @@ class BoardBrowserTest {
         List<String> urls = chromium.requestedBy(origin);
         assertTrue(urls.contains(origin + "events"), urls.toString());
         assertTrue(urls.stream().allMatch(u -> u.startsWith(origin)), "requests beyond espfleet: " + urls);
+        assertEquals(List.of(), chromium.console(), "the page ran within its Content-Security-Policy, no errors");
         assertEquals(0, run.get(30, TimeUnit.SECONDS).failed());
+    }
+
+    /** The element that has the keyboard focus, as a person hears it: its label, else its text. */
+    private String focused() {
+        WebElement e = chromium.driver().switchTo().activeElement();
+        String label = e.getAttribute("aria-label");
+        return label != null && !label.isEmpty() ? label : e.getTagName().equals("input") ? "input " + e.getAttribute("id")
+                : e.getText();
+    }
+
+    private void shiftTab() {
+        new Actions(chromium.driver()).keyDown(Keys.SHIFT).sendKeys(Keys.TAB).keyUp(Keys.SHIFT).perform();
+    }
+
+    private void press(CharSequence... keys) {
+        new Actions(chromium.driver()).sendKeys(keys).perform();
+    }
+
+    @Test
+    void theKeyboardAloneReachesEveryActionInOrderAndPausesRetriesAndResumesAFailedBoard() throws Exception {
+        startBench(2, Map.of(2, List.of(SimBench.CABLE_PULLED)), 0, "127.0.0.1:0");
+        var driver = chromium.driver();
+        driver.get(board.url());
+        awaitWord("sim-1", "PASS");
+        awaitWord("sim-2", "FAIL");
+
+        List<String> order = new ArrayList<>();
+        press(Keys.TAB);
+        order.add(focused());
+        int skipX = driver.switchTo().activeElement().getRect().getX();
+        press(Keys.TAB);
+        order.add(focused());
+        press("kb-7");
+        while (!focused().equals("Retry the failed board on sim-2") && order.size() < 20) {
+            press(Keys.TAB);
+            order.add(focused());
+        }
+        assertEquals(List.of("Skip to the ports", "input operator", "Stop after boards in flight", "Pause sim-1",
+                "Retry the failed board on sim-1", "Print the label of " + SimBench.thing(1), "Pause sim-2",
+                "Retry the failed board on sim-2"), order);
+        assertTrue(skipX >= 0, "the skip link shows when it has the focus, at x " + skipX);
+        WebElement retry = driver.switchTo().activeElement();
+        assertEquals("solid", retry.getCssValue("outline-style"), "the focus is visible");
+        assertEquals("4px", retry.getCssValue("outline-width"));
+
+        shiftTab();
+        assertEquals("Pause sim-2", focused());
+        press(Keys.ENTER);
+        awaitWord("sim-2", "PAUSED");
+        assertEquals("Resume sim-2", focused(), "the focus stays on the button, which now resumes");
+        press(Keys.TAB);
+        press(Keys.SPACE); // Retry, while paused: the board is served once resumed
+        chromium.await("the retry waits for the resume", d -> tile("sim-2").findElement(By.cssSelector(".state"))
+                .getText().equals("paused: resume to take the next board"));
+        assertEquals("Retry the failed board on sim-2", focused(), "the focus stays on Retry, now unavailable");
+        assertEquals("true", driver.switchTo().activeElement().getAttribute("aria-disabled"));
+        assertEquals("PAUSED", word("sim-2"));
+        shiftTab();
+        press(Keys.ENTER);
+
+        awaitWord("sim-2", "PASS");
+        String audit = text("#audit");
+        for (String action : List.of("pause", "retry", "resume")) {
+            assertTrue(audit.contains("operator-" + action + " sim-2: by kb-7 from board 127.0.0.1"), audit);
+        }
+        assertEquals(List.of(), chromium.console());
+    }
+
+    @Test
+    void stopAfterTheBoardsInFlightEndsARunThatWaitsForARetry() throws Exception {
+        startBench(1, Map.of(1, List.of(SimBench.CABLE_PULLED)), 0, "127.0.0.1:0");
+        chromium.driver().get(board.url());
+        awaitWord("sim-1", "FAIL");
+
+        chromium.driver().findElement(By.id("stop")).click();
+        chromium.driver().switchTo().alert().accept(); // "Stop the bench? ..."
+
+        chromium.await("the run ends", d -> text("#live .text").startsWith("Bench finished"));
+        assertEquals(1, run.get(30, TimeUnit.SECONDS).failed());
+        assertEquals("true", tile("sim-1").findElement(By.cssSelector("button.retry")).getAttribute("aria-disabled"));
+        assertEquals("true", chromium.driver().findElement(By.id("stop")).getAttribute("aria-disabled"));
+        assertTrue(text("#audit").contains("operator-stop: from board 127.0.0.1"), text("#audit"));
+        assertEquals("FAIL", word("sim-1"));
+    }
+
+    @Test
+    void beyondLoopbackThePageNeedsItsTokenAndKeepsItOutOfTheAddressBar() throws Exception {
+        startBench(1, Map.of(), 0, "0.0.0.0:0");
+        String token = board.url().substring(board.url().indexOf("?token=") + 7);
+        String local = "http://127.0.0.1:" + board.port() + "/";
+        var driver = chromium.driver();
+
+        driver.get(local);
+        assertTrue(driver.findElement(By.tagName("body")).getText().startsWith("This board needs its token"),
+                driver.getPageSource());
+        driver.get(local + "?token=" + token.substring(1) + "A");
+        assertTrue(driver.findElement(By.tagName("body")).getText().startsWith("This board needs its token"));
+        assertEquals(List.of(), driver.findElements(By.cssSelector("main .tile")));
+
+        driver.get(local + "?token=" + token);
+        assertEquals(local, driver.getCurrentUrl(), "the token is not left in the address bar");
+        awaitWord("sim-1", "PASS"); // the live stream carries the token too (a cookie)
+        assertTrue(text("#live .text").startsWith("Bench finished") || text("#live .text").startsWith("Live"));
+        HttpResponse<String> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(local + "events"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, stream.statusCode(), "the live stream without the token");
     }
 
     /** The screenshot in docs/bench.md: target/ always; with -Dboard.screenshot.update=true, docs/ too. */

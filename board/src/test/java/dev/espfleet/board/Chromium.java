@@ -64,6 +64,7 @@ public final class Chromium implements AutoCloseable {
                 "--force-device-scale-factor=1", "--lang=en-GB");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.PERFORMANCE, Level.ALL);
+        logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort().withSilent(true).build();
@@ -100,6 +101,15 @@ public final class Chromium implements AutoCloseable {
             }
         }
         return List.copyOf(requested);
+    }
+
+    /**
+     * What the pages printed to the console since the last call: a refusal by the Content-Security-Policy (an inline
+     * script or style, a file from elsewhere) shows here.
+     */
+    public List<String> console() {
+        return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(e -> e.getLevel() + " " + e.getMessage()).toList();
     }
 
     @Override
