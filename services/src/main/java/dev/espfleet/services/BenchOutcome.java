@@ -23,7 +23,7 @@ public record BenchOutcome(List<UnitResult> results) {
     public long failed() {
         long failed = 0;
         for (int i = 0; i < results.size(); i++) {
-            if (!results.get(i).done() && !passedLater(i)) {
+            if (!results.get(i).done() && !passedOnRetry(i)) {
                 failed++;
             }
         }
@@ -35,7 +35,8 @@ public record BenchOutcome(List<UnitResult> results) {
         return done() + failed();
     }
 
-    private boolean passedLater(int failure) {
+    /** The failed attempt {@code failure} (an index into results) was followed on its port by a pass of its board. */
+    public boolean passedOnRetry(int failure) {
         UnitResult failed = results.get(failure);
         return results.subList(failure + 1, results.size()).stream().anyMatch(r -> r.done()
                 && r.port().equals(failed.port()) && (failed.mac().isEmpty() || failed.mac().equals(r.mac())));
