@@ -167,6 +167,23 @@ class BoardBrowserTest {
         assertTrue(urls.stream().allMatch(u -> u.startsWith(origin)), "requests beyond espfleet: " + urls);
         assertEquals(List.of(), chromium.console(), "the page ran within its Content-Security-Policy, no errors");
         assertEquals(0, run.get(30, TimeUnit.SECONDS).failed());
+
+        // the label of a unit, from its tile: 62 mm wide when printed, the QR code drawn in the page
+        tile("sim-2").findElement(By.cssSelector(".label-link")).click();
+        chromium.await("the label page", d -> d.getCurrentUrl().equals(origin + "label?thing=" + SimBench.thing(2)));
+        assertEquals(SimBench.thing(2), text(".label .thing"));
+        assertEquals("MAC 24:0a:c4:e5:00:02", text(".label .mac"));
+        assertEquals("QR code of " + SimBench.thing(2), driver.findElement(By.cssSelector(".label svg.qr"))
+                .getAttribute("aria-label"));
+        driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", "print"));
+        try {
+            assertEquals(234, (int) Double.parseDouble(driver.findElement(By.cssSelector(".label")).getCssValue("width")
+                    .replace("px", "")), "62 mm at 96 px per inch");
+            assertFalse(driver.findElement(By.cssSelector(".controls")).isDisplayed(), "only the label is printed");
+        } finally {
+            driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", ""));
+        }
+        assertEquals(List.of(), chromium.console());
     }
 
     /** The element that has the keyboard focus, as a person hears it: its label, else its text. */
