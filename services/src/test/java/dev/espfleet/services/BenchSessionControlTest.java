@@ -91,8 +91,9 @@ class BenchSessionControlTest {
         session.holdFailedBoardsForRetry();
         List<String> steps = new CopyOnWriteArrayList<>();
 
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
         BenchOutcome outcome = run(session, (port, c) -> {
-            if (port.equals("sim-2") && c.retryable() && !c.paused() && steps.isEmpty()) {
+            if (port.equals("sim-2") && c.retryable() && !c.paused() && once.compareAndSet(false, true)) {
                 steps.add("pause");
                 session.pause("sim-2", ALICE);
                 steps.add("retry");
@@ -148,12 +149,16 @@ class BenchSessionControlTest {
         session.holdFailedBoardsForRetry();
         List<String> refusals = new CopyOnWriteArrayList<>();
 
-        run(session, (port, c) -> {
-            if (c.serving() && !c.paused() && refusals.isEmpty()) {
-                refusals.add(assertThrows(EspfleetException.class, () -> session.retry("sim-1", ALICE)).getMessage());
-                refusals.add(assertThrows(EspfleetException.class, () -> session.resume("sim-5", ALICE)).getMessage());
+        // asked while the port's first controls are told, before its board: nothing failed yet, no such port
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> session.run(new BenchEvents() {
+            @Override
+            public void controls(String port, PortControls c) {
+                if (refusals.isEmpty()) {
+                    refusals.add(assertThrows(EspfleetException.class, () -> session.retry("sim-1", ALICE)).getMessage());
+                    refusals.add(assertThrows(EspfleetException.class, () -> session.resume("sim-5", ALICE)).getMessage());
+                }
             }
-        });
+        }));
 
         assertEquals(List.of("sim-1 has no failed board to retry", "no port 'sim-5' on this bench (ports: sim-1)"),
                 refusals);
