@@ -59,6 +59,9 @@ public final class BenchRunner {
     private final AtomicBoolean aborting = new AtomicBoolean();
     /** The open port of each board in hand, for {@link #abort()}. */
     private final Map<String, Transport> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The operator's hold on each port (pause, retry), made when {@link #run} starts. */
+    private final Map<String, PortControl> controls = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean holdFailed;
     /**
      * How long a board waits for its unit while another process or station has it: about the longest a
      * board takes (a 4 MB write at 115200 baud is 6 minutes). Stopping the bench ends the wait at once.
@@ -75,6 +78,40 @@ public final class BenchRunner {
     /** Asks every port to finish the board in hand and take no new one (Ctrl-C). */
     public void stop() {
         stopping.set(true);
+        controls.values().forEach(PortControl::wake);
+    }
+
+    /**
+     * Before {@link #run}: a board that fails holds its port for an operator (a front end with a retry button): a
+     * port whose boards are served waits for a {@link #retry} or the stop, and a serial port serves the failed
+     * board again only on a retry (another board it takes at once). Without it a failed board is tried again when
+     * it answers next.
+     */
+    public void holdFailedBoards() {
+        holdFailed = true;
+    }
+
+    /** The port takes no new board until {@link #resume}d; a board in flight finishes. */
+    public void pause(String port) {
+        control(port).pause();
+    }
+
+    public void resume(String port) {
+        control(port).resume();
+    }
+
+    /** The port serves its failed board again (see {@link #holdFailedBoards}), after a pause if it is paused. */
+    public void retry(String port) {
+        control(port).retry();
+    }
+
+    private PortControl control(String port) {
+        PortControl control = controls.get(port);
+        if (control == null) {
+            throw EspfleetException.badInput("no port '" + port + "' on this bench (ports: "
+                    + String.join(", ", new java.util.TreeSet<>(controls.keySet())) + ")");
+        }
+        return control;
     }
 
     /**
@@ -105,6 +142,10 @@ public final class BenchRunner {
             t.setDaemon(true);
             return t;
         });
+        for (BenchPort port : ports) {
+            controls.put(port.name(), new PortControl(port.name(), listener, holdFailed));
+        }
+        controls.values().forEach(PortControl::announce);
         try {
             List<Future<List<UnitResult>>> futures = new ArrayList<>();
             for (BenchPort port : ports) {
@@ -131,22 +172,42 @@ public final class BenchRunner {
     }
 
     private List<UnitResult> servePort(BenchPort port, int boards) {
+        PortControl control = controls.get(port.name());
         boolean continuous = boards == 0;
+        int quota = boards;
         List<UnitResult> results = new ArrayList<>();
         Optional<String> lastMac = Optional.empty();
-        while ((continuous || results.size() < boards) && !stopping.get()) {
-            UnitResult r = provisionOne(port, lastMac);
-            if (r == null || continuous && !r.done() && r.mac().isEmpty()) {
-                // the board just done is still on the port, or there is none yet: wait for the next
-                listener.state(port.name(), "waiting for the next board");
-                sleep(Duration.ofSeconds(2));
-                continue;
+        try {
+            while (!stopping.get()) {
+                if (!continuous && results.size() >= quota) {
+                    if (!control.awaitRetry(stopping::get)) {
+                        break;
+                    }
+                    quota++; // the failed board once more
+                }
+                if (control.takeRetry()) {
+                    lastMac = Optional.empty();
+                }
+                if (!control.awaitResumed(stopping::get)) {
+                    break;
+                }
+                UnitResult r = provisionOne(port, lastMac);
+                if (r == null || continuous && !r.done() && r.mac().isEmpty()) {
+                    // the board just done (or failed and held) is still on the port, or there is none yet
+                    listener.state(port.name(), control.holdingFailed() ? "failed: retry the board, or swap it"
+                            : "waiting for the next board");
+                    sleep(Duration.ofSeconds(2));
+                    continue;
+                }
+                if (r.done() || holdFailed) {
+                    lastMac = r.mac(); // without a hold, a failed board is tried again when it answers next
+                }
+                results.add(r);
+                listener.finished(r);
+                control.finished(r);
             }
-            if (r.done()) {
-                lastMac = r.mac(); // a failed board is tried again when it answers next
-            }
-            results.add(r);
-            listener.finished(r);
+        } finally {
+            control.end();
         }
         return results;
     }
@@ -180,6 +241,7 @@ public final class BenchRunner {
                 }
                 ThingName name = ThingName.of(unit.thingName());
                 thing = Optional.of(name.value());
+                listener.identified(port.name(), unit.mac(), name.value());
                 audit.append("unit-allocated", fields(port, unit.mac(), name.value(),
                         Map.of("chip", chip.chip().toString(), "rework", unit.allocatedAt().isBefore(start))));
                 Path unitDir = job.unitsDir().resolve(name.value());

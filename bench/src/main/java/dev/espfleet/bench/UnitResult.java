@@ -12,4 +12,9 @@ import java.util.Optional;
  */
 public record UnitResult(String port, Optional<String> mac, Optional<String> thingName, boolean done,
                          String detail, Duration took, long bytesWritten, Optional<EndOfLineResult> endOfLine) {
+    /** A result that ended before any end-of-line test. */
+    public UnitResult(String port, Optional<String> mac, Optional<String> thingName, boolean done, String detail,
+                      Duration took, long bytesWritten) {
+        this(port, mac, thingName, done, detail, took, bytesWritten, Optional.empty());
+    }
 }

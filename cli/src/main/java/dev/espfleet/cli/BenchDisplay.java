@@ -5,6 +5,9 @@ import dev.espfleet.bench.eol.EndOfLineMode;
 import dev.espfleet.bench.eol.EndOfLineOutcome;
 import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.services.BenchEvents;
+import dev.espfleet.services.BenchOutcome;
+import dev.espfleet.services.Operator;
+import java.util.Optional;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,6 +90,18 @@ class BenchDisplay implements BenchEvents {
     }
 
     @Override
+    public synchronized void operatorAction(String action, Optional<String> port, Operator by) {
+        String what = switch (action) {
+            case "pause" -> "paused: no new board until resumed";
+            case "resume" -> "resumed";
+            case "retry" -> "the failed board is served again";
+            case "stop" -> "stopping: no new board; the boards in flight finish";
+            default -> action;
+        };
+        show(port.orElse("bench"), what + " (" + by + ")", true);
+    }
+
+    @Override
     public synchronized void state(String port, String state) {
         show(port, state, true);
         lastQuarter.put(port, -1);
@@ -149,8 +164,8 @@ class BenchDisplay implements BenchEvents {
                     r.thingName().orElse("-"), r.done() ? "done" : "FAILED", eol(r), r.took().toMillis() / 1000.0,
                     r.detail());
         }
-        long done = results.stream().filter(UnitResult::done).count();
-        out.printf("%d of %d units done%n", done, results.size());
+        BenchOutcome outcome = new BenchOutcome(results);
+        out.printf("%d of %d units done%n", outcome.done(), outcome.units());
         out.flush();
     }
 }

@@ -15,10 +15,13 @@ import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.nvs.PartitionTable;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** A bench {@link BenchService#prepare prepared}: run once, stopped from another thread if need be. */
 public final class BenchSession {
@@ -44,6 +47,11 @@ public final class BenchSession {
     private volatile boolean stopRequested;
     private volatile BenchEvents events = new BenchEvents() {
     };
+    /** Operator actions and the end of the run take turns: an action is taken and audited while the run lasts. */
+    private final Object actions = new Object();
+    private AuditLog openAudit;
+    private boolean started;
+    private volatile boolean holdFailed;
 
     /**
      * The simulated firmware the simulated ports boot, built when the run starts (it writes its cache), then
@@ -125,19 +133,93 @@ public final class BenchSession {
             }
             try (IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
                  AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
+                audit.observe(listener::audited);
                 BenchRunner r = new BenchRunner(work, ledger, audit, listener);
-                runner = r;
+                if (holdFailed) {
+                    r.holdFailedBoards();
+                }
+                synchronized (actions) {
+                    runner = r;
+                    openAudit = audit;
+                    started = true;
+                }
                 if (stopRequested) {
                     r.stop();
                 }
-                listener.started(ports.size(), ledger.describe(), units, firmware);
-                listener.endOfLine(work.endOfLine(), work.endpoint().toString());
-                List<UnitResult> results = r.run(ports, boardsPerPort);
+                List<UnitResult> results;
+                try {
+                    listener.started(ports.size(), ledger.describe(), units, firmware);
+                    listener.endOfLine(work.endOfLine(), work.endpoint().toString());
+                    results = r.run(ports, boardsPerPort);
+                } finally {
+                    synchronized (actions) {
+                        openAudit = null;
+                    }
+                }
                 listener.benchFinished(results);
                 return new BenchOutcome(results);
             }
         } finally {
             finished.countDown();
+        }
+    }
+
+    /**
+     * Before {@link #run}: a board that fails holds its port until an operator retries it (a front end that offers
+     * {@link #retry}), instead of ending a simulated port or being tried again at once on a serial port; the run
+     * then lasts until those boards pass or the bench is stopped.
+     */
+    public void holdFailedBoardsForRetry() {
+        holdFailed = true;
+    }
+
+    /** The port takes no new board until resumed; a board in flight finishes. Audited as {@code operator-pause}. */
+    public void pause(String port, Operator by) {
+        act("pause", Optional.of(port), by, r -> r.pause(port));
+    }
+
+    /** Audited as {@code operator-resume}. */
+    public void resume(String port, Operator by) {
+        act("resume", Optional.of(port), by, r -> r.resume(port));
+    }
+
+    /**
+     * The port serves its failed board again (once resumed, if paused); only while the board is held for it
+     * ({@link #holdFailedBoardsForRetry}). Audited as {@code operator-retry}.
+     */
+    public void retry(String port, Operator by) {
+        act("retry", Optional.of(port), by, r -> r.retry(port));
+    }
+
+    /**
+     * No new board is taken; the boards in flight finish (however long they take, unlike {@link #stop}), then the
+     * run ends. Audited as {@code operator-stop}.
+     */
+    public void stopAfterInFlight(Operator by) {
+        act("stop", Optional.empty(), by, r -> {
+            stopRequested = true;
+            r.stop();
+        });
+    }
+
+    /** An action of an operator: refused (bad input) unless the run lasts; taken, then audited and told. */
+    private void act(String action, Optional<String> port, Operator by, Consumer<BenchRunner> take) {
+        synchronized (actions) {
+            if (openAudit == null) {
+                throw EspfleetException.badInput(started ? "the bench has ended: it takes no more actions"
+                        : "the bench has not started yet: try again in a moment");
+            }
+            if (stopRequested) {
+                throw EspfleetException.badInput("the bench is stopping: it takes no new board");
+            }
+            take.accept(runner);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("station", job.station());
+            port.ifPresent(p -> fields.put("port", p));
+            fields.put("operator", by.name());
+            fields.put("from", by.where());
+            openAudit.append("operator-" + action, fields);
+            events.operatorAction(action, port, by);
         }
     }
 
