@@ -1,7 +1,6 @@
 package dev.espfleet.aws;
 
 import dev.espfleet.model.ThingName;
-import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.Pem;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -33,14 +32,15 @@ public final class IotUnitRegistrar {
     private final IotClient iot;
     private final String where;
     private final String policyName;
-    private final CertificateAuthority ca;
+    private final X509Certificate caCertificate;
     private volatile Boolean caRegistered;
 
-    public IotUnitRegistrar(AwsClients clients, String policyName, CertificateAuthority ca) {
+    /** @param caCertificate the certificate of the CA that issued the units' certificates */
+    public IotUnitRegistrar(AwsClients clients, String policyName, X509Certificate caCertificate) {
         this.iot = clients.iot();
         this.where = clients.describe();
         this.policyName = policyName;
-        this.ca = ca;
+        this.caCertificate = caCertificate;
     }
 
     public String describe() {
@@ -54,7 +54,7 @@ public final class IotUnitRegistrar {
      */
     public boolean caRegistered() {
         if (caRegistered == null) {
-            String id = Certificates.awsId(ca.certificate());
+            String id = Certificates.awsId(caCertificate);
             caRegistered = find("DescribeCACertificate", () -> iot.describeCACertificate(b -> b.certificateId(id)))
                     .map(r -> r.certificateDescription().status() == CACertificateStatus.ACTIVE).orElse(false);
         }
@@ -71,7 +71,7 @@ public final class IotUnitRegistrar {
             String pem = Pem.encodeCertificate(certificate);
             try {
                 if (caRegistered()) {
-                    String caPem = Pem.encodeCertificate(ca.certificate());
+                    String caPem = Pem.encodeCertificate(caCertificate);
                     iot.registerCertificate(b -> b.certificatePem(pem).caCertificatePem(caPem)
                             .status(CertificateStatus.ACTIVE));
                 } else {

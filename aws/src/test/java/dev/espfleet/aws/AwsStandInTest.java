@@ -92,7 +92,7 @@ class AwsStandInTest {
         try (AwsClients c = clients(8)) {
             List<String> report = new IotFleetSetup(c).converge(spec);
             assertTrue(report.contains("policy env-sensor-device: created"), report.toString());
-            IotUnitRegistrar registrar = new IotUnitRegistrar(c, "env-sensor-device", ca);
+            IotUnitRegistrar registrar = new IotUnitRegistrar(c, "env-sensor-device", ca.certificate());
             assertTrue(registrar.caRegistered(), "the CA was registered with its verification certificate");
             assertTrue(registrar.register(ThingName.of("env-sensor-0001"), one).changed());
             assertTrue(registrar.register(ThingName.of("env-sensor-0002"), two).changed());
@@ -120,7 +120,7 @@ class AwsStandInTest {
         aws.clearLog();
         try (AwsClients c = clients(8)) {
             List<String> report = new IotFleetSetup(c).converge(spec);
-            IotUnitRegistrar registrar = new IotUnitRegistrar(c, "env-sensor-device", ca);
+            IotUnitRegistrar registrar = new IotUnitRegistrar(c, "env-sensor-device", ca.certificate());
             assertTrue(!registrar.register(ThingName.of("env-sensor-0001"), one).changed());
             assertTrue(!registrar.register(ThingName.of("env-sensor-0002"), two).changed());
             assertTrue(report.stream().noneMatch(l -> l.contains("created") || l.contains("updated")), report.toString());
@@ -134,7 +134,7 @@ class AwsStandInTest {
     void withoutARegisteredCaCertificatesAreRegisteredWithoutCa() throws IOException {
         try (AwsClients c = clients(8)) {
             new IotFleetSetup(c).converge(spec(false));
-            var registered = new IotUnitRegistrar(c, "env-sensor-device", ca).register(ThingName.of("unit-1"),
+            var registered = new IotUnitRegistrar(c, "env-sensor-device", ca.certificate()).register(ThingName.of("unit-1"),
                     device("unit-1"));
             assertTrue(aws.calls().contains("RegisterCertificateWithoutCA"), aws.calls().toString());
             assertTrue(aws.certificate(registered.certificateArn()).orElseThrow().caId().isEmpty());
@@ -150,9 +150,9 @@ class AwsStandInTest {
             aws.clearLog();
             // ThrottlingException is HTTP 400 in AWS IoT's error tables; 429 is what other AWS services send
             aws.throttleCall(2, 400);
-            new IotUnitRegistrar(c, "env-sensor-device", ca).register(ThingName.of("unit-1"), device("unit-1"));
+            new IotUnitRegistrar(c, "env-sensor-device", ca.certificate()).register(ThingName.of("unit-1"), device("unit-1"));
             aws.throttleCall(1, 429);
-            new IotUnitRegistrar(c, "env-sensor-device", ca).register(ThingName.of("unit-2"), device("unit-2"));
+            new IotUnitRegistrar(c, "env-sensor-device", ca.certificate()).register(ThingName.of("unit-2"), device("unit-2"));
         }
         assertEquals(2, aws.things().size());
         List<String> calls = aws.calls();
@@ -208,7 +208,7 @@ class AwsStandInTest {
         X509Certificate cert = device("unit-1");
         try (AwsClients c = clients(8)) {
             new IotFleetSetup(c).converge(spec(false));
-            IotUnitRegistrar registrar = new IotUnitRegistrar(c, "env-sensor-device", ca);
+            IotUnitRegistrar registrar = new IotUnitRegistrar(c, "env-sensor-device", ca.certificate());
             var first = registrar.register(ThingName.of("unit-1"), cert);
             // another station registered it between this one's DescribeCertificate and its register call
             aws.missNextDescribeCertificate();
@@ -239,7 +239,7 @@ class AwsStandInTest {
         aws.close();
         try (AwsClients c = AwsClients.open(new AwsOptions(Optional.empty(), Optional.empty(), Optional.of(dead), 1),
                 Optional.of(REGION), ControlPlaneRateLimiter.published())) {
-            EspfleetException e = assertThrows(EspfleetException.class, () -> new IotUnitRegistrar(c, "p", ca)
+            EspfleetException e = assertThrows(EspfleetException.class, () -> new IotUnitRegistrar(c, "p", ca.certificate())
                     .register(ThingName.of("unit-1"), device("unit-1")));
             assertEquals(ExitStatus.UNAVAILABLE, e.status());
             assertTrue(e.getMessage().contains("cannot reach AWS"), e.getMessage());

@@ -48,6 +48,7 @@ public final class BenchRunner {
     private final IdentityLedger ledger;
     private final AuditLog audit;
     private final BenchListener listener;
+    private final Optional<UnitRegistration> registration;
     private final UnitProvisioner provisioner = new UnitProvisioner(new SecureRandom());
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean aborting = new AtomicBoolean();
@@ -60,10 +61,17 @@ public final class BenchRunner {
     static final Duration UNIT_WAIT = Duration.ofMinutes(8);
 
     public BenchRunner(BenchJob job, IdentityLedger ledger, AuditLog audit, BenchListener listener) {
+        this(job, ledger, audit, listener, Optional.empty());
+    }
+
+    /** A bench that registers each unit with {@code registration} once its flash is verified and recorded. */
+    public BenchRunner(BenchJob job, IdentityLedger ledger, AuditLog audit, BenchListener listener,
+                       Optional<UnitRegistration> registration) {
         this.job = job;
         this.ledger = ledger;
         this.audit = audit;
         this.listener = listener;
+        this.registration = registration;
     }
 
     /** Asks every port to finish the board in hand and take no new one (Ctrl-C). */
@@ -213,6 +221,10 @@ public final class BenchRunner {
         log.addAll(report.lines());
         String fingerprint = UnitProvisioner.awsCertificateId(report.certificate().orElseThrow());
         ledger.recordCertificate(unit.mac(), fingerprint);
+        if (registration.isPresent()) {
+            // before the flash is recorded: a unit recorded as done always has its registration to do
+            ledger.markRegistrationPending(unit.mac(), "not registered yet");
+        }
 
         byte[] image = report.identityImage().orElseThrow();
         String imageSha = UnitBinding.sha256(image);
@@ -233,10 +245,41 @@ public final class BenchRunner {
         audit.append("unit-done", fields(port, unit.mac(), name.value(),
                 Map.of("certificate", fingerprint, "identity_sha256", imageSha, "bytes", total)));
         loader.finish();
-        UnitResult result = new UnitResult(port.name(), mac, thing, true,
-                "verified " + written.size() + " region(s)", Duration.between(start, Instant.now()), total);
+        String detail = "verified " + written.size() + " region(s)";
+        boolean pending = false;
+        if (registration.isPresent()) {
+            Optional<String> failure = register(port, unit, name, report.certificate().orElseThrow(), log);
+            pending = failure.isPresent();
+            detail += failure.map(f -> "; registration pending: " + f)
+                    .orElse(", registered with " + registration.get().describe());
+        }
+        UnitResult result = new UnitResult(port.name(), mac, thing, true, detail, Duration.between(start, Instant.now()),
+                total, pending);
         writeUnitLog(unitDir, result, log);
         return result;
+    }
+
+    /**
+     * The unit, flashed and recorded, registered with the cloud; on failure it stays pending in the ledger (the
+     * board is done either way). Returns the failure, if any.
+     */
+    private Optional<String> register(BenchPort port, UnitRecord unit, ThingName name, X509Certificate certificate,
+                                      List<String> log) {
+        listener.state(port.name(), "registering " + name);
+        try {
+            UnitRegistration.Registered r = registration.orElseThrow().register(name, certificate);
+            ledger.markRegistered(unit.mac(), r.thingArn(), r.certificateArn(), r.certificateId());
+            audit.append("unit-registered", fields(port, unit.mac(), name.value(), Map.of("thing_arn", r.thingArn(),
+                    "certificate_arn", r.certificateArn())));
+            log.add("registered with " + registration.get().describe() + ": " + r.thingArn() + ", " + r.certificateArn());
+            return Optional.empty();
+        } catch (EspfleetException e) {
+            String reason = e.getMessage();
+            ledger.markRegistrationPending(unit.mac(), reason);
+            audit.append("unit-registration-pending", fields(port, unit.mac(), name.value(), Map.of("reason", reason)));
+            log.add("registration pending: " + reason);
+            return Optional.of(reason);
+        }
     }
 
     private Optional<UnitRecord> findQuietly(String mac) {

@@ -3,7 +3,9 @@ package dev.espfleet.cli;
 import dev.espfleet.bench.ThingNamePattern;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.services.AwsService;
 import dev.espfleet.services.BenchRequest;
+import dev.espfleet.services.DeviceProfile;
 import dev.espfleet.services.BenchService;
 import dev.espfleet.services.BenchSession;
 import dev.espfleet.services.PortSpec;
@@ -81,6 +83,14 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--station", paramLabel = "NAME", description = "Name of this station in the ledger (default: host name).")
     String station;
 
+    @Option(names = "--register", paramLabel = "aws",
+            description = "Register each unit with AWS IoT once it is flashed and verified (certificate, thing, policy, "
+                    + "attachment); a unit AWS could not take stays 'registration pending' for 'espfleet aws sync'.")
+    String register;
+
+    @picocli.CommandLine.Mixin
+    AwsOptionsMixin aws;
+
     @Override
     int doCall() {
         PortSpec portSpec = new PortSpec(ports, simFirst, simLinkMs > 0
@@ -90,6 +100,13 @@ final class BenchCommand extends BaseCommand {
                 Optional.ofNullable(endpoint).map(e -> AwsEndpoint.of(e.strip())),
                 Optional.ofNullable(wifiSsid).map(s -> new WifiSettings(s, wifiPassword)), portSpec, baud,
                 boardsPerPort, Optional.ofNullable(station)));
+        if (register != null) {
+            if (!register.equals("aws")) {
+                throw dev.espfleet.common.EspfleetException.badInput("--register '" + register + "': expected aws");
+            }
+            session.registerWith(new AwsService().registration(DeviceProfile.load(config),
+                    session.job().ca().certificate(), aws.options()));
+        }
         BenchDisplay display = new BenchDisplay(out(), BenchDisplay.terminal());
         SignalStop.run(session, display).requireAllDone();
         return 0;

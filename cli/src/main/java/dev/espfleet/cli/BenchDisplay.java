@@ -85,7 +85,8 @@ class BenchDisplay implements BenchEvents {
 
     @Override
     public synchronized void finished(UnitResult r) {
-        show(r.port(), (r.done() ? "DONE " : "FAILED ") + r.thingName().orElse("(no identity)") + ": " + r.detail(), true);
+        show(r.port(), (r.finished() ? "DONE " : r.done() ? "DONE, REGISTRATION PENDING " : "FAILED ")
+                + r.thingName().orElse("(no identity)") + ": " + r.detail(), true);
     }
 
     private void show(String port, String text, boolean important) {
@@ -117,10 +118,13 @@ class BenchDisplay implements BenchEvents {
         out.printf("%-10s %-17s %-32s %-7s %8s  %s%n", "PORT", "MAC", "THING", "RESULT", "TIME", "DETAIL");
         for (UnitResult r : results) {
             out.printf("%-10s %-17s %-32s %-7s %7.1fs  %s%n", r.port(), r.mac().orElse("-"),
-                    r.thingName().orElse("-"), r.done() ? "done" : "FAILED", r.took().toMillis() / 1000.0, r.detail());
+                    r.thingName().orElse("-"), r.finished() ? "done" : r.done() ? "pending" : "FAILED",
+                    r.took().toMillis() / 1000.0, r.detail());
         }
-        long done = results.stream().filter(UnitResult::done).count();
-        out.printf("%d of %d units done%n", done, results.size());
+        long done = results.stream().filter(UnitResult::finished).count();
+        long pending = results.stream().filter(r -> r.done() && r.registrationPending()).count();
+        out.printf("%d of %d units done%s%n", done, results.size(), pending == 0 ? ""
+                : ", " + pending + " flashed and verified but registration pending (espfleet aws sync)");
         out.flush();
     }
 }

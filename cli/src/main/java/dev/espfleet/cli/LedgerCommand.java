@@ -46,11 +46,13 @@ final class LedgerCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
-                out.printf("%-6s %-17s %-32s %-9s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT");
+                out.printf("%-6s %-17s %-32s %-9s %-24s %-12s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT", "REGISTRATION");
                 for (UnitRecord r : l.list()) {
-                    out.printf("%-6d %-17s %-32s %-9s %s%n", r.sequence(), r.mac(), r.thingName(),
+                    out.printf("%-6d %-17s %-32s %-9s %-24s %s%n", r.sequence(), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT),
-                            r.doneAt().map(Object::toString).orElse("-"));
+                            r.doneAt().map(Object::toString).orElse("-"), r.registration().describe()
+                                    + r.registration().detail().filter(d -> r.registration().state()
+                                    == UnitRecord.RegistrationState.PENDING).map(d -> " (" + d + ")").orElse(""));
                 }
             }
             out.flush();
@@ -74,12 +76,14 @@ final class LedgerCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
                 out.print("sequence,mac,thing_name,state,certificate_sha256,station,allocated_at,done_at,"
-                        + "identity_sha256\r\n");
+                        + "identity_sha256,registration,thing_arn,certificate_arn\r\n");
                 for (UnitRecord r : l.list()) {
                     out.print(String.join(",", Long.toString(r.sequence()), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT), r.certificateFingerprint().orElse(""),
                             quote(r.station()), r.allocatedAt().toString(), r.doneAt().map(Object::toString).orElse(""),
-                            r.identityFingerprint().orElse("")) + "\r\n");
+                            r.identityFingerprint().orElse(""), r.registration().state() == null ? ""
+                                    : r.registration().describe(), r.registration().thingArn().orElse(""),
+                            r.registration().certificateArn().orElse("")) + "\r\n");
                 }
             }
             out.flush();

@@ -5,7 +5,9 @@ import dev.espfleet.bench.BenchJob;
 import dev.espfleet.bench.BenchPort;
 import dev.espfleet.bench.BenchRunner;
 import dev.espfleet.bench.IdentityLedger;
+import dev.espfleet.bench.UnitRegistration;
 import dev.espfleet.bench.UnitResult;
+import java.util.Optional;
 import dev.espfleet.common.AtomicFiles;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +35,22 @@ public final class BenchSession {
     private final boolean noWifi;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile BenchRunner runner;
+    private Optional<UnitRegistration> registration = Optional.empty();
     private volatile boolean stopRequested;
     private volatile BenchEvents events = new BenchEvents() {
+    };
+
+    /** Stands for no registration in the try-with-resources above; never called. */
+    private static final UnitRegistration NO_REGISTRATION = new UnitRegistration() {
+        @Override
+        public String describe() {
+            return "nothing";
+        }
+
+        @Override
+        public Registered register(dev.espfleet.model.ThingName thing, java.security.cert.X509Certificate certificate) {
+            throw new IllegalStateException("no registration");
+        }
     };
 
     BenchSession(BenchJob job, List<BenchPort> ports, int boardsPerPort, String ledgerUrl, Path units, boolean firmware,
@@ -46,6 +62,14 @@ public final class BenchSession {
         this.units = units;
         this.firmware = firmware;
         this.noWifi = noWifi;
+    }
+
+    /**
+     * Registers each unit with {@code registration} (AWS IoT) once its flash is verified and recorded; a unit whose
+     * registration fails is left pending in the ledger. The session closes it when the run ends.
+     */
+    public void registerWith(UnitRegistration registration) {
+        this.registration = Optional.of(registration);
     }
 
     /** What each board gets: the thing name pattern, identity layout and images, firmware. */
@@ -69,9 +93,11 @@ public final class BenchSession {
                 listener.noWifiCredentials();
             }
             AtomicFiles.createPrivateDirectories(units);
-            try (IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
+            try (UnitRegistration cloud = registration.orElse(NO_REGISTRATION);
+                 IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
                  AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
-                BenchRunner r = new BenchRunner(job, ledger, audit, listener);
+                BenchRunner r = new BenchRunner(job, ledger, audit, listener,
+                        registration.isPresent() ? Optional.of(cloud) : Optional.empty());
                 runner = r;
                 if (stopRequested) {
                     r.stop();
