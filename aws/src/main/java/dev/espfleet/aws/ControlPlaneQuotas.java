@@ -4,13 +4,14 @@ import java.util.Map;
 
 /**
  * AWS IoT Core's per-account, per-region control-plane rate limits for the operations espfleet calls, in
- * transactions per second: the defaults of the "AWS IoT Core API throttling" quotas on the AWS General Reference
- * page "AWS IoT Core endpoints and quotas" (docs.aws.amazon.com/general/latest/gr/iot-core.html) and the Service
- * Quotas catalog (service code {@code iotcore}: CreateThing API TPS L-64CBACAC = 100, AttachThingPrincipal API TPS
- * L-F64D1AA6 = 100, DescribeThing API TPS L-0EF0F5EE = 350, ListThingPrincipals API TPS L-FC3EF4D9 = 10). The
- * security and identity operations (certificates, policies, CA) have lower limits there (10 to 15); espfleet takes
- * the lower figure where the sources it could read disagree or are silent. An account whose quotas were raised
- * still works: espfleet only goes slower than it could.
+ * transactions per second. Sources: the AWS General Reference page "AWS IoT Core endpoints and quotas"
+ * (docs.aws.amazon.com/general/latest/gr/iot-core.html, its API throttling tables) and the Service Quotas catalog
+ * of service code {@code iotcore}, which gives the thing registry's defaults: CreateThing API TPS (L-64CBACAC) 100,
+ * AttachThingPrincipal API TPS (L-F64D1AA6) 100, DescribeThing API TPS (L-0EF0F5EE) 350, ListThingPrincipals API
+ * TPS (L-FC3EF4D9) 10. The certificate, policy, CA and rule figures below are the General Reference's defaults as
+ * recalled when this was written (10 to 15 for the security APIs; the catalog lists AttachPolicy API TPS, L-CA7D4E3E,
+ * without its value in the copy at hand): where unsure, the lower figure is kept. An account whose quotas are
+ * higher still works, only no faster.
  *
  * <p>espfleet spaces its own calls by these figures (all threads of one process together), so a bench of many
  * ports stays under them; several stations sharing one account share AWS's limit, and their throttled calls are
