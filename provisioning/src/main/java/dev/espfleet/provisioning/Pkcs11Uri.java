@@ -106,7 +106,9 @@ public final class Pkcs11Uri {
         for (String attribute : part.split(java.util.regex.Pattern.quote(String.valueOf(separator)), -1)) {
             int eq = attribute.indexOf('=');
             if (eq <= 0) {
-                throw bad(source, "'" + safe(attribute) + "' in the " + where + " is not name=value");
+                // a query fragment may be a mistyped pin-value: never echoed
+                throw bad(source, (where.equals("path") ? "'" + safe(attribute) + "'" : "an attribute") + " in the "
+                        + where + " is not name=value");
             }
             String name = attribute.substring(0, eq);
             String value = decode(attribute.substring(eq + 1), source, name);
@@ -172,7 +174,7 @@ public final class Pkcs11Uri {
         return new EspfleetException(ExitStatus.BAD_INPUT, source + ": " + why);
     }
 
-    /** A fragment of user input fit for a message: no PIN can be in it, since pin-value is a query attribute. */
+    /** A fragment of the URI's path fit for a message (the PIN is a query attribute, never in the path). */
     private static String safe(String s) {
         return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }

@@ -53,6 +53,13 @@ class Pkcs11UriTest {
     }
 
     @Test
+    void aMistypedPinAttributeIsNotEchoed() {
+        String message = refusal("pkcs11:token=t;object=k" + MODULE + "&pin-value1234");
+        assertTrue(message.contains("an attribute in the query is not name=value"), message);
+        assertFalse(message.contains("1234"), message);
+    }
+
+    @Test
     void takesThePinFromTheEnvironmentWhenTheUriHasNone() {
         Pkcs11Uri uri = Pkcs11Uri.parse("pkcs11:token=t;object=k" + MODULE, "--key-uri");
         assertArrayEquals("9876".toCharArray(), uri.pin(Map.of(Pkcs11Uri.PIN_VARIABLE, "9876")).orElseThrow());
