@@ -36,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,6 +56,9 @@ public final class BenchRunner {
     private final IdentityLedger ledger;
     private final AuditLog audit;
     private final BenchListener listener;
+    private final Optional<UnitRegistration> registration;
+    /** Ports whose unit in flight was flashed but its registration failed (it stays pending in the ledger). */
+    private final Set<String> pendingRegistrations = ConcurrentHashMap.newKeySet();
     private final UnitProvisioner provisioner = new UnitProvisioner(new SecureRandom());
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean aborting = new AtomicBoolean();
@@ -69,10 +74,17 @@ public final class BenchRunner {
     static final Duration UNIT_WAIT = Duration.ofMinutes(8);
 
     public BenchRunner(BenchJob job, IdentityLedger ledger, AuditLog audit, BenchListener listener) {
+        this(job, ledger, audit, listener, Optional.empty());
+    }
+
+    /** A bench that registers each unit with {@code registration} once its flash is verified and recorded. */
+    public BenchRunner(BenchJob job, IdentityLedger ledger, AuditLog audit, BenchListener listener,
+                       Optional<UnitRegistration> registration) {
         this.job = job;
         this.ledger = ledger;
         this.audit = audit;
         this.listener = listener;
+        this.registration = registration;
     }
 
     /** Asks every port to finish the board in hand and take no new one (Ctrl-C). */
@@ -255,6 +267,7 @@ public final class BenchRunner {
             }
         } catch (EspfleetException e) {
             String reason = e.getMessage();
+            pendingRegistrations.remove(port.name());
             audit.append("unit-failed", fields(port, mac.orElse(""), thing.orElse(""), Map.of("reason", reason)));
             Optional<EndOfLineResult> eol = e instanceof EndOfLineFailure f ? Optional.of(f.result()) : Optional.empty();
             UnitResult result = new UnitResult(port.name(), mac, thing, false, reason,
@@ -283,6 +296,10 @@ public final class BenchRunner {
         // SHA-256 of the certificate's DER: AWS IoT's certificate id, and what the firmware reports it loaded
         String fingerprint = UnitProvisioner.awsCertificateId(report.certificate().orElseThrow());
         ledger.recordCertificate(unit.mac(), fingerprint);
+        if (registration.isPresent()) {
+            // before the flash is recorded: a unit recorded as done always has its registration to do
+            ledger.markRegistrationPending(unit.mac(), "not registered yet");
+        }
 
         byte[] image = report.identityImage().orElseThrow();
         String imageSha = UnitBinding.sha256(image);
@@ -305,13 +322,13 @@ public final class BenchRunner {
             audit.append("unit-done", fields(port, unit.mac(), name.value(),
                     Map.of("certificate", fingerprint, "identity_sha256", imageSha, "bytes", total)));
             loader.finish();
-            UnitResult result = new UnitResult(port.name(), mac, thing, true, verified,
-                    Duration.between(start, Instant.now()), total, Optional.empty());
-            writeUnitLog(unitDir, result, log);
-            return result;
+            String registered = registerIfAsked(port, unit, name, report.certificate().orElseThrow(), log);
+            return finish(unitDir, port, mac, thing, verified + registered, start, total, Optional.empty(), log);
         }
-        // What the board holds is verified; the unit is done when it boots it and says so.
+        // What the board holds is verified; the unit is done when it boots it and says so. It is registered first:
+        // AWS IoT lets a unit connect only with a registered certificate.
         UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
+        String registered = registerIfAsked(port, unit, name, report.certificate().orElseThrow(), log);
         EndOfLineResult eol = endOfLine(port, transport, loader, unit, name, fingerprint, log);
         Instant at = Instant.now();
         Map<String, Object> eolFields = new LinkedHashMap<>();
@@ -330,10 +347,34 @@ public final class BenchRunner {
         ledger.markDone(unit.mac(), fingerprint, imageSha, eol.record(at));
         audit.append("unit-done", fields(port, unit.mac(), name.value(), Map.of("certificate", fingerprint,
                 "identity_sha256", imageSha, "bytes", total, "eol", eol.outcome().word())));
-        UnitResult result = new UnitResult(port.name(), mac, thing, true, verified + "; end-of-line: " + eol.detail(),
-                Duration.between(start, Instant.now()), total, Optional.of(eol));
+        return finish(unitDir, port, mac, thing, verified + registered + "; end-of-line: " + eol.detail(), start, total,
+                Optional.of(eol), log);
+    }
+
+    /** The unit is done (recorded as such): its result, written to its log. */
+    private UnitResult finish(Path unitDir, BenchPort port, Optional<String> mac, Optional<String> thing, String detail,
+                              Instant start, long total, Optional<EndOfLineResult> eol, List<String> log) {
+        UnitResult result = new UnitResult(port.name(), mac, thing, true, detail, Duration.between(start, Instant.now()),
+                total, eol, pendingRegistrations.remove(port.name()));
         writeUnitLog(unitDir, result, log);
         return result;
+    }
+
+    /**
+     * Registers the unit with the cloud when the bench was asked to: what the result says of it ("" when not
+     * asked). A failure leaves the registration pending (noted for the port's result), never the board failed.
+     */
+    private String registerIfAsked(BenchPort port, UnitRecord unit, ThingName name, X509Certificate certificate,
+                                   List<String> log) {
+        if (registration.isEmpty()) {
+            return "";
+        }
+        Optional<String> failure = register(port, unit, name, certificate, log);
+        if (failure.isPresent()) {
+            pendingRegistrations.add(port.name());
+            return "; registration pending: " + failure.get();
+        }
+        return ", registered with " + registration.get().describe();
     }
 
     /** The unit reset into its application, its console report compared with what was just recorded. */
@@ -346,6 +387,29 @@ public final class BenchRunner {
                 + expected.firmwareVersion() + ", endpoint " + expected.endpoint());
         return new EndOfLineTest(job.endOfLine(), expected, log::add, s -> listener.state(port.name(), s))
                 .run(transport, loader::finish);
+    }
+
+    /**
+     * The unit, flashed and recorded, registered with the cloud; on failure it stays pending in the ledger (the
+     * board is done either way). Returns the failure, if any.
+     */
+    private Optional<String> register(BenchPort port, UnitRecord unit, ThingName name, X509Certificate certificate,
+                                      List<String> log) {
+        listener.state(port.name(), "registering " + name);
+        try {
+            UnitRegistration.Registered r = registration.orElseThrow().register(name, certificate);
+            ledger.markRegistered(unit.mac(), r.thingArn(), r.certificateArn(), r.certificateId());
+            audit.append("unit-registered", fields(port, unit.mac(), name.value(), Map.of("thing_arn", r.thingArn(),
+                    "certificate_arn", r.certificateArn())));
+            log.add("registered with " + registration.get().describe() + ": " + r.thingArn() + ", " + r.certificateArn());
+            return Optional.empty();
+        } catch (EspfleetException e) {
+            String reason = e.getMessage();
+            ledger.markRegistrationPending(unit.mac(), reason);
+            audit.append("unit-registration-pending", fields(port, unit.mac(), name.value(), Map.of("reason", reason)));
+            log.add("registration pending: " + reason);
+            return Optional.of(reason);
+        }
     }
 
     private Optional<UnitRecord> findQuietly(String mac) {

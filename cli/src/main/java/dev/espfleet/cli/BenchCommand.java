@@ -6,8 +6,10 @@ import dev.espfleet.board.BoardAddress;
 import dev.espfleet.board.BoardServer;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.services.AwsService;
 import dev.espfleet.services.BenchEvents;
 import dev.espfleet.services.BenchRequest;
+import dev.espfleet.services.DeviceProfile;
 import dev.espfleet.services.BenchService;
 import dev.espfleet.services.BenchSession;
 import dev.espfleet.services.PortSpec;
@@ -113,6 +115,14 @@ final class BenchCommand extends BaseCommand {
                     + "retry passes), e.g. 2:DISCONNECT@FLASH_DATA#3.")
     List<String> simFaults = List.of();
 
+    @Option(names = "--register", paramLabel = "aws",
+            description = "Register each unit with AWS IoT once it is flashed and verified (certificate, thing, policy, "
+                    + "attachment); a unit AWS could not take stays 'registration pending' for 'espfleet aws sync'.")
+    String register;
+
+    @picocli.CommandLine.Mixin
+    AwsOptionsMixin aws;
+
     @Override
     int doCall() throws InterruptedException {
         Optional<BoardAddress> board = Optional.ofNullable(ui).map(BoardAddress::parse);
@@ -125,6 +135,13 @@ final class BenchCommand extends BaseCommand {
                 boardsPerPort, Optional.ofNullable(station),
                 Optional.ofNullable(eol).map(m -> EndOfLineMode.parse(m.strip(), "--eol")),
                 Optional.ofNullable(eolTimeout).map(Duration::ofSeconds)));
+        if (register != null) {
+            if (!register.equals("aws")) {
+                throw dev.espfleet.common.EspfleetException.badInput("--register '" + register + "': expected aws");
+            }
+            session.registerWith(new AwsService().registration(DeviceProfile.load(config),
+                    session.job().ca().certificate(), aws.options()));
+        }
         BenchDisplay display = new BenchDisplay(out(), BenchDisplay.terminal());
         if (board.isEmpty()) {
             SignalStop.run(session, display).requireAllDone();

@@ -122,7 +122,8 @@ class BenchDisplay implements BenchEvents {
 
     @Override
     public synchronized void finished(UnitResult r) {
-        show(r.port(), (r.done() ? "DONE " : "FAILED ") + r.thingName().orElse("(no identity)") + ": " + r.detail(), true);
+        show(r.port(), (r.finished() ? "DONE " : r.done() ? "DONE, REGISTRATION PENDING " : "FAILED ")
+                + r.thingName().orElse("(no identity)") + ": " + r.detail(), true);
     }
 
     private void show(String port, String text, boolean important) {
@@ -161,11 +162,13 @@ class BenchDisplay implements BenchEvents {
                 "DETAIL");
         for (UnitResult r : results) {
             out.printf("%-10s %-17s %-32s %-7s %-9s %7.1fs  %s%n", r.port(), r.mac().orElse("-"),
-                    r.thingName().orElse("-"), r.done() ? "done" : "FAILED", eol(r), r.took().toMillis() / 1000.0,
-                    r.detail());
+                    r.thingName().orElse("-"), r.finished() ? "done" : r.done() ? "pending" : "FAILED", eol(r),
+                    r.took().toMillis() / 1000.0, r.detail());
         }
         BenchOutcome outcome = new BenchOutcome(results);
-        out.printf("%d of %d units done%n", outcome.done(), outcome.units());
+        long pending = outcome.registrationPending();
+        out.printf("%d of %d units done%s%n", outcome.done() - pending, outcome.units(), pending == 0 ? ""
+                : ", " + pending + " flashed and verified but registration pending (espfleet aws sync)");
         out.flush();
     }
 }

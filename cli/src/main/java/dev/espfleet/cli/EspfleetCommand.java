@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
             SimCommand.class,
             BenchCommand.class,
             LedgerCommand.class,
+            AwsCommand.class,
             ProvisionBenchCommand.class,
             FlashBenchCommand.class,
             BenchPerfCommand.class,

@@ -5,6 +5,7 @@ import dev.espfleet.bench.BenchJob;
 import dev.espfleet.bench.BenchPort;
 import dev.espfleet.bench.BenchRunner;
 import dev.espfleet.bench.IdentityLedger;
+import dev.espfleet.bench.UnitRegistration;
 import dev.espfleet.bench.UnitResult;
 import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.common.AtomicFiles;
@@ -44,6 +45,7 @@ public final class BenchSession {
     private final Optional<SimulatedBuild> simulatedBuild;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile BenchRunner runner;
+    private Optional<UnitRegistration> registration = Optional.empty();
     private volatile boolean stopRequested;
     private volatile BenchEvents events = new BenchEvents() {
     };
@@ -80,6 +82,19 @@ public final class BenchSession {
         }
     }
 
+    /** Stands for no registration in the try-with-resources above; never called. */
+    private static final UnitRegistration NO_REGISTRATION = new UnitRegistration() {
+        @Override
+        public String describe() {
+            return "nothing";
+        }
+
+        @Override
+        public Registered register(dev.espfleet.model.ThingName thing, java.security.cert.X509Certificate certificate) {
+            throw new IllegalStateException("no registration");
+        }
+    };
+
     BenchSession(BenchJob job, List<BenchPort> ports, int boardsPerPort, String ledgerUrl, Path units, boolean firmware,
                  boolean noWifi, Optional<SimulatedBuild> simulatedBuild) {
         this.job = job;
@@ -101,6 +116,15 @@ public final class BenchSession {
      * What each board gets: the thing name pattern, identity layout and images, firmware, end-of-line test (for
      * simulated ports with simulated firmware: its images and version once the run has built it).
      */
+
+    /**
+     * Registers each unit with {@code registration} (AWS IoT) once its flash is verified and recorded; a unit whose
+     * registration fails is left pending in the ledger. The session closes it when the run ends.
+     */
+    public void registerWith(UnitRegistration registration) {
+        this.registration = Optional.of(registration);
+    }
+
     public BenchJob job() {
         return job;
     }
@@ -131,10 +155,12 @@ public final class BenchSession {
                 listener.buildingSimulatedFirmware(simulatedBuild.get().cache());
                 work = simulatedBuild.get().applyTo(job);
             }
-            try (IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
+            try (UnitRegistration cloud = registration.orElse(NO_REGISTRATION);
+                 IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
                  AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
                 audit.observe(listener::audited);
-                BenchRunner r = new BenchRunner(work, ledger, audit, listener);
+                BenchRunner r = new BenchRunner(work, ledger, audit, listener,
+                        registration.isPresent() ? Optional.of(cloud) : Optional.empty());
                 if (holdFailed) {
                     r.holdFailedBoards();
                 }

@@ -1,5 +1,6 @@
 package dev.espfleet.services;
 
+import dev.espfleet.aws.FleetSpec;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
@@ -38,6 +39,7 @@ public final class DeviceProfile {
     private final FlashLayout flashLayout;
     private final WifiPlacement wifi;
     private final DevicePolicy policy;
+    private final FleetSpec.StatusRule statusRule;
 
     private DeviceProfile(DeviceConfig config, String location) {
         this.config = config;
@@ -53,8 +55,12 @@ public final class DeviceProfile {
         DeviceConfig.Wifi w = config.wifi();
         this.wifi = new WifiPlacement(flashLayout.partition(w.partition()), w.partition().equals(id.partition()),
                 w.namespace(), w.ssidKey(), w.passwordKey());
-        this.policy = new DevicePolicy(AwsArtifacts.policyName(config),
-                new ProjectRenderer().renderFile(config, "aws/policy.json"));
+        ProjectRenderer renderer = new ProjectRenderer();
+        this.policy = new DevicePolicy(AwsArtifacts.policyName(config), renderer.renderFile(config, "aws/policy.json"));
+        AwsArtifacts.View aws = AwsArtifacts.of(config);
+        this.statusRule = new FleetSpec.StatusRule(aws.ruleName(), renderer.renderFile(config, "aws/status-rule.json"),
+                aws.ruleRoleName(), renderer.renderFile(config, "aws/status-rule-role-trust.json"),
+                renderer.renderFile(config, "aws/status-rule-role-policy.json"));
         requireImagesCanBeWritten();
     }
 
@@ -94,6 +100,14 @@ public final class DeviceProfile {
     /** The product's IoT policy: the generator's {@code aws/policy.json}, rendered alone. */
     public DevicePolicy policy() {
         return policy;
+    }
+
+    /**
+     * The rule republishing device status into the shadow and its IAM role, as the generator writes them
+     * ({@code aws/status-rule.json}, {@code aws/status-rule-role-*.json}): what {@code aws setup} makes AWS hold.
+     */
+    public FleetSpec.StatusRule statusRule() {
+        return statusRule;
     }
 
     public WifiPlacement wifiPlacement() {
