@@ -29,7 +29,8 @@ class EndOfLineInTheLoopTest {
     private CliRun bench(Path ca, DemoBroker broker) {
         return CliRun.of("bench", "--config", "../examples/env-sensor.yaml", "--ca", ca.toString(), "--ports", "sim:2",
                 "--units", tmp.resolve("units").toString(), "--endpoint", broker.endpoint().toString(),
-                "--server-ca", ca.resolve("ca.pem").toString(), "--eol", "connected", "--eol-timeout", "60");
+                "--server-ca", ca.resolve("ca.pem").toString(), "--eol", "connected", "--eol-timeout", "60",
+                "--wifi-ssid", "line-ap", "--wifi-password", "line-password");
     }
 
     private List<UnitRecord> ledger() {
