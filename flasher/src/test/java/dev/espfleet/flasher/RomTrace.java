@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One transcript of ../shared/rom-traces (copied to test resources): frames in order, with direction. */
+/** One transcript of the genuine ESP32 ROM (test resources rom-traces/): frames in order, with direction. */
 public record RomTrace(String name, List<Frame> frames) {
 
     public record Frame(int line, boolean fromHost, String command, byte[] packet) {

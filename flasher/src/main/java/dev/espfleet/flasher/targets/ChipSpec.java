@@ -56,8 +56,8 @@ public record ChipSpec(
 
     private static final ChipSpec ESP32 = new ChipSpec(Chip.ESP32, new int[] {0x00F01D83}, -1, 4, 4,
             0x3FF5A008, 0x3FF5A004, true, SpiRegisters.esp32(0x3FF42000), 0, 0x1000,
-            // seen in ../shared/rom-traces (ESP32 ECO3 ROM): eFuse BLK0 words 3-6, APB_CTRL_DATE,
-            // UART0 clock divider (40 MHz crystal at 115200), GPIO strapping (download mode)
+            // seen in the genuine ROM's transcripts (ESP32 ECO3; the flasher's test resources, rom-traces/): eFuse
+            // BLK0 words 3-6, APB_CTRL_DATE, UART0 clock divider (40 MHz crystal at 115200), GPIO strapping (download mode)
             Map.of(0x3FF5A00C, 0x00008000, 0x3FF5A010, 0x00000000, 0x3FF5A014, 0x00100000,
                     0x3FF5A018, 0x00000000, 0x3FF6607C, 0x96042000, 0x3FF40014, 0x0000015A,
                     0x3FF44038, 0x0000000F),

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The flasher against the real ROM's replies: a transport that answers each host frame with the chip frames
- * that followed the identical host frame in a transcript of ../shared/rom-traces. A frame the transcript
+ * that followed the identical host frame in a transcript of the genuine ROM (test resources rom-traces/). A frame the transcript
  * does not contain gets no answer and is reported.
  */
 class RomTraceReplayTest {
