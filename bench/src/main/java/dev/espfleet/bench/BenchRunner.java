@@ -309,8 +309,9 @@ public final class BenchRunner {
         UnitProvisioner.DeviceKeyUnit prepared = provisioner.prepareForDeviceKey(request, Instant.now());
         log.addAll(prepared.report().lines());
         byte[] image = prepared.report().identityImage().orElseThrow();
-        String imageSha = UnitBinding.read(unitDir).flatMap(UnitBinding::identitySha256)
+        String identitySha = UnitBinding.read(unitDir).flatMap(UnitBinding::identitySha256)
                 .filter(s -> prepared.identityOnBoard()).orElse(UnitBinding.sha256(image));
+        String imageSha = identitySha;
         FlashPlan plan = prepared.identityOnBoard() ? job.firmware() : job.firmware().plus(new FlashRegion(
                 "identity (" + job.layout().partition() + ", no key)", job.identityOffset(), image));
         if (prepared.identityOnBoard()) {
@@ -327,8 +328,7 @@ public final class BenchRunner {
         }
         // the unit boots, makes or reads its key, and asks for its certificate
         String[] fingerprint = new String[1];
-        new CertificateExchange(CERTIFICATE_DEADLINE, log::add, s -> listener.state(port.name(), s)).run(transport,
-                loader::finish, name.value(), csrPem -> {
+        java.util.function.Function<String, CertificateExchange.Certificate> certify = csrPem -> {
                     Path csrFile = unitDir.resolve(UnitProvisioner.CSR_FILE + " (from the unit)");
                     UnitProvisioner.Report certified = provisioner.certifyDeviceKey(request,
                             Pem.parseCsr(csrPem, csrFile), csrFile.toString(), Instant.now());
@@ -338,7 +338,35 @@ public final class BenchRunner {
                     ledger.recordCertificate(unit.mac(), fingerprint[0]);
                     return new CertificateExchange.Certificate(Pem.encodeCertificate(cert),
                             Pem.encodeCertificates(job.ca().chain()));
-                });
+                };
+        CertificateExchange exchange = new CertificateExchange(CERTIFICATE_DEADLINE, log::add,
+                s -> listener.state(port.name(), s));
+        try {
+            exchange.run(transport, loader::finish, name.value(), certify);
+        } catch (CertificateExchange.NoIdentity e) {
+            if (!prepared.identityOnBoard()) {
+                throw e;
+            }
+            // the board's identity partition was erased since it was written: write it again (a new key follows)
+            log.add("the unit's identity partition is empty (erased since it was written): writing it again");
+            listener.state(port.name(), "flashing " + name + " (identity)");
+            // not closed: closing a loader closes the port, which the end-of-line test reads next
+            RomLoader again = RomLoader.connect(transport, port.connectOptions(job.baud(), transport), log::add);
+            {
+                List<FlashRegion> identity = FlashPlan.of(List.of(new FlashRegion("identity ("
+                        + job.layout().partition() + ", no key)", job.identityOffset(), image))).checkedFor(again,
+                        log::add);
+                for (FlashWriter.RegionResult w : new FlashWriter(again, FlashOptions.defaults(),
+                        progress(port, Instant.now())).write(identity)) {
+                    log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset())
+                            + ": verified, MD5 " + w.md5());
+                }
+                total += image.length;
+                new CertificateExchange(CERTIFICATE_DEADLINE, log::add, s -> listener.state(port.name(), s))
+                        .run(transport, again::finish, name.value(), certify);
+            }
+            imageSha = UnitBinding.sha256(image);
+        }
         UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
         String verified = "verified " + written.size() + " region(s); certificate stored by the unit";
         if (job.endOfLine().mode() == EndOfLineMode.NONE) {

@@ -29,6 +29,13 @@ import java.util.function.Function;
 public final class CertificateExchange {
     private static final Duration READ_SLICE = Duration.ofMillis(100);
 
+    /** The unit has no identity to make a request for (its identity partition is empty or erased). */
+    public static final class NoIdentity extends EspfleetException {
+        NoIdentity(String message) {
+            super(ExitStatus.JOB_FAILED, message, null);
+        }
+    }
+
     /** The certificate and its chain (PEM) for a request, or why not. */
     public record Certificate(String certificatePem, String chainPem) {
     }
@@ -105,6 +112,11 @@ public final class CertificateExchange {
                         lastFail = f;
                         if (csr != null && f.stage().equals("identity")) {
                             throw failed("the unit refused its certificate: " + f.describe());
+                        }
+                        if (csr == null && f.stage().equals("identity")) {
+                            failed("the unit has no identity: " + f.describe());
+                            throw new NoIdentity("certificate: the unit read no identity from its NVS partition ("
+                                    + f.describe() + ")");
                         }
                     }
                 }
