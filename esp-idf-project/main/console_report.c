@@ -35,7 +35,10 @@ static const char *TAG = "console_report";
 #define STAGE_COUNT 4
 #define FRAME_MAX (CONSOLE_FRAME_JSON_MAX + 64)
 
-static const char *const s_milestones[] = {"", "identity_loaded", "network_up", "mqtt_connected", "shadow_synced"};
+static const char *const s_milestones[] = {"", "identity_loaded", "network_up", "mqtt_connected", "shadow_synced",
+                                          "certificate_stored"};
+/* a P-256 certificate request in PEM is about 500 bytes */
+#define CSR_MAX 1024
 static const char *const s_stages[STAGE_COUNT] = {"identity", "network", "mqtt", "shadow"};
 
 typedef struct {
@@ -66,6 +69,11 @@ typedef struct {
 
 static report_state_t s_state = {.last_failed_stage = -1};
 static portMUX_TYPE s_lock = portMUX_INITIALIZER_UNLOCKED;
+
+/* The certificate request on offer (identity.key_source device), under s_lock; empty: none. */
+static char s_csr[CSR_MAX];
+static char s_csr_thing[THING_MAX + 1];
+static console_cert_handler_t s_cert_handler;
 
 static int64_t uptime_ms(void)
 {
@@ -270,6 +278,46 @@ void console_report_failure(console_stage_t stage, esp_err_t err, int tls, int s
     }
 }
 
+/* The "csr" frame of the request on offer, if any (a copy is taken under the lock, the frame built outside). */
+static void send_csr_on_offer(void)
+{
+    char *csr = malloc(CSR_MAX + THING_MAX + 1);
+    if (csr == NULL) {
+        return;
+    }
+    char *thing = csr + CSR_MAX;
+    portENTER_CRITICAL(&s_lock);
+    memcpy(csr, s_csr, CSR_MAX);
+    memcpy(thing, s_csr_thing, THING_MAX + 1);
+    portEXIT_CRITICAL(&s_lock);
+    if (csr[0] != '\0') {
+        cJSON *json = cJSON_CreateObject();
+        cJSON_AddStringToObject(json, "thing", thing);
+        cJSON_AddStringToObject(json, "key", "ec_p256");
+        cJSON_AddStringToObject(json, "csr", csr);
+        cJSON_AddNumberToObject(json, "uptime_ms", (double)uptime_ms());
+        send_frame("csr", json);
+    }
+    free(csr);
+}
+
+void console_report_offer_csr(const char *thing, const char *csr_pem)
+{
+    bool offered = thing != NULL && csr_pem != NULL && strlen(csr_pem) < CSR_MAX;
+    portENTER_CRITICAL(&s_lock);
+    copy_text(s_csr, sizeof(s_csr), offered ? csr_pem : "");
+    copy_text(s_csr_thing, sizeof(s_csr_thing), offered ? thing : "");
+    portEXIT_CRITICAL(&s_lock);
+    send_csr_on_offer();
+}
+
+void console_report_on_cert(console_cert_handler_t handler)
+{
+    portENTER_CRITICAL(&s_lock);
+    s_cert_handler = handler;
+    portEXIT_CRITICAL(&s_lock);
+}
+
 void console_report_answer_query(void)
 {
     report_state_t copy;
@@ -279,6 +327,7 @@ void console_report_answer_query(void)
     if (copy.last_failed_stage >= 0) {
         send_failure(copy.last_failed_stage, &copy.failures[copy.last_failed_stage]);
     }
+    send_csr_on_offer();
 }
 
 void console_report_reset(void)
@@ -286,14 +335,27 @@ void console_report_reset(void)
     portENTER_CRITICAL(&s_lock);
     memset(&s_state, 0, sizeof(s_state));
     s_state.last_failed_stage = -1;
+    s_csr[0] = '\0';
+    s_csr_thing[0] = '\0';
+    s_cert_handler = NULL;
     portEXIT_CRITICAL(&s_lock);
 }
 
 void console_report_input_line(const char *line, size_t length)
 {
     console_frame_t frame;
-    if (console_frame_parse(line, length, &frame) && strcmp(frame.kind, "query") == 0) {
+    if (!console_frame_parse(line, length, &frame)) {
+        return;
+    }
+    if (strcmp(frame.kind, "query") == 0) {
         console_report_answer_query();
+    } else if (strcmp(frame.kind, "cert") == 0) {
+        portENTER_CRITICAL(&s_lock);
+        console_cert_handler_t handler = s_cert_handler;
+        portEXIT_CRITICAL(&s_lock);
+        if (handler != NULL) {
+            handler(frame.json, frame.json_length);
+        }
     }
 }
 
@@ -342,7 +404,8 @@ esp_err_t console_report_start(void)
         ESP_LOGW(TAG, "console input unavailable (%s): queries go unanswered", esp_err_to_name(err));
         return err;
     }
-    if (xTaskCreate(console_task, "console_rx", 4096, NULL, 2, NULL) != pdPASS) {
+    /* 6 KB: with identity.key_source device, a certificate from the bench is checked here (mbedTLS) */
+    if (xTaskCreate(console_task, "console_rx", 6144, NULL, 2, NULL) != pdPASS) {
         return ESP_ERR_NO_MEM;
     }
     return ESP_OK;

@@ -10,10 +10,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "aws_mqtt.h"
 #include "backoff.h"
 #include "console_frame.h"
 #include "console_report.h"
+#include "device_key.h"
 #include "esp_rom_crc.h"
 #include "sdkconfig.h"
 #include "esp_netif.h"
@@ -1394,6 +1399,78 @@ static void console_mqtt_failure_is_reported_once_with_its_reason(void)
     run_control_task();
 }
 
+/* --- keys born on the device (device_key.c): the certificate check, with keys and certificates made by OpenSSL */
+
+/* A self-signed certificate for `key` with subject CN `cn`, as PEM (malloc'd). */
+static char *certificate_pem(EVP_PKEY *key, const char *cn)
+{
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Acme", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509_set_pubkey(x, key);
+    X509_sign(x, key, EVP_sha256());
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, x);
+    char *data = NULL;
+    long length = BIO_get_mem_data(bio, &data);
+    char *pem = calloc(1, (size_t)length + 1);
+    memcpy(pem, data, (size_t)length);
+    BIO_free(bio);
+    X509_free(x);
+    return pem;
+}
+
+static char *key_pem(EVP_PKEY *key)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL);
+    char *data = NULL;
+    long length = BIO_get_mem_data(bio, &data);
+    char *pem = calloc(1, (size_t)length + 1);
+    memcpy(pem, data, (size_t)length);
+    BIO_free(bio);
+    return pem;
+}
+
+static void device_key_takes_only_a_certificate_for_its_key_and_thing(void)
+{
+    EVP_PKEY *mine = EVP_EC_gen("P-256");
+    EVP_PKEY *other = EVP_EC_gen("P-256");
+    char *key = key_pem(mine);
+    char *good = certificate_pem(mine, "dev-001");
+    char *wrong_cn = certificate_pem(mine, "dev-002");
+    char *wrong_key = certificate_pem(other, "dev-001");
+    char why[96] = "";
+    CHECK_EQ_INT(ESP_OK, device_key_check_certificate(good, key, "dev-001", why, sizeof(why)));
+    CHECK_EQ_INT(ESP_ERR_INVALID_ARG, device_key_check_certificate(wrong_cn, key, "dev-001", why, sizeof(why)));
+    CHECK(strcmp(why, "the certificate's CN is not 'dev-001'") == 0);
+    /* a CN that only starts like the thing name is another thing */
+    CHECK_EQ_INT(ESP_ERR_INVALID_ARG, device_key_check_certificate(good, key, "dev-00", why, sizeof(why)));
+    CHECK_EQ_INT(ESP_ERR_INVALID_ARG, device_key_check_certificate(wrong_key, key, "dev-001", why, sizeof(why)));
+    CHECK(strcmp(why, "the certificate is not for this device's key") == 0);
+    CHECK_EQ_INT(ESP_ERR_INVALID_ARG, device_key_check_certificate("-----BEGIN CERTIFICATE-----\nMIIB\n"
+                 "-----END CERTIFICATE-----\n", key, "dev-001", why, sizeof(why)));
+    CHECK(strncmp(why, "not a PEM certificate", 21) == 0);
+    /* the leaf first, a chain after it: the leaf is what is checked */
+    size_t chain_length = strlen(good) + strlen(wrong_key) + 1;
+    char *chain = malloc(chain_length);
+    snprintf(chain, chain_length, "%s%s", good, wrong_key);
+    CHECK_EQ_INT(ESP_OK, device_key_check_certificate(chain, key, "dev-001", why, sizeof(why)));
+    free(chain);
+    free(key);
+    free(good);
+    free(wrong_cn);
+    free(wrong_key);
+    EVP_PKEY_free(mine);
+    EVP_PKEY_free(other);
+}
+
 int main(void)
 {
     shadow_topics_init(&s_topics, TEST_THING, ESPFLEET_SHADOW_NAME, ESPFLEET_STATUS_TOPIC_PREFIX);
@@ -1441,6 +1518,7 @@ int main(void)
     RUN(console_boot_without_identity_says_so);
     RUN(console_query_is_answered_by_the_console_task);
     RUN(console_mqtt_failure_is_reported_once_with_its_reason);
+    RUN(device_key_takes_only_a_certificate_for_its_key_and_thing);
     run_field_tests();
 
     printf("%d passed, %d failed\n", s_passed, s_failed);

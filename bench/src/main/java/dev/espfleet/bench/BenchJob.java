@@ -20,16 +20,28 @@ import java.util.Optional;
  *                 image), or {@link FlashPlan#NONE}; every board's write goes through its one check
  * @param identityOffset flash offset of the identity NVS partition
  * @param endOfLine      the test each unit passes, reset into its application, before it is done
+ * @param keysBornOnDevice identity.key_source device: the identity image holds no key and no certificate; the
+ *                 unit makes its key at its first boot and the bench certifies the request it offers
  */
 public record BenchJob(String product, String organization, ThingNamePattern namePattern, Path unitsDir,
                        CertificateAuthority ca, String caLabel, ServerCa serverCa, DevicePolicy policy,
                        IdentityLayout layout, int identityOffset, int identitySize, AwsEndpoint endpoint,
                        Optional<WifiCredentials> wifi, KeyType keyType, FlashPlan firmware, int baud,
-                       String station, EndOfLinePlan endOfLine) {
+                       String station, EndOfLinePlan endOfLine, boolean keysBornOnDevice) {
+
+    /** A job whose keys are made by the bench (identity.key_source host). */
+    public BenchJob(String product, String organization, ThingNamePattern namePattern, Path unitsDir,
+                    CertificateAuthority ca, String caLabel, ServerCa serverCa, DevicePolicy policy,
+                    IdentityLayout layout, int identityOffset, int identitySize, AwsEndpoint endpoint,
+                    Optional<WifiCredentials> wifi, KeyType keyType, FlashPlan firmware, int baud,
+                    String station, EndOfLinePlan endOfLine) {
+        this(product, organization, namePattern, unitsDir, ca, caLabel, serverCa, policy, layout, identityOffset,
+                identitySize, endpoint, wifi, keyType, firmware, baud, station, endOfLine, false);
+    }
 
     /** The same job writing {@code plan} as its firmware and testing units by {@code eol}. */
     public BenchJob withFirmware(FlashPlan plan, EndOfLinePlan eol) {
         return new BenchJob(product, organization, namePattern, unitsDir, ca, caLabel, serverCa, policy, layout,
-                identityOffset, identitySize, endpoint, wifi, keyType, plan, baud, station, eol);
+                identityOffset, identitySize, endpoint, wifi, keyType, plan, baud, station, eol, keysBornOnDevice);
     }
 }

@@ -1,5 +1,6 @@
 package dev.espfleet.bench;
 
+import dev.espfleet.bench.eol.CertificateExchange;
 import dev.espfleet.bench.eol.EndOfLineExpectation;
 import dev.espfleet.bench.eol.EndOfLineFailure;
 import dev.espfleet.bench.eol.EndOfLineMode;
@@ -10,6 +11,7 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.flasher.flash.FlashOptions;
+import dev.espfleet.flasher.flash.FlashPlan;
 import dev.espfleet.flasher.flash.FlashWriter;
 import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.image.FlashRegion;
@@ -18,6 +20,7 @@ import dev.espfleet.flasher.loader.RomLoader;
 import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.CertificateSource;
 import dev.espfleet.provisioning.DeviceSubject;
+import dev.espfleet.provisioning.Pem;
 import dev.espfleet.provisioning.UnitBinding;
 import dev.espfleet.provisioning.UnitLock;
 import dev.espfleet.provisioning.UnitProvisioner;
@@ -282,6 +285,9 @@ public final class BenchRunner {
     private UnitResult provisionAndFlash(BenchPort port, Transport transport, RomLoader loader, UnitRecord unit,
                                          ThingName name, Path unitDir, Instant start, Optional<String> mac,
                                          Optional<String> thing, List<String> log) {
+        if (job.keysBornOnDevice()) {
+            return provisionDeviceKeyAndFlash(port, transport, loader, unit, name, unitDir, start, mac, thing, log);
+        }
         listener.state(port.name(), "provisioning " + name);
         // read again under the claim: another station may have recorded a certificate meanwhile
         Optional<String> recorded = findQuietly(unit.mac()).flatMap(UnitRecord::certificateFingerprint);
@@ -329,6 +335,15 @@ public final class BenchRunner {
         // AWS IoT lets a unit connect only with a registered certificate.
         UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
         String registered = registerIfAsked(port, unit, name, report.certificate().orElseThrow(), log);
+        return endOfLineThenDone(port, transport, loader, unit, name, unitDir, start, mac, thing, log, fingerprint,
+                imageSha, total, verified + registered);
+    }
+
+    /** The end-of-line test; the unit is done (ledger, audit) only when it passes. */
+    private UnitResult endOfLineThenDone(BenchPort port, Transport transport, RomLoader loader, UnitRecord unit,
+                                         ThingName name, Path unitDir, Instant start, Optional<String> mac,
+                                         Optional<String> thing, List<String> log, String fingerprint,
+                                         String imageSha, long total, String verified) {
         EndOfLineResult eol = endOfLine(port, transport, loader, unit, name, fingerprint, log);
         Instant at = Instant.now();
         Map<String, Object> eolFields = new LinkedHashMap<>();
@@ -347,7 +362,7 @@ public final class BenchRunner {
         ledger.markDone(unit.mac(), fingerprint, imageSha, eol.record(at));
         audit.append("unit-done", fields(port, unit.mac(), name.value(), Map.of("certificate", fingerprint,
                 "identity_sha256", imageSha, "bytes", total, "eol", eol.outcome().word())));
-        return finish(unitDir, port, mac, thing, verified + registered + "; end-of-line: " + eol.detail(), start, total,
+        return finish(unitDir, port, mac, thing, verified + "; end-of-line: " + eol.detail(), start, total,
                 Optional.of(eol), log);
     }
 
@@ -376,6 +391,103 @@ public final class BenchRunner {
         }
         return ", registered with " + registration.get().describe();
     }
+
+    /**
+     * identity.key_source device: the identity image without key or certificate (written once: on rework the
+     * unit's partition holds the key it made), the firmware, then the unit booted to offer its certificate request,
+     * which is certified (or the recorded certificate given again when it is for the same key) and sent back;
+     * then the end-of-line test, as for any unit. No key ever reaches this machine.
+     */
+    private UnitResult provisionDeviceKeyAndFlash(BenchPort port, Transport transport, RomLoader loader,
+                                                  UnitRecord unit, ThingName name, Path unitDir, Instant start,
+                                                  Optional<String> mac, Optional<String> thing, List<String> log) {
+        listener.state(port.name(), "preparing " + name + " (key made on the device)");
+        Optional<String> recorded = findQuietly(unit.mac()).flatMap(UnitRecord::certificateFingerprint);
+        UnitBinding.Board board = new UnitBinding.Board(unit.mac(), ledger.id(), unit.sequence(), job.station(),
+                recorded);
+        UnitRequest request = new UnitRequest(unitDir, DeviceSubject.of(name, job.organization(), null),
+                job.keyType(), Optional.of(job.endpoint()), new CertificateSource.LocalCa(job.ca(), job.caLabel(),
+                OptionalInt.empty()), job.serverCa(), job.policy(), job.layout(), job.identitySize(), job.wifi(), false,
+                Optional.of(board));
+        UnitProvisioner.DeviceKeyUnit prepared = provisioner.prepareForDeviceKey(request, Instant.now());
+        log.addAll(prepared.report().lines());
+        byte[] image = prepared.report().identityImage().orElseThrow();
+        String identitySha = UnitBinding.read(unitDir).flatMap(UnitBinding::identitySha256)
+                .filter(s -> prepared.identityOnBoard()).orElse(UnitBinding.sha256(image));
+        String imageSha = identitySha;
+        FlashPlan plan = prepared.identityOnBoard() ? job.firmware() : job.firmware().plus(new FlashRegion(
+                "identity (" + job.layout().partition() + ", no key)", job.identityOffset(), image));
+        if (prepared.identityOnBoard()) {
+            log.add("identity (" + job.layout().partition() + "): left as it is: the unit keeps the key it made there");
+        }
+        List<FlashRegion> regions = plan.checkedFor(loader, log::add);
+        listener.state(port.name(), "flashing " + name);
+        long total = regions.stream().mapToLong(r -> r.data().length).sum();
+        List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),
+                progress(port, Instant.now())).write(regions);
+        for (FlashWriter.RegionResult w : written) {
+            log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset()) + ": verified, MD5 "
+                    + w.md5() + (w.skipped() ? " (already there)" : ""));
+        }
+        // the unit boots, makes or reads its key, and asks for its certificate
+        String[] fingerprint = new String[1];
+        X509Certificate[] issued = new X509Certificate[1];
+        java.util.function.Function<String, CertificateExchange.Certificate> certify = csrPem -> {
+                    Path csrFile = unitDir.resolve(UnitProvisioner.CSR_FILE + " (from the unit)");
+                    UnitProvisioner.Report certified = provisioner.certifyDeviceKey(request,
+                            Pem.parseCsr(csrPem, csrFile), csrFile.toString(), Instant.now());
+                    log.addAll(certified.lines());
+                    X509Certificate cert = certified.certificate().orElseThrow();
+                    fingerprint[0] = UnitProvisioner.awsCertificateId(cert);
+                    issued[0] = cert;
+                    ledger.recordCertificate(unit.mac(), fingerprint[0]);
+                    return new CertificateExchange.Certificate(Pem.encodeCertificate(cert),
+                            Pem.encodeCertificates(job.ca().chain()));
+                };
+        CertificateExchange exchange = new CertificateExchange(CERTIFICATE_DEADLINE, log::add,
+                s -> listener.state(port.name(), s));
+        try {
+            exchange.run(transport, loader::finish, name.value(), certify);
+        } catch (CertificateExchange.NoIdentity e) {
+            if (!prepared.identityOnBoard()) {
+                throw e;
+            }
+            // the board's identity partition was erased since it was written: write it again (a new key follows)
+            log.add("the unit's identity partition is empty (erased since it was written): writing it again");
+            listener.state(port.name(), "flashing " + name + " (identity)");
+            // not closed: closing a loader closes the port, which the end-of-line test reads next
+            RomLoader again = RomLoader.connect(transport, port.connectOptions(job.baud(), transport), log::add);
+            {
+                List<FlashRegion> identity = FlashPlan.of(List.of(new FlashRegion("identity ("
+                        + job.layout().partition() + ", no key)", job.identityOffset(), image))).checkedFor(again,
+                        log::add);
+                for (FlashWriter.RegionResult w : new FlashWriter(again, FlashOptions.defaults(),
+                        progress(port, Instant.now())).write(identity)) {
+                    log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset())
+                            + ": verified, MD5 " + w.md5());
+                }
+                total += image.length;
+                new CertificateExchange(CERTIFICATE_DEADLINE, log::add, s -> listener.state(port.name(), s))
+                        .run(transport, again::finish, name.value(), certify);
+            }
+            imageSha = UnitBinding.sha256(image);
+        }
+        UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
+        String verified = "verified " + written.size() + " region(s); certificate stored by the unit";
+        if (job.endOfLine().mode() == EndOfLineMode.NONE) {
+            ledger.markDone(unit.mac(), fingerprint[0], imageSha);
+            audit.append("unit-done", fields(port, unit.mac(), name.value(),
+                    Map.of("certificate", fingerprint[0], "identity_sha256", imageSha, "bytes", total, "key", "device")));
+            String registered = registerIfAsked(port, unit, name, issued[0], log);
+            return finish(unitDir, port, mac, thing, verified + registered, start, total, Optional.empty(), log);
+        }
+        String registered = registerIfAsked(port, unit, name, issued[0], log);
+        return endOfLineThenDone(port, transport, loader, unit, name, unitDir, start, mac, thing, log, fingerprint[0],
+                imageSha, total, verified + registered);
+    }
+
+    /** How long a unit has from its reset to offer its request and store its certificate (key generation included). */
+    static final Duration CERTIFICATE_DEADLINE = Duration.ofSeconds(60);
 
     /** The unit reset into its application, its console report compared with what was just recorded. */
     private EndOfLineResult endOfLine(BenchPort port, Transport transport, RomLoader loader, UnitRecord unit,

@@ -3,6 +3,9 @@ package dev.espfleet.generator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.espfleet.generator.config.ConfigLoader;
+import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.generator.render.ProjectWriter;
 
 import java.nio.charset.StandardCharsets;
@@ -11,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,6 +39,35 @@ class GeneratedCCompilesTest {
 
     static List<String> examples() {
         return Examples.names();
+    }
+
+    /** identity.key_source device: app_main calls device_key_provision (the examples build it with the call left out). */
+    @Test
+    void aProjectWithKeysBornOnTheDeviceCompilesWarningFree(@TempDir Path tmp) throws Exception {
+        String yaml = Files.readString(Examples.DIR.resolve("env-sensor.yaml"), StandardCharsets.UTF_8)
+                .replace("identity:\n", "identity:\n  key_source: device\n");
+        DeviceConfig config = ConfigLoader.parse("device-keys.yaml", "device-keys.yaml", yaml);
+        assertTrue(config.identity().keyBornOnDevice());
+        Path project = tmp.resolve("device-keys");
+        ProjectWriter.write(new ProjectRenderer().render(config), project);
+        assertTrue(Files.readString(project.resolve("main/espfleet_config.h"))
+                .contains("#define ESPFLEET_KEY_BORN_ON_DEVICE 1"));
+        for (String source : List.of("app_main.c", "device_key.c", "console_report.c")) {
+            List<String> cmd = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
+                    "-Wshadow", "-Wformat=2", "-O2", "-c", "-I", HOST_INCLUDE.toString(), "-I", CJSON_INCLUDE.toString(),
+                    "-I", project.resolve("main").toString(), project.resolve("main").resolve(source).toString(), "-o",
+                    tmp.resolve(source + ".o").toString()));
+            cmd.addAll(targetDefines(config.target()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), source + " does not compile cleanly:\n" + output);
+            assertEquals("", output, source + " printed warnings");
+        }
+        // the call is compiled in: an object that does not reference device_key_provision would not provision
+        Process nm = new ProcessBuilder("nm", tmp.resolve("app_main.c.o").toString()).redirectErrorStream(true).start();
+        assertTrue(new String(nm.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .contains("U device_key_provision"));
+        nm.waitFor();
     }
 
     @ParameterizedTest(name = "{0}")

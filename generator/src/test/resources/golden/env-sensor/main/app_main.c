@@ -6,6 +6,7 @@
 
 #include "aws_mqtt.h"
 #include "console_report.h"
+#include "device_key.h"
 #include "espfleet_config.h"
 #include "identity.h"
 #include "wifi_sta.h"
@@ -48,6 +49,12 @@ void app_main(void)
     identity_free(&s_identity);
     wifi_credentials_free(&s_wifi);
     esp_err_t err = init_nvs();
+#if ESPFLEET_KEY_BORN_ON_DEVICE
+    if (err == ESP_OK) {
+        /* the key is made here at the first boot; the bench signs its request (device_key.h) */
+        err = device_key_provision();
+    }
+#endif
     if (err == ESP_OK) {
         err = identity_load(&s_identity);
     }

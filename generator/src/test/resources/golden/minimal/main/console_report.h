@@ -20,6 +20,7 @@ typedef enum {
     CONSOLE_MILESTONE_NETWORK_UP,
     CONSOLE_MILESTONE_MQTT_CONNECTED,
     CONSOLE_MILESTONE_SHADOW_SYNCED,
+    CONSOLE_MILESTONE_CERTIFICATE_STORED, /* identity.key_source device: the bench's certificate was stored */
 } console_milestone_t;
 
 typedef enum {
@@ -54,8 +55,20 @@ void console_report_failure(console_stage_t stage, esp_err_t err, int tls, int s
 /* Answers a query: "hello", the latest "state" and the latest "fail" (if any). */
 void console_report_answer_query(void);
 
+/*
+ * identity.key_source device: offers a certificate request (PEM) for `thing` ("csr" frame), now and after every
+ * answer to a query, until called with NULL. The CSR is copied.
+ */
+void console_report_offer_csr(const char *thing, const char *csr_pem);
+
+/* Where "cert" frames from the bench go (the JSON object, not NUL-terminated; called in the console task); NULL:
+ * they are ignored. */
+typedef void (*console_cert_handler_t)(const char *json, size_t length);
+void console_report_on_cert(console_cert_handler_t handler);
+
 /* Forgets what was reported, as a reset does (the host tests boot the firmware several times in one process). */
 void console_report_reset(void);
 
-/* One line of console input (without "\n"): a valid "query" frame is answered, anything else ignored. */
+/* One line of console input (without "\n"): a valid "query" frame is answered, a "cert" frame goes to the
+ * handler (console_report_on_cert), anything else is ignored. */
 void console_report_input_line(const char *line, size_t length);

@@ -18,7 +18,10 @@ public final class IdentityCsv {
     private IdentityCsv() {
     }
 
-    /** The files and values of one identity; the file names are relative to the CSV. */
+    /**
+     * The files and values of one identity; the file names are relative to the CSV. With keys born on the device,
+     * {@code deviceCertFile} and {@code privateKeyFile} are null: the firmware writes both keys itself.
+     */
     public record Entries(ThingName thingName, AwsEndpoint endpoint, String deviceCertFile, String privateKeyFile,
                           String serverCaFile) {
     }
@@ -37,8 +40,12 @@ public final class IdentityCsv {
         csv.append(NvsCsv.cell(layout.namespace().value())).append(",namespace,,\n");
         row(csv, layout.thingNameKey(), "data", entries.thingName().value());
         row(csv, layout.endpointKey(), "data", entries.endpoint().toString());
-        row(csv, layout.deviceCertKey(), "file", entries.deviceCertFile());
-        row(csv, layout.privateKeyKey(), "file", entries.privateKeyFile());
+        if (entries.deviceCertFile() != null) {
+            row(csv, layout.deviceCertKey(), "file", entries.deviceCertFile());
+        }
+        if (entries.privateKeyFile() != null) {
+            row(csv, layout.privateKeyKey(), "file", entries.privateKeyFile());
+        }
         row(csv, layout.serverCaKey(), "file", entries.serverCaFile());
         wifi.ifPresent(w -> wifiRows(csv, w, !w.namespace().equals(layout.namespace())));
         return csv.toString();

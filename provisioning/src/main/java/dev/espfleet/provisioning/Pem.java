@@ -141,6 +141,19 @@ public final class Pem {
         throw EspfleetException.badInput(file + " holds no PEM certificate request (PKCS#10)");
     }
 
+    /** A certificate request in PEM text (one a device sent); {@code source} names it in refusals. */
+    public static PKCS10CertificationRequest parseCsr(String text, Object source) {
+        if (text.length() > MAX_PEM_BYTES) {
+            throw EspfleetException.badInput(source + " is longer than " + MAX_PEM_BYTES + " bytes");
+        }
+        for (Object o : objects(text, source, "a certificate request")) {
+            if (o instanceof PKCS10CertificationRequest csr) {
+                return csr;
+            }
+        }
+        throw EspfleetException.badInput(source + " holds no PEM certificate request (PKCS#10)");
+    }
+
     static X509Certificate toCertificate(X509CertificateHolder holder, Object source) {
         try {
             return new JcaX509CertificateConverter().getCertificate(holder);

@@ -284,7 +284,7 @@ public final class UnitProvisioner {
     }
 
     /** A unit.json that names another thing, another board or another ledger: the folder is not ours. */
-    private static void requireBindingFits(UnitBinding bound, Path dir, ThingName thing, Optional<UnitBinding.Board> board) {
+    static void requireBindingFits(UnitBinding bound, Path dir, ThingName thing, Optional<UnitBinding.Board> board) {
         Path file = dir.resolve(UnitBinding.FILE);
         if (!bound.thing().equals(thing)) {
             throw EspfleetException.badInput(dir + " belongs to thing '" + bound.thing() + "' (" + file + "), not '"
@@ -397,6 +397,135 @@ public final class UnitProvisioner {
             throw EspfleetException.badInput(certName + " is not for TLS clients: its extended key usage lacks "
                     + "clientAuth" + hint);
         }
+    }
+
+    /**
+     * A unit whose key is born on the device (identity.key_source device), before its board has booted: the
+     * identity image holds thing name, endpoint and server CA (and the Wi-Fi credentials) but no key and no
+     * certificate. Writes identity.csv, server-ca.pem, identity.bin and aws/ (no key.pem, ever).
+     *
+     * @param identityOnBoard the board was given this unit's identity before (unit.json records a flashed identity
+     *        and csr.pem is there): its identity partition holds the key it made, which rewriting the partition
+     *        would erase
+     */
+    public record DeviceKeyUnit(Report report, boolean identityOnBoard) {
+    }
+
+    public DeviceKeyUnit prepareForDeviceKey(UnitRequest request, Instant now) {
+        Path dir = request.unitDir();
+        ThingName thing = request.subject().thingName();
+        AwsEndpoint endpoint = request.endpoint().orElseThrow(() -> EspfleetException.badInput(
+                "no AWS IoT endpoint for " + thing + "'s identity: pass --endpoint or set aws.endpoint in the config"));
+        requireUnitFolder(dir);
+        Optional<UnitBinding> binding = UnitBinding.read(dir);
+        if (binding.isPresent()) {
+            requireBindingFits(binding.get(), dir, thing, request.board());
+        }
+        if (Files.exists(dir.resolve(KEY_FILE))) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, dir.resolve(KEY_FILE) + " exists, but this config makes keys on the device"
+                    + " (identity.key_source: device); a unit made with keys on the host is not turned into one",
+                    "use another --units folder, or identity.key_source: host for this product");
+        }
+        IdentityLayout layout = request.layout();
+        byte[] serverCaPem = Pem.encodeCertificates(request.serverCa().certificates()).getBytes(StandardCharsets.US_ASCII);
+        String csv = IdentityCsv.render(layout, new IdentityCsv.Entries(thing, endpoint, null, null, SERVER_CA_FILE),
+                request.wifi());
+        byte[] image = IdentityImage.build(dir.resolve(IDENTITY_CSV).toString(), csv,
+                new IdentityImage.Contents(new byte[0], new byte[0], serverCaPem), request.identityPartitionSize());
+        List<String> lines = new ArrayList<>();
+        AtomicFiles.createPrivateDirectories(dir);
+        AtomicFiles.write(dir.resolve(SERVER_CA_FILE), serverCaPem);
+        if (request.wifi().isPresent()) {
+            AtomicFiles.writeSecret(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
+        } else {
+            AtomicFiles.writeDurable(dir.resolve(IDENTITY_CSV), csv.getBytes(StandardCharsets.UTF_8));
+        }
+        AtomicFiles.writeSecret(dir.resolve(IDENTITY_IMAGE), image);
+        lines.add(IDENTITY_IMAGE + ": NVS image of partition '" + layout.partition() + "' (thing name, endpoint,"
+                + " server CA" + request.wifi().map(w -> ", Wi-Fi '" + w.ssid() + "'").orElse("") + "; no key: the"
+                + " device makes it)");
+        Path aws = dir.resolve(AWS_DIR);
+        AtomicFiles.createPrivateDirectories(aws);
+        AtomicFiles.write(aws.resolve("policy.json"), request.policy().json().getBytes(StandardCharsets.UTF_8));
+        boolean onBoard = binding.flatMap(UnitBinding::identitySha256).isPresent() && Files.exists(dir.resolve(CSR_FILE));
+        return new DeviceKeyUnit(new Report(dir, lines, false, Optional.empty(), Optional.of(image)), onBoard);
+    }
+
+    /**
+     * The certificate for a request a device made with its own key: the request must be signed by that key, name
+     * this thing (CN) and hold an EC P-256 key (what the firmware makes). The unit's cert.pem is kept when it is
+     * for the same key and subject, still valid and from this CA; otherwise the CA issues one. Writes csr.pem,
+     * cert.pem and unit.json (bound to the device's public key); no key is ever in the folder.
+     */
+    public Report certifyDeviceKey(UnitRequest request, PKCS10CertificationRequest csr, String csrName, Instant now) {
+        Path dir = request.unitDir();
+        ThingName thing = request.subject().thingName();
+        if (!(request.certificateSource() instanceof CertificateSource.LocalCa local)) {
+            throw EspfleetException.badInput("a device's certificate request is signed by the bench's local CA (--ca)");
+        }
+        ThingName named = CertificateRequests.requireValid(csr, csrName);
+        if (!named.equals(thing)) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, csrName + " names '" + named + "', expected '" + thing
+                    + "': the unit's identity partition holds another thing's name", null);
+        }
+        PublicKey publicKey = CertificateRequests.publicKey(csr);
+        if (!(publicKey instanceof java.security.interfaces.ECPublicKey ec)
+                || ec.getParams().getCurve().getField().getFieldSize() != 256) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, csrName + " holds a " + publicKey.getAlgorithm()
+                    + " key; a device makes EC P-256 keys", null);
+        }
+        String keySha = UnitBinding.keyFingerprint(publicKey);
+        Optional<UnitBinding> binding = UnitBinding.read(dir);
+        if (binding.isPresent()) {
+            requireBindingFits(binding.get(), dir, thing, request.board());
+        }
+        List<String> lines = new ArrayList<>();
+        Path certFile = dir.resolve(CERT_FILE);
+        X509Certificate cert = null;
+        if (Files.exists(certFile)) {
+            X509Certificate existing = Pem.readCertificate(certFile);
+            boolean sameKey = java.util.Arrays.equals(existing.getPublicKey().getEncoded(), publicKey.getEncoded());
+            boolean usable = sameKey && subjectOf(existing).equals(csr.getSubject());
+            try {
+                if (usable) {
+                    IdentityChecks.requireValidAt(existing, certFile.toString(), now);
+                    IdentityChecks.requireIssuedBy(existing, certFile.toString(), local.ca().chain(), local.caName());
+                }
+            } catch (EspfleetException e) {
+                usable = false;
+            }
+            if (usable) {
+                cert = existing;
+                lines.add(CERT_FILE + ": reused (the device's key is the one it certifies), valid until "
+                        + cert.getNotAfter().toInstant());
+            } else {
+                lines.add(CERT_FILE + ": " + (sameKey ? "expired, of another subject or CA" : "for another key (the"
+                        + " device made a new one)") + ": issuing anew");
+            }
+        }
+        if (cert == null) {
+            cert = local.ca().issueDeviceCertificate(csr, csrName, local.validity(now), random);
+            lines.add(CERT_FILE + ": issued by " + local.caName() + " until " + cert.getNotAfter().toInstant());
+        }
+        UnitBinding newBinding = new UnitBinding(thing, keySha,
+                binding.flatMap(UnitBinding::board).or(request::board), binding.map(UnitBinding::created).orElse(now),
+                binding.flatMap(UnitBinding::identitySha256), binding.flatMap(UnitBinding::flashedAt));
+        AtomicFiles.createPrivateDirectories(dir);
+        newBinding.write(dir);
+        Pem.writeCsr(dir.resolve(CSR_FILE), csr);
+        AtomicFiles.writeDurable(certFile, Pem.encodeCertificate(cert).getBytes(StandardCharsets.US_ASCII));
+        // aws/register.sh names the certificate, known only now
+        Path aws = dir.resolve(AWS_DIR);
+        AtomicFiles.createPrivateDirectories(aws);
+        Path scriptFile = aws.resolve("register.sh");
+        AtomicFiles.write(scriptFile, AwsRegistration.registerScript(thing, request.policy().name(),
+                request.endpoint().flatMap(AwsEndpoint::region), AwsRegistration.CertificateRoute.LOCAL_CA,
+                Optional.of(awsCertificateId(cert))).getBytes(StandardCharsets.UTF_8));
+        makeExecutable(scriptFile);
+        Pem.writeCertificates(aws.resolve("ca.pem"), List.of(local.ca().certificate()));
+        lines.add(CSR_FILE + ": from the device, subject " + csr.getSubject() + ", EC P-256 key SHA-256 "
+                + keySha.substring(0, 16) + "...");
+        return new Report(dir, lines, true, Optional.of(cert), Optional.empty());
     }
 
     /** AWS IoT's certificate ID is the SHA-256 of the DER certificate, in lower-case hex. */

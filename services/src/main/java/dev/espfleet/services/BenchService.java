@@ -96,7 +96,14 @@ public final class BenchService {
             // the version the build's app will report (its PROJECT_VER), whatever the config says now
             firmwareVersion = AppDescription.firstIn(args.regions()).map(AppDescription::version).orElse(firmwareVersion);
         }
-        Optional<SimulatedFirmware> simulated = simulatedFirmwareFor(request);
+        boolean keysOnDevice = profile.config().identity().keyBornOnDevice();
+        Optional<SimulatedFirmware> simulated = simulatedFirmwareFor(request, keysOnDevice);
+        if (keysOnDevice && request.build().isEmpty() && simulated.isEmpty()) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, request.config() + ": identity.key_source is device: each"
+                    + " unit makes its key when its firmware boots, so the bench must write firmware it runs",
+                    "pass --build with the config's ESP-IDF build (or use simulated ports, which boot the simulated"
+                    + " firmware)");
+        }
         EndOfLineMode eol = request.eol().orElse(request.build().isPresent() || simulated.isPresent()
                 ? EndOfLineMode.REPORT : EndOfLineMode.NONE);
         EndOfLinePlan eolPlan = EndOfLinePlan.of(eol, firmwareVersion, request.eolTimeout());
@@ -108,7 +115,8 @@ public final class BenchService {
         BenchJob job = new BenchJob(product, product, request.namePattern(), request.units(), ca,
                 request.ca().toString(), serverCa, profile.policy(), profile.identityLayout(), identity.offset(),
                 identity.size(), request.endpoint().orElse(profile.config().aws().endpoint()), wifi.inIdentityImage(),
-                KeyType.EC_P256, firmware, request.baud(), request.station().orElseGet(BenchService::hostName), eolPlan);
+                KeyType.EC_P256, firmware, request.baud(), request.station().orElseGet(BenchService::hostName), eolPlan,
+                keysOnDevice);
         boolean noWifi = request.wifi().isEmpty() && profile.wifiPlacement().inIdentityImage();
         Optional<BenchSession.SimulatedBuild> pending = simulated.map(s -> new BenchSession.SimulatedBuild(s,
                 profile, request.units().resolve(SIMULATED_FIRMWARE_CACHE), written, wifiRegion));
@@ -121,14 +129,15 @@ public final class BenchService {
      * {@code --eol none} asks for the identity alone (the bench before the end-of-line test). An end-of-line test
      * on simulated ports that have none to boot could only fail: refused before anything is written.
      */
-    private Optional<SimulatedFirmware> simulatedFirmwareFor(BenchRequest request) {
+    private Optional<SimulatedFirmware> simulatedFirmwareFor(BenchRequest request, boolean keysOnDevice) {
+        // with keys born on the device the unit runs its firmware to make its key, --eol none or not
         if (!request.ports().simulated() || request.build().isPresent()
-                || request.eol().equals(Optional.of(EndOfLineMode.NONE))) {
+                || request.eol().equals(Optional.of(EndOfLineMode.NONE)) && !keysOnDevice) {
             return Optional.empty();
         }
-        if (simulatedFirmware.isEmpty() && request.eol().isPresent()) {
-            throw new EspfleetException(ExitStatus.UNAVAILABLE, "--eol " + request.eol().get().cliName() + " on "
-                    + "simulated ports needs the simulated application firmware, which this espfleet does not have",
+        if (simulatedFirmware.isEmpty() && (request.eol().isPresent() || keysOnDevice)) {
+            throw new EspfleetException(ExitStatus.UNAVAILABLE, (keysOnDevice ? "identity.key_source device"
+                    : "--eol " + request.eol().get().cliName()) + " on simulated ports needs the simulated application firmware, which this espfleet does not have",
                     "run --eol none (the identity alone), or --build with firmware the boards run");
         }
         return simulatedFirmware;

@@ -27,6 +27,14 @@ public record ConsoleFrame(String kind, Map<String, Object> body) {
         return new ConsoleFrame(ConsoleProtocol.QUERY, Map.of());
     }
 
+    /** identity.key_source device: the certificate for the device's request, and the CA chain above it (PEM). */
+    public static ConsoleFrame cert(String certificatePem, String chainPem) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("cert", certificatePem);
+        body.put("chain", chainPem);
+        return new ConsoleFrame(ConsoleProtocol.CERT, body);
+    }
+
     /** The whole line as the firmware writes it, {@code \r\n} included. */
     public byte[] encode() {
         String json = ConsoleJson.write(body);

@@ -38,6 +38,10 @@ public final class ConsoleProtocol {
     public static final String HELLO = "hello";
     public static final String STATE = "state";
     public static final String FAIL = "fail";
-    /** Frame kind, bench to device. */
+    /** identity.key_source device: the certificate request the device made with its own key. */
+    public static final String CSR = "csr";
+    /** Frame kinds, bench to device. */
     public static final String QUERY = "query";
+    /** identity.key_source device: the certificate (and chain) for the device's {@code csr}. */
+    public static final String CERT = "cert";
 }

@@ -11,7 +11,7 @@ import java.util.OptionalLong;
  * kind the bench does not know is no report (a later protocol may add kinds), and fields it does not know are
  * left alone.
  */
-public sealed interface DeviceReport permits Hello, StateReport, FailReport {
+public sealed interface DeviceReport permits Hello, StateReport, FailReport, CsrReport {
 
     /** Why a frame that arrived whole (its CRC and JSON good) is still not a report of protocol v1. */
     final class Invalid extends Exception {
@@ -34,6 +34,8 @@ public sealed interface DeviceReport permits Hello, StateReport, FailReport {
             }
             case ConsoleProtocol.FAIL -> Optional.of(new FailReport(f.requiredString("stage"), f.string("err"),
                     f.number("code"), f.number("tls"), f.number("errno"), f.string("detail"), f.number("uptime_ms")));
+            case ConsoleProtocol.CSR -> Optional.of(new CsrReport(f.requiredString("thing"), f.requiredString("key"),
+                    f.requiredString("csr"), f.number("uptime_ms")));
             default -> Optional.empty();
         };
     }

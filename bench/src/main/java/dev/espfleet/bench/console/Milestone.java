@@ -5,7 +5,9 @@ import java.util.Optional;
 
 /** The milestones a device reports in {@code state} frames, in the order it reaches them. */
 public enum Milestone {
-    IDENTITY_LOADED, NETWORK_UP, MQTT_CONNECTED, SHADOW_SYNCED;
+    IDENTITY_LOADED, NETWORK_UP, MQTT_CONNECTED, SHADOW_SYNCED,
+    /** identity.key_source device: the certificate the bench sent was checked and stored. */
+    CERTIFICATE_STORED;
 
     /** As the frame writes it: {@code mqtt_connected}. */
     public String wireName() {

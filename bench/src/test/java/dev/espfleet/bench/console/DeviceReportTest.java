@@ -45,9 +45,19 @@ class DeviceReportTest {
 
     @Test
     void aKindTheBenchDoesNotKnowIsNoReportAndNoError() throws Exception {
-        ConsoleFrame later = new ConsoleFrame("csr", Map.of("pem", "..."));
+        ConsoleFrame later = new ConsoleFrame("telemetry", Map.of("pem", "..."));
         assertEquals(Optional.empty(), DeviceReport.decode(later));
         assertEquals(Optional.empty(), DeviceReport.decode(ConsoleFrame.query()));
+    }
+
+    @Test
+    void aCsrCarriesTheThingTheKeyTypeAndTheRequest() throws Exception {
+        CsrReport r = (CsrReport) decode("csr {\"thing\":\"dev-1\",\"key\":\"ec_p256\",\"csr\":\"-----BEGIN\","
+                + "\"uptime_ms\":5}");
+        assertEquals(new CsrReport("dev-1", "ec_p256", "-----BEGIN", java.util.OptionalLong.of(5)), r);
+        DeviceReport.Invalid noRequest = assertThrows(DeviceReport.Invalid.class,
+                () -> decode("csr {\"thing\":\"dev-1\",\"key\":\"ec_p256\"}"));
+        assertEquals("csr has no \"csr\"", noRequest.getMessage());
     }
 
     @Test

@@ -253,6 +253,16 @@ public final class ConfigSchema {
             .byDefault(0x6000).check(ConfigSchema::wholePages)
             .doc("a multiple of 0x1000 (a flash page); it ends before the first app slot");
     static final Key<NvsKey> IDENTITY_NAMESPACE = identityName("namespace", "identity").doc("NVS namespace");
+    static final Key<KeySource> KEY_SOURCE = Key.of("key_source", ValueKind.choice(List.of(KeySource.values()),
+                    KeySource::label, "where the private key is made: host (the bench) or device (the chip)"))
+            .byDefault(KeySource.HOST)
+            .doc("where each unit's private key is made. `host`: by the bench (or `provision`), kept in the unit"
+                    + " folder and written into the identity image with the certificate: any board can be given an"
+                    + " identity without booting it, but the key exists on the workstation and travels over the"
+                    + " serial line. `device`: by the firmware on its first boot (EC P-256 from the chip's RNG), kept"
+                    + " in the identity partition and never sent; the bench writes thing name, endpoint and server CA"
+                    + " only, boots the unit and signs the certificate request it offers on its console: the key"
+                    + " never leaves the chip, but every unit must boot on the bench before it has a certificate");
     static final Key<NvsKey> THING_NAME_KEY = identityName("thing_name", "thing_name");
     static final Key<NvsKey> ENDPOINT_KEY = identityName("endpoint", "endpoint");
     static final Key<NvsKey> DEVICE_CERT_KEY = identityName("device_cert", "device_cert");
@@ -267,8 +277,8 @@ public final class ConfigSchema {
         Values keys = v.section(IDENTITY_KEYS);
         return new Identity(v.get(IDENTITY_PARTITION), v.get(PARTITION_SIZE), v.get(IDENTITY_NAMESPACE),
                 keys.get(THING_NAME_KEY), keys.get(ENDPOINT_KEY), keys.get(DEVICE_CERT_KEY), keys.get(PRIVATE_KEY_KEY),
-                keys.get(SERVER_CA_KEY));
-    }, IDENTITY_PARTITION, PARTITION_SIZE, IDENTITY_NAMESPACE, IDENTITY_KEYS);
+                keys.get(SERVER_CA_KEY), v.get(KEY_SOURCE));
+    }, IDENTITY_PARTITION, PARTITION_SIZE, IDENTITY_NAMESPACE, KEY_SOURCE, IDENTITY_KEYS);
 
     static final Key<PartitionLabel> WIFI_PARTITION = Key.of("partition", PARTITION_NAME)
             .defaultDoc("the identity partition")

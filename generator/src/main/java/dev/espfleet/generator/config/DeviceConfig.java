@@ -59,8 +59,13 @@ public record DeviceConfig(
     public record Telemetry(int intervalSeconds, TelemetryDestination to) {
     }
 
+    /** @param keySource where the private key is made (the bench, or the device at its first boot) */
     public record Identity(PartitionLabel partition, int partitionSize, NvsKey namespace, NvsKey thingNameKey,
-                           NvsKey endpointKey, NvsKey deviceCertKey, NvsKey privateKeyKey, NvsKey serverCaKey) {
+                           NvsKey endpointKey, NvsKey deviceCertKey, NvsKey privateKeyKey, NvsKey serverCaKey,
+                           KeySource keySource) {
+        public boolean keyBornOnDevice() {
+            return keySource == KeySource.DEVICE;
+        }
     }
 
     public record Wifi(PartitionLabel partition, NvsKey namespace, NvsKey ssidKey, NvsKey passwordKey) {

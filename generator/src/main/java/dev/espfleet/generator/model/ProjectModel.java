@@ -29,9 +29,10 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                            Telemetry telemetry) {
     /**
      * ESP-IDF components main/ uses (json is cJSON; esp_hw_support has esp_random.h, esp_mac.h and esp_chip_info.h;
-     * esp_app_format esp_app_desc.h; esp_rom esp_rom_crc.h; the console drivers and mbedtls for the console report).
+     * esp_app_format esp_app_desc.h; esp_rom esp_rom_crc.h; the console drivers and mbedtls for the console report;
+     * bootloader_support bootloader_random.h, the entropy source for a key made before Wi-Fi starts).
      */
-    static final List<String> REQUIRES = List.of("esp_app_format", "esp_driver_uart", "esp_driver_usb_serial_jtag",
+    static final List<String> REQUIRES = List.of("bootloader_support", "esp_app_format", "esp_driver_uart", "esp_driver_usb_serial_jtag",
             "esp_event", "esp_hw_support", "esp_netif", "esp_rom", "esp_timer", "esp_wifi", "json", "mbedtls", "mqtt",
             "nvs_flash");
 
@@ -153,6 +154,10 @@ public record ProjectModel(String source, String productName, String cmakeProjec
         define(d, "ESPFLEET_NVS_KEY_DEVICE_CERT", CLiteral.string(c.identity().deviceCertKey().value()), null);
         define(d, "ESPFLEET_NVS_KEY_PRIVATE_KEY", CLiteral.string(c.identity().privateKeyKey().value()), null);
         define(d, "ESPFLEET_NVS_KEY_SERVER_CA", CLiteral.string(c.identity().serverCaKey().value()), null);
+        define(d, "ESPFLEET_KEY_BORN_ON_DEVICE", c.identity().keyBornOnDevice() ? "1" : "0",
+                c.identity().keyBornOnDevice()
+                        ? "identity.key_source device: the key is made here at first boot, the bench signs its CSR"
+                        : "identity.key_source host: key and certificate come in the identity image");
         define(d, "ESPFLEET_WIFI_PARTITION", CLiteral.string(c.wifi().partition().value()), null);
         define(d, "ESPFLEET_WIFI_NAMESPACE", CLiteral.string(c.wifi().namespace().value()), null);
         define(d, "ESPFLEET_NVS_KEY_WIFI_SSID", CLiteral.string(c.wifi().ssidKey().value()), null);

@@ -49,12 +49,21 @@ class ConfigSchemaTest {
         assertEquals(new Reconnect(1000, 60000, 2, JitterStrategy.FULL, 0), c.reconnect());
         assertEquals(new Telemetry(60, TelemetryDestination.TOPIC), c.telemetry());
         assertEquals(new Identity(PartitionLabel.of("certs"), 0x6000, NvsKey.of("identity"), NvsKey.of("thing_name"),
-                NvsKey.of("endpoint"), NvsKey.of("device_cert"), NvsKey.of("private_key"), NvsKey.of("server_ca")),
-                c.identity());
+                NvsKey.of("endpoint"), NvsKey.of("device_cert"), NvsKey.of("private_key"), NvsKey.of("server_ca"),
+                KeySource.HOST), c.identity());
         assertEquals(new Wifi(PartitionLabel.of("certs"), NvsKey.of("wifi"), NvsKey.of("ssid"), NvsKey.of("password")),
                 c.wifi());
         assertEquals(Optional.empty(), c.aws().thingName());
         assertEquals(Optional.empty(), c.shadow().name());
+    }
+
+    @Test
+    void keySourceDeviceIsReadAndAnythingElseIsRefusedAtItsLine() {
+        assertEquals(KeySource.DEVICE, load("identity: {key_source: device}\n").identity().keySource());
+        assertTrue(load("identity:\n  key_source: device\n").identity().keyBornOnDevice());
+        assertEquals(List.of("4:15: identity.key_source: expected host or device (where the private key is made: host"
+                        + " (the bench) or device (the chip)); got 'chip'"),
+                problems("identity:\n  key_source: chip\n"));
     }
 
     @Test

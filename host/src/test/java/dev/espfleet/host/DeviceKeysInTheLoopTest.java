@@ -1,0 +1,174 @@
+package dev.espfleet.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.espfleet.provisioning.CertificateAuthority;
+import dev.espfleet.provisioning.Pem;
+import dev.espfleet.provisioning.ValidityPeriod;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * identity.key_source device, in the loop: the generated firmware (env-sensor with keys born on the device), built
+ * with the host runtime under ASan and UBSan and given an identity image with no key and no certificate, makes its
+ * key, offers a CSR on its console; the test signs it with the bench CA (the provisioning library's CA, as the
+ * bench does), sends the certificate back, and the device connects to mosquitto with mutual TLS as its thing.
+ */
+class DeviceKeysInTheLoopTest {
+    static final Path HOST = Path.of("").toAbsolutePath();
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDeviceMakesItsKeyOffersACsrTakesItsCertificateAndConnectsWithIt() throws Exception {
+        assumeTrue(Mosquitto.installed(), "mosquitto is not installed (apt-get install mosquitto)");
+        Bench bench = Bench.create(dir);
+        String thing = "dev-keys-1";
+        Path config = dir.resolve("device-keys.yaml");
+        Files.writeString(config, Files.readString(HOST.resolve("../examples/env-sensor.yaml"))
+                .replace("identity:\n", "identity:\n  key_source: device\n"));
+        // what a device-mode bench writes: thing name, endpoint and server CA; no key, no certificate
+        Path unit = Files.createDirectories(dir.resolve("units").resolve(thing));
+        Files.copy(bench.caDir.resolve(CertificateAuthority.CERTIFICATE_FILE), unit.resolve("server-ca.pem"));
+        Files.writeString(unit.resolve("identity.csv"), "key,type,encoding,value\n"
+                + "identity,namespace,,\n"
+                + "thing_name,data,string," + thing + "\n"
+                + "endpoint,data,string,localhost\n"
+                + "server_ca,file,string,server-ca.pem\n");
+        HostRun run = HostRun.prepare(config, unit, dir.resolve("build"), true);
+
+        try (Mosquitto broker = bench.startBroker(); Console device = Console.start(run.command(Optional.of(broker.uri())))) {
+            // the request: this thing's, an EC P-256 key, signed by that key
+            Frame csrFrame = device.await(f -> f.kind.equals("csr"), WAIT);
+            assertEquals(thing, csrFrame.json.path("thing").asText());
+            assertEquals("ec_p256", csrFrame.json.path("key").asText());
+            Path csrFile = dir.resolve("device.csr");
+            Files.writeString(csrFile, csrFrame.json.path("csr").asText());
+            PKCS10CertificationRequest csr = Pem.readCsr(csrFile);
+            assertEquals(thing, IETFUtils.valueToString(csr.getSubject().getRDNs(BCStyle.CN)[0].getFirst().getValue()));
+            ECPublicKey key = (ECPublicKey) new JcaPKCS10CertificationRequest(csr).getPublicKey();
+            assertEquals(256, key.getParams().getCurve().getField().getFieldSize());
+
+            // a certificate for another key is refused, and the device keeps waiting
+            X509Certificate other = Pem.readCertificate(bench.provision("someone-else").resolve("cert.pem"));
+            device.send("cert", certFrame(other, bench));
+            Frame refused = device.await(f -> f.kind.equals("fail"), WAIT);
+            assertEquals("identity", refused.json.path("stage").asText());
+            assertEquals("the certificate is not for this device's key", refused.json.path("detail").asText());
+
+            X509Certificate issued = bench.ca.issueDeviceCertificate(csr, csrFile.toString(),
+                    ValidityPeriod.days(Instant.now().minusSeconds(60), 1), new SecureRandom());
+            int mark = broker.logText().length();
+            device.send("cert", certFrame(issued, bench));
+            device.await(f -> f.kind.equals("state") && f.json.path("milestone").asText().equals("certificate_stored"),
+                    WAIT);
+            Frame hello = device.await(f -> f.kind.equals("hello") && !f.json.path("cert_sha256").isNull(), WAIT);
+            assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(issued.getEncoded())),
+                    hello.json.path("cert_sha256").asText());
+            Frame connected = device.await(f -> f.kind.equals("state")
+                    && f.json.path("milestone").asText().equals("mqtt_connected"), WAIT);
+            assertEquals(thing, connected.json.path("thing").asText());
+            // mosquitto took the certificate (use_identity_as_username: its CN is the user)
+            assertTrue(broker.awaitLogAfter(mark, "as " + thing + " ", WAIT), broker.log());
+            assertTrue(broker.logText().substring(mark).contains("u'" + thing + "'"), broker.log());
+            assertFalse(device.text().contains("PRIVATE KEY"), "the console showed the key:" + device.text());
+        }
+    }
+
+    private static String certFrame(X509Certificate certificate, Bench bench) {
+        ObjectNode json = JSON.createObjectNode();
+        json.put("cert", Pem.encodeCertificate(certificate));
+        json.put("chain", Pem.encodeCertificates(bench.ca.chain()));
+        return json.toString();
+    }
+
+    record Frame(String kind, com.fasterxml.jackson.databind.JsonNode json) {
+    }
+
+    /** The device's console: its standard output read line by line, frames parsed; frames sent on its input. */
+    static final class Console implements AutoCloseable {
+        private final Process process;
+        private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+        private final StringBuffer text = new StringBuffer();
+
+        private Console(Process process) {
+            this.process = process;
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        text.append(line).append('\n');
+                        ConsoleFrames.parse(line).ifPresent(f -> frames.add(new Frame(f.kind(), f.json())));
+                    }
+                } catch (java.io.IOException ended) {
+                    // the process went away
+                }
+            }, "device console");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        static Console start(List<String> command) throws java.io.IOException {
+            return new Console(new ProcessBuilder(command).redirectErrorStream(true).start());
+        }
+
+        Frame await(Predicate<Frame> wanted, Duration deadline) throws InterruptedException {
+            long end = System.nanoTime() + deadline.toNanos();
+            for (long left = deadline.toNanos(); left > 0; left = end - System.nanoTime()) {
+                Frame f = frames.poll(left, TimeUnit.NANOSECONDS);
+                if (f != null && wanted.test(f)) {
+                    return f;
+                }
+            }
+            throw new AssertionError("no such frame within " + deadline + "\n--- device console ---\n" + text);
+        }
+
+        void send(String kind, String json) throws java.io.IOException {
+            OutputStream in = process.getOutputStream();
+            in.write(ConsoleFrames.encode(kind, json));
+            in.flush();
+        }
+
+        String text() {
+            return text.toString();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
