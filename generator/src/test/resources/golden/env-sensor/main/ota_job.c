@@ -204,8 +204,9 @@ static esp_err_t partition_sha256(const esp_partition_t *partition, size_t lengt
  * running app's slot stays the boot slot.
  */
 static esp_err_t download(const char *url, const char *ca, const char *version, const unsigned char digest[32],
-                          char reason[OTA_REASON_MAX])
+                          char reason[OTA_REASON_MAX], bool *retryable)
 {
+    *retryable = true; /* the connection, the server, the transfer: another attempt may get through */
     const esp_http_client_config_t http = {
         .url = url,
         .cert_pem = ca,
@@ -234,6 +235,7 @@ static esp_err_t download(const char *url, const char *ca, const char *version, 
         err = ESP_ERR_OTA_VALIDATE_FAILED;
     }
     if (err != ESP_OK) {
+        *retryable = false; /* the image itself is wrong: asking again gives the same */
         esp_https_ota_abort(ota);
         return err;
     }
@@ -246,6 +248,7 @@ static esp_err_t download(const char *url, const char *ca, const char *version, 
         esp_https_ota_abort(ota);
         return err != ESP_OK ? err : ESP_ERR_HTTP_INCOMPLETE_DATA;
     }
+    *retryable = false;
     unsigned char actual[32];
     const esp_partition_t *slot = esp_ota_get_next_update_partition(NULL);
     err = slot != NULL ? partition_sha256(slot, (size_t)received, actual) : ESP_ERR_NOT_FOUND;
@@ -344,20 +347,15 @@ void ota_job_run(jobs_execution_t *execution, const char *ca)
         return; /* start-next brings the execution back on the next connection */
     }
     esp_err_t err = ESP_FAIL;
-    for (int attempt = 1; attempt <= OTA_DOWNLOAD_ATTEMPTS; attempt++) {
+    bool retryable = true;
+    for (int attempt = 1; attempt <= OTA_DOWNLOAD_ATTEMPTS && retryable; attempt++) {
         ESP_LOGI(TAG, "job %s: downloading %s (attempt %d of %d)", execution->job_id, target, attempt,
                  OTA_DOWNLOAD_ATTEMPTS);
-        err = download(url->valuestring, ca, target, digest, reason);
+        err = download(url->valuestring, ca, target, digest, reason, &retryable);
         if (err == ESP_OK) {
             break;
         }
         ESP_LOGW(TAG, "job %s: %s", execution->job_id, reason);
-        bool transport = err == ESP_ERR_HTTP_INCOMPLETE_DATA || err == ESP_ERR_HTTP_CONNECT
-                         || err == ESP_ERR_HTTP_READ_TIMEOUT || err == ESP_ERR_HTTP_CONNECTION_CLOSED
-                         || err == ESP_ERR_HTTP_FETCH_HEADER;
-        if (!transport) {
-            break; /* a wrong image or digest is not fixed by asking again */
-        }
     }
     if (err != ESP_OK) {
         finish(execution, "FAILED", "download", "reason", reason);
