@@ -3,8 +3,8 @@ package dev.espfleet.services;
 /**
  * How espfleet orders firmware versions (esp_app_desc_t.version): runs of digits compare as numbers, everything
  * else character by character, and a version that ends first is older ("1.2" before "1.2.1", "1.9.2" before
- * "1.10.0"). The firmware's ota job orders them the same way (ota_version_compare in esp-idf-project/main/ota_job.c;
- * FirmwareVersionTest holds both to the same pairs).
+ * "1.10.0"). The firmware's ota job orders them by the same rule (ota_version_compare in
+ * esp-idf-project/main/ota_job.c), so a document this side accepts is not refused as a downgrade there.
  */
 public final class FirmwareVersion {
     private FirmwareVersion() {
