@@ -124,6 +124,7 @@ public final class SimFirmware {
     private static void buildInto(GeneratedProject generated, DeviceConfig config, Path cacheDir, Path dir) {
         try {
             Files.createDirectories(cacheDir);
+            denyWritesByOthers(cacheDir);
             Path work = Files.createTempDirectory(cacheDir, ".building-");
             try {
                 Path project = work.resolve("project");
@@ -143,6 +144,11 @@ public final class SimFirmware {
                 // app.bin last: its presence marks a complete build
                 Files.write(work.resolve("app.bin"), HostAppImage.pack(project, elfBytes, flashSize));
                 deleteTree(work.resolve("build"));
+                try (Stream<Path> built = Files.walk(work)) {
+                    for (Path p : built.toList()) {
+                        denyWritesByOthers(p);
+                    }
+                }
                 try {
                     Files.move(work, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
@@ -201,6 +207,18 @@ public final class SimFirmware {
                 .or(() -> apps.stream().filter(e -> e.subtype() == 0x10).findFirst())
                 .or(() -> apps.stream().findFirst())
                 .orElseThrow(() -> EspfleetException.badInput("the partition table has no app partition"));
+    }
+
+    /**
+     * The build sits beside the units' keys (a bench puts it in {@code <units>/.sim-firmware}): under any umask,
+     * neither the group nor others may change what a simulated chip will run.
+     */
+    private static void denyWritesByOthers(Path p) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+        if (perms.remove(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                | perms.remove(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+            Files.setPosixFilePermissions(p, perms);
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {
