@@ -9,3 +9,7 @@ CONFIG_MQTT_PROTOCOL_311=y
 CONFIG_MQTT_TRANSPORT_SSL=y
 CONFIG_ESP_MAIN_TASK_STACK_SIZE=6144
 CONFIG_LOG_DEFAULT_LEVEL_INFO=y
+<#if jobsEnabled>
+# AWS IoT Jobs' ota: a new app runs PENDING_VERIFY until it passes its self-test; otherwise the old one comes back
+CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=y
+</#if>

@@ -15,6 +15,12 @@ bool runtime_nvs_add_image(const char *label, const char *path);
  */
 const char *runtime_nvs_use_flash(const char *path, long table_offset);
 
+/*
+ * Partitions and OTA slots from the flash file `path` (esp_partition_*, esp_ota_*: runtime/ota_flash.c); the app
+ * runs from app partition `app_partition` (NULL: factory, else ota_0). NULL when done, else what is wrong.
+ */
+const char *runtime_ota_use_flash(const char *path, long table_offset, const char *app_partition);
+
 /* The exit status of esp_restart(): the simulated chip boots again (flasher's SimApp.RESTART_EXIT_CODE). */
 #define ESPFLEET_RESTART_EXIT_CODE 100
 

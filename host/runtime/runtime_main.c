@@ -3,10 +3,11 @@
  * ESP-IDF's main task would.
  *
  *   app --nvs certs=units/dev-001/identity.bin [--nvs nvs=default.bin] [--broker mqtts://localhost:8883]
- *   app --flash FLASH.bin [--partition-table-offset 0x8000] [--mac aa:bb:cc:dd:ee:ff]
+ *   app --flash FLASH.bin [--partition-table-offset 0x8000] [--app-partition ota_1] [--mac aa:bb:cc:dd:ee:ff]
  *
  * --flash serves every NVS partition of the flash file's partition table from that file (what a simulated
- * chip runs its app with); --mac is the chip's eFuse MAC. ESPFLEET_NVS (label=FILE) and ESPFLEET_BROKER are
+ * chip runs its app with) and its app partitions and otadata to esp_ota_* (--app-partition: the slot the
+ * bootloader loaded; default factory, else ota_0); --mac is the chip's eFuse MAC. ESPFLEET_NVS (label=FILE) and ESPFLEET_BROKER are
  * read when the options are not given. The console is stdin/stdout (UART0). Exit status: 1 when app_main
  * returned (the firmware halted), ESPFLEET_RESTART_EXIT_CODE (100) for esp_restart(), 2 for bad options.
  */
@@ -22,8 +23,8 @@ void app_main(void);
 
 static int usage(const char *program, const char *problem)
 {
-    fprintf(stderr, "error: %s\nusage: %s [--nvs LABEL=IMAGE]... [--flash FILE [--partition-table-offset OFFSET]] "
-            "[--mac MAC] [--broker mqtt[s]://HOST:PORT]\n", problem, program);
+    fprintf(stderr, "error: %s\nusage: %s [--nvs LABEL=IMAGE]... [--flash FILE [--partition-table-offset OFFSET] "
+            "[--app-partition LABEL]] [--mac MAC] [--broker mqtt[s]://HOST:PORT]\n", problem, program);
     return 2;
 }
 
@@ -60,11 +61,14 @@ int main(int argc, char **argv)
 {
     const char *broker = getenv("ESPFLEET_BROKER");
     const char *flash = NULL;
+    const char *app_partition = NULL;
     long table_offset = 0x8000;
     int images = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--flash") == 0 && i + 1 < argc) {
             flash = argv[++i];
+        } else if (strcmp(argv[i], "--app-partition") == 0 && i + 1 < argc) {
+            app_partition = argv[++i];
         } else if (strcmp(argv[i], "--partition-table-offset") == 0 && i + 1 < argc) {
             char *end = NULL;
             table_offset = strtol(argv[++i], &end, 0);
@@ -91,10 +95,16 @@ int main(int argc, char **argv)
     }
     if (flash != NULL) {
         const char *problem = runtime_nvs_use_flash(flash, table_offset);
+        if (problem == NULL) {
+            problem = runtime_ota_use_flash(flash, table_offset, app_partition);
+        }
         if (problem != NULL) {
             return usage(argv[0], problem);
         }
         images++;
+    }
+    if (flash == NULL && app_partition != NULL) {
+        return usage(argv[0], "--app-partition needs --flash");
     }
     if (images == 0 && getenv("ESPFLEET_NVS") != NULL) {
         int rc = add_nvs(argv[0], getenv("ESPFLEET_NVS"));

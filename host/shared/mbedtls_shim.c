@@ -106,3 +106,39 @@ int mbedtls_sha256(const unsigned char *input, size_t ilen, unsigned char *outpu
     unsigned int length = 0;
     return EVP_Digest(input, ilen, output, &length, is224 ? EVP_sha224() : EVP_sha256(), NULL) == 1 ? 0 : -1;
 }
+
+void mbedtls_sha256_init(mbedtls_sha256_context *ctx)
+{
+    ctx->private_md_ctx = NULL;
+}
+
+void mbedtls_sha256_free(mbedtls_sha256_context *ctx)
+{
+    if (ctx != NULL && ctx->private_md_ctx != NULL) {
+        EVP_MD_CTX_free(ctx->private_md_ctx);
+        ctx->private_md_ctx = NULL;
+    }
+}
+
+int mbedtls_sha256_starts(mbedtls_sha256_context *ctx, int is224)
+{
+    mbedtls_sha256_free(ctx);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (md == NULL || EVP_DigestInit_ex(md, is224 ? EVP_sha224() : EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        return -1;
+    }
+    ctx->private_md_ctx = md;
+    return 0;
+}
+
+int mbedtls_sha256_update(mbedtls_sha256_context *ctx, const unsigned char *input, size_t ilen)
+{
+    return ctx->private_md_ctx != NULL && EVP_DigestUpdate(ctx->private_md_ctx, input, ilen) == 1 ? 0 : -1;
+}
+
+int mbedtls_sha256_finish(mbedtls_sha256_context *ctx, unsigned char *output)
+{
+    unsigned int length = 0;
+    return ctx->private_md_ctx != NULL && EVP_DigestFinal_ex(ctx->private_md_ctx, output, &length) == 1 ? 0 : -1;
+}

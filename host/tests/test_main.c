@@ -165,13 +165,45 @@ void reject_get(int code)
     deliver(s_topics.get_rejected, json);
 }
 
+/* The shadow's subscriptions among all of the connection's (a config with jobs subscribes to its jobs topics too). */
+static int shadow_subscription_index(int n)
+{
+    for (int i = 0, seen = 0; i < fake_mqtt_subscribe_count(); i++) {
+        if (strstr(fake_mqtt_subscription(i), "/shadow") != NULL && seen++ == n) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int shadow_subscribe_count(void)
+{
+    int n = 0;
+    while (shadow_subscription_index(n) >= 0) {
+        n++;
+    }
+    return n;
+}
+
+static const char *shadow_subscription(int n)
+{
+    int i = shadow_subscription_index(n);
+    return i >= 0 ? fake_mqtt_subscription(i) : "";
+}
+
+static int shadow_subscription_msg_id(int n)
+{
+    int i = shadow_subscription_index(n);
+    return i >= 0 ? fake_mqtt_subscription_msg_id(i) : -1;
+}
+
 void connect_and_subscribe(void)
 {
     esp_mqtt_event_t connected = {.event_id = MQTT_EVENT_CONNECTED, .session_present = 0};
     fake_mqtt_dispatch(&connected);
-    int first = fake_mqtt_subscribe_count() - 4;
-    for (int i = first < 0 ? 0 : first; i < fake_mqtt_subscribe_count(); i++) {
-        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i)};
+    int first = shadow_subscribe_count() - 4;
+    for (int i = first < 0 ? 0 : first; i < shadow_subscribe_count(); i++) {
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = shadow_subscription_msg_id(i)};
         fake_mqtt_dispatch(&suback);
     }
     run_control_task();
@@ -648,12 +680,12 @@ static void connected_subscribes_then_gets_the_shadow(void)
     int blocking = fake_blocking_calls();
     connect_event(0);
     const shadow_topics_t *t = test_topics();
-    CHECK_EQ_INT(4, fake_mqtt_subscribe_count());
+    CHECK_EQ_INT(4, shadow_subscribe_count());
     const char *want[] = {t->update_delta, t->get_accepted, t->get_rejected, t->update_rejected};
     for (int i = 0; i < 4; i++) {
         bool found = false;
-        for (int j = 0; j < fake_mqtt_subscribe_count(); j++) {
-            found = found || strcmp(fake_mqtt_subscription(j), want[i]) == 0;
+        for (int j = 0; j < shadow_subscribe_count(); j++) {
+            found = found || strcmp(shadow_subscription(j), want[i]) == 0;
         }
         CHECK(found);
     }
@@ -661,7 +693,7 @@ static void connected_subscribes_then_gets_the_shadow(void)
     CHECK(online != NULL && strstr(online->data, "\"online\":true") != NULL);
     CHECK_EQ_INT(0, publishes_to(t->get)); /* not before the subscriptions are acknowledged */
     for (int i = 0; i < 4; i++) {
-        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i)};
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = shadow_subscription_msg_id(i)};
         fake_mqtt_dispatch(&suback);
         CHECK_EQ_INT(i == 3 ? 1 : 0, publishes_to(t->get));
     }
@@ -676,16 +708,16 @@ static void connected_with_a_kept_session_gets_the_shadow_at_once(void)
     fake_reset();
     connect_event(0); /* the first session: every subscription granted */
     for (int i = 0; i < 4; i++) {
-        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i)};
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = shadow_subscription_msg_id(i)};
         fake_mqtt_dispatch(&suback);
     }
     fake_reset();
     connect_event(1);
     if (ESPFLEET_MQTT_PERSISTENT_SESSION) {
-        CHECK_EQ_INT(0, fake_mqtt_subscribe_count());
+        CHECK_EQ_INT(0, shadow_subscribe_count());
         CHECK_EQ_INT(1, publishes_to(test_topics()->get));
     } else {
-        CHECK_EQ_INT(4, fake_mqtt_subscribe_count()); /* clean session: the broker kept nothing */
+        CHECK_EQ_INT(4, shadow_subscribe_count()); /* clean session: the broker kept nothing */
     }
 }
 
@@ -759,8 +791,8 @@ static void delay_bounds(uint32_t attempt, uint32_t *low, uint32_t *high)
 /* The subscriptions of the connection are acknowledged, the device asks for its shadow and gets it. */
 static void shadow_round_trip(void)
 {
-    for (int i = 0; i < fake_mqtt_subscribe_count(); i++) {
-        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = fake_mqtt_subscription_msg_id(i)};
+    for (int i = 0; i < shadow_subscribe_count(); i++) {
+        esp_mqtt_event_t suback = {.event_id = MQTT_EVENT_SUBSCRIBED, .msg_id = shadow_subscription_msg_id(i)};
         fake_mqtt_dispatch(&suback); /* the ones acknowledged before change nothing */
     }
     answer_get("{}", next_version());
@@ -832,18 +864,18 @@ static void refused_subscription_is_not_trusted_in_a_kept_session(void)
 {
     fake_reset();
     connect_event(0);
-    int first = fake_mqtt_subscription_msg_id(0);
+    int first = shadow_subscription_msg_id(0);
     /* esp-mqtt: a SUBACK that refuses (0x80) is MQTT_EVENT_SUBSCRIBED with error_type SUBSCRIBE_FAILED */
     static const uint8_t refused[] = {0x80};
     static const uint8_t granted[] = {ESPFLEET_MQTT_QOS};
     for (int i = 0; i < 4; i++) {
-        fake_mqtt_suback(fake_mqtt_subscription_msg_id(i), i == 0 ? refused : granted, 1);
+        fake_mqtt_suback(shadow_subscription_msg_id(i), i == 0 ? refused : granted, 1);
     }
     CHECK(fake_log_contains("subscription"));
     CHECK(first > 0);
-    int before = fake_mqtt_subscribe_count();
+    int before = shadow_subscribe_count();
     connect_event(1); /* the broker says it kept the session, but one subscription was refused */
-    CHECK_EQ_INT(before + 4, fake_mqtt_subscribe_count());
+    CHECK_EQ_INT(before + 4, shadow_subscribe_count());
 }
 
 static void error_events_are_logged_not_fatal(void)

@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
             GenerateCommand.class,
             BuildCommand.class,
             RunHostCommand.class,
+            JobsCommand.class,
             CaCommand.class,
             ProvisionCommand.class,
             NvsCommand.class,

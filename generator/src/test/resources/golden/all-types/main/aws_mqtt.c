@@ -19,6 +19,7 @@
 #include "console_report.h"
 #include "device_state.h"
 #include "espfleet_config.h"
+#include "jobs.h"
 #include "msg_assembler.h"
 #include "shadow.h"
 
@@ -384,6 +385,9 @@ static void subscription_acknowledged(int msg_id, bool granted)
 
 static void handle_message(const char *topic, const char *data, size_t length)
 {
+    if (jobs_handle_message(topic, data, length)) {
+        return;
+    }
     shadow_message_t kind = shadow_classify(&s_topics, topic);
     if (kind == SHADOW_MESSAGE_UNKNOWN) {
         ESP_LOGW(TAG, "message on unexpected topic %s ignored", topic);
@@ -398,6 +402,7 @@ static void handle_message(const char *topic, const char *data, size_t length)
          * start again from their first delay; a broker that accepts and then drops us keeps backing off. */
         post_control(CONTROL_SESSION_HEALTHY);
         console_report_milestone(CONSOLE_MILESTONE_SHADOW_SYNCED, NULL);
+        jobs_on_shadow_synced();
     }
     if (outcome.report) {
         mqtt_publish_reported(false);
@@ -493,6 +498,7 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
         } else {
             subscribe_shadow_topics();
         }
+        jobs_on_connected();
         break;
     case MQTT_EVENT_SUBSCRIBED:
         /* esp-mqtt reports a refused subscription (SUBACK return code 0x80) only here, with error_type
@@ -501,6 +507,7 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
             console_report_failure(CONSOLE_STAGE_SHADOW, ESP_FAIL, 0, 0, "a shadow subscription was refused");
         }
         subscription_acknowledged(event->msg_id, !subscription_refused(event));
+        jobs_on_subscribed(event->msg_id, !subscription_refused(event));
         break;
     case MQTT_EVENT_DISCONNECTED:
         s_connected = false;
@@ -608,6 +615,11 @@ esp_err_t mqtt_init(const device_identity_t *identity)
     if (s_client == NULL) {
         ESP_LOGE(TAG, "esp_mqtt_client_init failed");
         return ESP_FAIL;
+    }
+    err = jobs_init(s_client, identity);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "the jobs client could not start: %s", esp_err_to_name(err));
+        return err;
     }
     err = esp_mqtt_client_register_event(s_client, ESP_EVENT_ANY_ID, mqtt_event_handler, NULL);
     if (err == ESP_OK) {

@@ -38,6 +38,12 @@
 #define ESPFLEET_TELEMETRY_TO_SHADOW true
 #define ESPFLEET_STATUS_TOPIC_LEVEL "status"
 #define ESPFLEET_TELEMETRY_TOPIC_LEVEL "telemetry"
+/* AWS IoT Jobs: ota updates with rollback (docs/jobs.md) */
+#define ESPFLEET_JOBS_ENABLED 1
+/* a new app not confirmed by then rolls back */
+#define ESPFLEET_JOBS_SELF_TEST_TIMEOUT_MS 120000u
+/* stepTimeoutInMinutes of IN_PROGRESS updates */
+#define ESPFLEET_JOBS_STEP_TIMEOUT_MINUTES 60
 #define ESPFLEET_IDENTITY_PARTITION "identity"
 #define ESPFLEET_IDENTITY_NAMESPACE "device"
 #define ESPFLEET_NVS_KEY_THING_NAME "thing_name"

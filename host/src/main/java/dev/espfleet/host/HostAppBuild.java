@@ -25,7 +25,8 @@ public final class HostAppBuild {
             "include/bootloader_random.h", "include/driver/uart.h", "include/driver/usb_serial_jtag.h",
             "include/esp_app_desc.h",
             "include/esp_bit_defs.h", "include/esp_chip_info.h", "include/esp_err.h", "include/esp_event.h",
-            "include/esp_log.h", "include/esp_mac.h", "include/esp_netif.h", "include/esp_random.h",
+            "include/esp_log.h", "include/esp_http_client.h", "include/esp_https_ota.h", "include/esp_mac.h", "include/esp_netif.h",
+            "include/esp_ota_ops.h", "include/esp_partition.h", "include/esp_random.h",
             "include/esp_rom_crc.h", "include/esp_system.h", "include/esp_timer.h", "include/esp_tls_errors.h",
             "include/esp_wifi.h", "include/freertos/FreeRTOS.h", "include/freertos/event_groups.h",
             "include/freertos/queue.h", "include/freertos/task.h", "include/mbedtls/asn1.h",
@@ -38,7 +39,8 @@ public final class HostAppBuild {
             "shared/mbedtls_pk_shim.c", "shared/mbedtls_shim.c", "shared/mqtt_events.c",
             "shared/mqtt_events.h", "shared/nvs_image.c", "shared/nvs_image.h", "shared/nvs_store.c",
             "shared/nvs_store.h", "shared/wifi_driver.c", "shared/wifi_driver.h",
-            "runtime/console_posix.c", "runtime/mqtt_mosquitto.c", "runtime/nvs_runtime.c",
+            "runtime/console_posix.c", "runtime/https_ota.c", "runtime/mqtt_mosquitto.c", "runtime/nvs_runtime.c",
+            "runtime/ota_flash.c",
             "runtime/rtos_posix.c", "runtime/runtime.h", "runtime/runtime_main.c", "runtime/system_posix.c");
     /** The ESP-IDF version the host runtime stands for: esp_app_get_description()'s idf_ver, and the image's. */
     public static final String IDF_VERSION = "v5.5-espfleet-host";
@@ -92,6 +94,9 @@ public final class HostAppBuild {
                     "-DESPFLEET_HOST_IDF_VERSION=\"" + IDF_VERSION + "\"",
                     "-I", sources.resolve("include").toString(),
                     "-I", sources.resolve("shared").toString(), "-I", sources.resolve("runtime").toString(), "-I", "/usr/include/cjson", "-I", main.toString()));
+            if (described.appRollback()) {
+                command.add("-DCONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=1");
+            }
             if (sanitized) {
                 command.addAll(SANITIZERS);
             }

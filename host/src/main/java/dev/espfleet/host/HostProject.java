@@ -12,10 +12,12 @@ import java.util.regex.Pattern;
 /**
  * What ESP-IDF's build takes from a generated project for the app's description: the CMake project's name
  * ({@code project(NAME)} in CMakeLists.txt: esp_app_desc_t.project_name), its version ({@code set(PROJECT_VER
- * "...")}: esp_app_desc_t.version), and the chip ({@code CONFIG_IDF_TARGET} in sdkconfig.defaults). The host build
+ * "...")}: esp_app_desc_t.version), the chip ({@code CONFIG_IDF_TARGET} in sdkconfig.defaults) and whether app rollback is on. The host build
  * compiles the same into the runtime's esp_app_get_description(), and the app image carries the same.
  */
-record HostProject(String name, String version, Chip target) {
+record HostProject(String name, String version, Chip target, boolean appRollback) {
+    /** The bootloader keeps a new app PENDING_VERIFY until it confirms itself (sdkconfig.defaults). */
+    private static final Pattern ROLLBACK = Pattern.compile("(?m)^CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=y\\s*$");
     private static final Pattern PROJECT = Pattern.compile("(?m)^project\\(([A-Za-z0-9_.+-]+)\\)\\s*$");
     private static final Pattern VERSION = Pattern.compile("(?m)^set\\(PROJECT_VER \"([^\"\\\\]*)\"\\)\\s*$");
     private static final Pattern TARGET = Pattern.compile("(?m)^CONFIG_IDF_TARGET=\"([a-z0-9]+)\"\\s*$");
@@ -28,7 +30,7 @@ record HostProject(String name, String version, Chip target) {
         String target = group(TARGET, defaults, project.resolve("sdkconfig.defaults"), "CONFIG_IDF_TARGET=\"...\"");
         Chip chip = Chip.parse(target).orElseThrow(() -> EspfleetException.badInput(project.resolve("sdkconfig.defaults")
                 + ": CONFIG_IDF_TARGET \"" + target + "\" is not a chip espfleet knows"));
-        return new HostProject(name, version, chip);
+        return new HostProject(name, version, chip, ROLLBACK.matcher(defaults).find());
     }
 
     private static String text(Path file) {

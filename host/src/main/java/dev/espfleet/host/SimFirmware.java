@@ -217,6 +217,10 @@ public final class SimFirmware {
                 .orElseThrow(() -> EspfleetException.badInput("the partition table has no app partition"));
     }
 
+    /**
+     * The build sits beside the units' keys (a bench puts it in {@code <units>/.sim-firmware}): under any umask,
+     * neither the group nor others may change what a simulated chip will run.
+     */
     private static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;

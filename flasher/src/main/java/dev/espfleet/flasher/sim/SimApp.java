@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  * The application a simulated chip runs: the host payload of its app image (a Linux ELF executable) as a child
  * process. Its standard output (and error) is what the chip sends on its UART; what the host sends goes to its
  * standard input. The process reads its NVS partitions from the simulated flash's file (through the partition
- * table) and takes the chip's eFuse MAC: {@code APP --flash FILE --partition-table-offset 0x8000 --mac MAC}
- * (host/runtime). An exit with {@link #RESTART_EXIT_CODE} is {@code esp_restart()}.
+ * table) and takes the chip's eFuse MAC: {@code APP --flash FILE --partition-table-offset 0x8000 --app-partition
+ * LABEL --mac MAC} (host/runtime; LABEL is the slot the bootloader loaded, for esp_ota_get_running_partition). An exit with {@link #RESTART_EXIT_CODE} is {@code esp_restart()}.
  */
 final class SimApp {
     /** The host runtime's exit status for esp_restart() (host/runtime/runtime.h, ESPFLEET_RESTART_EXIT_CODE). */
@@ -111,13 +111,14 @@ final class SimApp {
      * (under its lock), and {@code onExit} hears the exit status once all of its output has been appended,
      * unless the app was {@link #kill}ed.
      */
-    static SimApp start(byte[] elf, Path flashFile, int tableOffset, String mac, ByteArrayOutputStream output,
-            java.util.function.IntConsumer onExit) throws IOException {
+    static SimApp start(byte[] elf, Path flashFile, int tableOffset, String appPartition, String mac,
+            ByteArrayOutputStream output, java.util.function.IntConsumer onExit) throws IOException {
         Path exe = Files.createTempFile("espfleet-sim-app-", "",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.write(exe, elf);
         ProcessBuilder builder = new ProcessBuilder(List.of(exe.toString(), "--flash", flashFile.toString(),
-                "--partition-table-offset", String.format("0x%x", tableOffset), "--mac", mac)).redirectErrorStream(true);
+                "--partition-table-offset", String.format("0x%x", tableOffset), "--app-partition", appPartition,
+                "--mac", mac)).redirectErrorStream(true);
         Process p = null;
         for (int attempt = 1; p == null; attempt++) {
             try {

@@ -840,8 +840,8 @@ public final class SimulatedEsp32 {
     private String startApp(SimBootloader.Outcome.RunApp run) {
         int generation = ++appGeneration;
         try {
-            app = SimApp.start(run.elf(), flash.requireFile(), PartitionTable.DEFAULT_OFFSET, config.mac().toString(),
-                    appOutput, code -> appExited(generation, code));
+            app = SimApp.start(run.elf(), flash.requireFile(), PartitionTable.DEFAULT_OFFSET, run.partition().name(),
+                    config.mac().toString(), appOutput, code -> appExited(generation, code));
             return "";
         } catch (IOException e) {
             return "espfleet-sim: cannot start the application of " + run.partition().name() + ": " + e.getMessage()

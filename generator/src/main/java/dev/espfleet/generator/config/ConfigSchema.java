@@ -3,6 +3,7 @@ package dev.espfleet.generator.config;
 import dev.espfleet.generator.config.DeviceConfig.Aws;
 import dev.espfleet.generator.config.DeviceConfig.DesiredField;
 import dev.espfleet.generator.config.DeviceConfig.Identity;
+import dev.espfleet.generator.config.DeviceConfig.Jobs;
 import dev.espfleet.generator.config.DeviceConfig.Mqtt;
 import dev.espfleet.generator.config.DeviceConfig.Product;
 import dev.espfleet.generator.config.DeviceConfig.Reconnect;
@@ -233,6 +234,21 @@ public final class ConfigSchema {
     static final Schema<Telemetry> TELEMETRY_SCHEMA = Schema.of(v -> new Telemetry(v.get(INTERVAL_S),
             v.get(TELEMETRY_TO)), INTERVAL_S, TELEMETRY_TO);
 
+    // --- AWS IoT Jobs (OTA updates with rollback)
+
+    static final Key<Boolean> JOBS_ENABLED = Key.of("enabled", ValueKind.bool()).byDefault(false)
+            .doc("the firmware takes AWS IoT Jobs (`$aws/things/<thing>/jobs/...`): `ota` updates into the other app"
+                    + " slot with app rollback (`CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE`); docs/jobs.md");
+    static final Key<Integer> SELF_TEST_TIMEOUT_S = Key.of("self_test_timeout_s", ValueKind.integer(10, 3600))
+            .byDefault(300).doc("a new app that is not connected as its thing with a shadow round trip (and"
+                    + " `app_self_test()` true) this long after boot marks itself invalid: the old app comes back");
+    // AWS: stepTimeoutInMinutes is 1 to 10080 (7 days)
+    static final Key<Integer> STEP_TIMEOUT_MINUTES = Key.of("step_timeout_minutes", ValueKind.integer(1, 10080))
+            .byDefault(30).doc("`stepTimeoutInMinutes` the device sends with each IN_PROGRESS update: AWS sets the"
+                    + " execution TIMED_OUT when the next update does not come in time");
+    static final Schema<Jobs> JOBS_SCHEMA = Schema.of(v -> new Jobs(v.get(JOBS_ENABLED), v.get(SELF_TEST_TIMEOUT_S),
+            v.get(STEP_TIMEOUT_MINUTES)), JOBS_ENABLED, SELF_TEST_TIMEOUT_S, STEP_TIMEOUT_MINUTES);
+
     // --- identity and Wi-Fi in NVS
 
     static final ValueKind<NvsKey> NVS_NAME = ValueKind.typed("NVS name", "an NVS name (see below)", NvsKey::problem,
@@ -316,6 +332,7 @@ public final class ConfigSchema {
     static final Key<Shadow> SHADOW = Key.section("shadow", SHADOW_SCHEMA).doc("the device shadow and its fields");
     static final Key<Telemetry> TELEMETRY = Key.section("telemetry", TELEMETRY_SCHEMA)
             .doc("the periodic readings");
+    static final Key<Jobs> JOBS = Key.section("jobs", JOBS_SCHEMA).doc("AWS IoT Jobs: OTA updates");
     static final Key<Identity> IDENTITY = Key.section("identity", IDENTITY_SCHEMA)
             .doc("where the firmware reads its identity in NVS");
     static final Key<Wifi> WIFI = Key.section("wifi", WIFI_SCHEMA)
@@ -323,7 +340,7 @@ public final class ConfigSchema {
 
     /** The whole config; {@link #deviceConfig} builds it. */
     static final Schema<Void> CONFIG = Schema.<Void>of(v -> null,
-                    PRODUCT, TARGET, FLASH_SIZE, AWS, MQTT, RECONNECT, SHADOW, TELEMETRY, IDENTITY, WIFI)
+                    PRODUCT, TARGET, FLASH_SIZE, AWS, MQTT, RECONNECT, SHADOW, TELEMETRY, JOBS, IDENTITY, WIFI)
             .rules(new Rule("`wifi.partition` is `" + PartitionLayout.DEFAULT_NVS + "` (the default NVS partition) or"
                     + " `identity.partition`", v -> {
                 Values wifi = v.section(WIFI);
@@ -342,7 +359,7 @@ public final class ConfigSchema {
     static DeviceConfig deviceConfig(Values config, String sourceName) {
         return new DeviceConfig(sourceName, config.get(PRODUCT), config.get(TARGET), config.get(FLASH_SIZE),
                 config.get(AWS), config.get(MQTT), config.get(RECONNECT), config.get(SHADOW), config.get(TELEMETRY),
-                config.get(IDENTITY), config.get(WIFI));
+                config.get(JOBS), config.get(IDENTITY), config.get(WIFI));
     }
 
     // --- the key reference

@@ -24,6 +24,7 @@ public record DeviceConfig(
         Reconnect reconnect,
         Shadow shadow,
         Telemetry telemetry,
+        Jobs jobs,
         Identity identity,
         Wifi wifi) {
 
@@ -57,6 +58,15 @@ public record DeviceConfig(
 
     /** @param to where the readings go (a topic of their own, or the shadow) */
     public record Telemetry(int intervalSeconds, TelemetryDestination to) {
+    }
+
+    /**
+     * AWS IoT Jobs.
+     *
+     * @param selfTestTimeoutSeconds how long a new app has to pass its self-test before it rolls back
+     * @param stepTimeoutMinutes the stepTimeoutInMinutes of the device's IN_PROGRESS updates
+     */
+    public record Jobs(boolean enabled, int selfTestTimeoutSeconds, int stepTimeoutMinutes) {
     }
 
     /** @param keySource where the private key is made (the bench, or the device at its first boot) */

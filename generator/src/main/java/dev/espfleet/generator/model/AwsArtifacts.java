@@ -54,11 +54,23 @@ public final class AwsArtifacts {
         if (c.telemetry().to() == TelemetryDestination.TOPIC) {
             published.add(arn + "topic/" + telemetry); // only where the readings go: least privilege
         }
+        List<String> subscribeFilters = new ArrayList<>(subscribed.stream().map(t -> arn + "topicfilter/" + t).toList());
+        List<String> received = new ArrayList<>(subscribed.stream().map(t -> arn + "topic/" + t).toList());
+        if (c.jobs().enabled()) {
+            // AWS IoT Jobs over MQTT: start-next and <jobId>/update, their answers, and notify-next. In a
+            // topicfilter resource `+` is the filter's own character; in a topic resource `*` stands for the job id
+            String jobs = "$aws/things/" + THING + "/jobs/";
+            published.add(arn + "topic/" + jobs + "start-next");
+            published.add(arn + "topic/" + jobs + "*/update");
+            for (String answer : List.of("start-next/accepted", "start-next/rejected", "+/update/accepted",
+                    "+/update/rejected", "notify-next")) {
+                subscribeFilters.add(arn + "topicfilter/" + jobs + answer);
+                received.add(arn + "topic/" + jobs + answer.replace("+", "*"));
+            }
+        }
         int thingLevel = c.mqtt().topicPrefix().split("/").length + 1; // topic(n) is 1-based
         String role = c.product().name() + "-status-republish";
-        return new View(policyName(c), arn + "client/" + THING, published,
-                subscribed.stream().map(t -> arn + "topicfilter/" + t).toList(),
-                subscribed.stream().map(t -> arn + "topic/" + t).toList(),
+        return new View(policyName(c), arn + "client/" + THING, published, subscribeFilters, received,
                 c.product().name().replace('-', '_') + "_status_to_shadow",
                 "SELECT state FROM '" + c.mqtt().topicPrefix() + "/+/" + Names.STATUS_TOPIC_LEVEL + "'",
                 "$$aws/things/${topic(" + thingLevel + ")}/shadow" + c.shadow().name().map(n -> "/name/" + n).orElse("")

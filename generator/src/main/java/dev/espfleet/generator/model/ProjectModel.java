@@ -26,7 +26,7 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                            String target, String flashSize, String partitionTableOffset, List<String> requires,
                            List<Define> defines, List<Partition> partitions, List<String> nvsPartitionsToInit,
                            List<Desired> desired, List<Reported> reported, Identity identity, AwsArtifacts.View aws,
-                           Telemetry telemetry) {
+                           Telemetry telemetry, boolean jobsEnabled) {
     /**
      * ESP-IDF components main/ uses (json is cJSON; esp_hw_support has esp_random.h, esp_mac.h and esp_chip_info.h;
      * esp_app_format esp_app_desc.h; esp_rom esp_rom_crc.h; the console drivers and mbedtls for the console report;
@@ -35,6 +35,9 @@ public record ProjectModel(String source, String productName, String cmakeProjec
     static final List<String> REQUIRES = List.of("bootloader_support", "esp_app_format", "esp_driver_uart", "esp_driver_usb_serial_jtag",
             "esp_event", "esp_hw_support", "esp_netif", "esp_rom", "esp_timer", "esp_wifi", "json", "mbedtls", "mqtt",
             "nvs_flash");
+    /** What the Jobs client and the ota job add: esp_ota_ops.h (app_update), esp_partition, esp_https_ota. */
+    static final List<String> JOBS_REQUIRES = List.of("app_update", "esp_http_client", "esp_https_ota",
+            "esp_partition");
 
     public ProjectModel {
         requires = List.copyOf(requires);
@@ -106,10 +109,19 @@ public record ProjectModel(String source, String productName, String cmakeProjec
         return new ProjectModel(config.sourceName(), config.product().name(),
                 config.product().name().replace('-', '_'), config.product().firmwareVersion(),
                 config.target().idfName(), config.flashSize().label(),
-                String.format("0x%x", PartitionTable.DEFAULT_OFFSET), REQUIRES, defines(config), partitions(config),
+                String.format("0x%x", PartitionTable.DEFAULT_OFFSET), requires(config), defines(config),
+                partitions(config),
                 nvsPartitionsToInit(config), config.shadow().desired().stream().map(ProjectModel::desired).toList(),
                 config.shadow().reported().stream().map(ProjectModel::reported).toList(), identity(config),
-                AwsArtifacts.of(config), telemetry);
+                AwsArtifacts.of(config), telemetry, config.jobs().enabled());
+    }
+
+    private static List<String> requires(DeviceConfig c) {
+        if (!c.jobs().enabled()) {
+            return REQUIRES;
+        }
+        return List.copyOf(new TreeSet<>(java.util.stream.Stream.concat(REQUIRES.stream(), JOBS_REQUIRES.stream())
+                .toList()));
     }
 
     private static List<Define> defines(DeviceConfig c) {
@@ -147,6 +159,14 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                         : "readings go to <prefix>/<thing>/" + Names.TELEMETRY_TOPIC_LEVEL + "; the shadow keeps state");
         define(d, "ESPFLEET_STATUS_TOPIC_LEVEL", CLiteral.string(Names.STATUS_TOPIC_LEVEL), null);
         define(d, "ESPFLEET_TELEMETRY_TOPIC_LEVEL", CLiteral.string(Names.TELEMETRY_TOPIC_LEVEL), null);
+        define(d, "ESPFLEET_JOBS_ENABLED", c.jobs().enabled() ? "1" : "0",
+                c.jobs().enabled() ? "AWS IoT Jobs: ota updates with rollback (docs/jobs.md)" : "no AWS IoT Jobs");
+        if (c.jobs().enabled()) {
+            define(d, "ESPFLEET_JOBS_SELF_TEST_TIMEOUT_MS", (c.jobs().selfTestTimeoutSeconds() * 1000L) + "u",
+                    "a new app not confirmed by then rolls back");
+            define(d, "ESPFLEET_JOBS_STEP_TIMEOUT_MINUTES", Integer.toString(c.jobs().stepTimeoutMinutes()),
+                    "stepTimeoutInMinutes of IN_PROGRESS updates");
+        }
         define(d, "ESPFLEET_IDENTITY_PARTITION", CLiteral.string(c.identity().partition().value()), null);
         define(d, "ESPFLEET_IDENTITY_NAMESPACE", CLiteral.string(c.identity().namespace().value()), null);
         define(d, "ESPFLEET_NVS_KEY_THING_NAME", CLiteral.string(c.identity().thingNameKey().value()), null);
