@@ -24,20 +24,7 @@ public final class InputFiles {
      * with the file's path.
      */
     public static byte[] read(Path file, long maxBytes, String what) {
-        BasicFileAttributes attributes;
-        try {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            throw bad(file + ": no such " + what + " file");
-        } catch (IOException e) {
-            throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
-        }
-        if (attributes.isDirectory()) {
-            throw bad(file + ": is a folder; the " + what + " must be a file");
-        }
-        if (!attributes.isRegularFile()) {
-            throw bad(file + ": not a regular file (a device, pipe or socket); the " + what + " must be a file");
-        }
+        BasicFileAttributes attributes = check(file, what);
         if (attributes.size() > maxBytes) {
             throw tooLarge(file, maxBytes, what, attributes.size() + " bytes");
         }
@@ -52,6 +39,39 @@ public final class InputFiles {
         } catch (IOException e) {
             throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
         }
+    }
+
+    /**
+     * Opens {@code file} to be read as a stream, of any length (the caller bounds what it keeps), after the
+     * same refusals as {@link #read}: a folder, a device or pipe, a missing or unreadable file.
+     */
+    public static InputStream open(Path file, String what) {
+        check(file, what);
+        try {
+            return Files.newInputStream(file);
+        } catch (AccessDeniedException e) {
+            throw bad(file + ": cannot read: permission denied");
+        } catch (IOException e) {
+            throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
+        }
+    }
+
+    private static BasicFileAttributes check(Path file, String what) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw bad(file + ": no such " + what + " file");
+        } catch (IOException e) {
+            throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
+        }
+        if (attributes.isDirectory()) {
+            throw bad(file + ": is a folder; the " + what + " must be a file");
+        }
+        if (!attributes.isRegularFile()) {
+            throw bad(file + ": not a regular file (a device, pipe or socket); the " + what + " must be a file");
+        }
+        return attributes;
     }
 
     private static EspfleetException tooLarge(Path file, long maxBytes, String what, String size) {

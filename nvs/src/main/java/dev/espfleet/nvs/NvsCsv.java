@@ -551,6 +551,49 @@ public final class NvsCsv {
         }
     }
 
+    /**
+     * The records of a CSV of any length, read one at a time as {@link #records} reads them (strict UTF-8,
+     * newlines translated, {@code filter} applied, blank records skipped): {@code mfg}'s values.csv, one row
+     * per device. The caller closes it.
+     */
+    static final class RecordStream implements AutoCloseable {
+        private final Path csv;
+        private final java.io.InputStream in;
+        private final PythonCsv.Reader reader;
+
+        RecordStream(Path csv, PythonCsv.LineFilter filter) {
+            this.csv = csv;
+            this.in = InputFiles.open(csv, "CSV");
+            java.io.Reader text = new java.io.InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+            this.reader = new PythonCsv.Reader(text, csv.toString(), filter);
+        }
+
+        /** The next record with cells, or null at the end. */
+        PythonCsv.Record next() {
+            try {
+                PythonCsv.Record r;
+                do {
+                    r = reader.nextOrThrow();
+                } while (r != null && r.cells().isEmpty());
+                return r;
+            } catch (CharacterCodingException e) {
+                throw new EspfleetException(ExitStatus.BAD_INPUT, csv + ": not UTF-8 text", "save the CSV as UTF-8");
+            } catch (java.io.IOException e) {
+                throw new EspfleetException(ExitStatus.BAD_INPUT, csv + ": cannot read: " + AtomicFiles.describe(e));
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                in.close();
+            } catch (java.io.IOException ignored) {
+                // read-only: nothing is lost
+            }
+        }
+    }
+
     /** Package-private for {@link NvsMfg}: the records of a CSV the Python tools read with {@code filter}. */
     static List<PythonCsv.Record> records(Path csv, PythonCsv.LineFilter filter) {
         return PythonCsv.parse(readText(csv), csv.toString(), filter).stream().filter(r -> !r.cells().isEmpty()).toList();
