@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 
 /**
  * Reads an input file whole, refusing what cannot be one: a folder, a device or pipe ({@code /dev/zero}
@@ -29,7 +30,7 @@ public final class InputFiles {
             throw tooLarge(file, maxBytes, what, attributes.size() + " bytes");
         }
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            byte[] data = read(in, (int) attributes.size(), maxBytes);
             if (data.length > maxBytes) {
                 throw tooLarge(file, maxBytes, what, "more than " + maxBytes + " bytes");
             }
@@ -39,6 +40,28 @@ public final class InputFiles {
         } catch (IOException e) {
             throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
         }
+    }
+
+    /**
+     * The bytes of {@code in}, at most {@code maxBytes + 1}: read into one array of the {@code expected} size
+     * the file was seen to have (no chunks copied together, which matters to a run reading thousands of
+     * files), then followed further only if the file has grown meanwhile.
+     */
+    private static byte[] read(InputStream in, int expected, long maxBytes) throws IOException {
+        byte[] data = new byte[expected];
+        int n = in.readNBytes(data, 0, expected);
+        if (n < expected) {
+            return Arrays.copyOf(data, n);
+        }
+        int next = in.read();
+        if (next < 0) {
+            return data;
+        }
+        byte[] rest = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8 - expected - 1, maxBytes - expected));
+        byte[] all = Arrays.copyOf(data, expected + 1 + rest.length);
+        all[expected] = (byte) next;
+        System.arraycopy(rest, 0, all, expected + 1, rest.length);
+        return all;
     }
 
     /**

@@ -48,11 +48,15 @@ public final class StagedSecretFiles implements AutoCloseable {
     }
 
     /**
-     * Adds {@code name} (a file name in the folder) to the batch; the target is checked as
-     * {@link AtomicFiles#checkTarget} checks it. The caller keeps names unique.
+     * Adds {@code name} (a file name in the folder) to the batch; a target that is a folder is refused as
+     * {@link AtomicFiles#checkTarget} refuses it (the folder itself is known to be one). The caller keeps
+     * names unique.
      */
     public void reserve(String name) {
-        AtomicFiles.checkTarget(dir.resolve(name));
+        Path target = dir.resolve(name);
+        if (Files.isDirectory(target)) {
+            throw new EspfleetException(ExitStatus.BAD_INPUT, target + ": is a folder; give the path of the file to write");
+        }
         names.add(name);
     }
 

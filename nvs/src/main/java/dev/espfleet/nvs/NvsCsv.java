@@ -137,9 +137,15 @@ public final class NvsCsv {
 
     /** Writes rows, turning the writer's refusal into one naming the row's file and line. */
     public static byte[] write(List<Row> rows, int size, NvsVersion version, NvsEncryptionKeys keys) {
+        NvsPartitionWriter.checkPartitionSize(size);
+        return writeInto(new byte[size], rows, version, keys);
+    }
+
+    /** As {@link #write}, into {@code image} ({@link NvsPartitionWriter#writeInto}). */
+    static byte[] writeInto(byte[] image, List<Row> rows, NvsVersion version, NvsEncryptionKeys keys) {
         List<NvsEntry> entries = rows.stream().map(Row::entry).toList();
         try {
-            return NvsPartitionWriter.write(entries, size, version, keys);
+            return NvsPartitionWriter.writeInto(image, entries, version, keys);
         } catch (NvsEntryException e) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, rows.get(e.entryIndex()).location() + ": " + e.detail());
         }
@@ -344,12 +350,13 @@ public final class NvsCsv {
 
     private static byte[] readValueFile(Path baseDir, String value, String key, String location) {
         Path file = baseDir.resolve(value);
-        if (!Files.exists(file)) {
-            throw fail(location, key, "file '" + value + "' not found (looked for " + file.toAbsolutePath().normalize() + ")");
-        }
         try {
             return InputFiles.read(file, NvsLayout.MAX_VALUE_BYTES, "value file");
         } catch (EspfleetException e) {
+            // asked only on failure: one stat less per file of a mass-manufacturing run
+            if (!Files.exists(file)) {
+                throw fail(location, key, "file '" + value + "' not found (looked for " + file.toAbsolutePath().normalize() + ")");
+            }
             throw fail(location, key, "file '" + value + "': " + e.getMessage());
         }
     }
@@ -368,12 +375,24 @@ public final class NvsCsv {
     }
 
     private static void checkUtf8(byte[] raw, String location, String key) {
+        if (isAscii(raw)) {
+            return; // a PEM file: no decoder needed
+        }
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(raw));
         } catch (CharacterCodingException e) {
             throw fail(location, key, "file for a string is not UTF-8 text; use encoding binary");
         }
+    }
+
+    private static boolean isAscii(byte[] raw) {
+        for (byte b : raw) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static EspfleetException fail(String location, String key, String detail) {

@@ -99,17 +99,27 @@ public final class NvsMfg {
             if (firstRow == null) {
                 return List.of();
             }
+            // one image array per worker, reused: the garbage of a run does not grow with the image count
+            ThreadLocal<byte[]> images = ThreadLocal.withInitial(() -> new byte[size]);
             try (StagedSecretFiles staged = new StagedSecretFiles(outDir);
                     Workers workers = new Workers(threads)) {
                 int index = 0;
+                List<Job> chunk = new ArrayList<>(Workers.CHUNK);
                 try {
                     for (PythonCsv.Record r = firstRow; r != null && !workers.failed(); r = records.next()) {
                         String name = prefix + "-" + table.admit(r) + ".bin";
                         staged.reserve(name);
                         PythonCsv.Record row = r;
-                        workers.run(index++, () -> staged.write(name, NvsCsv.write(table.rows(row), size, version, keys)));
+                        chunk.add(new Job(index++, () -> staged.write(name,
+                                NvsCsv.writeInto(images.get(), table.rows(row), version, keys))));
+                        if (chunk.size() == Workers.CHUNK) {
+                            workers.run(chunk);
+                            chunk = new ArrayList<>(Workers.CHUNK);
+                        }
                     }
+                    workers.run(chunk);
                 } catch (RuntimeException e) {
+                    workers.run(chunk);
                     workers.fail(index, e);
                 }
                 workers.finish();
@@ -118,12 +128,18 @@ public final class NvsMfg {
         }
     }
 
+    /** One device's work, and its row index (0 for the first device). */
+    private record Job(int index, Runnable work) {
+    }
+
     /**
-     * Runs the devices' jobs on {@code threads} workers (in the caller's thread for one), at most
-     * {@link #IN_FLIGHT_PER_THREAD} per worker queued or running, so memory stays that of a few images;
-     * keeps the failure of the lowest row index, the one a sequential run would meet first.
+     * Runs the devices' jobs on {@code threads} workers (in the caller's thread for one), in chunks of
+     * {@link #CHUNK} rows (one hand-over between threads per chunk, not per row), at most
+     * {@link #IN_FLIGHT_PER_THREAD} chunks per worker queued or running, so memory stays that of a few
+     * images; keeps the failure of the lowest row index, the one a sequential run would meet first.
      */
     private static final class Workers implements AutoCloseable {
+        static final int CHUNK = 16;
         private static final int IN_FLIGHT_PER_THREAD = 4;
         private final ExecutorService pool;
         private final Semaphore slots;
@@ -150,21 +166,30 @@ public final class NvsMfg {
             return failed;
         }
 
-        void run(int index, Runnable job) {
-            Runnable guarded = () -> {
+        /** Runs the jobs in order, stopping at the first that fails. */
+        void run(List<Job> jobs) {
+            if (jobs.isEmpty()) {
+                return;
+            }
+            Runnable chunk = () -> {
                 try {
-                    job.run();
-                } catch (RuntimeException | Error e) {
-                    fail(index, e);
+                    for (Job job : jobs) {
+                        try {
+                            job.work().run();
+                        } catch (RuntimeException | Error e) {
+                            fail(job.index(), e);
+                            return;
+                        }
+                    }
                 } finally {
                     slots.release();
                 }
             };
             slots.acquireUninterruptibly();
             if (pool == null) {
-                guarded.run();
+                chunk.run();
             } else {
-                pool.execute(guarded);
+                pool.execute(chunk);
             }
         }
 
