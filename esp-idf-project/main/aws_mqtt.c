@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cJSON.h"
@@ -15,6 +16,7 @@
 #include "mqtt_client.h"
 
 #include "backoff.h"
+#include "console_report.h"
 #include "device_state.h"
 #include "espfleet_config.h"
 #include "msg_assembler.h"
@@ -63,6 +65,7 @@ typedef struct {
 #define CONTROL_QUEUE_LENGTH 16
 
 static esp_mqtt_client_handle_t s_client;
+static const char *s_client_id; /* the thing name, which the identity keeps for the client's life */
 static QueueHandle_t s_control_queue;
 /* Control task only: */
 static esp_timer_handle_t s_reconnect_timer;
@@ -95,6 +98,25 @@ static const backoff_policy_t s_backoff = {
     .jitter = ESPFLEET_BACKOFF_JITTER,
     .jitter_percent = ESPFLEET_BACKOFF_JITTER_PERCENT,
 };
+
+bool mqtt_broker_uri(const char *endpoint, int default_port, char *uri, size_t size)
+{
+    const char *colon = strrchr(endpoint, ':');
+    size_t host_length = colon != NULL ? (size_t)(colon - endpoint) : strlen(endpoint);
+    long port = default_port;
+    if (colon != NULL) {
+        char *end = NULL;
+        port = strtol(colon + 1, &end, 10);
+        if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port < 1 || port > 65535) {
+            return false;
+        }
+    }
+    if (host_length == 0 || memchr(endpoint, ':', host_length) != NULL) {
+        return false;
+    }
+    int n = snprintf(uri, size, "mqtts://%.*s:%ld", (int)host_length, endpoint, port);
+    return n > 0 && (size_t)n < size;
+}
 
 static uint32_t hardware_random(void *ctx)
 {
@@ -375,6 +397,7 @@ static void handle_message(const char *topic, const char *data, size_t length)
         /* The device's own get was answered: connected, authorised and subscribed. Only now do the backoffs
          * start again from their first delay; a broker that accepts and then drops us keeps backing off. */
         post_control(CONTROL_SESSION_HEALTHY);
+        console_report_milestone(CONSOLE_MILESTONE_SHADOW_SYNCED, NULL);
     }
     if (outcome.report) {
         mqtt_publish_reported(false);
@@ -393,22 +416,52 @@ static void handle_message(const char *topic, const char *data, size_t length)
     }
 }
 
+static const char *refusal_reason(esp_mqtt_connect_return_code_t code)
+{
+    switch (code) {
+    case MQTT_CONNECTION_REFUSE_PROTOCOL:
+        return "unacceptable protocol version";
+    case MQTT_CONNECTION_REFUSE_ID_REJECTED:
+        return "client id rejected";
+    case MQTT_CONNECTION_REFUSE_SERVER_UNAVAILABLE:
+        return "server unavailable";
+    case MQTT_CONNECTION_REFUSE_BAD_USERNAME:
+        return "bad user name or password";
+    case MQTT_CONNECTION_REFUSE_NOT_AUTHORIZED:
+        return "not authorized";
+    default:
+        return "refused";
+    }
+}
+
+/* Logs an MQTT_EVENT_ERROR and reports it on the console (once per distinct failure). */
 static void log_error(const esp_mqtt_event_t *event)
 {
     const esp_mqtt_error_codes_t *error = event->error_handle;
+    char detail[96];
     if (error == NULL) {
         ESP_LOGE(TAG, "MQTT error");
+        console_report_failure(CONSOLE_STAGE_MQTT, ESP_FAIL, 0, 0, "MQTT error");
     } else if (error->error_type == MQTT_ERROR_TYPE_TCP_TRANSPORT) {
         ESP_LOGE(TAG, "transport error: esp-tls %s, tls stack 0x%x, socket errno %d",
                  esp_err_to_name(error->esp_tls_last_esp_err), error->esp_tls_stack_err,
                  error->esp_transport_sock_errno);
+        snprintf(detail, sizeof(detail), "transport error (TLS stack -0x%04x, certificate flags 0x%x)",
+                 (unsigned)-error->esp_tls_stack_err, (unsigned)error->esp_tls_cert_verify_flags);
+        console_report_failure(CONSOLE_STAGE_MQTT, error->esp_tls_last_esp_err, error->esp_tls_stack_err,
+                               error->esp_transport_sock_errno, detail);
     } else if (error->error_type == MQTT_ERROR_TYPE_SUBSCRIBE_FAILED) {
         ESP_LOGE(TAG, "a subscription was refused: check the IoT policy allows this thing's shadow topics");
+        console_report_failure(CONSOLE_STAGE_SHADOW, ESP_FAIL, 0, 0, "a shadow subscription was refused");
     } else if (error->error_type == MQTT_ERROR_TYPE_CONNECTION_REFUSED) {
         ESP_LOGE(TAG, "connection refused by the broker (code 0x%x): check the certificate is active "
                  "and its policy allows this client id", (unsigned)error->connect_return_code);
+        snprintf(detail, sizeof(detail), "the broker refused the connection: %s (CONNACK %d)",
+                 refusal_reason(error->connect_return_code), (int)error->connect_return_code);
+        console_report_failure(CONSOLE_STAGE_MQTT, ESP_FAIL, 0, 0, detail);
     } else {
         ESP_LOGE(TAG, "MQTT error type %d", (int)error->error_type);
+        console_report_failure(CONSOLE_STAGE_MQTT, ESP_FAIL, 0, 0, "MQTT error");
     }
 }
 
@@ -430,6 +483,7 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
     case MQTT_EVENT_CONNECTED:
         ESP_LOGI(TAG, "connected to AWS IoT Core (session present: %d)", event->session_present);
         s_connected = true;
+        console_report_milestone(CONSOLE_MILESTONE_MQTT_CONNECTED, s_client_id);
         if (esp_mqtt_client_publish(s_client, s_topics.status, shadow_status_message(true), 0,
                                     ESPFLEET_MQTT_QOS, 0) < 0) {
             ESP_LOGW(TAG, "could not publish the online status");
@@ -443,6 +497,9 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
     case MQTT_EVENT_SUBSCRIBED:
         /* esp-mqtt reports a refused subscription (SUBACK return code 0x80) only here, with error_type
          * MQTT_ERROR_TYPE_SUBSCRIBE_FAILED and the return codes as data: no MQTT_EVENT_ERROR comes */
+        if (subscription_refused(event)) {
+            console_report_failure(CONSOLE_STAGE_SHADOW, ESP_FAIL, 0, 0, "a shadow subscription was refused");
+        }
         subscription_acknowledged(event->msg_id, !subscription_refused(event));
         break;
     case MQTT_EVENT_DISCONNECTED:
@@ -481,11 +538,11 @@ esp_err_t mqtt_init(const device_identity_t *identity)
     device_state_init();
 
     static char uri[300];
-    int n = snprintf(uri, sizeof(uri), "mqtts://%s:%d", identity->endpoint, ESPFLEET_MQTT_PORT);
-    if (n < 0 || (size_t)n >= sizeof(uri)) {
-        ESP_LOGE(TAG, "endpoint '%s' is too long", identity->endpoint);
+    if (!mqtt_broker_uri(identity->endpoint, ESPFLEET_MQTT_PORT, uri, sizeof(uri))) {
+        ESP_LOGE(TAG, "endpoint '%s' is not HOST or HOST:PORT (port 1 to 65535), or is too long", identity->endpoint);
         return ESP_ERR_INVALID_ARG;
     }
+    s_client_id = identity->thing_name;
 
     const esp_timer_create_args_t timer_args = {
         .callback = reconnect_timer_fired,

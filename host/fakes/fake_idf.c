@@ -12,7 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver/uart.h"
+#include "esp_app_desc.h"
+#include "esp_chip_info.h"
 #include "esp_err.h"
+#include "esp_mac.h"
+#include "esp_system.h"
 #include "esp_netif.h"
 #include "esp_random.h"
 #include "esp_tls_errors.h"
@@ -936,6 +941,141 @@ void fake_mqtt_set_waiting_to_reconnect(bool waiting)
 
 /* ---- reset ---- */
 
+/* The chip: a fixed eFuse MAC (a test may set another), an ESP32 v3.0, the app description of a test build. */
+static uint8_t s_mac[6] = {0x24, 0x0a, 0xc4, 0x00, 0x00, 0x01};
+
+/* The fakes keep NVS in memory only. */
+void host_nvs_changed(const char *label)
+{
+    (void)label;
+}
+
+void fake_set_mac(const uint8_t mac[6])
+{
+    memcpy(s_mac, mac, sizeof(s_mac));
+}
+
+esp_err_t esp_efuse_mac_get_default(uint8_t *mac)
+{
+    if (mac == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    memcpy(mac, s_mac, sizeof(s_mac));
+    return ESP_OK;
+}
+
+esp_err_t esp_read_mac(uint8_t *mac, esp_mac_type_t type)
+{
+    if (mac == NULL || type > ESP_MAC_ETH) {
+        return mac == NULL ? ESP_ERR_INVALID_ARG : ESP_ERR_NOT_SUPPORTED;
+    }
+    memcpy(mac, s_mac, sizeof(s_mac));
+    mac[5] = (uint8_t)(mac[5] + (int)type);
+    return ESP_OK;
+}
+
+void esp_chip_info(esp_chip_info_t *out_info)
+{
+    *out_info = (esp_chip_info_t){.model = CHIP_ESP32, .features = CHIP_FEATURE_WIFI_BGN | CHIP_FEATURE_BT
+                                  | CHIP_FEATURE_BLE, .revision = 300, .cores = 2};
+}
+
+const esp_app_desc_t *esp_app_get_description(void)
+{
+    static const esp_app_desc_t desc = {
+        .magic_word = ESP_APP_DESC_MAGIC_WORD,
+        .version = FAKE_APP_VERSION,
+        .project_name = FAKE_APP_PROJECT,
+        .idf_ver = FAKE_APP_IDF_VERSION,
+        .max_efuse_blk_rev_full = 0xFFFF,
+        .mmu_page_size = 16,
+    };
+    return &desc;
+}
+
+static int s_restarts;
+
+void esp_restart(void)
+{
+    s_restarts++;
+    maybe_escape();
+    abort(); /* a test that lets the firmware restart must give it a way out (fake_set_escape) */
+}
+
+int fake_restart_calls(void)
+{
+    return s_restarts;
+}
+
+uint32_t esp_get_free_heap_size(void)
+{
+    return 200 * 1024;
+}
+
+/* The console UART: what a test feeds is what uart_read_bytes returns; with nothing left, the read would block
+ * (counted) and the running task leaves through the escape. */
+static char s_uart_input[16384];
+static size_t s_uart_input_length;
+static size_t s_uart_input_read;
+static bool s_uart_installed;
+
+void fake_uart_input(const char *bytes, size_t length)
+{
+    if (s_uart_input_length + length <= sizeof(s_uart_input)) {
+        memcpy(s_uart_input + s_uart_input_length, bytes, length);
+        s_uart_input_length += length;
+    }
+}
+
+bool fake_uart_installed(void)
+{
+    return s_uart_installed;
+}
+
+esp_err_t uart_driver_install(uart_port_t uart_num, int rx_buffer_size, int tx_buffer_size, int queue_size,
+                              QueueHandle_t *uart_queue, int intr_alloc_flags)
+{
+    (void)tx_buffer_size;
+    (void)queue_size;
+    (void)uart_queue;
+    (void)intr_alloc_flags;
+    if (uart_num < 0 || uart_num >= UART_NUM_MAX || rx_buffer_size <= 128) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    s_uart_installed = true;
+    return ESP_OK;
+}
+
+esp_err_t uart_driver_delete(uart_port_t uart_num)
+{
+    (void)uart_num;
+    s_uart_installed = false;
+    return ESP_OK;
+}
+
+bool uart_is_driver_installed(uart_port_t uart_num)
+{
+    return uart_num == 0 && s_uart_installed;
+}
+
+int uart_read_bytes(uart_port_t uart_num, void *buf, uint32_t length, TickType_t ticks_to_wait)
+{
+    (void)ticks_to_wait;
+    if (!uart_is_driver_installed(uart_num)) {
+        return -1;
+    }
+    size_t left = s_uart_input_length - s_uart_input_read;
+    if (left == 0) {
+        s_blocking_calls++;
+        maybe_escape();
+        return 0;
+    }
+    size_t n = left < length ? left : length;
+    memcpy(buf, s_uart_input + s_uart_input_read, n);
+    s_uart_input_read += n;
+    return (int)n;
+}
+
 void fake_restart(void)
 {
     esp_event_loop_delete_default(); /* ESP_ERR_INVALID_STATE when the firmware never made it */
@@ -946,6 +1086,9 @@ void fake_reset(void)
 {
     s_log[0] = '\0';
     s_log_length = 0;
+    s_uart_input_length = 0;
+    s_uart_input_read = 0;
+    s_restarts = 0;
     memset(s_log_counts, 0, sizeof(s_log_counts));
     host_nvs_reset();
     s_flash_init_first = ESP_OK;

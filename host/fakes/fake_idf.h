@@ -33,6 +33,18 @@ void fake_reset(void);
  * its static initialisation again). */
 void fake_restart(void);
 
+/* The chip: its eFuse MAC (default 24:0a:c4:00:00:01), esp_restart() calls (each leaves through the escape). */
+void fake_set_mac(const uint8_t mac[6]);
+int fake_restart_calls(void);
+/* What esp_app_get_description() says. */
+#define FAKE_APP_PROJECT "fake_project"
+#define FAKE_APP_VERSION "0.0.1-test"
+#define FAKE_APP_IDF_VERSION "v5.5"
+
+/* The console UART: bytes uart_read_bytes will return, in order (then it would block: the task leaves). */
+void fake_uart_input(const char *bytes, size_t length);
+bool fake_uart_installed(void);
+
 /* Logs. */
 int fake_log_count(esp_log_level_t level);
 bool fake_log_contains(const char *needle);

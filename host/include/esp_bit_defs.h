@@ -1,6 +1,7 @@
 /* Host build: ESP-IDF esp_bit_defs.h subset. */
 #pragma once
 
+#define BIT(nr) (1UL << (nr))
 #define BIT31 0x80000000
 #define BIT7 0x00000080
 #define BIT6 0x00000040

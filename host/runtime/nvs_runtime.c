@@ -1,7 +1,11 @@
 /*
- * Where the runtime's NVS partitions come from: image files (--nvs LABEL=FILE), read by the NVS format reader
- * (shared/nvs_image.c) when the firmware first initialises the partition. Everything nvs.h and nvs_flash.h
- * do is shared/nvs_store.c, as for the fakes. Writes live in memory only.
+ * Where the runtime's NVS partitions come from: image files (--nvs LABEL=FILE), or the NVS partitions of a
+ * whole flash file (--flash FILE: what the simulated chip's flash holds), found through its partition table,
+ * read by the NVS format reader (shared/nvs_image.c) when the firmware first initialises the partition.
+ * Everything nvs.h and nvs_flash.h do is shared/nvs_store.c, as for the fakes. Writes to a partition of a flash
+ * file go back into the file at the partition's offset (the whole partition, rewritten as a fresh NVS image by
+ * shared/nvs_image.c: what ESP-IDF would read back, not the page-by-page history ESP-IDF's own writes leave);
+ * writes to an image file (--nvs) live in memory only, so a unit's identity.bin is never changed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +25,8 @@ static const char *TAG = "host_nvs";
 typedef struct {
     char label[NVS_PART_NAME_MAX_SIZE + 1];
     char path[512];
+    long offset; /* where the partition starts in the file: 0 for an image file */
+    long size;   /* its size; 0: the whole file */
 } image_t;
 
 static image_t s_images[MAX_IMAGES];
@@ -35,10 +41,69 @@ bool runtime_nvs_add_image(const char *label, const char *path)
     image_t *image = &s_images[s_image_count++];
     snprintf(image->label, sizeof(image->label), "%s", label);
     snprintf(image->path, sizeof(image->path), "%s", path);
+    image->offset = 0;
+    image->size = 0;
     return true;
 }
 
-static unsigned char *read_file(const char *path, size_t *size)
+/* ESP-IDF's partition table (esp_flash_partitions.h): 32-byte entries, magic 0x50AA (bytes AA 50), type,
+ * subtype, offset, size, label[16], flags; an MD5 entry (EB EB) and 0xFF end it. */
+#define PARTITION_ENTRY_SIZE 32
+#define PARTITION_TABLE_MAX 0xC00
+#define PARTITION_TYPE_DATA 0x01
+#define PARTITION_SUBTYPE_NVS 0x02
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+const char *runtime_nvs_use_flash(const char *path, long table_offset)
+{
+    static char problem[600];
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(problem, sizeof(problem), "cannot open the flash file %s", path);
+        return problem;
+    }
+    unsigned char table[PARTITION_TABLE_MAX];
+    size_t got = fseek(f, table_offset, SEEK_SET) == 0 ? fread(table, 1, sizeof(table), f) : 0;
+    fclose(f);
+    if (got != sizeof(table)) {
+        snprintf(problem, sizeof(problem), "%s has no partition table at 0x%lx (the file is too short)", path,
+                 table_offset);
+        return problem;
+    }
+    int found = 0;
+    for (size_t at = 0; at + PARTITION_ENTRY_SIZE <= sizeof(table); at += PARTITION_ENTRY_SIZE) {
+        const unsigned char *e = table + at;
+        if (e[0] != 0xAA || e[1] != 0x50) {
+            break; /* the MD5 entry (EB EB) or the end (FF FF) */
+        }
+        if (e[2] != PARTITION_TYPE_DATA || e[3] != PARTITION_SUBTYPE_NVS) {
+            continue;
+        }
+        char label[NVS_PART_NAME_MAX_SIZE + 1];
+        memcpy(label, e + 12, NVS_PART_NAME_MAX_SIZE);
+        label[NVS_PART_NAME_MAX_SIZE] = '\0';
+        if (!runtime_nvs_add_image(label, path)) {
+            snprintf(problem, sizeof(problem), "too many NVS partitions in %s", path);
+            return problem;
+        }
+        s_images[s_image_count - 1].offset = (long)le32(e + 4);
+        s_images[s_image_count - 1].size = (long)le32(e + 8);
+        found++;
+    }
+    if (found == 0 && (table[0] != 0xAA || table[1] != 0x50)) {
+        snprintf(problem, sizeof(problem), "%s has no partition table at 0x%lx (it starts %02x %02x)", path,
+                 table_offset, table[0], table[1]);
+        return problem;
+    }
+    return NULL;
+}
+
+/* The partition's bytes: the whole image file, or `size` bytes at `offset` of a flash file. */
+static unsigned char *read_file(const char *path, long offset, long size_wanted, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -46,7 +111,10 @@ static unsigned char *read_file(const char *path, size_t *size)
     }
     unsigned char *bytes = NULL;
     long length = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (length = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+    if (fseek(f, 0, SEEK_END) == 0 && (length = ftell(f)) > 0 && size_wanted > 0) {
+        length = offset + size_wanted <= length ? size_wanted : -1;
+    }
+    if (length > 0 && fseek(f, offset, SEEK_SET) == 0) {
         bytes = malloc((size_t)length);
         if (bytes != NULL && fread(bytes, 1, (size_t)length, f) != (size_t)length) {
             free(bytes);
@@ -71,9 +139,10 @@ esp_err_t host_nvs_load(const char *label)
         return ESP_OK;
     }
     size_t size = 0;
-    unsigned char *bytes = read_file(image->path, &size);
+    unsigned char *bytes = read_file(image->path, image->offset, image->size, &size);
     if (bytes == NULL) {
-        ESP_LOGE(TAG, "cannot read NVS image %s", image->path);
+        ESP_LOGE(TAG, "cannot read NVS partition '%s' from %s (0x%lx bytes at 0x%lx)", label, image->path,
+                 image->size, image->offset);
         return ESP_ERR_NVS_PART_NOT_FOUND;
     }
     nvs_image_t parsed;
@@ -94,8 +163,47 @@ esp_err_t host_nvs_load(const char *label)
     for (size_t i = 0; i < parsed.count && ok; i++) {
         ok = host_nvs_put(label, &parsed.items[i]);
     }
-    ESP_LOGI(TAG, "partition '%s' from %s: %d page(s), %u item(s)", label, image->path, parsed.pages_used,
-             (unsigned)parsed.count);
+    if (image->size > 0) {
+        ESP_LOGI(TAG, "partition '%s' from %s at 0x%lx: %d page(s), %u item(s)", label, image->path, image->offset,
+                 parsed.pages_used, (unsigned)parsed.count);
+    } else {
+        ESP_LOGI(TAG, "partition '%s' from %s: %d page(s), %u item(s)", label, image->path, parsed.pages_used,
+                 (unsigned)parsed.count);
+    }
     nvs_image_free(&parsed);
     return ok ? ESP_OK : ESP_ERR_NO_MEM;
+}
+
+void host_nvs_changed(const char *label)
+{
+    const image_t *image = NULL;
+    for (int i = 0; i < s_image_count; i++) {
+        if (strcmp(s_images[i].label, label) == 0 && s_images[i].size > 0) {
+            image = &s_images[i];
+        }
+    }
+    if (image == NULL) {
+        return;
+    }
+    unsigned char *bytes = malloc((size_t)image->size);
+    if (bytes == NULL) {
+        ESP_LOGE(TAG, "no memory to write NVS partition '%s' back to %s", label, image->path);
+        return;
+    }
+    if (!host_nvs_serialize(label, bytes, (size_t)image->size)) {
+        ESP_LOGE(TAG, "NVS partition '%s' no longer fits its %ld bytes: not written to %s", label, image->size,
+                 image->path);
+        free(bytes);
+        return;
+    }
+    FILE *f = fopen(image->path, "r+b");
+    bool ok = f != NULL && fseek(f, image->offset, SEEK_SET) == 0
+              && fwrite(bytes, 1, (size_t)image->size, f) == (size_t)image->size;
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    if (!ok) {
+        ESP_LOGE(TAG, "cannot write NVS partition '%s' back to %s at 0x%lx", label, image->path, image->offset);
+    }
+    free(bytes);
 }

@@ -385,11 +385,25 @@ struct esp_timer {
     int64_t due_us;
 };
 
-int64_t esp_timer_get_time(void)
+static int64_t monotonic_us(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* The process's start stands for the chip's boot. */
+static int64_t s_boot_us;
+
+__attribute__((constructor)) static void note_boot_time(void)
+{
+    s_boot_us = monotonic_us();
+}
+
+/* Microseconds since boot, as ESP-IDF's (the log's timestamps and uptime in the console report count from it). */
+int64_t esp_timer_get_time(void)
+{
+    return monotonic_us() - s_boot_us;
 }
 
 static void *timer_thread(void *arg)

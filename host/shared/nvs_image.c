@@ -331,3 +331,199 @@ void nvs_image_free(nvs_image_t *image)
     free(image->items);
     memset(image, 0, sizeof(*image));
 }
+
+/* ---- writing ---- */
+
+#define PAGE_VERSION_2 0xFEu
+
+typedef struct {
+    unsigned char *out;
+    size_t pages;
+    size_t page;    /* the page being filled */
+    unsigned entry; /* its next free entry */
+    bool started;
+} nvs_writer_t;
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static void page_header(unsigned char *page, uint32_t state, uint32_t sequence)
+{
+    put_le32(page, state);
+    put_le32(page + 4, sequence);
+    page[8] = PAGE_VERSION_2;
+    memset(page + 9, 0xFF, PAGE_CRC_OFFSET - 9);
+    put_le32(page + PAGE_CRC_OFFSET, nvs_image_crc32(0xFFFFFFFFu, page + PAGE_CRC_START,
+                                                      PAGE_CRC_OFFSET - PAGE_CRC_START));
+}
+
+/* Room for `span` entries on the current page, else on a fresh one; the last page stays empty. */
+static bool writer_reserve(nvs_writer_t *w, unsigned span)
+{
+    if (w->started && w->entry + span <= ENTRIES_PER_PAGE) {
+        return true;
+    }
+    if (w->started) {
+        page_header(w->out + w->page * PAGE_SIZE, PAGE_STATE_FULL, (uint32_t)w->page);
+        w->page++;
+    }
+    if (w->page + 1 >= w->pages || span > ENTRIES_PER_PAGE) {
+        return false;
+    }
+    w->started = true;
+    w->entry = 0;
+    page_header(w->out + w->page * PAGE_SIZE, PAGE_STATE_ACTIVE, (uint32_t)w->page);
+    return true;
+}
+
+static unsigned entries_left(const nvs_writer_t *w)
+{
+    return w->started ? ENTRIES_PER_PAGE - w->entry : 0;
+}
+
+/* Writes one 32-byte entry (its CRC filled in) and marks it written. */
+static void writer_put(nvs_writer_t *w, unsigned char *entry)
+{
+    uint32_t crc = nvs_image_crc32(0xFFFFFFFFu, entry, ENTRY_CRC);
+    crc = nvs_image_crc32(crc, entry + ENTRY_KEY, ENTRY_SIZE - ENTRY_KEY);
+    put_le32(entry + ENTRY_CRC, crc);
+    unsigned char *page = w->out + w->page * PAGE_SIZE;
+    memcpy(page + FIRST_ENTRY_OFFSET + w->entry * ENTRY_SIZE, entry, ENTRY_SIZE);
+    unsigned char *bits = page + BITMAP_OFFSET + w->entry / 4u;
+    unsigned shift = (w->entry % 4u) * 2u;
+    *bits = (unsigned char)((*bits & ~(3u << shift)) | (ENTRY_STATE_WRITTEN << shift));
+    w->entry++;
+}
+
+static void entry_init(unsigned char *e, uint8_t ns, uint8_t type, uint8_t span, uint8_t chunk, const char *key)
+{
+    memset(e, 0xFF, ENTRY_SIZE);
+    e[ENTRY_NS] = ns;
+    e[ENTRY_TYPE] = type;
+    e[ENTRY_SPAN] = span;
+    e[ENTRY_CHUNK] = chunk;
+    memset(e + ENTRY_KEY, 0, 16);
+    memcpy(e + ENTRY_KEY, key, strnlen(key, 15));
+}
+
+/* A variable-length entry (SZ or BLOB_DATA): header entry with size and data CRC, then the data entries. */
+static bool writer_varlen(nvs_writer_t *w, uint8_t ns, uint8_t type, uint8_t chunk, const char *key,
+                          const unsigned char *data, size_t length)
+{
+    unsigned span = 1u + (unsigned)((length + ENTRY_SIZE - 1u) / ENTRY_SIZE);
+    if (!writer_reserve(w, span)) {
+        return false;
+    }
+    unsigned char e[ENTRY_SIZE];
+    entry_init(e, ns, type, (uint8_t)span, chunk, key);
+    e[ENTRY_DATA] = (unsigned char)length;
+    e[ENTRY_DATA + 1] = (unsigned char)(length >> 8);
+    put_le32(e + VARLEN_CRC, nvs_image_crc32(0xFFFFFFFFu, data, length));
+    writer_put(w, e);
+    unsigned char *page = w->out + w->page * PAGE_SIZE;
+    for (size_t at = 0; at < length; at += ENTRY_SIZE) {
+        unsigned char *slot = page + FIRST_ENTRY_OFFSET + w->entry * ENTRY_SIZE;
+        size_t n = length - at < ENTRY_SIZE ? length - at : ENTRY_SIZE;
+        memset(slot, 0xFF, ENTRY_SIZE);
+        memcpy(slot, data + at, n);
+        unsigned char *bits = page + BITMAP_OFFSET + w->entry / 4u;
+        unsigned shift = (w->entry % 4u) * 2u;
+        *bits = (unsigned char)((*bits & ~(3u << shift)) | (ENTRY_STATE_WRITTEN << shift));
+        w->entry++;
+    }
+    return true;
+}
+
+static int namespace_index(const char (*namespaces)[16], int count, const char *name)
+{
+    for (int i = 0; i < count; i++) {
+        if (strncmp(namespaces[i], name, 15) == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+static bool write_item(nvs_writer_t *w, uint8_t ns, const nvs_image_item_t *item)
+{
+    unsigned char e[ENTRY_SIZE];
+    if (item->type == NVS_IMAGE_TYPE_SZ) {
+        return writer_varlen(w, ns, NVS_IMAGE_TYPE_SZ, CHUNK_ANY, item->key, item->data, item->length);
+    }
+    if (item->type == NVS_IMAGE_TYPE_BLOB_V1) {
+        /* chunks as large as the current page allows, each at least one data entry */
+        size_t done = 0;
+        unsigned chunks = 0;
+        while (done < item->length) {
+            if (entries_left(w) < 2 && !writer_reserve(w, ENTRIES_PER_PAGE)) {
+                return false;
+            }
+            if (entries_left(w) < 2) {
+                return false;
+            }
+            size_t room = (size_t)(entries_left(w) - 1u) * ENTRY_SIZE;
+            size_t n = item->length - done < room ? item->length - done : room;
+            if (chunks == 255 || !writer_varlen(w, ns, NVS_IMAGE_TYPE_BLOB_DATA, (uint8_t)chunks, item->key,
+                                                item->data + done, n)) {
+                return false;
+            }
+            done += n;
+            chunks++;
+        }
+        if (!writer_reserve(w, 1)) {
+            return false;
+        }
+        entry_init(e, ns, NVS_IMAGE_TYPE_BLOB_IDX, 1, CHUNK_ANY, item->key);
+        put_le32(e + ENTRY_DATA, (uint32_t)item->length);
+        e[BLOB_IDX_COUNT] = (unsigned char)chunks;
+        e[BLOB_IDX_START] = 0;
+        writer_put(w, e);
+        return true;
+    }
+    unsigned width = item->type & 0x0Fu;
+    if (width != 1 && width != 2 && width != 4 && width != 8) {
+        return false;
+    }
+    if (!writer_reserve(w, 1)) {
+        return false;
+    }
+    entry_init(e, ns, item->type, 1, CHUNK_ANY, item->key);
+    for (unsigned b = 0; b < width; b++) {
+        e[ENTRY_DATA + b] = (unsigned char)(item->number >> (8u * b));
+    }
+    writer_put(w, e);
+    return true;
+}
+
+bool nvs_image_write(const nvs_image_item_t *items, size_t count, const char (*namespaces)[16], int namespace_count,
+                     unsigned char *out, size_t size)
+{
+    memset(out, 0xFF, size);
+    if (size % PAGE_SIZE != 0 || size < 2 * PAGE_SIZE || namespace_count > 254) {
+        return false;
+    }
+    nvs_writer_t w = {.out = out, .pages = size / PAGE_SIZE};
+    bool ok = true;
+    for (int i = 0; i < namespace_count && ok; i++) {
+        unsigned char e[ENTRY_SIZE];
+        ok = writer_reserve(&w, 1);
+        if (ok) {
+            entry_init(e, 0, NVS_IMAGE_TYPE_U8, 1, CHUNK_ANY, namespaces[i]);
+            e[ENTRY_DATA] = (unsigned char)(i + 1);
+            writer_put(&w, e);
+        }
+    }
+    for (size_t i = 0; i < count && ok; i++) {
+        int ns = namespace_index(namespaces, namespace_count, items[i].namespace_name);
+        ok = ns != 0 && write_item(&w, (uint8_t)ns, &items[i]);
+    }
+    if (!ok) {
+        memset(out, 0xFF, size);
+    }
+    return ok;
+}

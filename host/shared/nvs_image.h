@@ -58,3 +58,14 @@ void nvs_image_free(nvs_image_t *image);
 
 /* CRC32 as NVS computes it: esp_rom_crc32_le(0xFFFFFFFF, ...), i.e. zlib's crc32(data, 0xFFFFFFFF). */
 uint32_t nvs_image_crc32(uint32_t crc, const unsigned char *data, size_t length);
+
+/*
+ * Writes `count` items (SZ, BLOB_V1 for a blob, or a primitive type) and the namespaces they may use (index i
+ * of `namespaces` is namespace i + 1; a namespace without items is written too) as a fresh NVS partition of
+ * format version 2 into `out` (`size` bytes, a multiple of 4096): pages filled in order with sequence numbers
+ * 0, 1, 2..., FULL but the last written one (ACTIVE), each item on one page (a blob in BLOB_DATA chunks across
+ * pages, with its BLOB_IDX), the rest erased (0xFF), and at least one empty page left as ESP-IDF needs for its
+ * garbage collection. False (and `out` erased) when they do not fit.
+ */
+bool nvs_image_write(const nvs_image_item_t *items, size_t count, const char (*namespaces)[16], int namespace_count,
+                     unsigned char *out, size_t size);

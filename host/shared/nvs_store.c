@@ -25,7 +25,8 @@
  *    erases an older item of any type, except that a blob write only looks for an older blob.
  *  - nvs_flash_erase_partition closes the partition's handles, deinitialises and erases it; a label the
  *    partition table lacks is ESP_ERR_NOT_FOUND.
- * Not modelled: the space a partition has (no ESP_ERR_NVS_NOT_ENOUGH_SPACE), encryption, iterators.
+ * Not modelled: the space a partition has (no ESP_ERR_NVS_NOT_ENOUGH_SPACE), encryption, iterators. After each
+ * change the build's host_nvs_changed runs (the runtime writes a flash-backed partition back to its file).
  */
 #define _GNU_SOURCE /* memmem */
 #include "nvs_store.h"
@@ -225,6 +226,16 @@ bool host_nvs_put(const char *label, const nvs_image_item_t *item)
     return ok;
 }
 
+bool host_nvs_serialize(const char *label, unsigned char *out, size_t size)
+{
+    lock();
+    partition_t *p = partition_named(label);
+    bool ok = p != NULL && nvs_image_write(p->items, p->count, (const char (*)[16])p->namespaces, p->namespace_count,
+                                           out, size);
+    unlock();
+    return ok;
+}
+
 bool host_nvs_add_namespace(const char *label, const char *ns)
 {
     lock();
@@ -347,6 +358,7 @@ esp_err_t nvs_flash_erase_partition(const char *part_name)
     p->initialised = false;
     forget_contents(p);
     p->loaded = true; /* erased flash: nothing to load any more */
+    host_nvs_changed(p->label);
     return unlocked(ESP_OK);
 }
 
@@ -387,6 +399,7 @@ esp_err_t nvs_open_from_partition(const char *part_name, const char *namespace_n
             return unlocked(ESP_ERR_NVS_NOT_ENOUGH_SPACE);
         }
         ns = namespace_in(p, namespace_name);
+        host_nvs_changed(p->label); /* a new namespace is an entry on flash */
     }
     if (s_handle_count == s_handle_capacity) {
         size_t grown = s_handle_capacity ? s_handle_capacity * 2 : 16;
@@ -509,7 +522,11 @@ static esp_err_t set_item(nvs_handle_t handle, const char *key, uint8_t type, co
     snprintf(item.namespace_name, sizeof(item.namespace_name), "%s", h->namespace_name);
     snprintf(item.key, sizeof(item.key), "%s", key);
     remove_items(h->partition, item.namespace_name, item.key, type == NVS_IMAGE_TYPE_BLOB_V1 ? type : 0);
-    return unlocked(append_item(h->partition, &item) ? ESP_OK : ESP_ERR_NO_MEM);
+    if (!append_item(h->partition, &item)) {
+        return unlocked(ESP_ERR_NO_MEM);
+    }
+    host_nvs_changed(h->partition->label); /* ESP-IDF writes the item to flash in the set call */
+    return unlocked(ESP_OK);
 }
 
 esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value)

@@ -30,6 +30,16 @@ esp_err_t host_nvs_load(const char *label);
 /* Forgets every partition's contents, state and handles; the partition table stays. */
 void host_nvs_reset(void);
 
+/*
+ * Supplied by each build: called, with the store locked, after partition `label` changed (an item or a
+ * namespace written, the partition erased). The runtime writes a partition that came from a flash file back
+ * into it; the fakes do nothing.
+ */
+void host_nvs_changed(const char *label);
+
+/* The partition's contents as a fresh NVS image of `size` bytes (nvs_image_write); false if they do not fit. */
+bool host_nvs_serialize(const char *label, unsigned char *out, size_t size);
+
 /* Handles opened and not closed. */
 int host_nvs_open_handles(void);
 

@@ -8,9 +8,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aws_mqtt.h"
 #include "backoff.h"
+#include "console_frame.h"
+#include "console_report.h"
+#include "esp_rom_crc.h"
+#include "sdkconfig.h"
 #include "esp_netif.h"
 #include "esp_tls_errors.h"
 #include "esp_wifi.h"
@@ -1115,6 +1120,280 @@ static void get_answered_in_time_or_late_needs_no_retry(void)
     CHECK(!deadline->active && !retry->active); /* the next connection asks anyway */
 }
 
+
+/* ---- the console report (docs/console-protocol.md) ---- */
+
+static char s_captured[65536];
+
+/* Everything the firmware writes to stdout between the two calls goes into s_captured. */
+static int s_saved_stdout = -1;
+static FILE *s_capture;
+
+static void capture_begin(void)
+{
+    fflush(stdout);
+    s_capture = tmpfile();
+    s_saved_stdout = dup(STDOUT_FILENO);
+    dup2(fileno(s_capture), STDOUT_FILENO);
+}
+
+static const char *capture_end(void)
+{
+    fflush(stdout);
+    dup2(s_saved_stdout, STDOUT_FILENO);
+    close(s_saved_stdout);
+    rewind(s_capture);
+    size_t n = fread(s_captured, 1, sizeof(s_captured) - 1, s_capture);
+    s_captured[n] = '\0';
+    fclose(s_capture);
+    return s_captured;
+}
+
+/* The JSON of the `nth` (from 0) frame of `kind` in `text`, checked and parsed (cJSON_Delete it), or NULL. */
+static cJSON *frame_of(const char *text, const char *kind, int nth)
+{
+    const char *line = text;
+    while (line != NULL && *line != '\0') {
+        const char *end = strchr(line, '\n');
+        size_t length = end != NULL ? (size_t)(end - line) : strlen(line);
+        console_frame_t frame;
+        if (console_frame_parse(line, length, &frame) && strcmp(frame.kind, kind) == 0 && nth-- == 0) {
+            return cJSON_ParseWithLength(frame.json, frame.json_length);
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+static const char *text_of(const cJSON *json, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, name);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+static void console_crc_is_zlibs_and_the_roms(void)
+{
+    const uint8_t check[] = "123456789";
+    CHECK_EQ_INT(0xCBF43926u, esp_rom_crc32_le(0, check, 9));  /* CRC-32/ISO-HDLC check value */
+    CHECK_EQ_INT(0xCBF43926u, console_frame_crc("123456789", 9));
+    /* the ROM's function goes on from a previous result */
+    CHECK_EQ_INT(0xCBF43926u, esp_rom_crc32_le(esp_rom_crc32_le(0, check, 4), check + 4, 5));
+    /* from UINT32_MAX (NVS, otadata): zlib.crc32(struct.pack('<I', 1), 0xFFFFFFFF) */
+    const uint8_t seq1[4] = {1, 0, 0, 0};
+    CHECK_EQ_INT(0x4743989Au, esp_rom_crc32_le(UINT32_MAX, seq1, 4));
+    CHECK_EQ_INT(0u, esp_rom_crc32_le(0, check, 0));
+}
+
+static void console_frames_escape_quotes_and_line_breaks(void)
+{
+    char frame[256];
+    size_t n = console_frame_build(frame, sizeof(frame), "query", "{}");
+    CHECK(strcmp(frame, "@EF1 query {} *78e0233a\n") == 0); /* zlib.crc32(b"@EF1 query {} ") */
+    CHECK_EQ_INT(strlen(frame), n);
+
+    cJSON *json = cJSON_CreateObject();
+    cJSON_AddStringToObject(json, "thing", "dev-\"001\"\nline two\\");
+    char *text = cJSON_PrintUnformatted(json);
+    n = console_frame_build(frame, sizeof(frame), "hello", text);
+    CHECK(n > 0);
+    CHECK(strchr(frame, '\n') == frame + n - 1); /* one line */
+    console_frame_t parsed;
+    CHECK(console_frame_parse(frame, n - 1, &parsed));
+    cJSON *back = cJSON_ParseWithLength(parsed.json, parsed.json_length);
+    CHECK(back != NULL && strcmp(text_of(back, "thing"), "dev-\"001\"\nline two\\") == 0);
+    cJSON_Delete(back);
+    cJSON_free(text);
+    cJSON_Delete(json);
+
+    CHECK_EQ_INT(0, console_frame_build(frame, sizeof(frame), "Hello", "{}"));       /* kind [a-z_] */
+    CHECK_EQ_INT(0, console_frame_build(frame, sizeof(frame), "hello", "{\"a\":\n1}")); /* raw line break */
+    CHECK_EQ_INT(0, console_frame_build(frame, 20, "hello", "{\"a\":1}"));           /* does not fit */
+}
+
+static void console_parser_takes_only_intact_frames(void)
+{
+    console_frame_t f;
+    const char good[] = "@EF1 query {} *78e0233a";
+    CHECK(console_frame_parse(good, strlen(good), &f) && strcmp(f.kind, "query") == 0 && f.json_length == 2);
+    const char noisy[] = "\x1b[0;32mI (12) app: partial line@EF1 query {} *78e0233a\r";
+    CHECK(console_frame_parse(noisy, strlen(noisy), &f));
+    const char damaged[] = "@EF1 query {}  *78e0233a";
+    CHECK(!console_frame_parse(damaged, strlen(damaged), &f));
+    const char bad_crc[] = "@EF1 query {} *78e0233b";
+    CHECK(!console_frame_parse(bad_crc, strlen(bad_crc), &f));
+    const char upper_hex[] = "@EF1 query {} *78E0233A";
+    CHECK(!console_frame_parse(upper_hex, strlen(upper_hex), &f));
+    char not_object[64];
+    size_t n = console_frame_build(not_object, sizeof(not_object), "query", "[1]");
+    CHECK(n > 0 && !console_frame_parse(not_object, n - 1, &f));
+    char too_long[CONSOLE_FRAME_LINE_MAX + 64];
+    memset(too_long, ' ', sizeof(too_long));
+    memcpy(too_long + sizeof(too_long) - strlen(good), good, strlen(good));
+    CHECK(!console_frame_parse(too_long, sizeof(too_long), &f));
+}
+
+static int s_lines_seen;
+static char s_last_line[64];
+
+static void count_line(const char *line, size_t length, void *arg)
+{
+    (void)arg;
+    s_lines_seen++;
+    snprintf(s_last_line, sizeof(s_last_line), "%.*s", (int)length, line);
+}
+
+static void console_input_is_cut_into_lines_and_long_ones_dropped(void)
+{
+    static console_line_t lines;
+    console_line_init(&lines);
+    s_lines_seen = 0;
+    console_line_feed(&lines, "ab", 2, count_line, NULL);
+    console_line_feed(&lines, "c\nde", 4, count_line, NULL);
+    CHECK_EQ_INT(1, s_lines_seen);
+    CHECK(strcmp(s_last_line, "abc") == 0);
+    static char huge[CONSOLE_FRAME_LINE_MAX + 10];
+    memset(huge, 'x', sizeof(huge));
+    console_line_feed(&lines, huge, sizeof(huge), count_line, NULL);
+    console_line_feed(&lines, "\nok\n", 4, count_line, NULL);
+    CHECK_EQ_INT(2, s_lines_seen); /* "de" + the huge rest dropped; "ok" taken */
+    CHECK(strcmp(s_last_line, "ok") == 0);
+}
+
+static void console_endpoint_may_name_a_port(void)
+{
+    char uri[300];
+    CHECK(mqtt_broker_uri("a1b2-ats.iot.eu-west-1.amazonaws.com", 8883, uri, sizeof(uri)));
+    CHECK(strcmp(uri, "mqtts://a1b2-ats.iot.eu-west-1.amazonaws.com:8883") == 0);
+    CHECK(mqtt_broker_uri("127.0.0.1:18883", 8883, uri, sizeof(uri)));
+    CHECK(strcmp(uri, "mqtts://127.0.0.1:18883") == 0);
+    CHECK(!mqtt_broker_uri("localhost:", 8883, uri, sizeof(uri)));
+    CHECK(!mqtt_broker_uri("localhost:0", 8883, uri, sizeof(uri)));
+    CHECK(!mqtt_broker_uri("localhost:65536", 8883, uri, sizeof(uri)));
+    CHECK(!mqtt_broker_uri("localhost: 1", 8883, uri, sizeof(uri)));
+    CHECK(!mqtt_broker_uri(":8883", 8883, uri, sizeof(uri)));
+    CHECK(!mqtt_broker_uri("a:b:1", 8883, uri, sizeof(uri)));
+    CHECK(!mqtt_broker_uri("localhost", 8883, uri, 10));
+}
+
+/* SHA-256 of the DER "MIIB" decodes to (30 82 01): hashlib.sha256(base64.b64decode("MIIB")) */
+#define TEST_CERT_SHA256 "ccf72380a62a235fbf5474c2a85f6f68d0a1398f2dada1b19df37e10d4aea723"
+
+static void console_boot_reports_who_it_is_and_never_a_secret(void)
+{
+    fake_restart();
+    console_report_reset();
+    put_identity(true);
+    capture_begin();
+    jmp_buf escape;
+    if (setjmp(escape) == 0) {
+        fake_on_delay(connected_during_first_delay, 2);
+        fake_set_escape(&escape);
+        app_main();
+    }
+    const char *out = capture_end();
+    cJSON *hello = frame_of(out, "hello", 0);
+    CHECK(hello != NULL);
+    if (hello != NULL) {
+        CHECK_EQ_INT(1, cJSON_GetNumberValue(cJSON_GetObjectItem(hello, "proto")));
+        CHECK(strcmp(text_of(hello, "thing"), TEST_THING) == 0);
+        CHECK(strcmp(text_of(hello, "cert_sha256"), TEST_CERT_SHA256) == 0);
+        CHECK(strcmp(text_of(hello, "mac"), "24:0a:c4:00:00:01") == 0);
+        CHECK(strcmp(text_of(hello, "fw"), FAKE_APP_VERSION) == 0);
+        CHECK(strcmp(text_of(hello, "project"), FAKE_APP_PROJECT) == 0);
+        CHECK(strcmp(text_of(hello, "chip"), CONFIG_IDF_TARGET) == 0); /* the project's target */
+        CHECK(strcmp(text_of(hello, "endpoint"), ESPFLEET_DEFAULT_ENDPOINT) == 0);
+        CHECK_EQ_INT(1, cJSON_GetNumberValue(cJSON_GetObjectItem(hello, "boot")));
+    }
+    cJSON_Delete(hello);
+    const char *milestones[] = {"identity_loaded", "network_up", "mqtt_connected"};
+    for (int i = 0; i < 3; i++) {
+        cJSON *state = frame_of(out, "state", i);
+        CHECK(state != NULL && strcmp(text_of(state, "milestone"), milestones[i]) == 0);
+        if (i == 2 && state != NULL) {
+            CHECK(strcmp(text_of(state, "thing"), TEST_THING) == 0);
+        }
+        cJSON_Delete(state);
+    }
+    /* never a secret: not the key, not the Wi-Fi password, not the certificate body */
+    CHECK(strstr(out, "PRIVATE KEY") == NULL);
+    CHECK(strstr(out, "MIGH") == NULL);
+    CHECK(strstr(out, "secret123") == NULL);
+    CHECK(strstr(out, "BEGIN CERTIFICATE") == NULL);
+    CHECK(frame_of(out, "fail", 0) == NULL);
+}
+
+static void console_boot_without_identity_says_so(void)
+{
+    fake_restart();
+    console_report_reset();
+    put_identity(false);
+    capture_begin();
+    app_main();
+    const char *out = capture_end();
+    cJSON *hello = frame_of(out, "hello", 0);
+    CHECK(hello != NULL && cJSON_IsNull(cJSON_GetObjectItem(hello, "thing"))
+          && cJSON_IsNull(cJSON_GetObjectItem(hello, "cert_sha256")));
+    cJSON_Delete(hello);
+    cJSON *fail = frame_of(out, "fail", 0);
+    CHECK(fail != NULL && strcmp(text_of(fail, "stage"), "identity") == 0
+          && strcmp(text_of(fail, "err"), "ESP_ERR_NVS_NOT_FOUND") == 0);
+    cJSON_Delete(fail);
+}
+
+static void console_query_is_answered_by_the_console_task(void)
+{
+    fake_restart();
+    console_report_reset();
+    put_identity(true);
+    jmp_buf escape;
+    capture_begin();
+    if (setjmp(escape) == 0) {
+        fake_on_delay(connected_during_first_delay, 2);
+        fake_set_escape(&escape);
+        app_main();
+    }
+    capture_end();
+    CHECK(fake_uart_installed());
+    fake_task_t *task = fake_task("console_rx");
+    CHECK(task != NULL);
+    if (task == NULL) {
+        return;
+    }
+    const char input[] = "garbage\r\n@EF1 query {} *78e0233b\r\nI (1) noise@EF1 query {} *78e0233a\r\n";
+    fake_uart_input(input, sizeof(input) - 1);
+    capture_begin();
+    fake_task_run(task); /* reads until it would block */
+    const char *out = capture_end();
+    cJSON *hello = frame_of(out, "hello", 0);
+    CHECK(hello != NULL && cJSON_GetNumberValue(cJSON_GetObjectItem(hello, "boot")) == 2); /* the boot report was 1 */
+    CHECK(frame_of(out, "hello", 1) == NULL); /* the damaged query was not answered */
+    cJSON_Delete(hello);
+    cJSON *state = frame_of(out, "state", 0);
+    CHECK(state != NULL && strcmp(text_of(state, "milestone"), "mqtt_connected") == 0);
+    cJSON_Delete(state);
+}
+
+static void console_mqtt_failure_is_reported_once_with_its_reason(void)
+{
+    console_report_reset();
+    connect_and_subscribe();
+    capture_begin();
+    fake_mqtt_connect_failed(111);
+    fake_mqtt_connect_failed(111);
+    const char *out = capture_end();
+    cJSON *fail = frame_of(out, "fail", 0);
+    CHECK(fail != NULL);
+    if (fail != NULL) {
+        CHECK(strcmp(text_of(fail, "stage"), "mqtt") == 0);
+        CHECK(strcmp(text_of(fail, "err"), "ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST") == 0);
+        CHECK_EQ_INT(ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST, cJSON_GetNumberValue(cJSON_GetObjectItem(fail, "code")));
+        CHECK_EQ_INT(111, cJSON_GetNumberValue(cJSON_GetObjectItem(fail, "errno")));
+    }
+    cJSON_Delete(fail);
+    CHECK(frame_of(out, "fail", 1) == NULL); /* the same failure again: not repeated */
+    run_control_task();
+}
+
 int main(void)
 {
     shadow_topics_init(&s_topics, TEST_THING, ESPFLEET_SHADOW_NAME, ESPFLEET_STATUS_TOPIC_PREFIX);
@@ -1153,6 +1432,15 @@ int main(void)
     RUN(get_refused_for_now_is_retried_after_a_backoff);
     RUN(unanswered_get_is_asked_again_after_its_deadline);
     RUN(get_answered_in_time_or_late_needs_no_retry);
+    RUN(console_crc_is_zlibs_and_the_roms);
+    RUN(console_frames_escape_quotes_and_line_breaks);
+    RUN(console_parser_takes_only_intact_frames);
+    RUN(console_input_is_cut_into_lines_and_long_ones_dropped);
+    RUN(console_endpoint_may_name_a_port);
+    RUN(console_boot_reports_who_it_is_and_never_a_secret);
+    RUN(console_boot_without_identity_says_so);
+    RUN(console_query_is_answered_by_the_console_task);
+    RUN(console_mqtt_failure_is_reported_once_with_its_reason);
     run_field_tests();
 
     printf("%d passed, %d failed\n", s_passed, s_failed);

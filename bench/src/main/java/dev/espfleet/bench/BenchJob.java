@@ -1,5 +1,6 @@
 package dev.espfleet.bench;
 
+import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.flasher.flash.FlashPlan;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.provisioning.CertificateAuthority;
@@ -18,10 +19,17 @@ import java.util.Optional;
  * @param firmware what is written besides the identity image (a build's flasher_args.json images, a Wi-Fi NVS
  *                 image), or {@link FlashPlan#NONE}; every board's write goes through its one check
  * @param identityOffset flash offset of the identity NVS partition
+ * @param endOfLine      the test each unit passes, reset into its application, before it is done
  */
 public record BenchJob(String product, String organization, ThingNamePattern namePattern, Path unitsDir,
                        CertificateAuthority ca, String caLabel, ServerCa serverCa, DevicePolicy policy,
                        IdentityLayout layout, int identityOffset, int identitySize, AwsEndpoint endpoint,
                        Optional<WifiCredentials> wifi, KeyType keyType, FlashPlan firmware, int baud,
-                       String station) {
+                       String station, EndOfLinePlan endOfLine) {
+
+    /** The same job writing {@code plan} as its firmware and testing units by {@code eol}. */
+    public BenchJob withFirmware(FlashPlan plan, EndOfLinePlan eol) {
+        return new BenchJob(product, organization, namePattern, unitsDir, ca, caLabel, serverCa, policy, layout,
+                identityOffset, identitySize, endpoint, wifi, keyType, plan, baud, station, eol);
+    }
 }

@@ -44,7 +44,12 @@ public record BenchPort(String name, Supplier<Transport> opener, boolean simulat
         return new BenchPort("sim-" + index, opener, true);
     }
 
-    ConnectOptions connectOptions(int baud) {
-        return ConnectOptions.defaults().withBaud(baud);
+    /**
+     * The loader's options for a board on {@code transport}: esptool's, whose reset into the loader (and out of it)
+     * takes the USB-Serial/JTAG sequence on a chip's own USB port.
+     */
+    ConnectOptions connectOptions(int baud, Transport transport) {
+        ConnectOptions options = ConnectOptions.defaults().withBaud(baud);
+        return transport.usbSerialJtag() ? options.withBefore(ConnectOptions.Before.USB_RESET) : options;
     }
 }

@@ -1,5 +1,10 @@
 package dev.espfleet.bench;
 
+import dev.espfleet.bench.eol.EndOfLineExpectation;
+import dev.espfleet.bench.eol.EndOfLineFailure;
+import dev.espfleet.bench.eol.EndOfLineMode;
+import dev.espfleet.bench.eol.EndOfLineResult;
+import dev.espfleet.bench.eol.EndOfLineTest;
 import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
@@ -41,7 +46,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Provisions boards on many ports at once. Per board: connect, read chip and MAC, take the MAC's
  * identity from the ledger (an existing one on rework, else the next name), make or reuse key and
  * certificate, build the identity NVS image, write firmware and identity with an MD5 check of every
- * region, and only then mark the unit done. A failure on one port fails that unit only.
+ * region, run the end-of-line test if the job has one (reset into the application, its console report
+ * compared with the record), and only then mark the unit done. A failure on one port fails that unit only.
  */
 public final class BenchRunner {
     private final BenchJob job;
@@ -158,7 +164,7 @@ public final class BenchRunner {
             if (aborting.get()) {
                 transport.close(); // aborted while opening: the close in abort() may have missed it
             }
-            try (RomLoader loader = RomLoader.connect(transport, port.connectOptions(job.baud()), log::add)) {
+            try (RomLoader loader = RomLoader.connect(transport, port.connectOptions(job.baud(), transport), log::add)) {
                 ChipInfo chip = loader.chipInfo();
                 mac = Optional.of(chip.mac().toString());
                 if (mac.equals(previousMac)) {
@@ -182,14 +188,15 @@ public final class BenchRunner {
                 // meanwhile, so what is recorded is what was written.
                 try (UnitLock lock = UnitLock.acquire(unitDir, "station " + job.station(), UNIT_WAIT, stopping::get);
                      IdentityLedger.Claim claim = ledger.claim(unit.mac(), job.station(), UNIT_WAIT, stopping::get)) {
-                    return provisionAndFlash(port, loader, unit, name, unitDir, start, mac, thing, log);
+                    return provisionAndFlash(port, transport, loader, unit, name, unitDir, start, mac, thing, log);
                 }
             }
         } catch (EspfleetException e) {
             String reason = e.getMessage();
             audit.append("unit-failed", fields(port, mac.orElse(""), thing.orElse(""), Map.of("reason", reason)));
+            Optional<EndOfLineResult> eol = e instanceof EndOfLineFailure f ? Optional.of(f.result()) : Optional.empty();
             UnitResult result = new UnitResult(port.name(), mac, thing, false, reason,
-                    Duration.between(start, Instant.now()), 0);
+                    Duration.between(start, Instant.now()), 0, eol);
             thing.ifPresent(t -> writeUnitLog(job.unitsDir().resolve(t), result, log));
             return result;
         } finally {
@@ -197,9 +204,9 @@ public final class BenchRunner {
         }
     }
 
-    private UnitResult provisionAndFlash(BenchPort port, RomLoader loader, UnitRecord unit, ThingName name,
-                                         Path unitDir, Instant start, Optional<String> mac, Optional<String> thing,
-                                         List<String> log) {
+    private UnitResult provisionAndFlash(BenchPort port, Transport transport, RomLoader loader, UnitRecord unit,
+                                         ThingName name, Path unitDir, Instant start, Optional<String> mac,
+                                         Optional<String> thing, List<String> log) {
         listener.state(port.name(), "provisioning " + name);
         // read again under the claim: another station may have recorded a certificate meanwhile
         Optional<String> recorded = findQuietly(unit.mac()).flatMap(UnitRecord::certificateFingerprint);
@@ -211,6 +218,7 @@ public final class BenchRunner {
                 OptionalInt.empty()), job.serverCa(), job.policy(), job.layout(), job.identitySize(),
                 job.wifi(), false, Optional.of(board)), Instant.now());
         log.addAll(report.lines());
+        // SHA-256 of the certificate's DER: AWS IoT's certificate id, and what the firmware reports it loaded
         String fingerprint = UnitProvisioner.awsCertificateId(report.certificate().orElseThrow());
         ledger.recordCertificate(unit.mac(), fingerprint);
 
@@ -227,16 +235,55 @@ public final class BenchRunner {
             log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset()) + ": verified, MD5 "
                     + w.md5() + (w.skipped() ? " (already there)" : ""));
         }
-        // Only now, with every region's MD5 confirmed by the chip, is the unit done.
-        ledger.markDone(unit.mac(), fingerprint, imageSha);
+        String verified = "verified " + written.size() + " region(s)";
+        if (job.endOfLine().mode() == EndOfLineMode.NONE) {
+            // Only now, with every region's MD5 confirmed by the chip, is the unit done.
+            ledger.markDone(unit.mac(), fingerprint, imageSha);
+            UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
+            audit.append("unit-done", fields(port, unit.mac(), name.value(),
+                    Map.of("certificate", fingerprint, "identity_sha256", imageSha, "bytes", total)));
+            loader.finish();
+            UnitResult result = new UnitResult(port.name(), mac, thing, true, verified,
+                    Duration.between(start, Instant.now()), total, Optional.empty());
+            writeUnitLog(unitDir, result, log);
+            return result;
+        }
+        // What the board holds is verified; the unit is done when it boots it and says so.
         UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
-        audit.append("unit-done", fields(port, unit.mac(), name.value(),
-                Map.of("certificate", fingerprint, "identity_sha256", imageSha, "bytes", total)));
-        loader.finish();
-        UnitResult result = new UnitResult(port.name(), mac, thing, true,
-                "verified " + written.size() + " region(s)", Duration.between(start, Instant.now()), total);
+        EndOfLineResult eol = endOfLine(port, transport, loader, unit, name, fingerprint, log);
+        Instant at = Instant.now();
+        Map<String, Object> eolFields = new LinkedHashMap<>();
+        eolFields.put("result", eol.outcome().word());
+        eolFields.put("mode", job.endOfLine().mode().cliName());
+        eolFields.put("detail", eol.detail());
+        eolFields.put("damaged_frames", eol.damagedFrames());
+        eolFields.put("seconds", Math.round(eol.took().toMillis() / 100.0) / 10.0);
+        eol.hello().ifPresent(h -> eolFields.put("fw", h.fw()));
+        audit.append("unit-eol", fields(port, unit.mac(), name.value(), eolFields));
+        if (!eol.passed()) {
+            ledger.recordEndOfLine(unit.mac(), eol.record(at));
+            throw new EndOfLineFailure(eol);
+        }
+        // Only now, with every region's MD5 confirmed and the unit's own report matching, is the unit done.
+        ledger.markDone(unit.mac(), fingerprint, imageSha, eol.record(at));
+        audit.append("unit-done", fields(port, unit.mac(), name.value(), Map.of("certificate", fingerprint,
+                "identity_sha256", imageSha, "bytes", total, "eol", eol.outcome().word())));
+        UnitResult result = new UnitResult(port.name(), mac, thing, true, verified + "; end-of-line: " + eol.detail(),
+                Duration.between(start, Instant.now()), total, Optional.of(eol));
         writeUnitLog(unitDir, result, log);
         return result;
+    }
+
+    /** The unit reset into its application, its console report compared with what was just recorded. */
+    private EndOfLineResult endOfLine(BenchPort port, Transport transport, RomLoader loader, UnitRecord unit,
+                                      ThingName name, String fingerprint, List<String> log) {
+        EndOfLineExpectation expected = new EndOfLineExpectation(name.value(), fingerprint, unit.mac(),
+                job.endOfLine().firmwareVersion(), job.endpoint().toString());
+        log.add("end-of-line (" + job.endOfLine().mode().cliName() + "): expecting thing " + expected.thing()
+                + ", certificate " + expected.certSha256() + ", MAC " + expected.mac() + ", firmware "
+                + expected.firmwareVersion() + ", endpoint " + expected.endpoint());
+        return new EndOfLineTest(job.endOfLine(), expected, log::add, s -> listener.state(port.name(), s))
+                .run(transport, loader::finish);
     }
 
     private Optional<UnitRecord> findQuietly(String mac) {

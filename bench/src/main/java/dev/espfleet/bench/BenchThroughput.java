@@ -48,7 +48,7 @@ public final class BenchThroughput {
                     run.resolve("units"), job.ca(), job.caLabel(), job.serverCa(), job.policy(), job.layout(),
                     job.identityOffset(), job.identitySize(), job.endpoint(), job.wifi(), job.keyType(),
                     firmwareBytes == 0 ? FlashPlan.NONE : FlashPlan.of(List.of(new FlashRegion("app", 0x20000, firmware))), baud,
-                    job.station());
+                    job.station(), dev.espfleet.bench.eol.EndOfLinePlan.NONE);
             List<UnitResult> results;
             long start = System.nanoTime();
             try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + run.resolve("ledger.db"));

@@ -1,5 +1,7 @@
 package dev.espfleet.bench;
 
+import dev.espfleet.bench.eol.EndOfLineOutcome;
+import dev.espfleet.bench.eol.EndOfLineRecord;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.model.MacAddress;
@@ -65,8 +67,17 @@ public final class IdentityLedger implements AutoCloseable {
                 station TEXT NOT NULL,
                 allocated_at TEXT NOT NULL,
                 done_at TEXT,
-                identity_sha256 TEXT
+                identity_sha256 TEXT,
+                eol_result TEXT,
+                eol_detail TEXT,
+                eol_at TEXT
             )""";
+    /**
+     * Columns later espfleets added, in order, each with its type: an older ledger gets them the first time a
+     * bench opens it (ledger list and export read it as it is).
+     */
+    private static final List<String[]> ADDED_COLUMNS = List.of(new String[] {"identity_sha256", "TEXT"},
+            new String[] {"eol_result", "TEXT"}, new String[] {"eol_detail", "TEXT"}, new String[] {"eol_at", "TEXT"});
     private static final String INFO_SCHEMA =
             "CREATE TABLE IF NOT EXISTS ledger_info (name TEXT PRIMARY KEY, value TEXT NOT NULL)";
 
@@ -75,15 +86,18 @@ public final class IdentityLedger implements AutoCloseable {
     private final boolean sqlite;
     private final Optional<String> id;
     private final boolean hasIdentityColumn;
+    private final boolean hasEndOfLineColumns;
     /** MACs claimed by this process: the database's lock does not keep two ports of one station apart. */
     private final Set<String> claimed = ConcurrentHashMap.newKeySet();
 
-    private IdentityLedger(String url, Connection connection, Optional<String> id, boolean hasIdentityColumn) {
+    private IdentityLedger(String url, Connection connection, Optional<String> id, boolean hasIdentityColumn,
+                           boolean hasEndOfLineColumns) {
         this.url = url;
         this.connection = connection;
         this.sqlite = isSqlite(url);
         this.id = id;
         this.hasIdentityColumn = hasIdentityColumn;
+        this.hasEndOfLineColumns = hasEndOfLineColumns;
     }
 
     /**
@@ -98,7 +112,7 @@ public final class IdentityLedger implements AutoCloseable {
         Connection c = connect(url, false);
         try {
             prepare(url, c);
-            return new IdentityLedger(url, c, Optional.of(ledgerId(url, c)), true);
+            return new IdentityLedger(url, c, Optional.of(ledgerId(url, c)), true, true);
         } catch (SQLException e) {
             closeQuietly(c);
             throw openFailure(url, e);
@@ -143,7 +157,8 @@ public final class IdentityLedger implements AutoCloseable {
                     id = r.next() ? Optional.of(r.getString(1)) : Optional.empty();
                 }
             }
-            return new IdentityLedger(url, c, id, hasColumn(c, "units", "identity_sha256"));
+            return new IdentityLedger(url, c, id, hasColumn(c, "units", "identity_sha256"),
+                    hasColumn(c, "units", "eol_result"));
         } catch (SQLException e) {
             closeQuietly(c);
             throw openFailure(url, e);
@@ -259,8 +274,10 @@ public final class IdentityLedger implements AutoCloseable {
                     try {
                         s.execute(SCHEMA);
                         s.execute(INFO_SCHEMA);
-                        if (!hasColumn(c, "units", "identity_sha256")) {
-                            s.execute("ALTER TABLE units ADD COLUMN identity_sha256 TEXT");
+                        for (String[] column : ADDED_COLUMNS) {
+                            if (!hasColumn(c, "units", column[0])) {
+                                s.execute("ALTER TABLE units ADD COLUMN " + column[0] + " " + column[1]);
+                            }
                         }
                         s.execute("COMMIT");
                     } catch (SQLException e) {
@@ -270,7 +287,9 @@ public final class IdentityLedger implements AutoCloseable {
                 } else {
                     s.execute(SCHEMA);
                     s.execute(INFO_SCHEMA);
-                    s.execute("ALTER TABLE units ADD COLUMN IF NOT EXISTS identity_sha256 TEXT");
+                    for (String[] column : ADDED_COLUMNS) {
+                        s.execute("ALTER TABLE units ADD COLUMN IF NOT EXISTS " + column[0] + " " + column[1]);
+                    }
                 }
                 return;
             } catch (SQLException e) {
@@ -485,6 +504,25 @@ public final class IdentityLedger implements AutoCloseable {
                 fingerprint, Instant.now().toString(), identitySha256, mac);
     }
 
+    /**
+     * Marks a unit done after its end-of-line test passed, recording the test in the same statement (so a unit is
+     * never done without it, nor it recorded without the unit done).
+     */
+    public synchronized void markDone(String mac, String fingerprint, String identitySha256, EndOfLineRecord eol) {
+        update("mark " + mac + " done",
+                "UPDATE units SET state = 'DONE', cert_fingerprint = ?, done_at = ?, identity_sha256 = ?, "
+                        + "eol_result = ?, eol_detail = ?, eol_at = ? WHERE mac = ?",
+                fingerprint, eol.at().toString(), identitySha256, eol.outcome().word(), eol.detail(),
+                eol.at().toString(), mac);
+    }
+
+    /** Records a unit's end-of-line test that failed; the unit's state stays what it was. */
+    public synchronized void recordEndOfLine(String mac, EndOfLineRecord eol) {
+        update("record the end-of-line test of " + mac,
+                "UPDATE units SET eol_result = ?, eol_detail = ?, eol_at = ? WHERE mac = ?",
+                eol.outcome().word(), eol.detail(), eol.at().toString(), mac);
+    }
+
     public synchronized Optional<UnitRecord> find(String mac) throws SQLException {
         try (PreparedStatement p = connection.prepareStatement("SELECT * FROM units WHERE mac = ?")) {
             p.setString(1, mac);
@@ -656,6 +694,19 @@ public final class IdentityLedger implements AutoCloseable {
                 Optional.ofNullable(r.getString("cert_fingerprint")), UnitRecord.State.valueOf(r.getString("state")),
                 r.getString("station"), Instant.parse(r.getString("allocated_at")),
                 Optional.ofNullable(done).map(Instant::parse),
-                hasIdentityColumn ? Optional.ofNullable(r.getString("identity_sha256")) : Optional.empty());
+                hasIdentityColumn ? Optional.ofNullable(r.getString("identity_sha256")) : Optional.empty(),
+                hasEndOfLineColumns ? endOfLine(r) : Optional.empty());
+    }
+
+    /** The row's end-of-line test; a result this espfleet does not know is shown as it is, as a failure. */
+    private static Optional<EndOfLineRecord> endOfLine(ResultSet r) throws SQLException {
+        String result = r.getString("eol_result");
+        if (result == null) {
+            return Optional.empty();
+        }
+        String at = r.getString("eol_at");
+        return Optional.of(new EndOfLineRecord(EndOfLineOutcome.ofWord(result).orElse(EndOfLineOutcome.FAILED),
+                Optional.ofNullable(r.getString("eol_detail")).orElse(""),
+                at == null ? Instant.EPOCH : Instant.parse(at)));
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.flasher.command.Opcode;
+import dev.espfleet.flasher.connection.Transport;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.flasher.sim.SimConfig;
@@ -57,7 +58,8 @@ class BenchRunnerTest {
     private BenchJob job(ThingNamePattern pattern) {
         return new BenchJob("sensor", "Acme", pattern, tmp.resolve("units"), ca, "test CA",
                 serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000,
-                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.NONE, 460800, "test");
+                AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.NONE, 460800, "test",
+                dev.espfleet.bench.eol.EndOfLinePlan.NONE);
     }
 
     private List<UnitResult> run(List<BenchPort> ports) {
@@ -150,7 +152,7 @@ class BenchRunnerTest {
                 base.identitySize(), base.endpoint(), base.wifi(), base.keyType(),
                 dev.espfleet.flasher.flash.FlashPlan.of(List.of(new dev.espfleet.flasher.image.FlashRegion("app.bin", 0x20000,
                         appImageForEsp32s3()))), base.baud(),
-                base.station());
+                base.station(), base.endOfLine());
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
              AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
@@ -297,7 +299,7 @@ class BenchRunnerTest {
         BenchJob withOtherCa = new BenchJob("sensor", "Acme", ThingNamePattern.defaultPattern(), tmp.resolve("units"),
                 other, "other CA", serverCa, new DevicePolicy("sensor-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000,
                 0x6000, AwsEndpoint.of("abc123-ats.iot.eu-west-1.amazonaws.com"), Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.NONE, 460800,
-                "test");
+                "test", dev.espfleet.bench.eol.EndOfLinePlan.NONE);
         List<UnitResult> results;
         try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
              AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
@@ -309,5 +311,65 @@ class BenchRunnerTest {
         assertTrue(detail.endsWith("; pass the --ca that issued it, or give the unit a new key first with 'espfleet "
                 + "provision --rotate --thing sensor-240ac4e50001 --out " + tmp.resolve("units/sensor-240ac4e50001")
                 + " --ca CA ...'"), detail); // the bench itself has no --rotate
+    }
+
+    @Test
+    void aBoardOnItsChipsOwnUsbSerialJtagIsEnteredWithTheUsbResetSequence() {
+        /** All a port says of itself here: it is an Espressif chip's USB-Serial/JTAG (or not). */
+        class Port extends StandInPort {
+            private final boolean usb;
+
+            Port(boolean usb) {
+                this.usb = usb;
+            }
+
+            @Override
+            public boolean usbSerialJtag() {
+                return usb;
+            }
+        }
+        BenchPort port = BenchPort.of("/dev/ttyACM0", 460800);
+        assertEquals(dev.espfleet.flasher.connection.ConnectOptions.Before.USB_RESET,
+                port.connectOptions(460800, new Port(true)).before());
+        assertEquals(dev.espfleet.flasher.connection.ConnectOptions.Before.DEFAULT_RESET,
+                port.connectOptions(460800, new Port(false)).before());
+    }
+
+    /** A port that is never used, only asked what it is. */
+    abstract static class StandInPort implements Transport {
+        @Override
+        public void write(byte[] data) {
+        }
+
+        @Override
+        public int read(byte[] buffer, java.time.Duration timeout) {
+            return 0;
+        }
+
+        @Override
+        public void setBaudRate(int baud) {
+        }
+
+        @Override
+        public boolean hasModemLines() {
+            return true;
+        }
+
+        @Override
+        public void setDtr(boolean asserted) {
+        }
+
+        @Override
+        public void setRts(boolean asserted) {
+        }
+
+        @Override
+        public String description() {
+            return "stand-in";
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

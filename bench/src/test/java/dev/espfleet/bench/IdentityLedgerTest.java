@@ -184,6 +184,7 @@ class IdentityLedgerTest {
         }
         try (IdentityLedger again = IdentityLedger.open(url())) {
             assertEquals(id, again.id(), "a ledger keeps its id");
+            assertEquals(Optional.empty(), again.list().get(0).endOfLine(), "no end-of-line test ran");
         }
         try (IdentityLedger other = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("other.db"))) {
             assertNotEquals(id, other.id());
@@ -202,6 +203,47 @@ class IdentityLedgerTest {
                 ledger.claim("24:0a:c4:00:00:02", "st1", Duration.ZERO, () -> false).close();
             }
             ledger.claim("24:0a:c4:00:00:01", "st1", Duration.ZERO, () -> false).close();
+        }
+    }
+
+    @Test
+    void aLedgerFromBeforeTheEndOfLineTestIsReadAsItIsAndGetsItsColumnsFromTheBench() throws Exception {
+        try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+            s.execute("""
+                    CREATE TABLE units (mac TEXT PRIMARY KEY, thing_name TEXT NOT NULL UNIQUE,
+                        sequence BIGINT NOT NULL UNIQUE, cert_fingerprint TEXT UNIQUE,
+                        state TEXT NOT NULL CHECK (state IN ('ALLOCATED', 'DONE')), station TEXT NOT NULL,
+                        allocated_at TEXT NOT NULL, done_at TEXT, identity_sha256 TEXT)""");
+            s.execute("INSERT INTO units VALUES ('24:0a:c4:00:00:01', 'old-0001', 1, 'ab', 'DONE', 'st', "
+                    + "'2025-01-01T00:00:00Z', '2025-01-01T00:01:00Z', '" + "ef".repeat(32) + "')");
+            s.execute("INSERT INTO units VALUES ('24:0a:c4:00:00:02', 'old-0002', 2, 'cd', 'ALLOCATED', 'st', "
+                    + "'2025-01-01T00:00:00Z', NULL, NULL)");
+        }
+        try (IdentityLedger read = IdentityLedger.openExisting(url())) {
+            assertEquals(Optional.empty(), read.list().get(0).endOfLine());
+            assertEquals(Optional.of("ef".repeat(32)), read.list().get(0).identityFingerprint());
+        }
+        try (Connection c = DriverManager.getConnection(url())) {
+            assertFalse(c.getMetaData().getColumns(null, null, "units", "eol_result").next(),
+                    "reading changed the ledger");
+        }
+        java.time.Instant at = java.time.Instant.parse("2026-01-05T10:00:09Z");
+        try (IdentityLedger ledger = IdentityLedger.open(url())) {
+            ledger.recordEndOfLine("24:0a:c4:00:00:02", new dev.espfleet.bench.eol.EndOfLineRecord(
+                    dev.espfleet.bench.eol.EndOfLineOutcome.FAILED, "no report within 20 s of the reset", at));
+            ledger.markDone("24:0a:c4:00:00:01", "ab", "ef".repeat(32), new dev.espfleet.bench.eol.EndOfLineRecord(
+                    dev.espfleet.bench.eol.EndOfLineOutcome.REPORTED, "report matches", at));
+        }
+        try (IdentityLedger read = IdentityLedger.openExisting(url())) {
+            UnitRecord done = read.list().get(0);
+            UnitRecord failed = read.list().get(1);
+            assertEquals(UnitRecord.State.DONE, done.state());
+            assertEquals(Optional.of(new dev.espfleet.bench.eol.EndOfLineRecord(
+                    dev.espfleet.bench.eol.EndOfLineOutcome.REPORTED, "report matches", at)), done.endOfLine());
+            assertEquals(Optional.of(at), done.doneAt());
+            assertEquals(UnitRecord.State.ALLOCATED, failed.state(), "a failed test leaves the unit allocated");
+            assertEquals("no report within 20 s of the reset", failed.endOfLine().orElseThrow().detail());
+            assertEquals("old-0002", failed.thingName());
         }
     }
 }

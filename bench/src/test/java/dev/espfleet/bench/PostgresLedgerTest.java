@@ -211,7 +211,7 @@ class PostgresLedgerTest {
                     work.resolve("units-" + station), ca, "ca", new ServerCa(List.of(ca.certificate()), Path.of("ca.pem")),
                     new DevicePolicy("p-device", "{}\n"), IdentityLayout.DEFAULT, 0x12000, 0x6000, AwsEndpoint.of("a.example.com"),
                     Optional.empty(), KeyType.EC_P256, dev.espfleet.flasher.flash.FlashPlan.of(List.of(new FlashRegion("app", 0x20000, firmware))), 460800,
-                    station);
+                    station, dev.espfleet.bench.eol.EndOfLinePlan.NONE);
             BenchListener timing = new BenchListener() {
                 @Override
                 public void state(String port, String state) {
@@ -282,6 +282,12 @@ class PostgresLedgerTest {
         try (IdentityLedger ledger = IdentityLedger.open(legacy)) {
             ledger.markDone("24:0a:c4:00:00:01", "ab", "ef".repeat(32));
             assertEquals(Optional.of("ef".repeat(32)), ledger.list().get(0).identityFingerprint());
+            assertEquals(Optional.empty(), ledger.list().get(0).endOfLine());
+            dev.espfleet.bench.eol.EndOfLineRecord eol = new dev.espfleet.bench.eol.EndOfLineRecord(
+                    dev.espfleet.bench.eol.EndOfLineOutcome.CONNECTED, "connected to a.example.com as old-0001",
+                    java.time.Instant.parse("2026-01-05T10:00:00Z"));
+            ledger.markDone("24:0a:c4:00:00:01", "ab", "ef".repeat(32), eol);
+            assertEquals(Optional.of(eol), ledger.list().get(0).endOfLine());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.bench.ThingNamePattern;
+import dev.espfleet.bench.eol.EndOfLineMode;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.model.AwsEndpoint;
 import dev.espfleet.services.BenchRequest;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Provision and flash boards on many ports at once.",
             "Identity from the ledger (a known MAC gets its identity back), key and certificate from the",
-            "local CA, identity NVS image and firmware written and MD5-verified, then the unit recorded as done."})
+            "local CA, identity NVS image and firmware written and MD5-verified, the unit reset into its",
+            "application and its console report checked (end-of-line test), then the unit recorded as done."})
 final class BenchCommand extends BaseCommand {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "Device config (YAML).")
     Path config;
@@ -50,8 +52,20 @@ final class BenchCommand extends BaseCommand {
             description = "CA of the MQTT broker (default: Amazon Root CA 1 from the system trust store).")
     Path serverCa;
 
-    @Option(names = "--endpoint", paramLabel = "HOST", description = "Overrides aws.endpoint (a test broker).")
+    @Option(names = "--endpoint", paramLabel = "HOST[:PORT]",
+            description = "The identity's endpoint, overriding aws.endpoint: a test broker (with --server-ca).")
     String endpoint;
+
+    @Option(names = "--eol", paramLabel = "MODE",
+            description = "End-of-line test after the write: none; report (the unit's console report must match the "
+                    + "ledger); connected (and it must reach its broker as its thing). Default: report when firmware "
+                    + "is written (--build, or simulated ports), else none.")
+    String eol;
+
+    @Option(names = "--eol-timeout", paramLabel = "SECONDS",
+            description = "Deadline of the end-of-line test from the unit's reset (default: 20 for report, 60 for "
+                    + "connected; the report is due within 20 either way).")
+    Integer eolTimeout;
 
     @Option(names = "--wifi-ssid", paramLabel = "SSID", description = "Wi-Fi network written where the firmware reads it: into "
             + "the identity image, or with wifi.partition: nvs into the board's nvs partition.")
@@ -87,9 +101,11 @@ final class BenchCommand extends BaseCommand {
                 ? LinkTiming.timed(Duration.ofMillis(simLinkMs)) : LinkTiming.UNTIMED);
         BenchSession session = new BenchService().prepare(new BenchRequest(config, ca, Optional.ofNullable(serverCa),
                 Optional.ofNullable(build), units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern),
-                Optional.ofNullable(endpoint).map(e -> AwsEndpoint.of(e.strip())),
+                Optional.ofNullable(endpoint).map(e -> AwsEndpoint.withOptionalPort(e.strip())),
                 Optional.ofNullable(wifiSsid).map(s -> new WifiSettings(s, wifiPassword)), portSpec, baud,
-                boardsPerPort, Optional.ofNullable(station)));
+                boardsPerPort, Optional.ofNullable(station),
+                Optional.ofNullable(eol).map(m -> EndOfLineMode.parse(m.strip(), "--eol")),
+                Optional.ofNullable(eolTimeout).map(Duration::ofSeconds)));
         BenchDisplay display = new BenchDisplay(out(), BenchDisplay.terminal());
         SignalStop.run(session, display).requireAllDone();
         return 0;

@@ -1,6 +1,9 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.bench.UnitResult;
+import dev.espfleet.bench.eol.EndOfLineMode;
+import dev.espfleet.bench.eol.EndOfLineOutcome;
+import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.services.BenchEvents;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -47,6 +50,25 @@ class BenchDisplay implements BenchEvents {
     public synchronized void started(int ports, String ledger, Path units, boolean firmware) {
         out.printf("bench: %d port(s), ledger %s, units in %s%s%n", ports, ledger, units,
                 firmware ? ", firmware + identity" : ", identity only (no --build)");
+        out.flush();
+    }
+
+    @Override
+    public synchronized void buildingSimulatedFirmware(Path cache) {
+        out.printf("bench: building the simulated boards' firmware (kept in %s)%n", cache);
+        out.flush();
+    }
+
+    @Override
+    public synchronized void endOfLine(EndOfLinePlan plan, String endpoint) {
+        if (plan.mode() == EndOfLineMode.NONE) {
+            return;
+        }
+        out.printf("end-of-line: %s: each unit is reset into its application; its report (due within %d s) must "
+                + "match the ledger (thing, certificate, MAC, endpoint, firmware %s)%s%n", plan.mode().cliName(),
+                plan.reportTimeout().toSeconds(), plan.firmwareVersion(), plan.mode() == EndOfLineMode.CONNECTED
+                        ? ", and it must reach " + endpoint + " as its thing within " + plan.connectTimeout().toSeconds()
+                        + " s" : "");
         out.flush();
     }
 
@@ -110,14 +132,22 @@ class BenchDisplay implements BenchEvents {
         out.flush();
     }
 
+    /** A unit's end-of-line result as the summary and {@code ledger list} show it: {@code -} when none ran. */
+    static String eol(UnitResult r) {
+        return r.endOfLine().map(e -> e.outcome() == EndOfLineOutcome.FAILED ? "FAILED" : e.outcome().word())
+                .orElse("-");
+    }
+
     /** The summary table. */
     @Override
     public synchronized void benchFinished(List<UnitResult> results) {
         out.println();
-        out.printf("%-10s %-17s %-32s %-7s %8s  %s%n", "PORT", "MAC", "THING", "RESULT", "TIME", "DETAIL");
+        out.printf("%-10s %-17s %-32s %-7s %-9s %8s  %s%n", "PORT", "MAC", "THING", "RESULT", "EOL", "TIME",
+                "DETAIL");
         for (UnitResult r : results) {
-            out.printf("%-10s %-17s %-32s %-7s %7.1fs  %s%n", r.port(), r.mac().orElse("-"),
-                    r.thingName().orElse("-"), r.done() ? "done" : "FAILED", r.took().toMillis() / 1000.0, r.detail());
+            out.printf("%-10s %-17s %-32s %-7s %-9s %7.1fs  %s%n", r.port(), r.mac().orElse("-"),
+                    r.thingName().orElse("-"), r.done() ? "done" : "FAILED", eol(r), r.took().toMillis() / 1000.0,
+                    r.detail());
         }
         long done = results.stream().filter(UnitResult::done).count();
         out.printf("%d of %d units done%n", done, results.size());

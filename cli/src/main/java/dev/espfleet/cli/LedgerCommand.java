@@ -2,6 +2,7 @@ package dev.espfleet.cli;
 
 import dev.espfleet.bench.IdentityLedger;
 import dev.espfleet.bench.UnitRecord;
+import dev.espfleet.bench.eol.EndOfLineOutcome;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -46,16 +47,23 @@ final class LedgerCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
-                out.printf("%-6s %-17s %-32s %-9s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT");
+                out.printf("%-6s %-17s %-32s %-9s %-30s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT",
+                        "END-OF-LINE");
                 for (UnitRecord r : l.list()) {
-                    out.printf("%-6d %-17s %-32s %-9s %s%n", r.sequence(), r.mac(), r.thingName(),
+                    out.printf("%-6d %-17s %-32s %-9s %-30s %s%n", r.sequence(), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT),
-                            r.doneAt().map(Object::toString).orElse("-"));
+                            r.doneAt().map(Object::toString).orElse("-"), endOfLine(r));
                 }
             }
             out.flush();
             return 0;
         }
+    }
+
+    /** The unit's last end-of-line test: its result, and what failed. */
+    static String endOfLine(UnitRecord r) {
+        return r.endOfLine().map(e -> e.outcome().word() + (e.outcome() == EndOfLineOutcome.FAILED
+                ? ": " + e.detail() : "") + " (" + e.at() + ")").orElse("-");
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true, description = "Every unit as CSV (RFC 4180).")
@@ -74,12 +82,15 @@ final class LedgerCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
                 out.print("sequence,mac,thing_name,state,certificate_sha256,station,allocated_at,done_at,"
-                        + "identity_sha256\r\n");
+                        + "identity_sha256,eol_result,eol_detail,eol_at\r\n");
                 for (UnitRecord r : l.list()) {
                     out.print(String.join(",", Long.toString(r.sequence()), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT), r.certificateFingerprint().orElse(""),
                             quote(r.station()), r.allocatedAt().toString(), r.doneAt().map(Object::toString).orElse(""),
-                            r.identityFingerprint().orElse("")) + "\r\n");
+                            r.identityFingerprint().orElse(""),
+                            r.endOfLine().map(e -> e.outcome().word()).orElse(""),
+                            quote(r.endOfLine().map(e -> e.detail()).orElse("")),
+                            r.endOfLine().map(e -> e.at().toString()).orElse("")) + "\r\n");
                 }
             }
             out.flush();

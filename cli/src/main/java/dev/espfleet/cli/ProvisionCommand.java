@@ -64,7 +64,8 @@ final class ProvisionCommand extends BaseCommand {
     @Option(names = "--rotate", description = "Make a new key, CSR and certificate even if the unit has them.")
     boolean rotate;
 
-    @Option(names = "--endpoint", paramLabel = "HOST", description = "AWS IoT endpoint (overrides aws.endpoint).")
+    @Option(names = "--endpoint", paramLabel = "HOST[:PORT]",
+            description = "AWS IoT endpoint, or a test broker's HOST:PORT (overrides aws.endpoint).")
     String endpoint;
 
     @Option(names = "--org", paramLabel = "O", description = "Organization in the subject (default: product.name).")
@@ -100,7 +101,7 @@ final class ProvisionCommand extends BaseCommand {
                 : new CertificateFrom.AwsSignsCsr();
         ProvisionResult result = new ProvisionService().provision(new ProvisionRequest(config, thing, out, certificate,
                 Optional.ofNullable(serverCa), defaultServerCa, rotate,
-                Optional.ofNullable(endpoint).map(e -> AwsEndpoint.of(e.strip())), Optional.ofNullable(org),
+                Optional.ofNullable(endpoint).map(e -> AwsEndpoint.withOptionalPort(e.strip())), Optional.ofNullable(org),
                 Optional.ofNullable(country), Optional.ofNullable(wifiSsid).map(s -> new WifiSettings(s, wifiPassword)),
                 keyType, validityDays == null ? OptionalInt.empty() : OptionalInt.of(validityDays)));
         PrintWriter o = out();

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "run-host", mixinStandardHelpOptions = true,
         description = {"Run a device's firmware on this machine: generate the config, build the app for Linux "
                 + "with the host runtime (real MQTT over TLS, NVS from the unit's image) and start it.",
-            "Its console (ESP_LOG lines) streams to stderr; Ctrl-C stops it.",
+            "Its console (ESP_LOG lines and console-report frames) is stdout, its input stdin; Ctrl-C stops it.",
             "Needs gcc, libmosquitto-dev, libssl-dev and libcjson-dev."})
 final class RunHostCommand implements Callable<Integer> {
     private static final Pattern BROKER = Pattern.compile("mqtts?://[^:/\\s]+(:\\d{1,5})?/?");

@@ -49,6 +49,11 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--app-mode", description = "Start running the application: a client must reset it into the loader.")
     boolean appMode;
 
+    @Option(names = "--flash-file", paramLabel = "FILE",
+            description = "Keep the simulated flash in FILE (created erased at the flash size if missing; kept "
+                    + "afterwards, so the next sim boots from it), as Espressif's QEMU keeps its -drive file.")
+    java.nio.file.Path flashFile;
+
     @Option(names = "--fault", paramLabel = "KIND@OPCODE#N[+MSms]",
             description = "Inject a fault, e.g. drop-reply@flash_data#3 or delay-reply@spi_flash_md5#1+50ms. Repeatable.")
     List<String> faults = new ArrayList<>();
@@ -73,6 +78,9 @@ public final class SimCommand implements Callable<Integer> {
                 .withChip(Chip.of(chip, "--chip"))
                 .withFlashSize(parseSize(flashSize))
                 .withStartInDownloadMode(!appMode);
+        if (flashFile != null) {
+            config = config.withFlashFile(flashFile);
+        }
         if (mac != null) {
             MacAddress.problem(mac).ifPresent(p -> {
                 throw EspfleetException.badInput("--mac: " + p);
@@ -95,8 +103,9 @@ public final class SimCommand implements Callable<Integer> {
                     "pick another port, or stop whatever uses this one");
         }
         server.start();
-        err.printf("sim: simulated %s (MAC %s, %s flash) listening on socket://%s:%d%n",
-                config.chip().displayName(), config.mac(), flashSize.toUpperCase(Locale.ROOT), host, server.port());
+        err.printf("sim: simulated %s (MAC %s, %s flash%s) listening on socket://%s:%d%n",
+                config.chip().displayName(), config.mac(), flashSize.toUpperCase(Locale.ROOT),
+                flashFile == null ? "" : " in " + flashFile, host, server.port());
         err.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         server.join();

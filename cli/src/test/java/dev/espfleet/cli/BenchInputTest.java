@@ -59,6 +59,26 @@ class BenchInputTest {
     }
 
     @Test
+    void anEndOfLineModeOrDeadlineTheBenchDoesNotKnowIsRefused() throws Exception {
+        refused("--eol 'sometimes': expected none, report, connected", "--eol", "sometimes", "--units",
+                tmp.resolve("units").toString());
+        refused("--eol-timeout 0: expected 1 to 1800 seconds", "--eol-timeout", "0", "--units",
+                tmp.resolve("units").toString());
+        refused("--eol-timeout 3601: expected 1 to 1800 seconds", "--eol-timeout", "3601", "--units",
+                tmp.resolve("units").toString());
+    }
+
+    @Test
+    void anEndpointWhosePortIsNotOneTo65535IsRefused() throws Exception {
+        String expected = ": expected HOST or HOST:PORT, a host name such as abc123-ats.iot.eu-west-1.amazonaws.com "
+                + "(no scheme) and a port from 1 to 65535";
+        refused("invalid endpoint '127.0.0.1:70000'" + expected, "--endpoint", "127.0.0.1:70000", "--units",
+                tmp.resolve("units").toString());
+        refused("invalid endpoint 'mqtts://127.0.0.1:8883'" + expected, "--endpoint", "mqtts://127.0.0.1:8883",
+                "--units", tmp.resolve("units").toString());
+    }
+
+    @Test
     void aNegativeBoardCountIsRefused() throws Exception {
         refused("--boards-per-port must be 0 (serve boards until Ctrl-C) or more, got -1", "--boards-per-port", "-1",
                 "--units", tmp.resolve("units").toString());

@@ -345,7 +345,7 @@ class ConfigAgreementTest {
             try {
                 bench.prepare(new BenchRequest(config, ca, Optional.of(ca.resolve("ca.pem")), Optional.empty(),
                         dir.resolve("units"), Optional.empty(), ThingNamePattern.defaultPattern(), Optional.empty(), wifi,
-                        PortSpec.simulated(1), 460800, 1, Optional.of("agreement")));
+                        PortSpec.simulated(1), 460800, 1, Optional.of("agreement"), Optional.empty(), Optional.empty()));
                 benchSetUp = Verdict.ok();
             } catch (EspfleetException e) {
                 benchSetUp = fromException(e);

@@ -215,10 +215,21 @@ class FlasherCommandsTest {
     }
 
     @Test
-    void monitorShowsTheApplicationBootLog() {
+    void monitorShowsWhatAChipWithErasedFlashPrints() {
+        // the simulated chip boots its flash: erased, the ROM finds no bootloader image and says so
         CliRun r = CliRun.of("monitor", "--port", "sim", "--seconds", "1");
         assertEquals(0, r.exitCode(), r.toString());
-        assertTrue(r.out().contains("espfleet-sim: application running"), r.toString());
+        assertTrue(r.out().contains("rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\ninvalid header: 0xffffffff"),
+                r.toString());
+    }
+
+    @Test
+    void simRefusesAFlashFileOfAnotherSize() throws Exception {
+        Path small = dir.resolve("small-flash.bin");
+        Files.write(small, new byte[4096]);
+        CliRun r = CliRun.of("sim", "--listen", "127.0.0.1:0", "--flash-file", small.toString());
+        assertEquals(2, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("small-flash.bin is 4096 bytes; the simulated flash is 4194304 (4 MB)"), r.toString());
     }
 
     @Test

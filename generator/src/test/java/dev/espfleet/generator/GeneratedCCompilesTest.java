@@ -24,6 +24,15 @@ class GeneratedCCompilesTest {
     static final Path HOST_INCLUDE = Path.of("..", "host", "include").toAbsolutePath().normalize();
     static final Path CJSON_INCLUDE = Path.of("/usr/include/cjson");
 
+    /**
+     * What ESP-IDF's generated sdkconfig.h says of the target, as host builds pass it (host/include/sdkconfig.h
+     * takes CONFIG_IDF_TARGET from the command line).
+     */
+    static List<String> targetDefines(dev.espfleet.model.Chip chip) {
+        return List.of("-DCONFIG_IDF_TARGET=\"" + chip.idfName() + "\"",
+                "-DCONFIG_IDF_TARGET_" + chip.idfName().toUpperCase(java.util.Locale.ROOT) + "=1");
+    }
+
     static List<String> examples() {
         return Examples.names();
     }
@@ -45,10 +54,22 @@ class GeneratedCCompilesTest {
                     "-Wshadow", "-Wformat=2", "-O2", "-c", "-I", HOST_INCLUDE.toString(), "-I", CJSON_INCLUDE.toString(),
                     "-I", project.resolve("main").toString(), source.toString(), "-o",
                     tmp.resolve(source.getFileName() + ".o").toString()));
+            cmd.addAll(targetDefines(Examples.config(example).target()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.waitFor(), source.getFileName() + " does not compile cleanly:\n" + output);
             assertEquals("", output, source.getFileName() + " printed warnings");
+        }
+        // the console report's other console choices (a chip whose console is USB-Serial/JTAG, or none)
+        for (String console : List.of("CONFIG_ESP_CONSOLE_USB_SERIAL_JTAG", "CONFIG_ESP_CONSOLE_NONE")) {
+            List<String> cmd = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror", "-Wshadow",
+                    "-O2", "-c", "-D" + console + "=1", "-I", HOST_INCLUDE.toString(), "-I", CJSON_INCLUDE.toString(),
+                    "-I", project.resolve("main").toString(), project.resolve("main/console_report.c").toString(), "-o",
+                    tmp.resolve("console_report-" + console + ".o").toString()));
+            cmd.addAll(targetDefines(Examples.config(example).target()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), "console_report.c with " + console + " does not compile cleanly:\n" + output);
         }
     }
 

@@ -77,16 +77,17 @@ class NvsNamesInGeneratedFilesTest {
     @Test
     void theGeneratedCCompilesAndCarriesEachNameUnchanged(@TempDir Path tmp) throws Exception {
         Path project = tmp.resolve("names");
-        ProjectWriter.write(new ProjectRenderer().render(ConfigLoader.parse("names.yaml", "names.yaml", config())),
-                project);
+        dev.espfleet.generator.config.DeviceConfig parsed = ConfigLoader.parse("names.yaml", "names.yaml", config());
+        ProjectWriter.write(new ProjectRenderer().render(parsed), project);
+        List<String> target = GeneratedCCompilesTest.targetDefines(parsed.target());
         Path main = project.resolve("main");
         List<Path> sources;
         try (Stream<Path> s = Files.list(main)) {
             sources = s.filter(p -> p.toString().endsWith(".c")).sorted().toList();
         }
         for (Path source : sources) {
-            run(tmp, "gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror", "-Wtrigraphs", "-c", "-I",
-                    GeneratedCCompilesTest.HOST_INCLUDE.toString(), "-I", GeneratedCCompilesTest.CJSON_INCLUDE.toString(),
+            run(tmp, "gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror", "-Wtrigraphs", "-c", target.get(0), target.get(1),
+                    "-I", GeneratedCCompilesTest.HOST_INCLUDE.toString(), "-I", GeneratedCCompilesTest.CJSON_INCLUDE.toString(),
                     "-I", main.toString(), source.toString(), "-o", tmp.resolve(source.getFileName() + ".o").toString());
         }
         // -std=c17 is strict ISO C: the preprocessor replaces trigraphs there, so an unescaped ??= would show

@@ -5,6 +5,7 @@
 #include "nvs_flash.h"
 
 #include "aws_mqtt.h"
+#include "console_report.h"
 #include "espfleet_config.h"
 #include "identity.h"
 #include "wifi_sta.h"
@@ -41,23 +42,42 @@ static esp_err_t init_nvs(void)
 void app_main(void)
 {
     ESP_LOGI(TAG, "%s %s", ESPFLEET_PRODUCT_NAME, ESPFLEET_FIRMWARE_VERSION);
-    if (init_nvs() != ESP_OK || identity_load(&s_identity) != ESP_OK) {
+    /* the console report (docs/console-protocol.md): a bench reads who this device is and how far it got */
+    console_report_start();
+    /* app_main runs once on a device; the host tests boot it again in one process: nothing may leak */
+    identity_free(&s_identity);
+    wifi_credentials_free(&s_wifi);
+    esp_err_t err = init_nvs();
+    if (err == ESP_OK) {
+        err = identity_load(&s_identity);
+    }
+    if (err != ESP_OK) {
+        console_report_identity(NULL, err);
         ESP_LOGE(TAG, "halted: this device has no usable identity; nothing was started");
         return;
     }
-    if (wifi_credentials_load(&s_wifi) != ESP_OK) {
+    console_report_identity(&s_identity, ESP_OK);
+    err = wifi_credentials_load(&s_wifi);
+    if (err != ESP_OK) {
+        console_report_failure(CONSOLE_STAGE_NETWORK, err, 0, 0, "no Wi-Fi credentials in NVS");
         ESP_LOGE(TAG, "halted: no Wi-Fi credentials in NVS partition '%s' namespace '%s' "
                  "(espfleet provision --wifi-ssid); nothing was started", ESPFLEET_WIFI_PARTITION, ESPFLEET_WIFI_NAMESPACE);
         return;
     }
-    if (wifi_sta_start(&s_wifi) != ESP_OK) {
+    err = wifi_sta_start(&s_wifi);
+    if (err != ESP_OK) {
+        console_report_failure(CONSOLE_STAGE_NETWORK, err, 0, 0, "Wi-Fi could not start");
         ESP_LOGE(TAG, "halted: Wi-Fi could not start");
         return;
     }
     while (!wifi_sta_wait_connected(30000)) {
+        console_report_failure(CONSOLE_STAGE_NETWORK, ESP_ERR_TIMEOUT, 0, 0, "no IP address after 30 s");
         ESP_LOGW(TAG, "still waiting for Wi-Fi");
     }
-    if (mqtt_init(&s_identity) != ESP_OK) {
+    console_report_milestone(CONSOLE_MILESTONE_NETWORK_UP, NULL);
+    err = mqtt_init(&s_identity);
+    if (err != ESP_OK) {
+        console_report_failure(CONSOLE_STAGE_MQTT, err, 0, 0, "the MQTT client could not start");
         ESP_LOGE(TAG, "halted: the MQTT client could not start");
         return;
     }

@@ -22,16 +22,22 @@ import java.util.stream.Stream;
 public final class HostAppBuild {
     /** Every file of host/include, host/shared and host/runtime, as packaged (a test keeps this list complete). */
     static final List<String> SOURCES = List.of(
-            "include/esp_bit_defs.h", "include/esp_err.h", "include/esp_event.h", "include/esp_log.h",
-            "include/esp_netif.h", "include/esp_random.h", "include/esp_timer.h", "include/esp_tls_errors.h",
+            "include/driver/uart.h", "include/driver/usb_serial_jtag.h", "include/esp_app_desc.h",
+            "include/esp_bit_defs.h", "include/esp_chip_info.h", "include/esp_err.h", "include/esp_event.h",
+            "include/esp_log.h", "include/esp_mac.h", "include/esp_netif.h", "include/esp_random.h",
+            "include/esp_rom_crc.h", "include/esp_system.h", "include/esp_timer.h", "include/esp_tls_errors.h",
             "include/esp_wifi.h", "include/freertos/FreeRTOS.h", "include/freertos/event_groups.h",
-            "include/freertos/queue.h", "include/freertos/task.h",
-            "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h",
-            "shared/esp_err.c", "shared/event_loop.c", "shared/event_loop.h", "shared/mqtt_events.c",
+            "include/freertos/queue.h", "include/freertos/task.h", "include/mbedtls/base64.h",
+            "include/mbedtls/sha256.h", "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h",
+            "include/sdkconfig.h",
+            "shared/esp_err.c", "shared/esp_rom_crc.c", "shared/event_loop.c", "shared/event_loop.h",
+            "shared/mbedtls_shim.c", "shared/mqtt_events.c",
             "shared/mqtt_events.h", "shared/nvs_image.c", "shared/nvs_image.h", "shared/nvs_store.c",
             "shared/nvs_store.h", "shared/wifi_driver.c", "shared/wifi_driver.h",
-            "runtime/mqtt_mosquitto.c", "runtime/nvs_runtime.c",
+            "runtime/console_posix.c", "runtime/mqtt_mosquitto.c", "runtime/nvs_runtime.c",
             "runtime/rtos_posix.c", "runtime/runtime.h", "runtime/runtime_main.c", "runtime/system_posix.c");
+    /** The ESP-IDF version the host runtime stands for: esp_app_get_description()'s idf_ver, and the image's. */
+    public static final String IDF_VERSION = "v5.5-espfleet-host";
     static final String RESOURCE_ROOT = "/dev/espfleet/host/sources/";
     /** Debian packages the build needs: the compiler and the libraries' headers. */
     public static final String PACKAGES = "gcc libmosquitto-dev libssl-dev libcjson-dev";
@@ -39,6 +45,11 @@ public final class HostAppBuild {
             Path.of("/usr/include/openssl/ssl.h"), Path.of("/usr/include/cjson/cJSON.h"));
 
     private HostAppBuild() {
+    }
+
+    /** The compiler flags every host build takes (part of SimFirmware's cache key). */
+    static List<String> flags() {
+        return List.of("-std=gnu17", "-Wall", "-Wextra", "-Werror", "-O1", "-g", "-pthread");
     }
 
     /** Compiler flags of a build under AddressSanitizer and UndefinedBehaviorSanitizer: any finding aborts. */
@@ -64,8 +75,18 @@ public final class HostAppBuild {
         try {
             Path sources = out.resolve("runtime-sources");
             extractSources(sources);
-            List<String> command = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
-                    "-O1", "-g", "-pthread", "-I", sources.resolve("include").toString(),
+            HostProject described = HostProject.read(project);
+            List<String> command = new ArrayList<>(List.of("gcc"));
+            command.addAll(flags());
+            // the same sources give the same executable wherever they were built (debug info, __FILE__)
+            command.add("-ffile-prefix-map=" + main.toAbsolutePath().getParent() + "=project");
+            command.add("-ffile-prefix-map=" + sources.toAbsolutePath() + "=runtime");
+            command.addAll(List.of("-DCONFIG_IDF_TARGET=\"" + described.target().idfName() + "\"",
+                    "-DCONFIG_IDF_TARGET_" + described.target().idfName().toUpperCase(java.util.Locale.ROOT) + "=1",
+                    "-DESPFLEET_HOST_PROJECT_NAME=\"" + described.name() + "\"",
+                    "-DESPFLEET_HOST_APP_VERSION=\"" + described.version() + "\"",
+                    "-DESPFLEET_HOST_IDF_VERSION=\"" + IDF_VERSION + "\"",
+                    "-I", sources.resolve("include").toString(),
                     "-I", sources.resolve("shared").toString(), "-I", sources.resolve("runtime").toString(), "-I", "/usr/include/cjson", "-I", main.toString()));
             if (sanitized) {
                 command.addAll(SANITIZERS);

@@ -100,6 +100,77 @@ class NvsImageReaderCrossCheckTest {
         assertEquals(expected, lines.subList(0, lines.size() - 1).stream().sorted().toList());
     }
 
+    /**
+     * What the runtime writes back into a flash file (nvs_image_write) is an NVS image the Java reader, an
+     * implementation of its own, reads item for item, with no problem, and the C reader reads back the same.
+     */
+    @Test
+    void imagesTheRuntimeWritesBackAreReadByTheJavaReader() throws Exception {
+        List<NvsEntry> entries = everyKindOfItem();
+        Path original = Files.createTempFile(dir, "original", ".bin");
+        Files.write(original, NvsPartitionWriter.write(entries, 0x6000, NvsVersion.V2));
+        Path rewritten = dir.resolve("rewritten.bin");
+        Process p = new ProcessBuilder(dump.toString(), "--rewrite", original.toString(), rewritten.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        byte[] image = Files.readAllBytes(rewritten);
+        dev.espfleet.nvs.NvsImage read = dev.espfleet.nvs.NvsPartitionReader.read(image);
+        assertEquals(List.of(), read.problems());
+        java.util.Comparator<NvsEntry> byName = java.util.Comparator.comparing((NvsEntry e) -> e.namespace() + "/" + e.key());
+        assertEquals(entries.stream().filter(e -> !e.isNamespaceDeclaration()).sorted(byName).toList(),
+                read.items().stream().sorted(byName).toList());
+        assertEquals(readWithC(Files.readAllBytes(original)), readWithC(image));
+    }
+
+    /**
+     * The runtime over a flash file (what a simulated chip's app runs with): a string written through nvs.h goes
+     * back into the file at the partition's offset, where the Java reader finds it beside what was flashed.
+     */
+    @Test
+    void runtimeWritesNvsBackIntoTheFlashFile() throws Exception {
+        Path writer = dir.resolve("flash_nvs_write");
+        List<String> sources = List.of("shared/nvs_image.c", "shared/nvs_store.c", "shared/esp_err.c",
+                "runtime/nvs_runtime.c", "tests/flash_nvs_write.c");
+        List<String> gcc = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
+                "-pthread", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-I",
+                HOST.resolve("include").toString(), "-I", HOST.resolve("shared").toString(), "-I",
+                HOST.resolve("runtime").toString()));
+        sources.forEach(s -> gcc.add(HOST.resolve(s).toString()));
+        gcc.addAll(List.of("-o", writer.toString()));
+        Process build = new ProcessBuilder(gcc).redirectErrorStream(true).start();
+        String log = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, build.waitFor(), log);
+
+        int certsOffset = 0x12000;
+        byte[] flash = new byte[0x20000];
+        java.util.Arrays.fill(flash, (byte) 0xFF);
+        byte[] table = new dev.espfleet.nvs.PartitionTable(List.of(
+                new dev.espfleet.nvs.PartitionEntry("nvs", 1, 2, 0x9000, 0x6000, false, false, 0),
+                new dev.espfleet.nvs.PartitionEntry("certs", 1, 2, certsOffset, 0x6000, false, false, 0))).toBinary();
+        System.arraycopy(table, 0, flash, 0x8000, table.length);
+        List<NvsEntry> flashed = List.of(NvsEntry.namespace("identity"), NvsEntry.string("identity", "thing_name",
+                "dev-001"));
+        byte[] certs = NvsPartitionWriter.write(flashed, 0x6000, NvsVersion.V2);
+        System.arraycopy(certs, 0, flash, certsOffset, certs.length);
+        Path file = dir.resolve("flash.bin");
+        Files.write(file, flash);
+
+        Process run = new ProcessBuilder(writer.toString(), file.toString(), "certs", "wifi", "ssid", "written-by-app")
+                .redirectErrorStream(true).start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, run.waitFor(), out);
+        byte[] after = Files.readAllBytes(file);
+        dev.espfleet.nvs.NvsImage image = dev.espfleet.nvs.NvsPartitionReader.read(
+                java.util.Arrays.copyOfRange(after, certsOffset, certsOffset + 0x6000));
+        assertEquals(List.of(), image.problems());
+        assertTrue(image.items().contains(NvsEntry.string("identity", "thing_name", "dev-001")), image.items().toString());
+        assertTrue(image.items().contains(NvsEntry.string("wifi", "ssid", "written-by-app")), image.items().toString());
+        // nothing outside the partition changed
+        assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOf(after, certsOffset), java.util.Arrays.copyOf(flash,
+                certsOffset)));
+    }
+
     @Test
     void cReaderSkipsAnEntryWhoseDataFailsItsCrc() throws Exception {
         List<NvsEntry> entries = List.of(NvsEntry.namespace("identity"),

@@ -72,4 +72,25 @@ class AwsEndpointTest {
         assertEquals(254, tooLong.length());
         assertTrue(AwsEndpoint.problem(tooLong).isPresent());
     }
+
+    @Test
+    void theIdentitysEndpointMayNameAPortForATestBroker() {
+        AwsEndpoint broker = AwsEndpoint.withOptionalPort("127.0.0.1:18883");
+        assertEquals("127.0.0.1", broker.host());
+        assertEquals(java.util.OptionalInt.of(18883), broker.port());
+        assertEquals("127.0.0.1:18883", broker.toString());
+        assertEquals("abc123-ats.iot.eu-west-1.amazonaws.com",
+                AwsEndpoint.withOptionalPort("abc123-ats.iot.eu-west-1.amazonaws.com").toString());
+        assertEquals(java.util.OptionalInt.empty(), AwsEndpoint.withOptionalPort("localhost").port());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"localhost:0", "localhost:65536", "localhost:", "localhost:88a3", ":8883",
+        "mqtts://localhost:8883", "a_b:8883"})
+    void refusesAPortThatIsNotOneTo65535OrAHostThatIsNotAHostName(String text) {
+        EspfleetException e = assertThrows(EspfleetException.class, () -> AwsEndpoint.withOptionalPort(text));
+        assertEquals(ExitStatus.BAD_INPUT, e.status());
+        assertEquals("invalid endpoint '" + text + "': expected HOST or HOST:PORT, a host name such as "
+                + "abc123-ats.iot.eu-west-1.amazonaws.com (no scheme) and a port from 1 to 65535", e.getMessage());
+    }
 }

@@ -36,7 +36,7 @@ public final class IdentityCsv {
         StringBuilder csv = new StringBuilder("key,type,encoding,value\n");
         csv.append(NvsCsv.cell(layout.namespace().value())).append(",namespace,,\n");
         row(csv, layout.thingNameKey(), "data", entries.thingName().value());
-        row(csv, layout.endpointKey(), "data", entries.endpoint().host());
+        row(csv, layout.endpointKey(), "data", entries.endpoint().toString());
         row(csv, layout.deviceCertKey(), "file", entries.deviceCertFile());
         row(csv, layout.privateKeyKey(), "file", entries.privateKeyFile());
         row(csv, layout.serverCaKey(), "file", entries.serverCaFile());

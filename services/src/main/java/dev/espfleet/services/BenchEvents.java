@@ -1,6 +1,7 @@
 package dev.espfleet.services;
 
 import dev.espfleet.bench.BenchListener;
+import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.bench.UnitResult;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,17 @@ public interface BenchEvents extends BenchListener {
      * @param firmware a build's images are written too, not just the identity
      */
     default void started(int ports, String ledger, Path units, boolean firmware) {
+    }
+
+    /** Simulated ports: their firmware is being built (or taken from {@code cache}) before the run. */
+    default void buildingSimulatedFirmware(Path cache) {
+    }
+
+    /**
+     * The end-of-line test every unit passes before it is done ({@link dev.espfleet.bench.eol.EndOfLineMode#NONE}:
+     * none); {@code endpoint} is the broker the identities name.
+     */
+    default void endOfLine(EndOfLinePlan plan, String endpoint) {
     }
 
     /** Asked to stop: no new board is taken; the boards in flight get {@code grace} to finish. */

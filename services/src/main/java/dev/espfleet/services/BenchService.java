@@ -1,6 +1,10 @@
 package dev.espfleet.services;
 
 import dev.espfleet.bench.BenchJob;
+import dev.espfleet.bench.eol.EndOfLineMode;
+import dev.espfleet.bench.eol.EndOfLinePlan;
+import dev.espfleet.flasher.image.AppDescription;
+import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.bench.BenchPort;
 import dev.espfleet.bench.BenchThroughput;
 import dev.espfleet.bench.ThingNamePattern;
@@ -31,10 +35,29 @@ import java.util.List;
 
 /**
  * Sets up and runs a production bench: {@link #prepare} checks everything that can be checked without a
- * port or the ledger and decides the job (identity layout, images, Wi-Fi placement, firmware) from the
- * config's {@link DeviceProfile}; {@link BenchSession#run} then serves the boards.
+ * port or the ledger and decides the job (identity layout, images, Wi-Fi placement, firmware, end-of-line test)
+ * from the config's {@link DeviceProfile}; {@link BenchSession#run} then serves the boards.
  */
 public final class BenchService {
+    /** Under {@code --units}: the simulated firmware, built once and kept (not a thing name: it has a dot). */
+    static final String SIMULATED_FIRMWARE_CACHE = ".sim-firmware";
+
+    private final Optional<SimulatedFirmware> simulatedFirmware;
+
+    /** A bench service with this espfleet's simulated firmware, if it has one ({@link SimulatedFirmware#installed}). */
+    public BenchService() {
+        this(SimulatedFirmware.installed());
+    }
+
+    /** A bench service whose simulated ports boot {@code simulatedFirmware}. */
+    public BenchService(Optional<SimulatedFirmware> simulatedFirmware) {
+        this.simulatedFirmware = simulatedFirmware;
+    }
+
+    /** Whether simulated ports get firmware that boots (and so can pass an end-of-line test). */
+    public boolean hasSimulatedFirmware() {
+        return simulatedFirmware.isPresent();
+    }
 
     /**
      * Everything that can be checked before a port or the ledger is touched, checked; nothing is written.
@@ -65,22 +88,50 @@ public final class BenchService {
         List<FlashLayout.Partition> written = new ArrayList<>(List.of(identity));
         wifi.ownImage().ifPresent(image -> written.add(image.partition()));
         FlashPlan firmware = FlashPlan.NONE;
+        String firmwareVersion = profile.config().product().firmwareVersion();
         if (request.build().isPresent()) {
             FlasherArgs args = FlasherArgs.load(buildDir(request.build().get()));
             profile.flashLayout().requireMatchedBy(args, request.build().get(), written);
             firmware = FlashPlan.of(args);
+            // the version the build's app will report (its PROJECT_VER), whatever the config says now
+            firmwareVersion = AppDescription.firstIn(args.regions()).map(AppDescription::version).orElse(firmwareVersion);
         }
-        if (wifi.ownImage().isPresent()) {
-            firmware = firmware.plus(wifi.ownImage().get().region("Wi-Fi"));
+        Optional<SimulatedFirmware> simulated = simulatedFirmwareFor(request);
+        EndOfLineMode eol = request.eol().orElse(request.build().isPresent() || simulated.isPresent()
+                ? EndOfLineMode.REPORT : EndOfLineMode.NONE);
+        EndOfLinePlan eolPlan = EndOfLinePlan.of(eol, firmwareVersion, request.eolTimeout());
+        Optional<FlashRegion> wifiRegion = wifi.ownImage().map(image -> image.region("Wi-Fi"));
+        if (wifiRegion.isPresent()) {
+            firmware = firmware.plus(wifiRegion.get());
         }
         String product = profile.config().product().name();
         BenchJob job = new BenchJob(product, product, request.namePattern(), request.units(), ca,
                 request.ca().toString(), serverCa, profile.policy(), profile.identityLayout(), identity.offset(),
                 identity.size(), request.endpoint().orElse(profile.config().aws().endpoint()), wifi.inIdentityImage(),
-                KeyType.EC_P256, firmware, request.baud(), request.station().orElseGet(BenchService::hostName));
+                KeyType.EC_P256, firmware, request.baud(), request.station().orElseGet(BenchService::hostName), eolPlan);
         boolean noWifi = request.wifi().isEmpty() && profile.wifiPlacement().inIdentityImage();
-        return new BenchSession(job, ports, request.boardsPerPort(), url, request.units(), request.build().isPresent(),
-                noWifi);
+        Optional<BenchSession.SimulatedBuild> pending = simulated.map(s -> new BenchSession.SimulatedBuild(s,
+                profile, request.units().resolve(SIMULATED_FIRMWARE_CACHE), written, wifiRegion));
+        return new BenchSession(job, ports, request.boardsPerPort(), url, request.units(),
+                request.build().isPresent() || simulated.isPresent(), noWifi, pending);
+    }
+
+    /**
+     * The simulated firmware simulated ports boot: theirs unless {@code --build} gives other firmware or
+     * {@code --eol none} asks for the identity alone (the bench before the end-of-line test). An end-of-line test
+     * on simulated ports that have none to boot could only fail: refused before anything is written.
+     */
+    private Optional<SimulatedFirmware> simulatedFirmwareFor(BenchRequest request) {
+        if (!request.ports().simulated() || request.build().isPresent()
+                || request.eol().equals(Optional.of(EndOfLineMode.NONE))) {
+            return Optional.empty();
+        }
+        if (simulatedFirmware.isEmpty() && request.eol().isPresent()) {
+            throw new EspfleetException(ExitStatus.UNAVAILABLE, "--eol " + request.eol().get().cliName() + " on "
+                    + "simulated ports needs the simulated application firmware, which this espfleet does not have",
+                    "run --eol none (the identity alone), or --build with firmware the boards run");
+        }
+        return simulatedFirmware;
     }
 
     /**
@@ -99,7 +150,8 @@ public final class BenchService {
             BenchSession session = prepare(profile, new BenchRequest(Path.of(profile.location()), caDir,
                     Optional.of(caDir.resolve(CertificateAuthority.CERTIFICATE_FILE)), Optional.empty(),
                     work.resolve("units"), Optional.empty(), ThingNamePattern.defaultPattern(), Optional.empty(),
-                    Optional.empty(), PortSpec.simulated(1), baud, 1, Optional.of("bench-perf")));
+                    Optional.empty(), PortSpec.simulated(1), baud, 1, Optional.of("bench-perf"),
+                    Optional.of(EndOfLineMode.NONE), Optional.empty()));
             return BenchThroughput.measure(session.job(), firmwareBytes, baud, turnaround, portCounts, work, log);
         } catch (IOException e) {
             throw new EspfleetException(ExitStatus.UNAVAILABLE, "cannot make a temporary folder for bench-perf: "
@@ -109,6 +161,7 @@ public final class BenchService {
 
     private static void requireOptions(BenchRequest request) {
         ConnectOptions.requireBaud(request.baud(), "--baud");
+        EndOfLinePlan.requireTimeout(request.eolTimeout());
         if (request.boardsPerPort() < 0) {
             throw EspfleetException.badInput("--boards-per-port must be 0 (serve boards until Ctrl-C) or more, got "
                     + request.boardsPerPort());

@@ -6,10 +6,17 @@ import dev.espfleet.bench.BenchPort;
 import dev.espfleet.bench.BenchRunner;
 import dev.espfleet.bench.IdentityLedger;
 import dev.espfleet.bench.UnitResult;
+import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.common.AtomicFiles;
+import dev.espfleet.common.EspfleetException;
+import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.flash.FlashPlan;
+import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.nvs.PartitionTable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -31,14 +38,42 @@ public final class BenchSession {
     private final Path units;
     private final boolean firmware;
     private final boolean noWifi;
+    private final Optional<SimulatedBuild> simulatedBuild;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile BenchRunner runner;
     private volatile boolean stopRequested;
     private volatile BenchEvents events = new BenchEvents() {
     };
 
+    /**
+     * The simulated firmware the simulated ports boot, built when the run starts (it writes its cache), then
+     * checked as a build is: its partition table puts the partitions the bench writes where the config does.
+     *
+     * @param written    the partitions the bench writes (identity, and the Wi-Fi image's)
+     * @param wifiRegion the Wi-Fi image written with the firmware, if any
+     */
+    record SimulatedBuild(SimulatedFirmware firmware, DeviceProfile profile, Path cache,
+                          List<FlashLayout.Partition> written, Optional<FlashRegion> wifiRegion) {
+        /** The job with the simulated firmware as what is written, and the version its units must report. */
+        BenchJob applyTo(BenchJob job) {
+            SimulatedFirmware.Build build = firmware.build(profile.config(), cache);
+            String source = "the simulated firmware (" + cache + ")";
+            FlashRegion table = build.regions().stream().filter(r -> r.offset() == PartitionTable.DEFAULT_OFFSET)
+                    .findFirst().orElseThrow(() -> new EspfleetException(ExitStatus.INTERNAL, source + " has no "
+                            + "partition table at 0x" + Integer.toHexString(PartitionTable.DEFAULT_OFFSET)));
+            profile.flashLayout().requireMatchedBy(PartitionTable.fromBinary(table.data()), source, written);
+            FlashPlan plan = FlashPlan.of(build.regions());
+            if (wifiRegion.isPresent()) {
+                plan = plan.plus(wifiRegion.get());
+            }
+            EndOfLinePlan eol = job.endOfLine();
+            return job.withFirmware(plan, new EndOfLinePlan(eol.mode(), build.version(), eol.reportTimeout(),
+                    eol.connectTimeout(), eol.queryInterval()));
+        }
+    }
+
     BenchSession(BenchJob job, List<BenchPort> ports, int boardsPerPort, String ledgerUrl, Path units, boolean firmware,
-                 boolean noWifi) {
+                 boolean noWifi, Optional<SimulatedBuild> simulatedBuild) {
         this.job = job;
         this.ports = ports;
         this.boardsPerPort = boardsPerPort;
@@ -46,11 +81,25 @@ public final class BenchSession {
         this.units = units;
         this.firmware = firmware;
         this.noWifi = noWifi;
+        this.simulatedBuild = simulatedBuild;
     }
 
-    /** What each board gets: the thing name pattern, identity layout and images, firmware. */
+    /** The same session on other ports (tests: boards that stand in for the device side). */
+    BenchSession withPorts(List<BenchPort> other) {
+        return new BenchSession(job, other, boardsPerPort, ledgerUrl, units, firmware, noWifi, simulatedBuild);
+    }
+
+    /**
+     * What each board gets: the thing name pattern, identity layout and images, firmware, end-of-line test (for
+     * simulated ports with simulated firmware: its images and version once the run has built it).
+     */
     public BenchJob job() {
         return job;
+    }
+
+    /** Whether the run builds the simulated firmware first (simulated ports, no {@code --build}). */
+    public boolean buildsSimulatedFirmware() {
+        return simulatedBuild.isPresent();
     }
 
     public List<BenchPort> ports() {
@@ -69,14 +118,20 @@ public final class BenchSession {
                 listener.noWifiCredentials();
             }
             AtomicFiles.createPrivateDirectories(units);
+            BenchJob work = job;
+            if (simulatedBuild.isPresent()) {
+                listener.buildingSimulatedFirmware(simulatedBuild.get().cache());
+                work = simulatedBuild.get().applyTo(job);
+            }
             try (IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
                  AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
-                BenchRunner r = new BenchRunner(job, ledger, audit, listener);
+                BenchRunner r = new BenchRunner(work, ledger, audit, listener);
                 runner = r;
                 if (stopRequested) {
                     r.stop();
                 }
                 listener.started(ports.size(), ledger.describe(), units, firmware);
+                listener.endOfLine(work.endOfLine(), work.endpoint().toString());
                 List<UnitResult> results = r.run(ports, boardsPerPort);
                 listener.benchFinished(results);
                 return new BenchOutcome(results);

@@ -42,16 +42,20 @@ public record FlashLayout(List<Partition> partitions) {
      * layout (or leaves it out): the images written there would land where the firmware does not look.
      */
     public void requireMatchedBy(FlasherArgs build, Path buildDir, Collection<Partition> written) {
-        PartitionTable table = build.partitionTable();
+        requireMatchedBy(build.partitionTable(), buildDir.toString(), written);
+    }
+
+    /** As {@link #requireMatchedBy(FlasherArgs, Path, Collection)}, for a partition table from {@code source}. */
+    public void requireMatchedBy(PartitionTable table, String source, Collection<Partition> written) {
         for (Partition p : written) {
             PartitionEntry entry = table.find(p.label().value()).orElseThrow(() -> EspfleetException.badInput(
-                    buildDir + " has no partition named '" + p.label() + "' (it has: " + String.join(", ",
+                    source + " has no partition named '" + p.label() + "' (it has: " + String.join(", ",
                             table.entries().stream().map(PartitionEntry::name).toList())
                             + "): the build is not from this config (run espfleet build again)"));
             if (entry.offset() != p.offset() || entry.size() != p.size()) {
                 throw EspfleetException.badInput(String.format("%s puts partition '%s' at 0x%x (0x%x bytes), the config"
                         + " at 0x%x (0x%x bytes): the build is not from this config (run espfleet build again)",
-                        buildDir, p.label(), entry.offset(), entry.size(), p.offset(), p.size()));
+                        source, p.label(), entry.offset(), entry.size(), p.offset(), p.size()));
             }
         }
     }

@@ -29,9 +29,14 @@ public record PortSpec(String text, int simFirst, LinkTiming simTiming) {
         return of("sim:" + count);
     }
 
+    /** Whether these are simulated ESP32s ({@code sim:N}). */
+    public boolean simulated() {
+        return text.startsWith("sim:");
+    }
+
     /** The ports; {@code auto} finding none is "unavailable" (exit 3). */
     public List<BenchPort> resolve(int baud) {
-        if (text.startsWith("sim:")) {
+        if (simulated()) {
             int n;
             try {
                 n = Integer.parseInt(text.substring(4));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.espfleet.bench.ThingNamePattern;
 import dev.espfleet.bench.UnitResult;
+import dev.espfleet.bench.eol.EndOfLineMode;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.generator.render.ProjectRenderer;
@@ -43,7 +44,7 @@ class BenchServiceTest {
     private BenchRequest request(Optional<Path> build, Optional<WifiSettings> wifi) {
         return new BenchRequest(config, ca, Optional.of(ca.resolve("ca.pem")), build, tmp.resolve("units"),
                 Optional.empty(), ThingNamePattern.defaultPattern(), Optional.empty(), wifi, PortSpec.simulated(1), 460800,
-                1, Optional.of("test"));
+                1, Optional.of("test"), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -80,8 +81,9 @@ class BenchServiceTest {
 
     @Test
     void aBuildForThisChipIsWrittenWithTheIdentity() throws Exception {
+        // --eol none: the simulated chip cannot run an ESP-IDF build (here a stand-in app of zeros)
         BenchSession session = new BenchService().prepare(request(Optional.of(build("esp32", Optional.empty())),
-                Optional.empty()));
+                Optional.empty()).withEndOfLine(EndOfLineMode.NONE));
         List<String> events = new ArrayList<>();
         BenchOutcome outcome = session.run(new BenchEvents() {
             @Override
@@ -102,6 +104,17 @@ class BenchServiceTest {
         outcome.requireAllDone();
         assertEquals("verified 3 region(s)", outcome.results().get(0).detail());
         assertEquals(List.of("no Wi-Fi", "started 1 true", "finished 1"), events);
+    }
+
+    @Test
+    void withABuildTheUnitsPassTheEndOfLineTestByDefaultReportingTheVersionOfItsApp() throws Exception {
+        Path build = build("esp32", Optional.empty());
+        Files.write(build.resolve("app.bin"), dev.espfleet.bench.standin.StandInFirmware.appImage("0.9.9", "lab"));
+        dev.espfleet.bench.eol.EndOfLinePlan eol = new BenchService().prepare(request(Optional.of(build),
+                Optional.empty())).job().endOfLine();
+        assertEquals(EndOfLineMode.REPORT, eol.mode());
+        assertEquals("0.9.9", eol.firmwareVersion(), "the build's, not the config's 1.0.0");
+        assertEquals(java.time.Duration.ofSeconds(20), eol.reportTimeout());
     }
 
     @Test
@@ -138,7 +151,8 @@ class BenchServiceTest {
         Files.writeString(config, "not: a config\n");
         BenchRequest r = request(Optional.empty(), Optional.empty());
         BenchRequest slow = new BenchRequest(r.config(), r.ca(), r.serverCa(), r.build(), r.units(), r.ledger(),
-                r.namePattern(), r.endpoint(), r.wifi(), r.ports(), 12, r.boardsPerPort(), r.station());
+                r.namePattern(), r.endpoint(), r.wifi(), r.ports(), 12, r.boardsPerPort(), r.station(), r.eol(),
+                r.eolTimeout());
         EspfleetException e = assertThrows(EspfleetException.class, () -> new BenchService().prepare(slow));
         assertEquals("--baud 12 is not a baud rate espfleet uses: expected 9600..5000000 (e.g. 115200, 460800, 921600)",
                 e.getMessage());

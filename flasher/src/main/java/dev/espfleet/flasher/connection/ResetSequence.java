@@ -43,10 +43,23 @@ public final class ResetSequence {
 
     /** Pulses EN with IO0 high: the chip runs its application. */
     public static void hardReset(Transport t) throws IOException {
+        hardReset(t, false);
+    }
+
+    /**
+     * esptool's hard reset ({@code --after hard-reset}): IO0 released (DTR off), then an RTS pulse on EN, 100 ms.
+     * On a chip's USB-Serial/JTAG ({@code usb}) the pulse is 200 ms and the host waits 200 ms after it, so that
+     * the chip is out of reset and its USB peripheral takes further line changes (esptool's HardReset with
+     * {@code uses_usb}).
+     */
+    public static void hardReset(Transport t, boolean usb) throws IOException {
         t.setDtr(false);
         t.setRts(true);
-        sleep(100);
+        sleep(usb ? 200 : 100);
         t.setRts(false);
+        if (usb) {
+            sleep(200);
+        }
     }
 
     private static void sleep(long millis) {

@@ -93,6 +93,15 @@ public final class SerialTransport implements Transport {
         return modemLines;
     }
 
+    /** Espressif's USB vendor id, and the product id of the USB-Serial/JTAG peripheral built into its chips. */
+    static final int ESPRESSIF_VID = 0x303A;
+    static final int USB_SERIAL_JTAG_PID = 0x1001;
+
+    @Override
+    public boolean usbSerialJtag() {
+        return port.getVendorID() == ESPRESSIF_VID && port.getProductID() == USB_SERIAL_JTAG_PID;
+    }
+
     @Override
     public void setDtr(boolean asserted) {
         if (asserted) {

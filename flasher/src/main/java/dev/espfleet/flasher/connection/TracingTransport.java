@@ -324,6 +324,11 @@ public final class TracingTransport implements Transport {
     }
 
     @Override
+    public boolean usbSerialJtag() {
+        return inner.usbSerialJtag();
+    }
+
+    @Override
     public void setDtr(boolean asserted) throws IOException {
         inner.setDtr(asserted);
     }

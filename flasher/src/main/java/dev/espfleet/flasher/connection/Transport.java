@@ -24,6 +24,15 @@ public interface Transport extends AutoCloseable {
 
     void setRts(boolean asserted) throws IOException;
 
+    /**
+     * Whether the port is an Espressif chip's own USB-Serial/JTAG (USB VID 0x303A, PID 0x1001: ESP32-C3, -S3, -C6,
+     * -H2 on their USB pins), whose DTR/RTS are requests to the chip rather than wires to EN and IO0, so that its
+     * resets take the sequences esptool uses for it.
+     */
+    default boolean usbSerialJtag() {
+        return false;
+    }
+
     /** What the user named, e.g. {@code /dev/ttyUSB0} or {@code socket://127.0.0.1:5555}. */
     String description();
 

@@ -34,21 +34,26 @@ public final class ResetControl {
         return true;
     }
 
-    /** {@code --after}: restart into the application where the port has the lines for it. */
-    public void afterJob() {
+    /**
+     * {@code --after}: restart into the application where the port has the lines for it (on a chip's
+     * USB-Serial/JTAG, or with {@code --before usb-reset}, by the USB sequence). True when the chip was reset.
+     */
+    public boolean afterJob() {
         if (session.options().after() != ConnectOptions.After.HARD_RESET) {
-            return;
+            return false;
         }
         Transport transport = session.transport();
         if (transport.hasModemLines()) {
+            boolean usb = transport.usbSerialJtag() || session.options().before() == ConnectOptions.Before.USB_RESET;
             try {
-                ResetSequence.hardReset(transport);
-                session.log().accept("hard reset: the chip runs its application");
+                ResetSequence.hardReset(transport, usb);
+                session.log().accept("hard reset" + (usb ? " (USB-Serial/JTAG)" : "") + ": the chip runs its application");
+                return true;
             } catch (IOException e) {
                 throw new FlasherErrors.LinkLost(transport.description(), e);
             }
-        } else {
-            session.log().accept("note: no DTR/RTS on " + transport.description() + ": press EN to run the application");
         }
+        session.log().accept("note: no DTR/RTS on " + transport.description() + ": press EN to run the application");
+        return false;
     }
 }

@@ -122,9 +122,12 @@ public final class RomLoader implements AutoCloseable {
         recovery.recover();
     }
 
-    /** {@code --after}: restart into the application where the port has the lines for it. */
-    public void finish() {
-        resets.afterJob();
+    /**
+     * {@code --after}: restart into the application where the port has the lines for it; true when the chip was
+     * reset (false: {@code --after no-reset}, or a port without DTR/RTS, where EN must be pressed).
+     */
+    public boolean finish() {
+        return resets.afterJob();
     }
 
     @Override

@@ -41,6 +41,7 @@ public final class SimLink implements Transport {
     private long wireFreeAt;
     private boolean disconnected;
     private boolean closed;
+    private boolean ownsChip;
     private long virtualNow;
 
     private record Chunk(long availableAt, byte[] bytes, int[] offset) {
@@ -293,6 +294,12 @@ public final class SimLink implements Transport {
         }
     }
 
+    /** Lets the chip's time pass now (a boot that is due, what its application printed), without reading. */
+    public synchronized void pump() throws IOException {
+        checkOpen();
+        queueToHost(chip.tick(), now(), SimulatedEsp32.DEFAULT_BAUD);
+    }
+
     /** Link time: the real clock, or the virtual one of a {@link LinkTiming#virtual()} link. */
     public synchronized long now() {
         return timing.virtual() ? virtualNow : System.nanoTime();
@@ -355,9 +362,21 @@ public final class SimLink implements Transport {
         return "sim (simulated " + chip.config().chip().displayName() + ")";
     }
 
+    /**
+     * This link is the only way to its chip (a {@code --port sim} open): closing it ends the chip, and with it the
+     * application it runs.
+     */
+    public SimLink owningChip() {
+        ownsChip = true;
+        return this;
+    }
+
     @Override
     public synchronized void close() {
         closed = true;
+        if (ownsChip) {
+            chip.close();
+        }
         notifyAll();
     }
 

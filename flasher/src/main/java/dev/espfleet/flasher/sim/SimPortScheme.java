@@ -23,7 +23,7 @@ public final class SimPortScheme implements PortScheme {
 
     @Override
     public Transport open(String port, int baud) {
-        return new SimLink(new SimulatedEsp32(config(port)));
+        return new SimLink(new SimulatedEsp32(config(port))).owningChip();
     }
 
     /** The simulated chip a {@code sim[:CHIP]} port names: the traced ESP32 unless another chip is given. */

@@ -24,6 +24,8 @@ public final class SimServer implements AutoCloseable {
     private final ServerSocket server;
     private final Thread acceptor;
     private final Consumer<String> log;
+    /** Faults count across connections: the plan describes one session of the chip. */
+    private final SimLink link;
     private volatile boolean closed;
 
     public SimServer(SimulatedEsp32 chip, List<Fault> faults, String host, int port, Consumer<String> log)
@@ -34,12 +36,19 @@ public final class SimServer implements AutoCloseable {
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(host, port));
+        this.link = new SimLink(chip, this.faults, LinkTiming.UNTIMED);
         this.acceptor = new Thread(this::acceptLoop, "espfleet-sim-accept");
         acceptor.setDaemon(true);
     }
 
     public SimServer start() {
         acceptor.start();
+        // a chip powered up in application mode boots now, as a board does, whether or not anyone listens yet
+        try {
+            link.pump();
+        } catch (IOException e) {
+            log.accept("boot: " + e.getMessage());
+        }
         return this;
     }
 
@@ -57,8 +66,6 @@ public final class SimServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        // faults count across connections: the plan describes one session of the chip
-        SimLink link = new SimLink(chip, faults, LinkTiming.UNTIMED);
         java.util.concurrent.Semaphore uart = new java.util.concurrent.Semaphore(1);
         while (!closed) {
             Socket s;
@@ -153,6 +160,9 @@ public final class SimServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (link) {
+            chip.close();
+        }
         try {
             server.close();
         } catch (IOException ignored) {

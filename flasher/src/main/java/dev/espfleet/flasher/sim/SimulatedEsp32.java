@@ -9,7 +9,10 @@ import dev.espfleet.flasher.connection.SlipDecoder;
 import dev.espfleet.flasher.targets.ChipSpec;
 import dev.espfleet.flasher.targets.RomDeflateSpill;
 import dev.espfleet.flasher.targets.SpiRegisters;
+import dev.espfleet.nvs.PartitionTable;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Optional;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -89,6 +92,26 @@ public final class SimulatedEsp32 {
     /** EN's RC delay before the chip samples its strapping pins. */
     static final long STRAP_SAMPLE_NANOS = 5_000_000L;
     private long commandsHandled;
+    /** The ROM's first line after any reset: the ESP32 ECO3 (v3.0) ROM's date, as this chip's eFuses say v3.0. */
+    static final String ROM_BANNER = "ets Jul 29 2019 12:21:46\r\n\r\nrst:";
+    static final String RESET_POWER_ON = "0x1 (POWERON_RESET)";
+    static final String RESET_SOFTWARE = "0xc (SW_CPU_RESET)";
+    static final String RESET_RTC_WATCHDOG = "0x10 (RTCWDT_RTC_RESET)";
+    static final int INVALID_HEADER_LINES = 8;
+    static final long INVALID_HEADER_INTERVAL_NANOS = 125_000_000L;
+    static final long BOOTLOADER_RESET_DELAY_NANOS = 1_000_000_000L;
+    static final long PANIC_REBOOT_DELAY_NANOS = 100_000_000L;
+    private boolean powerOnPending;
+    private int invalidHeaderWord;
+    /** Lines of "invalid header" before the watchdog resets; -1 when the ROM is not in that loop. */
+    private int invalidHeaderLinesLeft = -1;
+    private long nextRomLineAt;
+    private volatile long rebootDueAt;
+    private volatile String rebootReason = RESET_SOFTWARE;
+    private SimApp app;
+    private int appGeneration;
+    /** What the application printed and nobody has read yet (its own lock: the app's output thread writes it). */
+    private final ByteArrayOutputStream appOutput = new ByteArrayOutputStream();
     /** When the chip last booted, and when its application last printed a log line. */
     private long bootedAt = System.nanoTime();
     private long lastAppLog = bootedAt;
@@ -96,10 +119,13 @@ public final class SimulatedEsp32 {
     public SimulatedEsp32(SimConfig config) {
         this.config = config;
         this.spec = ChipSpec.of(config.chip());
-        this.flash = new SimFlash(config.flashSize());
+        this.flash = config.flashFile().map(f -> SimFlash.file(f, config.flashSize()))
+                .orElseGet(() -> new SimFlash(config.flashSize()));
         this.flashParamsSize = config.flashSize();
         seedRegisters();
         this.mode = config.startInDownloadMode() ? Mode.DOWNLOAD_WAITING_FOR_SYNC : Mode.RUNNING_APP;
+        // powered up without the download strap: the ROM boots the flash as soon as anyone looks (tick, receive)
+        this.powerOnPending = !config.startInDownloadMode();
     }
 
     private void seedRegisters() {
@@ -163,6 +189,13 @@ public final class SimulatedEsp32 {
     public byte[] receive(byte[] bytes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(settleBoot());
+        if (mode == Mode.RUNNING_APP) {
+            // the application's UART: its standard input (the ROM is not listening)
+            if (app != null) {
+                app.send(bytes);
+            }
+            return out.toByteArray();
+        }
         for (byte b : bytes) {
             byte[] packet = decoder.feed(b);
             if (packet != null) {
@@ -664,6 +697,7 @@ public final class SimulatedEsp32 {
         rts = newRts;
         boolean enLow = rts && !dtr;
         if (enLow) {
+            stopApp();
             mode = Mode.HELD_IN_RESET;
             pendingBootSince = 0;
         } else if (enWasLow) {
@@ -673,22 +707,56 @@ public final class SimulatedEsp32 {
     }
 
     /**
-     * Lets time pass: a boot whose strapping sample is due happens now, and a running application that logs
-     * ({@link SimConfig#appLogInterval()}) prints its next line when it is due. Returns what the chip prints.
+     * Lets time pass: a boot whose strapping sample is due happens now; what the running application printed
+     * comes out, and its exit is handled (a restart boots again, a crash shows a panic and reboots); the ROM of a
+     * chip without a valid bootloader prints its next "invalid header" line when due; a canned application
+     * ({@link SimConfig#appLogInterval()}) prints its next line when due. Returns what the chip prints.
      */
     public byte[] tick() {
         long now = System.nanoTime();
         if (pendingBootSince != 0 && now - pendingBootSince >= STRAP_SAMPLE_NANOS) {
             return boot(dtr && !rts);
         }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        if (powerOnPending) {
+            powerOnPending = false;
+            out.writeBytes(bootFlash(RESET_POWER_ON));
+        }
+        synchronized (appOutput) {
+            if (appOutput.size() > 0) {
+                out.writeBytes(appOutput.toByteArray());
+                appOutput.reset();
+            }
+        }
+        if (mode == Mode.RUNNING_APP && rebootDueAt != 0 && now >= rebootDueAt) {
+            rebootDueAt = 0;
+            out.writeBytes(bootFlash(rebootReason));
+        } else if (mode == Mode.RUNNING_APP && invalidHeaderLinesLeft >= 0 && now >= nextRomLineAt) {
+            out.writeBytes(nextInvalidHeaderLine(now));
+        }
         long interval = config.appLogInterval().toNanos();
         if (mode == Mode.RUNNING_APP && interval > 0 && now - lastAppLog >= interval) {
             lastAppLog = now;
             long uptime = (now - bootedAt) / 1_000_000;
-            return String.format("I (%d) app: uptime %d ms, free heap 215424 bytes\r\n", uptime, uptime)
-                    .getBytes(StandardCharsets.US_ASCII);
+            out.writeBytes(String.format("I (%d) app: uptime %d ms, free heap 215424 bytes\r\n", uptime, uptime)
+                    .getBytes(StandardCharsets.US_ASCII));
         }
-        return new byte[0];
+        return out.toByteArray();
+    }
+
+    /**
+     * The ESP32 ROM without a bootloader image it can read (erased flash: 0xffffffff) prints "invalid header:"
+     * with the first word it read, {@value #INVALID_HEADER_LINES} times, until the RTC watchdog resets the chip
+     * and it starts over (the console of such a board, as users report it).
+     */
+    private byte[] nextInvalidHeaderLine(long now) {
+        if (invalidHeaderLinesLeft == 0) {
+            invalidHeaderLinesLeft = -1;
+            return bootFlash(RESET_RTC_WATCHDOG);
+        }
+        invalidHeaderLinesLeft--;
+        nextRomLineAt = now + INVALID_HEADER_INTERVAL_NANOS;
+        return String.format("invalid header: 0x%08x\r\n", invalidHeaderWord).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** A boot whose strapping sample is due happens before the chip looks at new bytes. */
@@ -699,9 +767,14 @@ public final class SimulatedEsp32 {
         return boot(dtr && !rts);
     }
 
-    /** A reset (power glitch, watchdog, EN pressed): the loader starts over at 115200 baud. */
+    /**
+     * A reset (power glitch, watchdog, EN pressed): a running application is stopped; with the download strap the
+     * loader starts over at 115200 baud, without it the chip boots its flash.
+     */
     public byte[] boot(boolean downloadMode) {
         pendingBootSince = 0;
+        powerOnPending = false;
+        stopApp();
         bootedAt = System.nanoTime();
         lastAppLog = bootedAt;
         stubRunning = false;
@@ -715,11 +788,116 @@ public final class SimulatedEsp32 {
         lastOpcode = Opcode.SYNC.code();
         lastValue = 0;
         seedRegisters();
-        mode = downloadMode ? Mode.DOWNLOAD_WAITING_FOR_SYNC : Mode.RUNNING_APP;
-        String banner = downloadMode
-                ? "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n"
-                : "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\nespfleet-sim: application running\r\n";
-        return banner.getBytes(StandardCharsets.US_ASCII);
+        if (downloadMode) {
+            mode = Mode.DOWNLOAD_WAITING_FOR_SYNC;
+            return (ROM_BANNER + RESET_POWER_ON + ",boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\n"
+                    + "waiting for download\r\n").getBytes(StandardCharsets.US_ASCII);
+        }
+        return bootFlash(RESET_POWER_ON);
+    }
+
+    /**
+     * The ROM boots from flash: a canned application where {@link SimConfig#appLogInterval()} asks for one;
+     * otherwise the bootloader image at the chip's bootloader offset, the partition table, otadata and the app
+     * image, as {@link SimBootloader} does, and then the app's host payload as a process.
+     */
+    private byte[] bootFlash(String resetReason) {
+        stopApp();
+        mode = Mode.RUNNING_APP;
+        bootedAt = System.nanoTime();
+        lastAppLog = bootedAt;
+        invalidHeaderLinesLeft = -1;
+        rebootDueAt = 0;
+        baud = DEFAULT_BAUD;
+        String banner = ROM_BANNER + resetReason + ",boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n";
+        if (config.appLogInterval().toNanos() > 0) {
+            return (banner + "espfleet-sim: application running\r\n").getBytes(StandardCharsets.US_ASCII);
+        }
+        SimBootloader loader = new SimBootloader(flash, spec, config.appRollback());
+        SimBootloader.Outcome outcome = loader.boot();
+        StringBuilder out = new StringBuilder(banner);
+        out.append(loader.console());
+        if (outcome instanceof SimBootloader.Outcome.InvalidHeader bad) {
+            invalidHeaderWord = bad.firstWord();
+            invalidHeaderLinesLeft = INVALID_HEADER_LINES;
+            nextRomLineAt = System.nanoTime();
+            out.append(new String(nextInvalidHeaderLine(nextRomLineAt), StandardCharsets.US_ASCII));
+        } else if (outcome instanceof SimBootloader.Outcome.Halted halted) {
+            if (halted.reboot()) {
+                scheduleReboot(RESET_SOFTWARE, BOOTLOADER_RESET_DELAY_NANOS);
+            }
+        } else if (outcome instanceof SimBootloader.Outcome.RunApp run) {
+            Optional<String> problem = SimApp.unsuitable(run.elf());
+            if (problem.isPresent()) {
+                out.append("espfleet-sim: ").append(problem.get()).append("; it is not run\r\n");
+            } else {
+                out.append(startApp(run));
+            }
+        }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private String startApp(SimBootloader.Outcome.RunApp run) {
+        int generation = ++appGeneration;
+        try {
+            app = SimApp.start(run.elf(), flash.requireFile(), PartitionTable.DEFAULT_OFFSET, config.mac().toString(),
+                    appOutput, code -> appExited(generation, code));
+            return "";
+        } catch (IOException e) {
+            return "espfleet-sim: cannot start the application of " + run.partition().name() + ": " + e.getMessage()
+                    + "\r\n";
+        }
+    }
+
+    /**
+     * The application's process ended by itself (its output is all in): esp_restart() boots again; a signal (a
+     * crash, an abort) is shown as a panic and the chip reboots, as ESP-IDF's panic handler does by default; an app
+     * that returned from app_main stays quiet, as a chip whose main task ended does.
+     */
+    private void appExited(int generation, int code) {
+        synchronized (appOutput) {
+            if (generation != appGeneration) {
+                return;
+            }
+            if (code == SimApp.RESTART_EXIT_CODE) {
+                scheduleReboot(RESET_SOFTWARE, 0);
+            } else if (code > 128) {
+                String panic = String.format("Guru Meditation Error: Core  0 panic'ed (the host process of the "
+                        + "application ended by signal %d). \r\n\r\nRebooting...\r\n", code - 128);
+                appOutput.writeBytes(panic.getBytes(StandardCharsets.US_ASCII));
+                scheduleReboot(RESET_SOFTWARE, PANIC_REBOOT_DELAY_NANOS);
+            } else if (code != SimApp.HALTED_EXIT_CODE && code != 0) {
+                appOutput.writeBytes(String.format("espfleet-sim: the application's process exited with status %d\r\n",
+                        code).getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+    }
+
+    private void scheduleReboot(String reason, long delayNanos) {
+        rebootReason = reason;
+        rebootDueAt = System.nanoTime() + Math.max(1, delayNanos);
+    }
+
+    private void stopApp() {
+        synchronized (appOutput) {
+            appGeneration++;
+            rebootDueAt = 0;
+        }
+        if (app != null) {
+            app.kill();
+            app = null;
+        }
+    }
+
+    /** The running application's process id, if one runs. */
+    public Optional<Long> appPid() {
+        return app != null && app.alive() ? Optional.of(app.pid()) : Optional.empty();
+    }
+
+    /** Stops a running application (the simulator is going away). */
+    public void close() {
+        stopApp();
+        flash.force();
     }
 
     static String md5Hex(byte[] data) {

@@ -25,6 +25,10 @@ import java.util.function.IntUnaryOperator;
  * @param romRegisters     register values of a real ROM in download mode (simulator seed), beyond magic and MAC
  * @param revision         decodes the chip revision from registers; {@code null} where not supported
  * @param flashFrequencies image-header codes (low nibble of byte 3) per flash frequency, e.g. 40m -> 0x0
+ * @param dromBase         start of the flash-mapped data (DROM) window: an app's first segment, holding its
+ *                         esp_app_desc_t, is mapped at dromBase + 0x20 (ESP-IDF's SOC_DROM_LOW)
+ * @param bootloaderDram   load address of the bootloader's first DRAM segment (where its esp_bootloader_desc_t
+ *                         sits), as the ROM prints it in "load:0x...": it moves a little between ESP-IDF releases
  */
 public record ChipSpec(
         Chip chip,
@@ -40,7 +44,9 @@ public record ChipSpec(
         int bootloaderOffset,
         Map<Integer, Integer> romRegisters,
         RevisionDecoder revision,
-        Map<String, Integer> flashFrequencies) {
+        Map<String, Integer> flashFrequencies,
+        int dromBase,
+        int bootloaderDram) {
 
     /** The ROM's chip-identifying word (esptool: CHIP_DETECT_MAGIC_REG_ADDR). */
     public static final int MAGIC_REGISTER = 0x40001000;
@@ -55,23 +61,23 @@ public record ChipSpec(
             Map.of(0x3FF5A00C, 0x00008000, 0x3FF5A010, 0x00000000, 0x3FF5A014, 0x00100000,
                     0x3FF5A018, 0x00000000, 0x3FF6607C, 0x96042000, 0x3FF40014, 0x0000015A,
                     0x3FF44038, 0x0000000F),
-            ChipSpec::esp32Revision, CLASSIC_FREQUENCIES);
+            ChipSpec::esp32Revision, CLASSIC_FREQUENCIES, 0x3F400000, 0x3FFF0030);
     private static final ChipSpec ESP32S2 = new ChipSpec(Chip.ESP32S2, new int[] {0x000007C6}, -1, 2, 5,
             0x3F41A048, 0x3F41A044, false, SpiRegisters.later(0x3F402000), 2, 0x1000, Map.of(), null,
-            CLASSIC_FREQUENCIES);
+            CLASSIC_FREQUENCIES, 0x3F000000, 0x3FFE6100);
     private static final ChipSpec ESP32S3 = new ChipSpec(Chip.ESP32S3, new int[] {0x00000009}, 9, 2, 5,
             0x60007048, 0x60007044, false, SpiRegisters.later(0x60002000), 9, 0x0, Map.of(), null,
-            CLASSIC_FREQUENCIES);
+            CLASSIC_FREQUENCIES, 0x3C000000, 0x3FCE2810);
     private static final ChipSpec ESP32C3 = new ChipSpec(Chip.ESP32C3,
             new int[] {0x6921506F, 0x1B31506F, 0x4881606F, 0x4361606F}, 5, 2, 5,
             0x60008848, 0x60008844, false, SpiRegisters.later(0x60002000), 5, 0x0, Map.of(), null,
-            CLASSIC_FREQUENCIES);
+            CLASSIC_FREQUENCIES, 0x3C000000, 0x3FCD5820);
     private static final ChipSpec ESP32C6 = new ChipSpec(Chip.ESP32C6, new int[] {0x2CE0806F}, 13, 2, 5,
             0x600B0848, 0x600B0844, false, SpiRegisters.later(0x60003000), 13, 0x0, Map.of(), null,
-            Map.of("80m", 0x0, "40m", 0x0, "20m", 0x2));
+            Map.of("80m", 0x0, "40m", 0x0, "20m", 0x2), 0x42800000, 0x40875720);
     private static final ChipSpec ESP32H2 = new ChipSpec(Chip.ESP32H2, new int[] {0xD7B73E80}, 16, 2, 5,
             0x600B0848, 0x600B0844, false, SpiRegisters.later(0x60003000), 16, 0x0, Map.of(), null,
-            Map.of("48m", 0xF, "24m", 0x0, "16m", 0x1, "12m", 0x2));
+            Map.of("48m", 0xF, "24m", 0x0, "16m", 0x1, "12m", 0x2), 0x42800000, 0x408556B0);
 
     /** Reads the chip revision through register reads. */
     @FunctionalInterface

@@ -27,9 +27,13 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                            List<Define> defines, List<Partition> partitions, List<String> nvsPartitionsToInit,
                            List<Desired> desired, List<Reported> reported, Identity identity, AwsArtifacts.View aws,
                            Telemetry telemetry) {
-    /** ESP-IDF components main/ uses (json is cJSON, esp_hw_support has esp_random.h). */
-    static final List<String> REQUIRES = List.of("esp_event", "esp_hw_support", "esp_netif", "esp_timer",
-            "esp_wifi", "json", "mqtt", "nvs_flash");
+    /**
+     * ESP-IDF components main/ uses (json is cJSON; esp_hw_support has esp_random.h, esp_mac.h and esp_chip_info.h;
+     * esp_app_format esp_app_desc.h; esp_rom esp_rom_crc.h; the console drivers and mbedtls for the console report).
+     */
+    static final List<String> REQUIRES = List.of("esp_app_format", "esp_driver_uart", "esp_driver_usb_serial_jtag",
+            "esp_event", "esp_hw_support", "esp_netif", "esp_rom", "esp_timer", "esp_wifi", "json", "mbedtls", "mqtt",
+            "nvs_flash");
 
     public ProjectModel {
         requires = List.copyOf(requires);
