@@ -37,7 +37,8 @@ public final class DeviceProfile {
     private final IdentityLayout identityLayout;
     private final FlashLayout flashLayout;
     private final WifiPlacement wifi;
-    private final DevicePolicy policy;
+    /** Rendered on first use: FreeMarker's start-up costs {@code validate} more than all its other work. */
+    private DevicePolicy policy;
 
     private DeviceProfile(DeviceConfig config, String location) {
         this.config = config;
@@ -53,8 +54,6 @@ public final class DeviceProfile {
         DeviceConfig.Wifi w = config.wifi();
         this.wifi = new WifiPlacement(flashLayout.partition(w.partition()), w.partition().equals(id.partition()),
                 w.namespace(), w.ssidKey(), w.passwordKey());
-        this.policy = new DevicePolicy(AwsArtifacts.policyName(config),
-                new ProjectRenderer().renderFile(config, "aws/policy.json"));
         requireImagesCanBeWritten();
     }
 
@@ -92,7 +91,11 @@ public final class DeviceProfile {
     }
 
     /** The product's IoT policy: the generator's {@code aws/policy.json}, rendered alone. */
-    public DevicePolicy policy() {
+    public synchronized DevicePolicy policy() {
+        if (policy == null) {
+            policy = new DevicePolicy(AwsArtifacts.policyName(config), new ProjectRenderer().renderFile(config,
+                    "aws/policy.json"));
+        }
         return policy;
     }
 
