@@ -24,6 +24,13 @@ public final class AuditLog implements AutoCloseable {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private final Path file;
     private final FileChannel channel;
+    private volatile Observer observer = (time, event, fields) -> {
+    };
+
+    /** Hears each record once it is on disk (a front end's list of the latest events). */
+    public interface Observer {
+        void appended(Instant time, String event, Map<String, ?> fields);
+    }
 
     public AuditLog(Path file) {
         this.file = file;
@@ -37,9 +44,15 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** {@code observer} hears every record appended from now on, in order, after it is forced to disk. */
+    public void observe(Observer observer) {
+        this.observer = observer;
+    }
+
     /** Appends {"time":...,"event":...,<fields>} and fsyncs. */
     public synchronized void append(String event, Map<String, ?> fields) {
-        StringBuilder line = new StringBuilder("{\"time\":").append(Json.quote(Instant.now().toString()))
+        Instant time = Instant.now();
+        StringBuilder line = new StringBuilder("{\"time\":").append(Json.quote(time.toString()))
                 .append(",\"event\":").append(Json.quote(event));
         fields.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             line.append(',').append(Json.quote(e.getKey())).append(':');
@@ -55,6 +68,11 @@ public final class AuditLog implements AutoCloseable {
             channel.force(true);
         } catch (IOException e) {
             throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot append to audit log " + file + ": " + e.getMessage());
+        }
+        try {
+            observer.appended(time, event, java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(fields)));
+        } catch (RuntimeException e) {
+            // what a front end shows is not the record: the line is on disk either way
         }
     }
 

@@ -14,4 +14,12 @@ public interface BenchListener {
 
     default void finished(UnitResult result) {
     }
+
+    /** A board answered and has its identity: its MAC and the thing name the ledger gives it. */
+    default void identified(String port, String mac, String thingName) {
+    }
+
+    /** What an operator can do with the port changed (paused, a failed board to retry, the port ended). */
+    default void controls(String port, PortControls controls) {
+    }
 }

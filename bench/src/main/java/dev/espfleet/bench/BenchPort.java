@@ -11,6 +11,7 @@ import dev.espfleet.flasher.sim.SimulatedEsp32;
 import dev.espfleet.model.MacAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -38,9 +39,19 @@ public record BenchPort(String name, Supplier<Transport> opener, boolean simulat
 
     /** The simulated board number {@code index}, with faults injected into its link. */
     public static BenchPort simulated(int index, LinkTiming timing, List<Fault> faults) {
+        return simulated(index, timing, faults, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The simulated board number {@code index} whose first {@code faultyConnections} connections get {@code faults}
+     * (a bad contact: the board fails, and once reseated a retry passes).
+     */
+    public static BenchPort simulated(int index, LinkTiming timing, List<Fault> faults, int faultyConnections) {
         MacAddress mac = MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, (byte) 0xe5, (byte) (index >> 8), (byte) index});
         SimConfig config = SimConfig.esp32().withMac(mac);
-        Supplier<Transport> opener = () -> new SimLink(new SimulatedEsp32(config), faults, timing);
+        AtomicInteger connections = new AtomicInteger();
+        Supplier<Transport> opener = () -> new SimLink(new SimulatedEsp32(config),
+                connections.incrementAndGet() <= faultyConnections ? faults : List.of(), timing);
         return new BenchPort("sim-" + index, opener, true);
     }
 

@@ -36,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,11 +56,17 @@ public final class BenchRunner {
     private final IdentityLedger ledger;
     private final AuditLog audit;
     private final BenchListener listener;
+    private final Optional<UnitRegistration> registration;
+    /** Ports whose unit in flight was flashed but its registration failed (it stays pending in the ledger). */
+    private final Set<String> pendingRegistrations = ConcurrentHashMap.newKeySet();
     private final UnitProvisioner provisioner = new UnitProvisioner(new SecureRandom());
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean aborting = new AtomicBoolean();
     /** The open port of each board in hand, for {@link #abort()}. */
     private final Map<String, Transport> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The operator's hold on each port (pause, retry), made when {@link #run} starts. */
+    private final Map<String, PortControl> controls = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean holdFailed;
     /**
      * How long a board waits for its unit while another process or station has it: about the longest a
      * board takes (a 4 MB write at 115200 baud is 6 minutes). Stopping the bench ends the wait at once.
@@ -66,15 +74,56 @@ public final class BenchRunner {
     static final Duration UNIT_WAIT = Duration.ofMinutes(8);
 
     public BenchRunner(BenchJob job, IdentityLedger ledger, AuditLog audit, BenchListener listener) {
+        this(job, ledger, audit, listener, Optional.empty());
+    }
+
+    /** A bench that registers each unit with {@code registration} once its flash is verified and recorded. */
+    public BenchRunner(BenchJob job, IdentityLedger ledger, AuditLog audit, BenchListener listener,
+                       Optional<UnitRegistration> registration) {
         this.job = job;
         this.ledger = ledger;
         this.audit = audit;
         this.listener = listener;
+        this.registration = registration;
     }
 
     /** Asks every port to finish the board in hand and take no new one (Ctrl-C). */
     public void stop() {
         stopping.set(true);
+        controls.values().forEach(PortControl::wake);
+    }
+
+    /**
+     * Before {@link #run}: a board that fails holds its port for an operator (a front end with a retry button): a
+     * port whose boards are served waits for a {@link #retry} or the stop, and a serial port serves the failed
+     * board again only on a retry (another board it takes at once). Without it a failed board is tried again when
+     * it answers next.
+     */
+    public void holdFailedBoards() {
+        holdFailed = true;
+    }
+
+    /** The port takes no new board until {@link #resume}d; a board in flight finishes. */
+    public void pause(String port) {
+        control(port).pause();
+    }
+
+    public void resume(String port) {
+        control(port).resume();
+    }
+
+    /** The port serves its failed board again (see {@link #holdFailedBoards}), after a pause if it is paused. */
+    public void retry(String port) {
+        control(port).retry();
+    }
+
+    private PortControl control(String port) {
+        PortControl control = controls.get(port);
+        if (control == null) {
+            throw EspfleetException.badInput("no port '" + port + "' on this bench (ports: "
+                    + String.join(", ", new java.util.TreeSet<>(controls.keySet())) + ")");
+        }
+        return control;
     }
 
     /**
@@ -105,6 +154,10 @@ public final class BenchRunner {
             t.setDaemon(true);
             return t;
         });
+        for (BenchPort port : ports) {
+            controls.put(port.name(), new PortControl(port.name(), listener, holdFailed));
+        }
+        controls.values().forEach(PortControl::announce);
         try {
             List<Future<List<UnitResult>>> futures = new ArrayList<>();
             for (BenchPort port : ports) {
@@ -131,22 +184,42 @@ public final class BenchRunner {
     }
 
     private List<UnitResult> servePort(BenchPort port, int boards) {
+        PortControl control = controls.get(port.name());
         boolean continuous = boards == 0;
+        int quota = boards;
         List<UnitResult> results = new ArrayList<>();
         Optional<String> lastMac = Optional.empty();
-        while ((continuous || results.size() < boards) && !stopping.get()) {
-            UnitResult r = provisionOne(port, lastMac);
-            if (r == null || continuous && !r.done() && r.mac().isEmpty()) {
-                // the board just done is still on the port, or there is none yet: wait for the next
-                listener.state(port.name(), "waiting for the next board");
-                sleep(Duration.ofSeconds(2));
-                continue;
+        try {
+            while (!stopping.get()) {
+                if (!continuous && results.size() >= quota) {
+                    if (!control.awaitRetry(stopping::get)) {
+                        break;
+                    }
+                    quota++; // the failed board once more
+                }
+                if (control.takeRetry()) {
+                    lastMac = Optional.empty();
+                }
+                if (!control.awaitResumed(stopping::get)) {
+                    break;
+                }
+                UnitResult r = provisionOne(port, lastMac);
+                if (r == null || continuous && !r.done() && r.mac().isEmpty()) {
+                    // the board just done (or failed and held) is still on the port, or there is none yet
+                    listener.state(port.name(), control.holdingFailed() ? "failed: retry the board, or swap it"
+                            : "waiting for the next board");
+                    sleep(Duration.ofSeconds(2));
+                    continue;
+                }
+                if (r.done() || holdFailed) {
+                    lastMac = r.mac(); // without a hold, a failed board is tried again when it answers next
+                }
+                results.add(r);
+                listener.finished(r);
+                control.finished(r);
             }
-            if (r.done()) {
-                lastMac = r.mac(); // a failed board is tried again when it answers next
-            }
-            results.add(r);
-            listener.finished(r);
+        } finally {
+            control.end();
         }
         return results;
     }
@@ -180,6 +253,7 @@ public final class BenchRunner {
                 }
                 ThingName name = ThingName.of(unit.thingName());
                 thing = Optional.of(name.value());
+                listener.identified(port.name(), unit.mac(), name.value());
                 audit.append("unit-allocated", fields(port, unit.mac(), name.value(),
                         Map.of("chip", chip.chip().toString(), "rework", unit.allocatedAt().isBefore(start))));
                 Path unitDir = job.unitsDir().resolve(name.value());
@@ -193,6 +267,7 @@ public final class BenchRunner {
             }
         } catch (EspfleetException e) {
             String reason = e.getMessage();
+            pendingRegistrations.remove(port.name());
             audit.append("unit-failed", fields(port, mac.orElse(""), thing.orElse(""), Map.of("reason", reason)));
             Optional<EndOfLineResult> eol = e instanceof EndOfLineFailure f ? Optional.of(f.result()) : Optional.empty();
             UnitResult result = new UnitResult(port.name(), mac, thing, false, reason,
@@ -221,6 +296,10 @@ public final class BenchRunner {
         // SHA-256 of the certificate's DER: AWS IoT's certificate id, and what the firmware reports it loaded
         String fingerprint = UnitProvisioner.awsCertificateId(report.certificate().orElseThrow());
         ledger.recordCertificate(unit.mac(), fingerprint);
+        if (registration.isPresent()) {
+            // before the flash is recorded: a unit recorded as done always has its registration to do
+            ledger.markRegistrationPending(unit.mac(), "not registered yet");
+        }
 
         byte[] image = report.identityImage().orElseThrow();
         String imageSha = UnitBinding.sha256(image);
@@ -243,13 +322,13 @@ public final class BenchRunner {
             audit.append("unit-done", fields(port, unit.mac(), name.value(),
                     Map.of("certificate", fingerprint, "identity_sha256", imageSha, "bytes", total)));
             loader.finish();
-            UnitResult result = new UnitResult(port.name(), mac, thing, true, verified,
-                    Duration.between(start, Instant.now()), total, Optional.empty());
-            writeUnitLog(unitDir, result, log);
-            return result;
+            String registered = registerIfAsked(port, unit, name, report.certificate().orElseThrow(), log);
+            return finish(unitDir, port, mac, thing, verified + registered, start, total, Optional.empty(), log);
         }
-        // What the board holds is verified; the unit is done when it boots it and says so.
+        // What the board holds is verified; the unit is done when it boots it and says so. It is registered first:
+        // AWS IoT lets a unit connect only with a registered certificate.
         UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
+        String registered = registerIfAsked(port, unit, name, report.certificate().orElseThrow(), log);
         EndOfLineResult eol = endOfLine(port, transport, loader, unit, name, fingerprint, log);
         Instant at = Instant.now();
         Map<String, Object> eolFields = new LinkedHashMap<>();
@@ -268,10 +347,34 @@ public final class BenchRunner {
         ledger.markDone(unit.mac(), fingerprint, imageSha, eol.record(at));
         audit.append("unit-done", fields(port, unit.mac(), name.value(), Map.of("certificate", fingerprint,
                 "identity_sha256", imageSha, "bytes", total, "eol", eol.outcome().word())));
-        UnitResult result = new UnitResult(port.name(), mac, thing, true, verified + "; end-of-line: " + eol.detail(),
-                Duration.between(start, Instant.now()), total, Optional.of(eol));
+        return finish(unitDir, port, mac, thing, verified + registered + "; end-of-line: " + eol.detail(), start, total,
+                Optional.of(eol), log);
+    }
+
+    /** The unit is done (recorded as such): its result, written to its log. */
+    private UnitResult finish(Path unitDir, BenchPort port, Optional<String> mac, Optional<String> thing, String detail,
+                              Instant start, long total, Optional<EndOfLineResult> eol, List<String> log) {
+        UnitResult result = new UnitResult(port.name(), mac, thing, true, detail, Duration.between(start, Instant.now()),
+                total, eol, pendingRegistrations.remove(port.name()));
         writeUnitLog(unitDir, result, log);
         return result;
+    }
+
+    /**
+     * Registers the unit with the cloud when the bench was asked to: what the result says of it ("" when not
+     * asked). A failure leaves the registration pending (noted for the port's result), never the board failed.
+     */
+    private String registerIfAsked(BenchPort port, UnitRecord unit, ThingName name, X509Certificate certificate,
+                                   List<String> log) {
+        if (registration.isEmpty()) {
+            return "";
+        }
+        Optional<String> failure = register(port, unit, name, certificate, log);
+        if (failure.isPresent()) {
+            pendingRegistrations.add(port.name());
+            return "; registration pending: " + failure.get();
+        }
+        return ", registered with " + registration.get().describe();
     }
 
     /** The unit reset into its application, its console report compared with what was just recorded. */
@@ -284,6 +387,29 @@ public final class BenchRunner {
                 + expected.firmwareVersion() + ", endpoint " + expected.endpoint());
         return new EndOfLineTest(job.endOfLine(), expected, log::add, s -> listener.state(port.name(), s))
                 .run(transport, loader::finish);
+    }
+
+    /**
+     * The unit, flashed and recorded, registered with the cloud; on failure it stays pending in the ledger (the
+     * board is done either way). Returns the failure, if any.
+     */
+    private Optional<String> register(BenchPort port, UnitRecord unit, ThingName name, X509Certificate certificate,
+                                      List<String> log) {
+        listener.state(port.name(), "registering " + name);
+        try {
+            UnitRegistration.Registered r = registration.orElseThrow().register(name, certificate);
+            ledger.markRegistered(unit.mac(), r.thingArn(), r.certificateArn(), r.certificateId());
+            audit.append("unit-registered", fields(port, unit.mac(), name.value(), Map.of("thing_arn", r.thingArn(),
+                    "certificate_arn", r.certificateArn())));
+            log.add("registered with " + registration.get().describe() + ": " + r.thingArn() + ", " + r.certificateArn());
+            return Optional.empty();
+        } catch (EspfleetException e) {
+            String reason = e.getMessage();
+            ledger.markRegistrationPending(unit.mac(), reason);
+            audit.append("unit-registration-pending", fields(port, unit.mac(), name.value(), Map.of("reason", reason)));
+            log.add("registration pending: " + reason);
+            return Optional.of(reason);
+        }
     }
 
     private Optional<UnitRecord> findQuietly(String mac) {

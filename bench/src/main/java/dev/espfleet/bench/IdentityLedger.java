@@ -73,11 +73,21 @@ public final class IdentityLedger implements AutoCloseable {
                 eol_at TEXT
             )""";
     /**
-     * Columns later espfleets added, in order, each with its type: an older ledger gets them the first time a
-     * bench opens it (ledger list and export read it as it is).
+     * Columns added after the first ledgers (the end-of-line test's, then AWS registration's), each made by
+     * {@link #prepare} when missing (name, SQL type). The AWS registration of a unit: {@code registration} is NULL (not asked), PENDING (flashed and verified, not yet
+     * registered: {@code espfleet aws sync} does it) or REGISTERED, with what AWS calls it.
      */
-    private static final List<String[]> ADDED_COLUMNS = List.of(new String[] {"identity_sha256", "TEXT"},
-            new String[] {"eol_result", "TEXT"}, new String[] {"eol_detail", "TEXT"}, new String[] {"eol_at", "TEXT"});
+    private static final List<String[]> ADDED_COLUMNS = List.of(
+            new String[] {"identity_sha256", "TEXT"},
+            new String[] {"eol_result", "TEXT"},
+            new String[] {"eol_detail", "TEXT"},
+            new String[] {"eol_at", "TEXT"},
+            new String[] {"registration", "TEXT"},
+            new String[] {"registration_detail", "TEXT"},
+            new String[] {"thing_arn", "TEXT"},
+            new String[] {"certificate_arn", "TEXT"},
+            new String[] {"aws_certificate_id", "TEXT"},
+            new String[] {"registered_at", "TEXT"});
     private static final String INFO_SCHEMA =
             "CREATE TABLE IF NOT EXISTS ledger_info (name TEXT PRIMARY KEY, value TEXT NOT NULL)";
 
@@ -87,6 +97,8 @@ public final class IdentityLedger implements AutoCloseable {
     private final Optional<String> id;
     private final boolean hasIdentityColumn;
     private final boolean hasEndOfLineColumns;
+    /** A ledger opened to read may be older than the registration columns. */
+    private boolean hasRegistrationColumns = true;
     /** MACs claimed by this process: the database's lock does not keep two ports of one station apart. */
     private final Set<String> claimed = ConcurrentHashMap.newKeySet();
 
@@ -157,8 +169,10 @@ public final class IdentityLedger implements AutoCloseable {
                     id = r.next() ? Optional.of(r.getString(1)) : Optional.empty();
                 }
             }
-            return new IdentityLedger(url, c, id, hasColumn(c, "units", "identity_sha256"),
+            IdentityLedger ledger = new IdentityLedger(url, c, id, hasColumn(c, "units", "identity_sha256"),
                     hasColumn(c, "units", "eol_result"));
+            ledger.hasRegistrationColumns = hasColumn(c, "units", "registration");
+            return ledger;
         } catch (SQLException e) {
             closeQuietly(c);
             throw openFailure(url, e);
@@ -695,7 +709,8 @@ public final class IdentityLedger implements AutoCloseable {
                 r.getString("station"), Instant.parse(r.getString("allocated_at")),
                 Optional.ofNullable(done).map(Instant::parse),
                 hasIdentityColumn ? Optional.ofNullable(r.getString("identity_sha256")) : Optional.empty(),
-                hasEndOfLineColumns ? endOfLine(r) : Optional.empty());
+                hasEndOfLineColumns ? endOfLine(r) : Optional.empty(),
+                hasRegistrationColumns ? registration(r) : UnitRecord.Registration.NOT_ASKED);
     }
 
     /** The row's end-of-line test; a result this espfleet does not know is shown as it is, as a failure. */
@@ -708,5 +723,39 @@ public final class IdentityLedger implements AutoCloseable {
         return Optional.of(new EndOfLineRecord(EndOfLineOutcome.ofWord(result).orElse(EndOfLineOutcome.FAILED),
                 Optional.ofNullable(r.getString("eol_detail")).orElse(""),
                 at == null ? Instant.EPOCH : Instant.parse(at)));
+    }
+
+    private static UnitRecord.Registration registration(ResultSet r) throws SQLException {
+        String state = r.getString("registration");
+        if (state == null) {
+            return UnitRecord.Registration.NOT_ASKED;
+        }
+        return new UnitRecord.Registration(UnitRecord.RegistrationState.valueOf(state),
+                Optional.ofNullable(r.getString("registration_detail")), Optional.ofNullable(r.getString("thing_arn")),
+                Optional.ofNullable(r.getString("certificate_arn")), Optional.ofNullable(r.getString("aws_certificate_id")),
+                Optional.ofNullable(r.getString("registered_at")).map(Instant::parse));
+    }
+
+    /**
+     * The unit will be registered with AWS and is not yet: set before its flash is recorded, so a unit that was
+     * flashed is never left without a registration to do (a crash in between leaves it pending, and
+     * {@code aws sync} registers it). {@code why} says what is still to happen or what failed.
+     */
+    public synchronized void markRegistrationPending(String mac, String why) {
+        update("mark the registration of " + mac + " pending",
+                "UPDATE units SET registration = 'PENDING', registration_detail = ? WHERE mac = ?", truncate(why, 500), mac);
+    }
+
+    /** The unit's thing and certificate are in AWS IoT, as these ARNs and ID say. */
+    public synchronized void markRegistered(String mac, String thingArn, String certificateArn, String certificateId) {
+        update("record the registration of " + mac, "UPDATE units SET registration = 'REGISTERED', registration_detail = "
+                + "NULL, thing_arn = ?, certificate_arn = ?, aws_certificate_id = ?, registered_at = ? WHERE mac = ?",
+                thingArn, certificateArn, certificateId, Instant.now().toString(), mac);
+    }
+
+    /** Units flashed and verified whose registration is pending, in sequence order ({@code aws sync}'s work). */
+    public synchronized List<UnitRecord> pendingRegistrations() {
+        return list().stream().filter(u -> u.state() == UnitRecord.State.DONE
+                && u.registration().state() == UnitRecord.RegistrationState.PENDING).toList();
     }
 }

@@ -76,6 +76,52 @@ class BenchRunnerTest {
     }
 
     @Test
+    void aUnitTheCloudCannotTakeIsFlashedAndRecordedButRegistrationPending() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        UnitRegistration cloud = new UnitRegistration() {
+            @Override
+            public String describe() {
+                return "test cloud";
+            }
+
+            @Override
+            public Registered register(dev.espfleet.model.ThingName thing, java.security.cert.X509Certificate cert) {
+                if (calls.incrementAndGet() == 1) {
+                    throw new dev.espfleet.common.EspfleetException(dev.espfleet.common.ExitStatus.UNAVAILABLE,
+                            "cannot reach the test cloud");
+                }
+                return new Registered("arn:thing/" + thing, "arn:cert/" + thing, "id");
+            }
+        };
+        List<BenchPort> ports = List.of(BenchPort.simulated(1, LinkTiming.UNTIMED, List.of()));
+        List<UnitResult> results;
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
+            results = new BenchRunner(job(), ledger, audit, BenchListener.NONE, Optional.of(cloud)).run(ports, 1);
+        }
+        UnitResult r = results.get(0);
+        assertTrue(r.done(), "flashed and verified");
+        assertTrue(r.registrationPending());
+        assertFalse(r.finished());
+        assertTrue(r.detail().endsWith("registration pending: cannot reach the test cloud"), r.detail());
+        UnitRecord unit = ledger().values().iterator().next();
+        assertEquals(UnitRecord.State.DONE, unit.state());
+        assertEquals(UnitRecord.RegistrationState.PENDING, unit.registration().state());
+        assertEquals(Optional.of("cannot reach the test cloud"), unit.registration().detail());
+        assertTrue(Files.readString(tmp.resolve("audit.jsonl")).contains("\"event\":\"unit-registration-pending\""));
+
+        // the rework registers it
+        try (IdentityLedger ledger = IdentityLedger.open("jdbc:sqlite:" + tmp.resolve("ledger.db"));
+             AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"))) {
+            results = new BenchRunner(job(), ledger, audit, BenchListener.NONE, Optional.of(cloud)).run(ports, 1);
+        }
+        assertTrue(results.get(0).finished(), results.get(0).detail());
+        unit = ledger().values().iterator().next();
+        assertEquals(UnitRecord.RegistrationState.REGISTERED, unit.registration().state());
+        assertEquals(Optional.of("arn:thing/" + unit.thingName()), unit.registration().thingArn());
+    }
+
+    @Test
     void boardThatDropsOffMidWriteFailsAloneAndIsNotDone() throws Exception {
         List<BenchPort> ports = List.of(
                 BenchPort.simulated(1, LinkTiming.UNTIMED, List.of()),

@@ -192,6 +192,41 @@ class IdentityLedgerTest {
     }
 
     @Test
+    void aLedgerFromBeforeAwsRegistrationGetsItsColumnsAndKeepsPendingUnitsForSync() throws Exception {
+        try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+            s.execute("""
+                    CREATE TABLE units (mac TEXT PRIMARY KEY, thing_name TEXT NOT NULL UNIQUE,
+                        sequence BIGINT NOT NULL UNIQUE, cert_fingerprint TEXT UNIQUE,
+                        state TEXT NOT NULL CHECK (state IN ('ALLOCATED', 'DONE')), station TEXT NOT NULL,
+                        allocated_at TEXT NOT NULL, done_at TEXT, identity_sha256 TEXT)""");
+            s.execute("INSERT INTO units VALUES ('24:0a:c4:00:00:01', 'old-0001', 1, 'ab', 'DONE', 'st', "
+                    + "'2025-01-01T00:00:00Z', '2025-01-01T00:01:00Z', NULL)");
+            s.execute("INSERT INTO units VALUES ('24:0a:c4:00:00:02', 'old-0002', 2, 'cd', 'ALLOCATED', 'st', "
+                    + "'2025-01-01T00:00:00Z', NULL, NULL)");
+        }
+        try (IdentityLedger read = IdentityLedger.openExisting(url())) {
+            assertEquals(UnitRecord.Registration.NOT_ASKED, read.list().get(0).registration(), "an old ledger reads");
+        }
+        try (IdentityLedger ledger = IdentityLedger.open(url())) {
+            assertEquals(UnitRecord.Registration.NOT_ASKED, ledger.list().get(0).registration());
+            ledger.markRegistrationPending("24:0a:c4:00:00:01", "cannot reach AWS");
+            ledger.markRegistrationPending("24:0a:c4:00:00:02", "not registered yet");
+            // only a unit that was flashed and verified is sync's to register
+            assertEquals(List.of("old-0001"), ledger.pendingRegistrations().stream().map(UnitRecord::thingName).toList());
+            assertEquals(Optional.of("cannot reach AWS"), ledger.list().get(0).registration().detail());
+            assertEquals("pending", ledger.list().get(0).registration().describe());
+            ledger.markRegistered("24:0a:c4:00:00:01", "arn:thing", "arn:cert", "ab");
+            UnitRecord.Registration r = ledger.list().get(0).registration();
+            assertEquals(UnitRecord.RegistrationState.REGISTERED, r.state());
+            assertEquals(Optional.of("arn:thing"), r.thingArn());
+            assertEquals(Optional.of("arn:cert"), r.certificateArn());
+            assertEquals(Optional.empty(), r.detail());
+            assertTrue(r.registeredAt().isPresent());
+            assertEquals(List.of(), ledger.pendingRegistrations());
+        }
+    }
+
+    @Test
     void aBoardIsClaimedByOnePortAtATime() {
         try (IdentityLedger ledger = IdentityLedger.open(url())) {
             try (IdentityLedger.Claim first = ledger.claim("24:0a:c4:00:00:01", "st1", Duration.ZERO, () -> false)) {

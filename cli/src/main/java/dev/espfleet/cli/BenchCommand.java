@@ -2,15 +2,22 @@ package dev.espfleet.cli;
 
 import dev.espfleet.bench.ThingNamePattern;
 import dev.espfleet.bench.eol.EndOfLineMode;
+import dev.espfleet.board.BoardAddress;
+import dev.espfleet.board.BoardServer;
 import dev.espfleet.flasher.sim.LinkTiming;
 import dev.espfleet.model.AwsEndpoint;
+import dev.espfleet.services.AwsService;
+import dev.espfleet.services.BenchEvents;
 import dev.espfleet.services.BenchRequest;
+import dev.espfleet.services.DeviceProfile;
 import dev.espfleet.services.BenchService;
 import dev.espfleet.services.BenchSession;
 import dev.espfleet.services.PortSpec;
 import dev.espfleet.services.WifiSettings;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -95,10 +102,32 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--station", paramLabel = "NAME", description = "Name of this station in the ledger (default: host name).")
     String station;
 
+    @Option(names = "--ui", paramLabel = "[HOST:]PORT",
+            description = {"Serve the operator's board: a live page per port (state, progress, PASS/FAIL), totals, "
+                    + "failures, audit events, pause/resume/retry/stop, labels with QR codes. On loopback unless HOST "
+                    + "is given; beyond it the URL printed at start carries a token every request needs.",
+                "With --ui a failed board waits for a retry, and the board stays up after the last board until "
+                    + "Ctrl-C."})
+    String ui;
+
+    @Option(names = "--sim-fault", hidden = true, paramLabel = "N:KIND@OPCODE#K",
+            description = "Simulated board N gets this fault at its first connection (a bad contact: it fails, a "
+                    + "retry passes), e.g. 2:DISCONNECT@FLASH_DATA#3.")
+    List<String> simFaults = List.of();
+
+    @Option(names = "--register", paramLabel = "aws",
+            description = "Register each unit with AWS IoT once it is flashed and verified (certificate, thing, policy, "
+                    + "attachment); a unit AWS could not take stays 'registration pending' for 'espfleet aws sync'.")
+    String register;
+
+    @picocli.CommandLine.Mixin
+    AwsOptionsMixin aws;
+
     @Override
-    int doCall() {
+    int doCall() throws InterruptedException {
+        Optional<BoardAddress> board = Optional.ofNullable(ui).map(BoardAddress::parse);
         PortSpec portSpec = new PortSpec(ports, simFirst, simLinkMs > 0
-                ? LinkTiming.timed(Duration.ofMillis(simLinkMs)) : LinkTiming.UNTIMED);
+                ? LinkTiming.timed(Duration.ofMillis(simLinkMs)) : LinkTiming.UNTIMED, SimFaults.parse(simFaults));
         BenchSession session = new BenchService().prepare(new BenchRequest(config, ca, Optional.ofNullable(serverCa),
                 Optional.ofNullable(build), units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern),
                 Optional.ofNullable(endpoint).map(e -> AwsEndpoint.withOptionalPort(e.strip())),
@@ -106,8 +135,31 @@ final class BenchCommand extends BaseCommand {
                 boardsPerPort, Optional.ofNullable(station),
                 Optional.ofNullable(eol).map(m -> EndOfLineMode.parse(m.strip(), "--eol")),
                 Optional.ofNullable(eolTimeout).map(Duration::ofSeconds)));
+        if (register != null) {
+            if (!register.equals("aws")) {
+                throw dev.espfleet.common.EspfleetException.badInput("--register '" + register + "': expected aws");
+            }
+            session.registerWith(new AwsService().registration(DeviceProfile.load(config),
+                    session.job().ca().certificate(), aws.options()));
+        }
         BenchDisplay display = new BenchDisplay(out(), BenchDisplay.terminal());
-        SignalStop.run(session, display).requireAllDone();
-        return 0;
+        if (board.isEmpty()) {
+            SignalStop.run(session, display).requireAllDone();
+            return 0;
+        }
+        try (BoardServer server = BoardServer.start(session, board.get(), Clock.systemUTC())) {
+            out().printf("board: %s%s%n", server.url(), server.tokenRequired()
+                    ? "  (open this URL; its token is shown only here)" : "");
+            out().flush();
+            SignalStop.run(session, BenchEvents.fanOut(display, server.events()));
+            if (SignalStop.signalled()) {
+                return 0; // the JVM is ending (130 or 143)
+            }
+            out().printf("board: the bench has ended; the board stays up at %s until Ctrl-C%n",
+                    server.url().replaceFirst("\\?token=.*$", ""));
+            out().flush();
+            SignalStop.awaitCtrlC();
+            return 0;
+        }
     }
 }

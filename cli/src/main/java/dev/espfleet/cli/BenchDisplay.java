@@ -5,6 +5,9 @@ import dev.espfleet.bench.eol.EndOfLineMode;
 import dev.espfleet.bench.eol.EndOfLineOutcome;
 import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.services.BenchEvents;
+import dev.espfleet.services.BenchOutcome;
+import dev.espfleet.services.Operator;
+import java.util.Optional;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,6 +90,18 @@ class BenchDisplay implements BenchEvents {
     }
 
     @Override
+    public synchronized void operatorAction(String action, Optional<String> port, Operator by) {
+        String what = switch (action) {
+            case "pause" -> "paused: no new board until resumed";
+            case "resume" -> "resumed";
+            case "retry" -> "the failed board is served again";
+            case "stop" -> "stopping: no new board; the boards in flight finish";
+            default -> action;
+        };
+        show(port.orElse("bench"), what + " (" + by + ")", true);
+    }
+
+    @Override
     public synchronized void state(String port, String state) {
         show(port, state, true);
         lastQuarter.put(port, -1);
@@ -107,7 +122,8 @@ class BenchDisplay implements BenchEvents {
 
     @Override
     public synchronized void finished(UnitResult r) {
-        show(r.port(), (r.done() ? "DONE " : "FAILED ") + r.thingName().orElse("(no identity)") + ": " + r.detail(), true);
+        show(r.port(), (r.finished() ? "DONE " : r.done() ? "DONE, REGISTRATION PENDING " : "FAILED ")
+                + r.thingName().orElse("(no identity)") + ": " + r.detail(), true);
     }
 
     private void show(String port, String text, boolean important) {
@@ -146,11 +162,13 @@ class BenchDisplay implements BenchEvents {
                 "DETAIL");
         for (UnitResult r : results) {
             out.printf("%-10s %-17s %-32s %-7s %-9s %7.1fs  %s%n", r.port(), r.mac().orElse("-"),
-                    r.thingName().orElse("-"), r.done() ? "done" : "FAILED", eol(r), r.took().toMillis() / 1000.0,
-                    r.detail());
+                    r.thingName().orElse("-"), r.finished() ? "done" : r.done() ? "pending" : "FAILED", eol(r),
+                    r.took().toMillis() / 1000.0, r.detail());
         }
-        long done = results.stream().filter(UnitResult::done).count();
-        out.printf("%d of %d units done%n", done, results.size());
+        BenchOutcome outcome = new BenchOutcome(results);
+        long pending = outcome.registrationPending();
+        out.printf("%d of %d units done%s%n", outcome.done() - pending, outcome.units(), pending == 0 ? ""
+                : ", " + pending + " flashed and verified but registration pending (espfleet aws sync)");
         out.flush();
     }
 }

@@ -46,6 +46,7 @@ public final class EspfleetCommand implements Runnable {
             SimCommand.class,
             BenchCommand.class,
             LedgerCommand.class,
+            AwsCommand.class,
             ProvisionBenchCommand.class,
             FlashBenchCommand.class,
             BenchPerfCommand.class,

@@ -47,12 +47,14 @@ final class LedgerCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
-                out.printf("%-6s %-17s %-32s %-9s %-30s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT",
-                        "END-OF-LINE");
+                out.printf("%-6s %-17s %-32s %-9s %-30s %-12s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT",
+                        "END-OF-LINE", "REGISTRATION");
                 for (UnitRecord r : l.list()) {
-                    out.printf("%-6d %-17s %-32s %-9s %-30s %s%n", r.sequence(), r.mac(), r.thingName(),
+                    out.printf("%-6d %-17s %-32s %-9s %-30s %-12s %s%n", r.sequence(), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT),
-                            r.doneAt().map(Object::toString).orElse("-"), endOfLine(r));
+                            r.doneAt().map(Object::toString).orElse("-"), endOfLine(r), r.registration().describe()
+                                    + r.registration().detail().filter(d -> r.registration().state()
+                                    == UnitRecord.RegistrationState.PENDING).map(d -> " (" + d + ")").orElse(""));
                 }
             }
             out.flush();
@@ -82,7 +84,7 @@ final class LedgerCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
                 out.print("sequence,mac,thing_name,state,certificate_sha256,station,allocated_at,done_at,"
-                        + "identity_sha256,eol_result,eol_detail,eol_at\r\n");
+                        + "identity_sha256,eol_result,eol_detail,eol_at,registration,thing_arn,certificate_arn\r\n");
                 for (UnitRecord r : l.list()) {
                     out.print(String.join(",", Long.toString(r.sequence()), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT), r.certificateFingerprint().orElse(""),
@@ -90,7 +92,10 @@ final class LedgerCommand implements Runnable {
                             r.identityFingerprint().orElse(""),
                             r.endOfLine().map(e -> e.outcome().word()).orElse(""),
                             quote(r.endOfLine().map(e -> e.detail()).orElse("")),
-                            r.endOfLine().map(e -> e.at().toString()).orElse("")) + "\r\n");
+                            r.endOfLine().map(e -> e.at().toString()).orElse(""),
+                            r.registration().state() == null ? "" : r.registration().describe(),
+                            r.registration().thingArn().orElse(""),
+                            r.registration().certificateArn().orElse("")) + "\r\n");
                 }
             }
             out.flush();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The commands a developer runs many times a day start without the libraries they do not use: each is run
  * in a JVM of its own (class loading is per process) with the JVM's class-loading log, which must name no
- * class of FreeMarker, Bouncy Castle or JDBC. The start-up figures are in docs/PERFORMANCE.md;
+ * class of FreeMarker, Bouncy Castle, the AWS SDK or a JDBC driver. The start-up figures are in docs/PERFORMANCE.md;
  * this test only names what is loaded, it times nothing.
  */
 class StartupClassLoadingTest {
@@ -28,7 +28,7 @@ class StartupClassLoadingTest {
      * JDBC here means the drivers: picocli itself looks up the JDK's {@code java.sql} types by name for its
      * built-in converters, a few classes from the JDK's archive.
      */
-    private static final List<String> HEAVY = List.of("freemarker.", "org.bouncycastle.", "org.sqlite.",
+    private static final List<String> HEAVY = List.of("freemarker.", "org.bouncycastle.", "software.amazon.", "org.sqlite.",
             "org.postgresql.");
 
     @TempDir

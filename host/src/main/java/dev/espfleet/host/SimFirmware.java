@@ -123,8 +123,8 @@ public final class SimFirmware {
 
     private static void buildInto(GeneratedProject generated, DeviceConfig config, Path cacheDir, Path dir) {
         try {
-            Files.createDirectories(cacheDir);
-            Path work = Files.createTempDirectory(cacheDir, ".building-");
+            AtomicFiles.createPrivateDirectories(cacheDir);
+            Path work = Files.createTempDirectory(cacheDir, ".building-"); // owner only
             try {
                 Path project = work.resolve("project");
                 ProjectWriter.write(generated, project);
@@ -143,6 +143,8 @@ public final class SimFirmware {
                 // app.bin last: its presence marks a complete build
                 Files.write(work.resolve("app.bin"), HostAppImage.pack(project, elfBytes, flashSize));
                 deleteTree(work.resolve("build"));
+                // what the simulated chips run: nobody else may change it, whatever the umask was
+                denyOthersWrite(work);
                 try {
                     Files.move(work, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
@@ -158,6 +160,18 @@ public final class SimFirmware {
         } catch (IOException e) {
             throw new EspfleetException(ExitStatus.JOB_FAILED, "cannot build the simulated firmware in " + cacheDir + ": "
                     + AtomicFiles.describe(e));
+        }
+    }
+
+    private static void denyOthersWrite(Path tree) throws IOException {
+        try (Stream<Path> all = Files.walk(tree)) {
+            for (Path p : all.toList()) {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+                if (perms.removeAll(List.of(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+                        java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE))) {
+                    Files.setPosixFilePermissions(p, perms);
+                }
+            }
         }
     }
 

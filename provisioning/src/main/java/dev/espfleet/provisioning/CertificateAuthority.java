@@ -39,24 +39,35 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
  * A local certificate authority for offline benches: a self-signed root or an intermediate under a given
  * root, which issues device (clientAuth) and test-broker (serverAuth) certificates.
  *
- * <p>On disk (see {@link #save}): {@code ca.pem} (this CA's certificate), {@code ca.key.pem} (0600) and
+ * <p>On disk (see {@link #saveNew}): {@code ca.pem} (this CA's certificate), {@code ca.key.pem} (0600) and
  * {@code chain.pem} (this CA's certificate up to and including the root, for {@code openssl verify -CAfile}
- * and a broker's {@code cafile}).
+ * and a broker's {@code cafile}). A CA whose key lives in a PKCS#11 token keeps {@code key-uri} (the key's
+ * RFC 7512 URI, without the PIN) instead of {@code ca.key.pem}: the key never leaves the token, which signs.
  */
 public final class CertificateAuthority {
     public static final String CERTIFICATE_FILE = "ca.pem";
     public static final String KEY_FILE = "ca.key.pem";
     public static final String CHAIN_FILE = "chain.pem";
+    /** A token-held CA's key: its PKCS#11 URI (RFC 7512) without the PIN, in place of {@link #KEY_FILE}. */
+    public static final String KEY_URI_FILE = "key-uri";
 
     /** RFC 5280 4.1.2.2 allows 20 octets; 128 random bits are unguessable and fit with room to spare. */
     private static final int SERIAL_BITS = 128;
 
     private final List<X509Certificate> chain;
     private final PrivateKey key;
+    /** Where the key lives when a PKCS#11 token holds it (no PIN in it). */
+    private final Optional<Pkcs11Uri> keyUri;
 
-    private CertificateAuthority(List<X509Certificate> chain, PrivateKey key) {
+    private CertificateAuthority(List<X509Certificate> chain, PrivateKey key, Optional<Pkcs11Uri> keyUri) {
         this.chain = List.copyOf(chain);
         this.key = key;
+        this.keyUri = keyUri.map(Pkcs11Uri::withoutPin);
+    }
+
+    /** The PKCS#11 URI (without PIN) of the key when a token holds it; empty for a key file. */
+    public Optional<Pkcs11Uri> keyUri() {
+        return keyUri;
     }
 
     /** This CA's certificate. */
@@ -80,7 +91,26 @@ public final class CertificateAuthority {
     /** A new self-signed root CA. */
     public static CertificateAuthority createRoot(String commonName, Optional<String> organization, KeyType keyType,
                                                   ValidityPeriod validity, SecureRandom random) {
-        KeyPair keys = keyType.generate(random);
+        return createRoot(commonName, organization, keyType.generate(random), Optional.empty(), validity, random);
+    }
+
+    /**
+     * A new self-signed root CA whose key is generated inside the token (and never leaves it); the token signs the
+     * certificate, which is stored in the token beside the key.
+     */
+    public static CertificateAuthority createRootInToken(String commonName, Optional<String> organization,
+                                                         KeyType keyType, Pkcs11Token token, ValidityPeriod validity,
+                                                         SecureRandom random) {
+        caName(commonName, organization); // a bad name is refused before the token makes a key
+        KeyPair keys = token.generate(keyType);
+        CertificateAuthority ca = createRoot(commonName, organization, keys, Optional.of(token.uri()), validity, random);
+        token.storeCertificate(keys.getPrivate(), ca.certificate());
+        return ca;
+    }
+
+    private static CertificateAuthority createRoot(String commonName, Optional<String> organization, KeyPair keys,
+                                                   Optional<Pkcs11Uri> keyUri, ValidityPeriod validity,
+                                                   SecureRandom random) {
         X500Name subject = caName(commonName, organization);
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(random),
                 Date.from(validity.notBefore()), Date.from(validity.notAfter()), subject, keys.getPublic());
@@ -94,14 +124,32 @@ public final class CertificateAuthority {
             throw IdentityChecks.internal("cannot build a CA certificate", e);
         }
         X509Certificate certificate = sign(builder, keys.getPrivate());
-        return new CertificateAuthority(List.of(certificate), keys.getPrivate());
+        return new CertificateAuthority(List.of(certificate), keys.getPrivate(), keyUri);
     }
 
     /** A new intermediate CA signed by this one; it may issue device certificates but no further CAs. */
     public CertificateAuthority createIntermediate(String commonName, Optional<String> organization, KeyType keyType,
                                                    ValidityPeriod validity, SecureRandom random) {
         requireWithinOwnValidity(validity, "the intermediate CA");
-        KeyPair keys = keyType.generate(random);
+        return createIntermediate(commonName, organization, keyType.generate(random), Optional.empty(), validity, random);
+    }
+
+    /** {@link #createIntermediate} with the new CA's key generated inside a token. */
+    public CertificateAuthority createIntermediateInToken(String commonName, Optional<String> organization,
+                                                          KeyType keyType, Pkcs11Token token, ValidityPeriod validity,
+                                                          SecureRandom random) {
+        requireWithinOwnValidity(validity, "the intermediate CA");
+        caName(commonName, organization);
+        KeyPair keys = token.generate(keyType);
+        CertificateAuthority ca = createIntermediate(commonName, organization, keys, Optional.of(token.uri()), validity,
+                random);
+        token.storeCertificate(keys.getPrivate(), ca.certificate());
+        return ca;
+    }
+
+    private CertificateAuthority createIntermediate(String commonName, Optional<String> organization, KeyPair keys,
+                                                    Optional<Pkcs11Uri> keyUri, ValidityPeriod validity,
+                                                    SecureRandom random) {
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate(), serial(random),
                 Date.from(validity.notBefore()), Date.from(validity.notAfter()), caName(commonName, organization),
                 keys.getPublic());
@@ -119,7 +167,7 @@ public final class CertificateAuthority {
         List<X509Certificate> newChain = new ArrayList<>();
         newChain.add(sign(builder, key));
         newChain.addAll(chain);
-        return new CertificateAuthority(newChain, keys.getPrivate());
+        return new CertificateAuthority(newChain, keys.getPrivate(), keyUri);
     }
 
     /**
@@ -131,6 +179,24 @@ public final class CertificateAuthority {
         CertificateRequests.requireValid(csr, csrName);
         return issue(csr.getSubject(), CertificateRequests.publicKey(csr), KeyPurposeId.id_kp_clientAuth,
                 null, validity, random);
+    }
+
+    /**
+     * A certificate proving to AWS IoT that whoever registers this CA holds its key ({@code RegisterCACertificate}'s
+     * verification certificate): subject CN = the registration code AWS gave the account
+     * ({@code GetRegistrationCode}), signed by this CA. The key pair is throwaway: AWS checks only the signature
+     * and the CN.
+     */
+    public X509Certificate issueVerificationCertificate(String registrationCode, PublicKey publicKey,
+                                                        ValidityPeriod validity, SecureRandom random) {
+        if (registrationCode == null || !registrationCode.matches("[0-9a-fA-F]{64}")) {
+            throw EspfleetException.badInput("AWS IoT's registration code '" + registrationCode
+                    + "' is not 64 hex digits");
+        }
+        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, registrationCode).build();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate(), serial(random),
+                Date.from(validity.notBefore()), Date.from(validity.notAfter()), subject, publicKey);
+        return sign(builder, key);
     }
 
     /**
@@ -193,7 +259,7 @@ public final class CertificateAuthority {
     private enum Contents {
         /** No such folder, or an empty one: room for a new CA. */
         NOTHING,
-        /** ca.pem and ca.key.pem (chain.pem too, unless an old root CA without it). */
+        /** ca.pem and ca.key.pem or key-uri (chain.pem too, unless an old root CA without it). */
         CA,
         /** Some of a CA's files but not ca.pem with ca.key.pem: an interrupted 'ca init' or a lost key. */
         INCOMPLETE_CA,
@@ -209,7 +275,7 @@ public final class CertificateAuthority {
             return Contents.OTHER;
         }
         boolean cert = Files.isRegularFile(dir.resolve(CERTIFICATE_FILE));
-        boolean key = Files.isRegularFile(dir.resolve(KEY_FILE));
+        boolean key = Files.isRegularFile(dir.resolve(KEY_FILE)) || Files.isRegularFile(dir.resolve(KEY_URI_FILE));
         if (cert && key) {
             return Contents.CA;
         }
@@ -242,11 +308,10 @@ public final class CertificateAuthority {
     }
 
     /**
-     * Writes ca.pem, ca.key.pem (0600) and chain.pem as one step: into a new folder (0700) beside
-     * {@code dir}, which is then renamed to {@code dir}. An interruption leaves no CA or the whole CA,
-     * never a key without its certificate. {@code dir} must not exist or be an empty folder.
+     * {@code dir} can take a new CA: it does not exist or is an empty folder. Checked before a token makes a key,
+     * so a bad {@code --out} leaves no orphan key in the token.
      */
-    public void saveNew(Path dir) {
+    public static void requireRoomFor(Path dir) {
         switch (contents(dir)) {
             case CA -> throw EspfleetException.badInput(dir + " already holds a CA (" + CERTIFICATE_FILE + "/"
                     + KEY_FILE + "); refusing to replace it: certificates it issued would no longer verify");
@@ -259,6 +324,15 @@ public final class CertificateAuthority {
                 // room for it
             }
         }
+    }
+
+    /**
+     * Writes ca.pem, ca.key.pem (0600) or key-uri, and chain.pem as one step: into a new folder (0700) beside
+     * {@code dir}, which is then renamed to {@code dir}. An interruption leaves no CA or the whole CA,
+     * never a key without its certificate. {@code dir} must not exist or be an empty folder.
+     */
+    public void saveNew(Path dir) {
+        requireRoomFor(dir);
         Path target = dir.toAbsolutePath();
         Path parent = target.getParent();
         AtomicFiles.createPrivateDirectories(parent);
@@ -267,7 +341,13 @@ public final class CertificateAuthority {
             staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".",
                     java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             Files.setPosixFilePermissions(staging, PRIVATE_DIR);
-            Pem.writePrivateKey(staging.resolve(KEY_FILE), key);
+            if (keyUri.isPresent()) {
+                // the token keeps the key; the folder only says where it is (never the PIN)
+                AtomicFiles.writeDurable(staging.resolve(KEY_URI_FILE),
+                        (keyUri.get() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } else {
+                Pem.writePrivateKey(staging.resolve(KEY_FILE), key);
+            }
             AtomicFiles.writeDurable(staging.resolve(CHAIN_FILE),
                     Pem.encodeCertificates(chain).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             AtomicFiles.writeDurable(staging.resolve(CERTIFICATE_FILE),
@@ -323,8 +403,27 @@ public final class CertificateAuthority {
         if (!chain.get(0).equals(own)) {
             throw EspfleetException.badInput(chainFile + " does not start with " + dir.resolve(CERTIFICATE_FILE));
         }
+        if (Files.isRegularFile(dir.resolve(KEY_URI_FILE))) {
+            return loadFromToken(dir, chain, chainFile.toString(), now);
+        }
         PrivateKey key = Pem.readPrivateKey(dir.resolve(KEY_FILE));
         return fromParts(chain, chainFile.toString(), key, dir.resolve(KEY_FILE).toString(), now);
+    }
+
+    /** The CA's key from the token its key-uri names; the PIN from {@value Pkcs11Uri#PIN_VARIABLE}. */
+    private static CertificateAuthority loadFromToken(Path dir, List<X509Certificate> chain, String chainName,
+                                                      Instant now) {
+        Path uriFile = dir.resolve(KEY_URI_FILE);
+        String text = new String(dev.espfleet.common.InputFiles.read(uriFile, 8192, "PKCS#11 key URI"),
+                java.nio.charset.StandardCharsets.UTF_8).strip();
+        Pkcs11Uri uri = Pkcs11Uri.parse(text, uriFile.toString());
+        if (uri.hasPin()) {
+            throw EspfleetException.badInput(uriFile + " holds a PIN (pin-value): a CA folder must not; remove it and "
+                    + "pass the PIN in " + Pkcs11Uri.PIN_VARIABLE);
+        }
+        Pkcs11Token token = Pkcs11Token.open(uri, System.getenv());
+        CertificateAuthority ca = fromParts(chain, chainName, token.privateKey(), uri.toString(), now);
+        return new CertificateAuthority(ca.chain, ca.key, Optional.of(uri));
     }
 
     /** Checks and assembles a CA from a chain (CA first, root last) and the CA's key. */
@@ -340,7 +439,7 @@ public final class CertificateAuthority {
             IdentityChecks.requireValidAt(c, "CA certificate '" + c.getSubjectX500Principal().getName() + "' in "
                     + chainName, now);
         }
-        return new CertificateAuthority(chain, key);
+        return new CertificateAuthority(chain, key, Optional.empty());
     }
 
     /** The CN of the certificate's subject; empty if none. */

@@ -5,7 +5,10 @@ import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.bench.UnitResult;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * What a front end hears from a bench run, besides each port's state and progress ({@link BenchListener}, from
@@ -46,5 +49,42 @@ public interface BenchEvents extends BenchListener {
 
     /** Every port is done: the result of every board, in port order. */
     default void benchFinished(List<UnitResult> results) {
+    }
+
+    /** A record was written to the audit log (and forced to disk): its time, event and fields. */
+    default void audited(Instant time, String event, Map<String, ?> fields) {
+    }
+
+    /**
+     * An operator's action was taken (and audited): {@code pause}, {@code resume} or {@code retry} of a port,
+     * or {@code stop} (after the boards in flight).
+     */
+    default void operatorAction(String action, Optional<String> port, Operator by) {
+    }
+
+    /**
+     * One listener that tells each of {@code listeners} every event, in the order given: the terminal and a
+     * browser board watching one run. Every method of this interface is forwarded, those added later too.
+     */
+    static BenchEvents fanOut(BenchEvents... listeners) {
+        List<BenchEvents> all = List.of(listeners);
+        return (BenchEvents) java.lang.reflect.Proxy.newProxyInstance(BenchEvents.class.getClassLoader(),
+                new Class<?>[] {BenchEvents.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return switch (method.getName()) {
+                            case "equals" -> proxy == args[0];
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            default -> "fanOut" + all;
+                        };
+                    }
+                    for (BenchEvents listener : all) {
+                        try {
+                            method.invoke(listener, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    }
+                    return null;
+                });
     }
 }

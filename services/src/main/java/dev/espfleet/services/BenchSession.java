@@ -5,6 +5,7 @@ import dev.espfleet.bench.BenchJob;
 import dev.espfleet.bench.BenchPort;
 import dev.espfleet.bench.BenchRunner;
 import dev.espfleet.bench.IdentityLedger;
+import dev.espfleet.bench.UnitRegistration;
 import dev.espfleet.bench.UnitResult;
 import dev.espfleet.bench.eol.EndOfLinePlan;
 import dev.espfleet.common.AtomicFiles;
@@ -15,10 +16,13 @@ import dev.espfleet.flasher.image.FlashRegion;
 import dev.espfleet.nvs.PartitionTable;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** A bench {@link BenchService#prepare prepared}: run once, stopped from another thread if need be. */
 public final class BenchSession {
@@ -41,9 +45,15 @@ public final class BenchSession {
     private final Optional<SimulatedBuild> simulatedBuild;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile BenchRunner runner;
+    private Optional<UnitRegistration> registration = Optional.empty();
     private volatile boolean stopRequested;
     private volatile BenchEvents events = new BenchEvents() {
     };
+    /** Operator actions and the end of the run take turns: an action is taken and audited while the run lasts. */
+    private final Object actions = new Object();
+    private AuditLog openAudit;
+    private boolean started;
+    private volatile boolean holdFailed;
 
     /**
      * The simulated firmware the simulated ports boot, built when the run starts (it writes its cache), then
@@ -72,6 +82,19 @@ public final class BenchSession {
         }
     }
 
+    /** Stands for no registration in the try-with-resources above; never called. */
+    private static final UnitRegistration NO_REGISTRATION = new UnitRegistration() {
+        @Override
+        public String describe() {
+            return "nothing";
+        }
+
+        @Override
+        public Registered register(dev.espfleet.model.ThingName thing, java.security.cert.X509Certificate certificate) {
+            throw new IllegalStateException("no registration");
+        }
+    };
+
     BenchSession(BenchJob job, List<BenchPort> ports, int boardsPerPort, String ledgerUrl, Path units, boolean firmware,
                  boolean noWifi, Optional<SimulatedBuild> simulatedBuild) {
         this.job = job;
@@ -93,6 +116,15 @@ public final class BenchSession {
      * What each board gets: the thing name pattern, identity layout and images, firmware, end-of-line test (for
      * simulated ports with simulated firmware: its images and version once the run has built it).
      */
+
+    /**
+     * Registers each unit with {@code registration} (AWS IoT) once its flash is verified and recorded; a unit whose
+     * registration fails is left pending in the ledger. The session closes it when the run ends.
+     */
+    public void registerWith(UnitRegistration registration) {
+        this.registration = Optional.of(registration);
+    }
+
     public BenchJob job() {
         return job;
     }
@@ -123,21 +155,97 @@ public final class BenchSession {
                 listener.buildingSimulatedFirmware(simulatedBuild.get().cache());
                 work = simulatedBuild.get().applyTo(job);
             }
-            try (IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
+            try (UnitRegistration cloud = registration.orElse(NO_REGISTRATION);
+                 IdentityLedger ledger = IdentityLedger.open(ledgerUrl);
                  AuditLog audit = new AuditLog(units.resolve("audit.jsonl"))) {
-                BenchRunner r = new BenchRunner(work, ledger, audit, listener);
-                runner = r;
+                audit.observe(listener::audited);
+                BenchRunner r = new BenchRunner(work, ledger, audit, listener,
+                        registration.isPresent() ? Optional.of(cloud) : Optional.empty());
+                if (holdFailed) {
+                    r.holdFailedBoards();
+                }
+                synchronized (actions) {
+                    runner = r;
+                    openAudit = audit;
+                    started = true;
+                }
                 if (stopRequested) {
                     r.stop();
                 }
-                listener.started(ports.size(), ledger.describe(), units, firmware);
-                listener.endOfLine(work.endOfLine(), work.endpoint().toString());
-                List<UnitResult> results = r.run(ports, boardsPerPort);
+                List<UnitResult> results;
+                try {
+                    listener.started(ports.size(), ledger.describe(), units, firmware);
+                    listener.endOfLine(work.endOfLine(), work.endpoint().toString());
+                    results = r.run(ports, boardsPerPort);
+                } finally {
+                    synchronized (actions) {
+                        openAudit = null;
+                    }
+                }
                 listener.benchFinished(results);
                 return new BenchOutcome(results);
             }
         } finally {
             finished.countDown();
+        }
+    }
+
+    /**
+     * Before {@link #run}: a board that fails holds its port until an operator retries it (a front end that offers
+     * {@link #retry}), instead of ending a simulated port or being tried again at once on a serial port; the run
+     * then lasts until those boards pass or the bench is stopped.
+     */
+    public void holdFailedBoardsForRetry() {
+        holdFailed = true;
+    }
+
+    /** The port takes no new board until resumed; a board in flight finishes. Audited as {@code operator-pause}. */
+    public void pause(String port, Operator by) {
+        act("pause", Optional.of(port), by, r -> r.pause(port));
+    }
+
+    /** Audited as {@code operator-resume}. */
+    public void resume(String port, Operator by) {
+        act("resume", Optional.of(port), by, r -> r.resume(port));
+    }
+
+    /**
+     * The port serves its failed board again (once resumed, if paused); only while the board is held for it
+     * ({@link #holdFailedBoardsForRetry}). Audited as {@code operator-retry}.
+     */
+    public void retry(String port, Operator by) {
+        act("retry", Optional.of(port), by, r -> r.retry(port));
+    }
+
+    /**
+     * No new board is taken; the boards in flight finish (however long they take, unlike {@link #stop}), then the
+     * run ends. Audited as {@code operator-stop}.
+     */
+    public void stopAfterInFlight(Operator by) {
+        act("stop", Optional.empty(), by, r -> {
+            stopRequested = true;
+            r.stop();
+        });
+    }
+
+    /** An action of an operator: refused (bad input) unless the run lasts; taken, then audited and told. */
+    private void act(String action, Optional<String> port, Operator by, Consumer<BenchRunner> take) {
+        synchronized (actions) {
+            if (openAudit == null) {
+                throw EspfleetException.badInput(started ? "the bench has ended: it takes no more actions"
+                        : "the bench has not started yet: try again in a moment");
+            }
+            if (stopRequested) {
+                throw EspfleetException.badInput("the bench is stopping: it takes no new board");
+            }
+            take.accept(runner);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("station", job.station());
+            port.ifPresent(p -> fields.put("port", p));
+            fields.put("operator", by.name());
+            fields.put("from", by.where());
+            openAudit.append("operator-" + action, fields);
+            events.operatorAction(action, port, by);
         }
     }
 

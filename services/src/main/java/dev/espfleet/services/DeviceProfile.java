@@ -1,5 +1,6 @@
 package dev.espfleet.services;
 
+import dev.espfleet.aws.FleetSpec;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
@@ -37,8 +38,9 @@ public final class DeviceProfile {
     private final IdentityLayout identityLayout;
     private final FlashLayout flashLayout;
     private final WifiPlacement wifi;
-    /** Rendered on first use: FreeMarker's start-up costs {@code validate} more than all its other work. */
+    /** Both rendered on first use: FreeMarker's start-up costs {@code validate} more than all its other work. */
     private DevicePolicy policy;
+    private FleetSpec.StatusRule statusRule;
 
     private DeviceProfile(DeviceConfig config, String location) {
         this.config = config;
@@ -97,6 +99,21 @@ public final class DeviceProfile {
                     "aws/policy.json"));
         }
         return policy;
+    }
+
+    /**
+     * The rule republishing device status into the shadow and its IAM role, as the generator writes them
+     * ({@code aws/status-rule.json}, {@code aws/status-rule-role-*.json}): what {@code aws setup} makes AWS hold.
+     */
+    public synchronized FleetSpec.StatusRule statusRule() {
+        if (statusRule == null) {
+            ProjectRenderer renderer = new ProjectRenderer();
+            AwsArtifacts.View aws = AwsArtifacts.of(config);
+            statusRule = new FleetSpec.StatusRule(aws.ruleName(), renderer.renderFile(config, "aws/status-rule.json"),
+                    aws.ruleRoleName(), renderer.renderFile(config, "aws/status-rule-role-trust.json"),
+                    renderer.renderFile(config, "aws/status-rule-role-policy.json"));
+        }
+        return statusRule;
     }
 
     public WifiPlacement wifiPlacement() {

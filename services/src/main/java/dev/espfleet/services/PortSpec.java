@@ -4,9 +4,11 @@ import com.fazecast.jSerialComm.SerialPort;
 import dev.espfleet.bench.BenchPort;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.LinkTiming;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -15,8 +17,18 @@ import java.util.Set;
  *
  * @param simFirst  number of the first simulated board (boards of two benches sharing a ledger differ)
  * @param simTiming the simulated link (timed, to make a bench run take as long as a real one)
+ * @param simFaults faults on the first connection of a simulated board, by its number (a bad contact: the board
+ *                  fails, and a retry passes)
  */
-public record PortSpec(String text, int simFirst, LinkTiming simTiming) {
+public record PortSpec(String text, int simFirst, LinkTiming simTiming, Map<Integer, List<Fault>> simFaults) {
+    public PortSpec {
+        simFaults = Map.copyOf(simFaults);
+    }
+
+    public PortSpec(String text, int simFirst, LinkTiming simTiming) {
+        this(text, simFirst, simTiming, Map.of());
+    }
+
     /** USB vendor ids of the USB-UART bridges on ESP32 boards: Silicon Labs, WCH, FTDI, Espressif. */
     static final Set<Integer> ESP_USB_VENDORS = Set.of(0x10C4, 0x1A86, 0x0403, 0x303A);
 
@@ -48,7 +60,7 @@ public record PortSpec(String text, int simFirst, LinkTiming simTiming) {
             }
             List<BenchPort> sims = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                sims.add(BenchPort.simulated(simFirst + i, simTiming, List.of()));
+                sims.add(BenchPort.simulated(simFirst + i, simTiming, simFaults.getOrDefault(simFirst + i, List.of()), 1));
             }
             return sims;
         }

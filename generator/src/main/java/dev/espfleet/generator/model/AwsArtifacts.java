@@ -39,7 +39,7 @@ public final class AwsArtifacts {
         return c.product().name() + "-device";
     }
 
-    static View of(DeviceConfig c) {
+    public static View of(DeviceConfig c) {
         String region = c.aws().endpoint().region().orElse("*");
         String account = c.aws().accountId().orElse("*");
         String arn = "arn:aws:iot:" + region + ":" + account + ":";
