@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The commands a developer runs many times a day start without the libraries they do not use: each is run
  * in a JVM of its own (class loading is per process) with the JVM's class-loading log, which must name no
- * class of FreeMarker, Bouncy Castle, the AWS SDK or a JDBC driver. The start-up figures are in docs/PERFORMANCE.md;
- * this test only names what is loaded, it times nothing.
+ * class of FreeMarker, Bouncy Castle, the AWS SDK or a JDBC driver. The start-up figures are in
+ * docs/PERFORMANCE.md; this test only names what is loaded, it times nothing.
  */
 class StartupClassLoadingTest {
     /**
