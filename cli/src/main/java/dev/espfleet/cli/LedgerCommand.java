@@ -48,13 +48,15 @@ final class LedgerCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (IdentityLedger l = IdentityLedger.openExisting(ledger.url())) {
                 out.printf("%-6s %-17s %-32s %-9s %-30s %-12s %s%n", "SEQ", "MAC", "THING", "STATE", "DONE AT",
-                        "END-OF-LINE", "REGISTRATION");
+                        "REGISTRATION", "END-OF-LINE");
                 for (UnitRecord r : l.list()) {
-                    out.printf("%-6d %-17s %-32s %-9s %-30s %-12s %s%n", r.sequence(), r.mac(), r.thingName(),
+                    // the variable-length column last; why a registration is pending after it
+                    out.printf("%-6d %-17s %-32s %-9s %-30s %-12s %s%s%n", r.sequence(), r.mac(), r.thingName(),
                             r.state().name().toLowerCase(java.util.Locale.ROOT),
-                            r.doneAt().map(Object::toString).orElse("-"), endOfLine(r), r.registration().describe()
-                                    + r.registration().detail().filter(d -> r.registration().state()
-                                    == UnitRecord.RegistrationState.PENDING).map(d -> " (" + d + ")").orElse(""));
+                            r.doneAt().map(Object::toString).orElse("-"), r.registration().describe(), endOfLine(r),
+                            r.registration().detail().filter(d -> r.registration().state()
+                                    == UnitRecord.RegistrationState.PENDING).map(d -> "; registration pending: " + d)
+                                    .orElse(""));
                 }
             }
             out.flush();

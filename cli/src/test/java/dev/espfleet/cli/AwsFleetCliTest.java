@@ -155,7 +155,7 @@ class AwsFleetCliTest {
             assertEquals(0, ok.exit(), ok.output());
         }
         Run list = espfleet("ledger", "list", "--ledger", "jdbc:sqlite:" + units.resolve("ledger.db"));
-        assertEquals(2, list.output().lines().filter(l -> l.endsWith(" registered")).count(), list.output());
+        assertEquals(2, list.output().lines().filter(l -> l.contains(" registered   ")).count(), list.output());
 
         aws.clearLog();
         assertEquals(0, espfleet("aws", "setup", "--config", CONFIG, "--ca", ca.toString(), "--endpoint-url", endpoint)
@@ -190,7 +190,7 @@ class AwsFleetCliTest {
             assertTrue(u.registration().detail().orElseThrow().contains("cannot reach AWS"), u.registration().toString());
         }
         Run list = espfleet("ledger", "list", "--ledger", "jdbc:sqlite:" + units.resolve("ledger.db"));
-        assertEquals(2, list.output().lines().filter(l -> l.contains(" pending (")).count(), list.output());
+        assertEquals(2, list.output().lines().filter(l -> l.contains(" pending      ") && l.contains("; registration pending: ")).count(), list.output());
 
         String endpoint = aws.endpoint().toString();
         assertEquals(0, espfleet("aws", "setup", "--config", CONFIG, "--endpoint-url", endpoint).exit());

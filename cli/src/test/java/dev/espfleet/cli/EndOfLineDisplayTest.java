@@ -79,20 +79,20 @@ class EndOfLineDisplayTest {
         assertEquals(0, list.exitCode(), list.toString());
         List<String> lines = list.out().lines().map(String::stripTrailing).toList();
         assertEquals("SEQ    MAC               THING                            STATE     DONE AT                        "
-                + "END-OF-LINE", lines.get(0));
+                + "REGISTRATION END-OF-LINE", lines.get(0));
         assertEquals("1      24:0a:c4:00:00:01 dev-0001                         done      2026-01-05T10:00:09Z           "
-                + "reported (2026-01-05T10:00:09Z)", lines.get(1));
+                + "-            reported (2026-01-05T10:00:09Z)", lines.get(1));
         assertEquals("2      24:0a:c4:00:00:02 dev-0002                         allocated -                              "
-                + "failed: certificate SHA-256: expected ab, got ef (2026-01-05T10:00:09Z)", lines.get(2));
-        assertEquals("3      24:0a:c4:00:00:03 dev-0003                         allocated -                              -",
-                lines.get(3));
+                + "-            failed: certificate SHA-256: expected ab, got ef (2026-01-05T10:00:09Z)", lines.get(2));
+        assertEquals("3      24:0a:c4:00:00:03 dev-0003                         allocated -                              "
+                + "-            -", lines.get(3));
 
         CliRun csv = CliRun.of("ledger", "export", "--csv", "--ledger", url);
         List<String> rows = csv.out().lines().toList();
         assertEquals("sequence,mac,thing_name,state,certificate_sha256,station,allocated_at,done_at,identity_sha256,"
-                + "eol_result,eol_detail,eol_at", rows.get(0));
-        assertTrue(rows.get(2).endsWith(",,,failed,\"certificate SHA-256: expected ab, got ef\",2026-01-05T10:00:09Z"),
+                + "eol_result,eol_detail,eol_at,registration,thing_arn,certificate_arn", rows.get(0));
+        assertTrue(rows.get(2).endsWith(",,,failed,\"certificate SHA-256: expected ab, got ef\",2026-01-05T10:00:09Z,,,"),
                 rows.get(2));
-        assertTrue(rows.get(3).endsWith("Z,,,,,"), "no test, no done: " + rows.get(3));
+        assertTrue(rows.get(3).endsWith("Z,,,,,,,,"), "no test, no done: " + rows.get(3));
     }
 }
