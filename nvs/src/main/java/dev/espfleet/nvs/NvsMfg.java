@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -141,6 +142,8 @@ public final class NvsMfg {
     private static final class Workers implements AutoCloseable {
         static final int CHUNK = 16;
         private static final int IN_FLIGHT_PER_THREAD = 4;
+        /** A worker writes one chunk of images at most: far less than this, even to a slow disk. */
+        private static final long STOP_SECONDS = 60;
         private final ExecutorService pool;
         private final Semaphore slots;
         private final int permits;
@@ -215,10 +218,19 @@ public final class NvsMfg {
             }
         }
 
+        /**
+         * Stops the workers and waits for them (bounded), so that none writes a staged file after the batch has
+         * been discarded; after {@link #finish} they are idle already.
+         */
         @Override
         public void close() {
             if (pool != null) {
                 pool.shutdownNow();
+                try {
+                    pool.awaitTermination(STOP_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
