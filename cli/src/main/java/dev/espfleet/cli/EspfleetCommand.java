@@ -1,5 +1,6 @@
 package dev.espfleet.cli;
 
+import java.util.List;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,8 +19,14 @@ import picocli.CommandLine.Spec;
             "1:the job failed (build failed, verify mismatch, device not flashed)",
             "2:bad input or usage (config, CSV, arguments); nothing was written",
             "3:a device, tool or database is unavailable (serial port, idf.py, the ledger)",
-            "4:internal error in espfleet (rerun with --debug and report it)"},
-        subcommands = {
+            "4:internal error in espfleet (rerun with --debug and report it)"})
+public final class EspfleetCommand implements Runnable {
+    /**
+     * The subcommands, in the order the usage help lists them. {@link Main} builds only the one a run names
+     * (picocli reflects over every option of every command it is given, which costs more than most commands'
+     * own work), and all of them for the usage help and for suggestions after a mistyped name.
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
             DemoCommand.class,
             ValidateCommand.class,
             GenerateCommand.class,
@@ -44,9 +51,8 @@ import picocli.CommandLine.Spec;
             ProvisionBenchCommand.class,
             FlashBenchCommand.class,
             BenchPerfCommand.class,
-            AutoComplete.GenerateCompletion.class,
-        })
-public final class EspfleetCommand implements Runnable {
+            AutoComplete.GenerateCompletion.class);
+
     @Spec
     CommandSpec spec;
 

@@ -1,7 +1,9 @@
 package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
+import dev.espfleet.flasher.image.StubImage;
 import dev.espfleet.flasher.sim.FlashBenchmark;
+import java.nio.file.Path;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -11,9 +13,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code espfleet flash-bench}: ROM-path write rate on the timed simulated link, as a Markdown table. */
+/** {@code espfleet flash-bench}: ROM-path or stub write rate on the timed simulated link, as a Markdown table. */
 @Command(name = "flash-bench", mixinStandardHelpOptions = true,
-        description = "Measure the write rate through the ROM path on a timed simulated link (baud/10 is the wire limit).")
+        description = "Measure the write rate through the ROM path or the stub on a timed simulated link (baud/10 is the"
+                + " wire limit).")
 public final class FlashBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,6 +40,13 @@ public final class FlashBenchCommand implements Callable<Integer> {
                     + "virtual: the link's own clock (the protocol alone). Default: ${DEFAULT-VALUE}.")
     String clock;
 
+    private StubImage stubImage;
+
+    @Option(names = "--stub", paramLabel = "FILE|stand-in",
+            description = "Write through esptool's stub (16 KB blocks) instead of the ROM: its JSON file, or 'stand-in' for"
+                    + " a stand-in of its size (the simulator runs no uploaded code).")
+    String stub;
+
     @Override
     public Integer call() {
         List<Boolean> clocks = switch (clock) {
@@ -50,7 +60,10 @@ public final class FlashBenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Duration turnaround = Duration.ofNanos((long) (turnaroundMs * 1_000_000));
-        out.printf("ROM path (1 KB blocks), %d-byte image at 0x10000, turnaround %.2f ms, %s%n%n", size, turnaroundMs,
+        stubImage = stub == null ? null : stub.equals("stand-in") ? FlashBenchmark.standInStub()
+                : StubImage.load(Path.of(stub));
+        out.printf("%s, %d-byte image at 0x10000, turnaround %.2f ms, %s%n%n", stubImage == null
+                ? "ROM path (1 KB blocks)" : "stub path (" + stubImage.source() + ", 16 KB blocks)", size, turnaroundMs,
                 Runtime.version());
         out.println("| clock | baud | data | sent | time (s) | payload rate (B/s) | % of baud/10 |");
         out.println("|---|---:|---|---|---:|---:|---:|");
@@ -69,9 +82,9 @@ public final class FlashBenchCommand implements Callable<Integer> {
         byte[] image = kind.equals("incompressible") ? FlashBenchmark.incompressible(size) : FlashBenchmark.compressible(size);
         if (!virtual) {
             // warm the JIT on the same work first, so the timed run measures compiled code
-            FlashBenchmark.run(baud, kind, image, turnaround, true);
+            FlashBenchmark.run(baud, kind, image, turnaround, true, stubImage);
         }
-        FlashBenchmark.Result r = FlashBenchmark.run(baud, kind, image, turnaround, virtual);
+        FlashBenchmark.Result r = FlashBenchmark.run(baud, kind, image, turnaround, virtual, stubImage);
         out.printf("| %s | %d | %s | %s | %.2f | %.0f | %.1f %% |%n", virtual ? "virtual" : "real", baud, kind,
                 r.compressed() ? "deflate, " + r.wireBytes() + " B" : "plain, " + r.wireBytes() + " B",
                 r.seconds(), r.rate(), r.percentOfWire());

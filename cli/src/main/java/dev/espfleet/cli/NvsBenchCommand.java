@@ -63,10 +63,20 @@ public final class NvsBenchCommand implements Callable<Integer> {
     @Option(names = "--in-memory", description = "Build the images but write nothing (the writer alone, without the disk).")
     boolean inMemory;
 
+    @Option(names = "--mfg-input", paramLabel = "DIR", description = {
+        "Instead: write the input of an nvs mfg run of N devices to DIR (config.csv, values.csv, certs/, keys/:"
+            + " thing name, endpoint, ~1.1 KB certificate and ~1.7 KB key files, as with mfg_gen.py), then time"
+            + " 'espfleet nvs mfg DIR/config.csv DIR/values.csv dev 0x6000 --fileid thing_name --outdir OUT'."})
+    Path mfgInput;
+
     @Override
     public Integer call() throws Exception {
         if (count < 1 || threads < 1) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, "--count and --threads must be at least 1");
+        }
+        if (mfgInput != null) {
+            writeMfgInput();
+            return 0;
         }
         int bytes = PartitionSize.nvs(size);
         List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
@@ -114,6 +124,29 @@ public final class NvsBenchCommand implements Callable<Integer> {
             }
         }
         return null;
+    }
+
+    /** DER size of a ~1.1 KB PEM certificate, the size issue 21 times nvs mfg with. */
+    private static final int MFG_CERT_DER_BYTES = 800;
+
+    private void writeMfgInput() {
+        AtomicFiles.createPrivateDirectories(mfgInput.resolve("certs"));
+        AtomicFiles.createPrivateDirectories(mfgInput.resolve("keys"));
+        AtomicFiles.write(mfgInput.resolve("config.csv"), ("aws,namespace,\nthing_name,data,string\nendpoint,data,string\n"
+                + "cert,file,string\npriv_key,file,string\n").getBytes(StandardCharsets.US_ASCII));
+        StringBuilder values = new StringBuilder("thing_name,endpoint,cert,priv_key\n");
+        SplittableRandom random = new SplittableRandom(1);
+        for (int i = 0; i < count; i++) {
+            String thing = String.format("thing-%06d", i);
+            AtomicFiles.write(mfgInput.resolve("certs/" + thing + ".pem"), pem("CERTIFICATE", MFG_CERT_DER_BYTES, random));
+            AtomicFiles.writeSecret(mfgInput.resolve("keys/" + thing + ".key"), pem("PRIVATE KEY", KEY_DER_BYTES, random));
+            values.append(thing).append(",a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com,certs/").append(thing)
+                    .append(".pem,keys/").append(thing).append(".key\n");
+        }
+        AtomicFiles.write(mfgInput.resolve("values.csv"), values.toString().getBytes(StandardCharsets.US_ASCII));
+        spec.commandLine().getOut().printf("wrote the input of %d devices to %s; time it with:%n  /usr/bin/time -v"
+                + " ./espfleet nvs mfg %s %s dev 0x6000 --fileid thing_name --outdir OUT%n", count, mfgInput,
+                mfgInput.resolve("config.csv"), mfgInput.resolve("values.csv"));
     }
 
     private static byte[] pem(String label, int derBytes, SplittableRandom random) {

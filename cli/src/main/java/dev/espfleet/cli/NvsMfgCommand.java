@@ -61,10 +61,14 @@ public final class NvsMfgCommand implements Callable<Integer> {
         NvsEncryptionKeys keys = inputKey == null ? null
                 : NvsEncryptionKeys.fromKeyPartition(NvsKeyOptions.readKeyFile(inputKey, "key file"));
         List<Path> written = NvsMfg.generate(config, values, prefix, fileId, outDir, bytes, NvsVersion.of(version), keys);
+        // one write for all the lines: the console writer flushes at every println
+        StringBuilder report = new StringBuilder();
         for (Path p : written) {
-            spec.commandLine().getOut().println("wrote " + p);
+            report.append("wrote ").append(p).append(System.lineSeparator());
         }
-        spec.commandLine().getOut().printf("%d image(s) of 0x%x bytes%n", written.size(), bytes);
+        report.append(String.format("%d image(s) of 0x%x bytes%n", written.size(), bytes));
+        spec.commandLine().getOut().print(report);
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

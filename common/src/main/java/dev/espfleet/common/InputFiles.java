@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 
 /**
  * Reads an input file whole, refusing what cannot be one: a folder, a device or pipe ({@code /dev/zero}
@@ -24,6 +25,61 @@ public final class InputFiles {
      * with the file's path.
      */
     public static byte[] read(Path file, long maxBytes, String what) {
+        BasicFileAttributes attributes = check(file, what);
+        if (attributes.size() > maxBytes) {
+            throw tooLarge(file, maxBytes, what, attributes.size() + " bytes");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] data = read(in, (int) attributes.size(), maxBytes);
+            if (data.length > maxBytes) {
+                throw tooLarge(file, maxBytes, what, "more than " + maxBytes + " bytes");
+            }
+            return data;
+        } catch (AccessDeniedException e) {
+            throw bad(file + ": cannot read: permission denied");
+        } catch (IOException e) {
+            throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
+        }
+    }
+
+    /**
+     * The bytes of {@code in}, at most {@code maxBytes + 1}: read into one array of the {@code expected} size
+     * the file was seen to have (no chunks copied together, which matters to a run reading thousands of
+     * files), then followed further only if the file has grown meanwhile.
+     */
+    private static byte[] read(InputStream in, int expected, long maxBytes) throws IOException {
+        byte[] data = new byte[expected];
+        int n = in.readNBytes(data, 0, expected);
+        if (n < expected) {
+            return Arrays.copyOf(data, n);
+        }
+        int next = in.read();
+        if (next < 0) {
+            return data;
+        }
+        byte[] rest = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8 - expected - 1, maxBytes - expected));
+        byte[] all = Arrays.copyOf(data, expected + 1 + rest.length);
+        all[expected] = (byte) next;
+        System.arraycopy(rest, 0, all, expected + 1, rest.length);
+        return all;
+    }
+
+    /**
+     * Opens {@code file} to be read as a stream, of any length (the caller bounds what it keeps), after the
+     * same refusals as {@link #read}: a folder, a device or pipe, a missing or unreadable file.
+     */
+    public static InputStream open(Path file, String what) {
+        check(file, what);
+        try {
+            return Files.newInputStream(file);
+        } catch (AccessDeniedException e) {
+            throw bad(file + ": cannot read: permission denied");
+        } catch (IOException e) {
+            throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
+        }
+    }
+
+    private static BasicFileAttributes check(Path file, String what) {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class);
@@ -38,20 +94,7 @@ public final class InputFiles {
         if (!attributes.isRegularFile()) {
             throw bad(file + ": not a regular file (a device, pipe or socket); the " + what + " must be a file");
         }
-        if (attributes.size() > maxBytes) {
-            throw tooLarge(file, maxBytes, what, attributes.size() + " bytes");
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (data.length > maxBytes) {
-                throw tooLarge(file, maxBytes, what, "more than " + maxBytes + " bytes");
-            }
-            return data;
-        } catch (AccessDeniedException e) {
-            throw bad(file + ": cannot read: permission denied");
-        } catch (IOException e) {
-            throw bad(file + ": cannot read: " + AtomicFiles.describe(e));
-        }
+        return attributes;
     }
 
     private static EspfleetException tooLarge(Path file, long maxBytes, String what, String size) {

@@ -29,6 +29,17 @@ class InputFilesTest {
         assertArrayEquals(new byte[] {1, 2, 3}, InputFiles.read(f, 3, "CSV"));
     }
 
+    /** /proc files say they hold 0 bytes and hold more: what is there is read, up to the bound. */
+    @Test
+    void readsAFileHoldingMoreThanItsSizeSaid() throws IOException {
+        Path status = Path.of("/proc/self/status");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(status) && Files.size(status) == 0);
+        String text = new String(InputFiles.read(status, 1 << 20, "status file"), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(true, text.startsWith("Name:"), text);
+        assertEquals(Path.of("/proc/self/status") + ": more than 10 bytes; a status file is at most 10 bytes (0xa)",
+                assertThrows(EspfleetException.class, () -> InputFiles.read(status, 10, "status file")).getMessage());
+    }
+
     @Test
     void refusesAFileLargerThanTheBoundBeforeReadingIt() throws IOException {
         Path f = dir.resolve("big.csv");

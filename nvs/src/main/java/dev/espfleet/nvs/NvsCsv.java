@@ -137,9 +137,15 @@ public final class NvsCsv {
 
     /** Writes rows, turning the writer's refusal into one naming the row's file and line. */
     public static byte[] write(List<Row> rows, int size, NvsVersion version, NvsEncryptionKeys keys) {
+        NvsPartitionWriter.checkPartitionSize(size);
+        return writeInto(new byte[size], rows, version, keys);
+    }
+
+    /** As {@link #write}, into {@code image} ({@link NvsPartitionWriter#writeInto}). */
+    static byte[] writeInto(byte[] image, List<Row> rows, NvsVersion version, NvsEncryptionKeys keys) {
         List<NvsEntry> entries = rows.stream().map(Row::entry).toList();
         try {
-            return NvsPartitionWriter.write(entries, size, version, keys);
+            return NvsPartitionWriter.writeInto(image, entries, version, keys);
         } catch (NvsEntryException e) {
             throw new EspfleetException(ExitStatus.BAD_INPUT, rows.get(e.entryIndex()).location() + ": " + e.detail());
         }
@@ -344,12 +350,13 @@ public final class NvsCsv {
 
     private static byte[] readValueFile(Path baseDir, String value, String key, String location) {
         Path file = baseDir.resolve(value);
-        if (!Files.exists(file)) {
-            throw fail(location, key, "file '" + value + "' not found (looked for " + file.toAbsolutePath().normalize() + ")");
-        }
         try {
             return InputFiles.read(file, NvsLayout.MAX_VALUE_BYTES, "value file");
         } catch (EspfleetException e) {
+            // asked only on failure: one stat less per file of a mass-manufacturing run
+            if (!Files.exists(file)) {
+                throw fail(location, key, "file '" + value + "' not found (looked for " + file.toAbsolutePath().normalize() + ")");
+            }
             throw fail(location, key, "file '" + value + "': " + e.getMessage());
         }
     }
@@ -368,12 +375,24 @@ public final class NvsCsv {
     }
 
     private static void checkUtf8(byte[] raw, String location, String key) {
+        if (isAscii(raw)) {
+            return; // a PEM file: no decoder needed
+        }
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(raw));
         } catch (CharacterCodingException e) {
             throw fail(location, key, "file for a string is not UTF-8 text; use encoding binary");
         }
+    }
+
+    private static boolean isAscii(byte[] raw) {
+        for (byte b : raw) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static EspfleetException fail(String location, String key, String detail) {
@@ -548,6 +567,49 @@ public final class NvsCsv {
                         + ": is already set in namespace '" + e.namespace() + "' at " + earlier.location() + before);
             }
             rows.add(new Row(e, location));
+        }
+    }
+
+    /**
+     * The records of a CSV of any length, read one at a time as {@link #records} reads them (strict UTF-8,
+     * newlines translated, {@code filter} applied, blank records skipped): {@code mfg}'s values.csv, one row
+     * per device. The caller closes it.
+     */
+    static final class RecordStream implements AutoCloseable {
+        private final Path csv;
+        private final java.io.InputStream in;
+        private final PythonCsv.Reader reader;
+
+        RecordStream(Path csv, PythonCsv.LineFilter filter) {
+            this.csv = csv;
+            this.in = InputFiles.open(csv, "CSV");
+            java.io.Reader text = new java.io.InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+            this.reader = new PythonCsv.Reader(text, csv.toString(), filter);
+        }
+
+        /** The next record with cells, or null at the end. */
+        PythonCsv.Record next() {
+            try {
+                PythonCsv.Record r;
+                do {
+                    r = reader.nextOrThrow();
+                } while (r != null && r.cells().isEmpty());
+                return r;
+            } catch (CharacterCodingException e) {
+                throw new EspfleetException(ExitStatus.BAD_INPUT, csv + ": not UTF-8 text", "save the CSV as UTF-8");
+            } catch (java.io.IOException e) {
+                throw new EspfleetException(ExitStatus.BAD_INPUT, csv + ": cannot read: " + AtomicFiles.describe(e));
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                in.close();
+            } catch (java.io.IOException ignored) {
+                // read-only: nothing is lost
+            }
         }
     }
 

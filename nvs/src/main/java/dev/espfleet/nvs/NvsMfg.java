@@ -1,9 +1,8 @@
 package dev.espfleet.nvs;
 
-import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
-import java.io.IOException;
+import dev.espfleet.common.StagedSecretFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +13,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -49,64 +53,38 @@ public final class NvsMfg {
     /** The devices of a config/values pair; {@code fileIdKey} null numbers them 1, 2, 3... */
     public static List<Device> read(Path config, Path values, String fileIdKey) {
         List<ConfigRow> configRows = readConfig(config);
-        String valuesName = values.toString();
-        List<PythonCsv.Record> records = NvsCsv.records(values, PythonCsv.LineFilter.BLANK_LINES);
-        if (records.isEmpty()) {
-            throw bad(valuesName + ": empty; expected a header row naming the keys, then one row per device");
-        }
-        PythonCsv.Record header = records.get(0);
-        Map<String, List<Integer>> columns = new HashMap<>();
-        for (int i = 0; i < header.cells().size(); i++) {
-            columns.computeIfAbsent(header.cells().get(i), k -> new ArrayList<>()).add(i);
-        }
-        for (ConfigRow c : configRows) {
-            if (c.type().equals("namespace")) {
-                continue;
-            }
-            int found = columns.getOrDefault(c.key(), List.of()).size();
-            if (found == 0) {
-                String bom = header.cells().get(0).startsWith("\uFEFF") ? " (it starts with a byte order mark, which"
-                        + " mfg_gen.py reads as part of the first column name; save it as UTF-8 without one)" : "";
-                throw bad(c.location() + ": key '" + c.key() + "' has no column in " + valuesName + bom);
-            }
-            if (c.occurrence() >= found) {
-                throw bad(c.location() + ": key '" + c.key() + "' is listed again (in another namespace), but "
-                        + valuesName + " has " + found + " column(s) '" + c.key() + "'; mfg_gen.py takes one column"
-                        + " per listing, in order");
-            }
-        }
-        if (fileIdKey != null && !columns.containsKey(fileIdKey)) {
-            throw bad("--fileid '" + fileIdKey + "' is not a column of " + valuesName + "; columns: " + columns.keySet());
-        }
-        Path baseDir = values.toAbsolutePath().getParent();
         List<Device> devices = new ArrayList<>();
-        Set<String> fileIds = new HashSet<>();
-        PythonCsv.Record first = records.size() > 1 ? records.get(1) : null;
-        for (PythonCsv.Record r : records.subList(1, records.size())) {
-            String location = valuesName + ":" + r.line();
-            if (r.cells().size() != header.cells().size()) {
-                throw bad(location + ": " + r.cells().size() + " values for " + header.cells().size() + " columns");
+        try (NvsCsv.RecordStream records = new NvsCsv.RecordStream(values, PythonCsv.LineFilter.BLANK_LINES)) {
+            ValuesTable table = new ValuesTable(configRows, values, records.next(), fileIdKey);
+            for (PythonCsv.Record r = records.next(); r != null; r = records.next()) {
+                String fileId = table.admit(r);
+                devices.add(new Device(fileId, table.rows(r)));
             }
-            String fileId = fileIdKey == null ? String.valueOf(devices.size() + 1)
-                    : r.cells().get(columns.get(fileIdKey).get(0)).strip();
-            if (!SAFE_FILE_ID.matcher(fileId).matches()) {
-                throw bad(location + ": file id '" + fileId + "' (column " + fileIdKey
-                        + ") must be letters, digits, '.', '_' or '-' to name a file");
-            }
-            if (!fileIds.add(fileId)) {
-                throw bad(location + ": file id '" + fileId + "' repeats an earlier device's");
-            }
-            devices.add(new Device(fileId, deviceRows(configRows, columns, r, first, baseDir, location)));
         }
         return devices;
     }
 
     /**
      * Writes one image per device into {@code outDir} (created 0700 if missing; images 0600, as they may
-     * hold private keys); on a refusal, the images of this run are removed.
+     * hold private keys), using every processor; see {@link #generate(Path, Path, String, String, Path, int,
+     * NvsVersion, NvsEncryptionKeys, int)}.
      */
     public static List<Path> generate(Path config, Path values, String prefix, String fileIdKey, Path outDir,
             int size, NvsVersion version, NvsEncryptionKeys keys) {
+        return generate(config, values, prefix, fileIdKey, outDir, size, version, keys,
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Writes one image per device into {@code outDir}, streaming: values.csv is read a row at a time, and
+     * each row's image is built (its files read) and written by one of {@code threads} workers and then
+     * forgotten, so memory does not grow with the number of devices beyond their file ids. The images are
+     * staged beside their targets and renamed over them only when every device has been written
+     * ({@link StagedSecretFiles}): on a refusal nothing of this run is left, and the refusal is the first
+     * problem in row order, as a sequential run finds it. Returns the images in row order.
+     */
+    public static List<Path> generate(Path config, Path values, String prefix, String fileIdKey, Path outDir,
+            int size, NvsVersion version, NvsEncryptionKeys keys, int threads) {
         if (!SAFE_PREFIX.matcher(prefix).matches()) {
             throw bad("PREFIX '" + prefix + "' must be letters, digits, '.', '_' or '-', not starting with '.':"
                     + " it names the image files inside the output folder");
@@ -115,42 +93,236 @@ public final class NvsMfg {
             throw bad("output folder " + outDir + " is a file, not a folder");
         }
         NvsPartitionWriter.checkPartitionSize(size);
-        List<Device> devices = read(config, values, fileIdKey);
-        List<Path> targets = devices.stream().map(d -> outDir.resolve(prefix + "-" + d.fileId() + ".bin")).toList();
-        targets.forEach(AtomicFiles::checkTarget);
-        List<Path> written = new ArrayList<>();
-        try {
-            for (int i = 0; i < targets.size(); i++) {
-                AtomicFiles.writeSecret(targets.get(i), NvsCsv.write(devices.get(i).rows(), size, version, keys));
-                written.add(targets.get(i));
+        List<ConfigRow> configRows = readConfig(config);
+        try (NvsCsv.RecordStream records = new NvsCsv.RecordStream(values, PythonCsv.LineFilter.BLANK_LINES)) {
+            ValuesTable table = new ValuesTable(configRows, values, records.next(), fileIdKey);
+            PythonCsv.Record firstRow = records.next();
+            if (firstRow == null) {
+                return List.of();
             }
-        } catch (RuntimeException e) {
-            for (Path p : written) {
+            // one image array per worker, reused: the garbage of a run does not grow with the image count
+            ThreadLocal<byte[]> images = ThreadLocal.withInitial(() -> new byte[size]);
+            try (StagedSecretFiles staged = new StagedSecretFiles(outDir);
+                    Workers workers = new Workers(threads)) {
+                int index = 0;
+                List<Job> chunk = new ArrayList<>(Workers.CHUNK);
                 try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // the refusal is the error worth reporting
+                    for (PythonCsv.Record r = firstRow; r != null && !workers.failed(); r = records.next()) {
+                        String name = prefix + "-" + table.admit(r) + ".bin";
+                        staged.reserve(name);
+                        PythonCsv.Record row = r;
+                        chunk.add(new Job(index++, () -> staged.write(name,
+                                NvsCsv.writeInto(images.get(), table.rows(row), version, keys))));
+                        if (chunk.size() == Workers.CHUNK) {
+                            workers.run(chunk);
+                            chunk = new ArrayList<>(Workers.CHUNK);
+                        }
+                    }
+                    workers.run(chunk);
+                } catch (RuntimeException e) {
+                    workers.run(chunk);
+                    workers.fail(index, e);
                 }
+                workers.finish();
+                return staged.commit();
             }
-            throw e;
         }
-        return written;
     }
 
-    private static List<NvsCsv.Row> deviceRows(List<ConfigRow> config, Map<String, List<Integer>> columns,
-            PythonCsv.Record r, PythonCsv.Record first, Path baseDir, String location) {
-        NvsCsv.RowBuilder rows = new NvsCsv.RowBuilder();
-        for (ConfigRow c : config) {
-            if (c.type().equals("namespace")) {
-                rows.namespace(c.key(), c.location());
-                continue;
+    /** One device's work, and its row index (0 for the first device). */
+    private record Job(int index, Runnable work) {
+    }
+
+    /**
+     * Runs the devices' jobs on {@code threads} workers (in the caller's thread for one), in chunks of
+     * {@link #CHUNK} rows (one hand-over between threads per chunk, not per row), at most
+     * {@link #IN_FLIGHT_PER_THREAD} chunks per worker queued or running, so memory stays that of a few
+     * images; keeps the failure of the lowest row index, the one a sequential run would meet first.
+     */
+    private static final class Workers implements AutoCloseable {
+        static final int CHUNK = 16;
+        private static final int IN_FLIGHT_PER_THREAD = 4;
+        /** A worker writes one chunk of images at most: far less than this, even to a slow disk. */
+        private static final long STOP_SECONDS = 60;
+        private final ExecutorService pool;
+        private final Semaphore slots;
+        private final int permits;
+        private volatile boolean failed;
+        private int failedIndex = Integer.MAX_VALUE;
+        private Throwable failure;
+
+        Workers(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads " + threads);
             }
-            int column = columns.get(c.key()).get(c.occurrence());
-            String value = (c.repeat() ? first : r).cells().get(column);
-            rows.item(c.key(), c.type(), c.encoding(), value, NvsCsv.ValueFiles.relativeTo(baseDir),
-                    location + " (column " + c.key() + ")");
+            AtomicInteger number = new AtomicInteger();
+            pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "nvs-mfg-" + number.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            permits = threads * IN_FLIGHT_PER_THREAD;
+            slots = new Semaphore(permits);
         }
-        return rows.rows();
+
+        boolean failed() {
+            return failed;
+        }
+
+        /** Runs the jobs in order, stopping at the first that fails. */
+        void run(List<Job> jobs) {
+            if (jobs.isEmpty()) {
+                return;
+            }
+            Runnable chunk = () -> {
+                try {
+                    for (Job job : jobs) {
+                        try {
+                            job.work().run();
+                        } catch (RuntimeException | Error e) {
+                            fail(job.index(), e);
+                            return;
+                        }
+                    }
+                } finally {
+                    slots.release();
+                }
+            };
+            slots.acquireUninterruptibly();
+            if (pool == null) {
+                chunk.run();
+            } else {
+                pool.execute(chunk);
+            }
+        }
+
+        synchronized void fail(int index, Throwable e) {
+            if (index < failedIndex) {
+                failedIndex = index;
+                failure = e;
+            }
+            failed = true;
+        }
+
+        /** Waits for every job; throws the first failure in row order. */
+        void finish() {
+            slots.acquireUninterruptibly(permits);
+            slots.release(permits);
+            synchronized (this) {
+                if (failure instanceof RuntimeException e) {
+                    throw e;
+                }
+                if (failure instanceof Error e) {
+                    throw e;
+                }
+            }
+        }
+
+        /**
+         * Stops the workers and waits for them (bounded), so that none writes a staged file after the batch has
+         * been discarded; after {@link #finish} they are idle already.
+         */
+        @Override
+        public void close() {
+            if (pool != null) {
+                pool.shutdownNow();
+                try {
+                    pool.awaitTermination(STOP_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /**
+     * values.csv's header checked against config.csv, and what each device row is read with. {@link #admit}
+     * runs in row order in one thread; {@link #rows} may run in several at once.
+     */
+    private static final class ValuesTable {
+        private final List<ConfigRow> config;
+        private final String valuesName;
+        private final Map<String, List<Integer>> columns = new HashMap<>();
+        private final int width;
+        private final String fileIdKey;
+        private final Path baseDir;
+        private final Set<String> fileIds = new HashSet<>();
+        private PythonCsv.Record first;
+
+        ValuesTable(List<ConfigRow> config, Path values, PythonCsv.Record header, String fileIdKey) {
+            this.config = config;
+            this.valuesName = values.toString();
+            this.fileIdKey = fileIdKey;
+            this.baseDir = values.toAbsolutePath().getParent();
+            if (header == null) {
+                throw bad(valuesName + ": empty; expected a header row naming the keys, then one row per device");
+            }
+            width = header.cells().size();
+            for (int i = 0; i < width; i++) {
+                columns.computeIfAbsent(header.cells().get(i), k -> new ArrayList<>()).add(i);
+            }
+            for (ConfigRow c : config) {
+                if (c.type().equals("namespace")) {
+                    continue;
+                }
+                int found = columns.getOrDefault(c.key(), List.of()).size();
+                if (found == 0) {
+                    String bom = header.cells().get(0).startsWith("\uFEFF") ? " (it starts with a byte order mark, which"
+                            + " mfg_gen.py reads as part of the first column name; save it as UTF-8 without one)" : "";
+                    throw bad(c.location() + ": key '" + c.key() + "' has no column in " + valuesName + bom);
+                }
+                if (c.occurrence() >= found) {
+                    throw bad(c.location() + ": key '" + c.key() + "' is listed again (in another namespace), but "
+                            + valuesName + " has " + found + " column(s) '" + c.key() + "'; mfg_gen.py takes one column"
+                            + " per listing, in order");
+                }
+            }
+            if (fileIdKey != null && !columns.containsKey(fileIdKey)) {
+                throw bad("--fileid '" + fileIdKey + "' is not a column of " + valuesName + "; columns: " + columns.keySet());
+            }
+        }
+
+        /** Checks a device row's shape and file id, in row order; its file id. */
+        String admit(PythonCsv.Record r) {
+            String location = location(r);
+            if (r.cells().size() != width) {
+                throw bad(location + ": " + r.cells().size() + " values for " + width + " columns");
+            }
+            String fileId = fileIdKey == null ? String.valueOf(fileIds.size() + 1)
+                    : r.cells().get(columns.get(fileIdKey).get(0)).strip();
+            if (!SAFE_FILE_ID.matcher(fileId).matches()) {
+                throw bad(location + ": file id '" + fileId + "' (column " + fileIdKey
+                        + ") must be letters, digits, '.', '_' or '-' to name a file");
+            }
+            if (!fileIds.add(fileId)) {
+                throw bad(location + ": file id '" + fileId + "' repeats an earlier device's");
+            }
+            if (first == null) {
+                first = r;
+            }
+            return fileId;
+        }
+
+        /** The entries of an admitted row ({@code REPEAT} keys from the first row), value files read. */
+        List<NvsCsv.Row> rows(PythonCsv.Record r) {
+            String location = location(r);
+            NvsCsv.RowBuilder rows = new NvsCsv.RowBuilder();
+            NvsCsv.ValueFiles files = NvsCsv.ValueFiles.relativeTo(baseDir);
+            for (ConfigRow c : config) {
+                if (c.type().equals("namespace")) {
+                    rows.namespace(c.key(), c.location());
+                    continue;
+                }
+                int column = columns.get(c.key()).get(c.occurrence());
+                String value = (c.repeat() ? first : r).cells().get(column);
+                rows.item(c.key(), c.type(), c.encoding(), value, files, location + " (column " + c.key() + ")");
+            }
+            return rows.rows();
+        }
+
+        private String location(PythonCsv.Record r) {
+            return valuesName + ":" + r.line();
+        }
     }
 
     private static List<ConfigRow> readConfig(Path config) {

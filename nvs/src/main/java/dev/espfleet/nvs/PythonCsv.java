@@ -74,29 +74,112 @@ final class PythonCsv {
         return text.indexOf('\r') < 0 ? text : text.replace("\r\n", "\n").replace('\r', '\n');
     }
 
+    /**
+     * The longest physical line read (characters): far above any CSV a Python tool is given, and what bounds
+     * the memory of a streamed CSV, whose length is not bounded.
+     */
+    static final int MAX_LINE_CHARS = 8 << 20;
+
     /** The records of {@code text} (newlines already translated), blank lines included as empty records. */
     static List<Record> parse(String text, String name, LineFilter filter) {
-        PythonCsv csv = new PythonCsv(name);
-        int lineNumber = 0;
-        int at = 0;
-        while (at < text.length()) {
-            int end = text.indexOf('\n', at);
-            end = end < 0 ? text.length() : end + 1;
-            String line = text.substring(at, end);
-            at = end;
-            lineNumber++;
-            if (filter.dropsComments() && line.startsWith("#")) {
-                csv.dropLine(lineNumber, "starts with '#'", "Espressif's generator drops such lines as comments");
-                continue;
-            }
-            if (filter.dropsBlankLines() && line.isBlank()) {
-                csv.dropLine(lineNumber, "is blank", "mfg_gen.py drops blank lines");
-                continue;
-            }
-            csv.line(lineNumber, line);
+        Reader reader = new Reader(new java.io.StringReader(text), name, filter);
+        List<Record> records = new ArrayList<>();
+        for (Record r = reader.next(); r != null; r = reader.next()) {
+            records.add(r);
         }
-        csv.end();
-        return csv.records;
+        return records;
+    }
+
+    /**
+     * Reads records one at a time from a character stream, so a CSV of any length is read in the memory of
+     * one record: physical lines with Python's universal newlines (CR LF and lone CR become LF), filtered,
+     * then parsed. {@link #parse} is this reader over a whole text.
+     */
+    static final class Reader {
+        private final java.io.Reader in;
+        private final PythonCsv csv;
+        private final LineFilter filter;
+        private final char[] buffer = new char[8192];
+        private final StringBuilder line = new StringBuilder();
+        private int position;
+        private int limit;
+        private boolean skipLineFeed;
+        private boolean ended;
+        private int lineNumber;
+
+        Reader(java.io.Reader in, String name, LineFilter filter) {
+            this.in = in;
+            this.csv = new PythonCsv(name);
+            this.filter = filter;
+        }
+
+        /** The next record, or null at the end; a decoding failure of {@code in} surfaces as its IOException. */
+        Record nextOrThrow() throws java.io.IOException {
+            while (csv.records.isEmpty()) {
+                String physical = readLine();
+                if (physical == null) {
+                    if (!ended) {
+                        ended = true;
+                        csv.end();
+                    }
+                    return null;
+                }
+                lineNumber++;
+                if (filter.dropsComments() && physical.startsWith("#")) {
+                    csv.dropLine(lineNumber, "starts with '#'", "Espressif's generator drops such lines as comments");
+                    continue;
+                }
+                if (filter.dropsBlankLines() && physical.isBlank()) {
+                    csv.dropLine(lineNumber, "is blank", "mfg_gen.py drops blank lines");
+                    continue;
+                }
+                csv.line(lineNumber, physical);
+            }
+            return csv.records.remove(0);
+        }
+
+        /** {@link #nextOrThrow} over a source that cannot fail (a text in memory). */
+        Record next() {
+            try {
+                return nextOrThrow();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /** The next physical line with its newline (translated to LF), the last one maybe without; null at the end. */
+        private String readLine() throws java.io.IOException {
+            line.setLength(0);
+            while (true) {
+                if (position == limit) {
+                    limit = Math.max(0, in.read(buffer, 0, buffer.length));
+                    position = 0;
+                    if (limit == 0) {
+                        return line.length() == 0 ? null : line.toString();
+                    }
+                }
+                char c = buffer[position++];
+                if (skipLineFeed) {
+                    skipLineFeed = false;
+                    if (c == '\n') {
+                        continue;
+                    }
+                }
+                if (c == '\r') {
+                    skipLineFeed = true;
+                    c = '\n';
+                }
+                line.append(c);
+                if (c == '\n') {
+                    return line.toString();
+                }
+                if (line.length() > MAX_LINE_CHARS) {
+                    throw new EspfleetException(ExitStatus.BAD_INPUT, String.format("%s:%d: a line of more than %d"
+                            + " characters; espfleet reads CSV lines up to that length", csv.name, lineNumber + 1,
+                            MAX_LINE_CHARS));
+                }
+            }
+        }
     }
 
     private void dropLine(int lineNumber, String what, String why) {

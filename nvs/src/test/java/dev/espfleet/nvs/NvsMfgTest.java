@@ -165,4 +165,73 @@ class NvsMfgTest {
         assertEquals(List.of(NvsEntry.integer("app", "k ", NvsType.U8, 1)),
                 NvsPartitionReader.read(Files.readAllBytes(written.get(0))).items());
     }
+
+    /** Devices of different sizes, so that an image array reused from a larger one would show. */
+    private void writeVariedDevices(int count) throws IOException {
+        Files.writeString(tmp.resolve("config.csv"), "aws,namespace,\nthing_name,data,string\nendpoint,data,string,REPEAT\n"
+                + "slot,data,u16\ncert,file,string\nkey,file,binary\napp,namespace,\nblob,data,hex2bin\n");
+        Files.createDirectories(tmp.resolve("files"));
+        StringBuilder values = new StringBuilder("thing_name,endpoint,slot,cert,key,blob\n");
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < count; i++) {
+            String pem = "-----BEGIN CERTIFICATE-----\n" + "A".repeat(random.nextInt(3000)) + "\n-----END CERTIFICATE-----\n";
+            Files.writeString(tmp.resolve("files/c" + i + ".pem"), pem);
+            byte[] key = new byte[random.nextInt(5000)];
+            random.nextBytes(key);
+            Files.write(tmp.resolve("files/k" + i + ".der"), key);
+            values.append("thing-").append(i).append(",ep").append(i).append(".example.com,").append(random.nextInt(65536))
+                    .append(",files/c").append(i).append(".pem,files/k").append(i).append(".der,")
+                    .append(java.util.HexFormat.of().formatHex(new byte[random.nextInt(40)])).append('\n');
+        }
+        Files.writeString(tmp.resolve("values.csv"), values);
+    }
+
+    @Test
+    void parallelStreamedImagesEqualSequentialOnes() throws IOException {
+        writeVariedDevices(200);
+        Path config = tmp.resolve("config.csv");
+        Path values = tmp.resolve("values.csv");
+        List<Path> sequential = NvsMfg.generate(config, values, "dev", "thing_name", tmp.resolve("one"), 0x6000,
+                NvsVersion.V2, null, 1);
+        List<Path> parallel = NvsMfg.generate(config, values, "dev", "thing_name", tmp.resolve("four"), 0x6000,
+                NvsVersion.V2, null, 4);
+        List<NvsMfg.Device> devices = NvsMfg.read(config, values, "thing_name");
+        assertEquals(200, parallel.size());
+        assertEquals(sequential.stream().map(Path::getFileName).toList(), parallel.stream().map(Path::getFileName).toList());
+        try (Stream<Path> s = Files.list(tmp.resolve("four"))) {
+            assertEquals(200, s.count(), "no temporary file left");
+        }
+        for (int i = 0; i < devices.size(); i++) {
+            assertEquals("dev-" + devices.get(i).fileId() + ".bin", parallel.get(i).getFileName().toString());
+            byte[] alone = NvsCsv.write(devices.get(i).rows(), 0x6000, NvsVersion.V2, null);
+            Vectors.assertSameBytes(alone, Files.readAllBytes(sequential.get(i)), "sequential " + sequential.get(i));
+            Vectors.assertSameBytes(alone, Files.readAllBytes(parallel.get(i)), "parallel " + parallel.get(i));
+        }
+    }
+
+    /**
+     * The first problem in row order is the one reported, however the rows were shared among workers, and
+     * nothing of the run is left: images that were there before keep their content.
+     */
+    @Test
+    void aRefusalNamesTheFirstBadRowAndLeavesTheFolderAsItWas() throws IOException {
+        writeVariedDevices(120);
+        Path values = tmp.resolve("values.csv");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(values));
+        lines.set(61, lines.get(61).replaceFirst("^(thing-60,[^,]*,)[0-9]+", "$170000"));
+        lines.set(91, lines.get(91).replace("files/c90.pem", "files/missing.pem"));
+        Files.write(values, lines);
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Files.writeString(out.resolve("dev-thing-1.bin"), "old image");
+        for (int threads : new int[] {1, 2, 4}) {
+            EspfleetException e = assertThrows(EspfleetException.class, () -> NvsMfg.generate(tmp.resolve("config.csv"),
+                    values, "dev", "thing_name", out, 0x6000, NvsVersion.V2, null, threads));
+            assertEquals(values + ":62 (column slot): key 'slot': u16 value 70000 is out of range 0..65535",
+                    e.getMessage(), threads + " thread(s)");
+            try (Stream<Path> s = Files.list(out)) {
+                assertEquals(List.of(out.resolve("dev-thing-1.bin")), s.toList(), threads + " thread(s)");
+            }
+            assertEquals("old image", Files.readString(out.resolve("dev-thing-1.bin")));
+        }
+    }
 }

@@ -38,8 +38,9 @@ public final class DeviceProfile {
     private final IdentityLayout identityLayout;
     private final FlashLayout flashLayout;
     private final WifiPlacement wifi;
-    private final DevicePolicy policy;
-    private final FleetSpec.StatusRule statusRule;
+    /** Both rendered on first use: FreeMarker's start-up costs {@code validate} more than all its other work. */
+    private DevicePolicy policy;
+    private FleetSpec.StatusRule statusRule;
 
     private DeviceProfile(DeviceConfig config, String location) {
         this.config = config;
@@ -55,12 +56,6 @@ public final class DeviceProfile {
         DeviceConfig.Wifi w = config.wifi();
         this.wifi = new WifiPlacement(flashLayout.partition(w.partition()), w.partition().equals(id.partition()),
                 w.namespace(), w.ssidKey(), w.passwordKey());
-        ProjectRenderer renderer = new ProjectRenderer();
-        this.policy = new DevicePolicy(AwsArtifacts.policyName(config), renderer.renderFile(config, "aws/policy.json"));
-        AwsArtifacts.View aws = AwsArtifacts.of(config);
-        this.statusRule = new FleetSpec.StatusRule(aws.ruleName(), renderer.renderFile(config, "aws/status-rule.json"),
-                aws.ruleRoleName(), renderer.renderFile(config, "aws/status-rule-role-trust.json"),
-                renderer.renderFile(config, "aws/status-rule-role-policy.json"));
         requireImagesCanBeWritten();
     }
 
@@ -98,7 +93,11 @@ public final class DeviceProfile {
     }
 
     /** The product's IoT policy: the generator's {@code aws/policy.json}, rendered alone. */
-    public DevicePolicy policy() {
+    public synchronized DevicePolicy policy() {
+        if (policy == null) {
+            policy = new DevicePolicy(AwsArtifacts.policyName(config), new ProjectRenderer().renderFile(config,
+                    "aws/policy.json"));
+        }
         return policy;
     }
 
@@ -106,7 +105,14 @@ public final class DeviceProfile {
      * The rule republishing device status into the shadow and its IAM role, as the generator writes them
      * ({@code aws/status-rule.json}, {@code aws/status-rule-role-*.json}): what {@code aws setup} makes AWS hold.
      */
-    public FleetSpec.StatusRule statusRule() {
+    public synchronized FleetSpec.StatusRule statusRule() {
+        if (statusRule == null) {
+            ProjectRenderer renderer = new ProjectRenderer();
+            AwsArtifacts.View aws = AwsArtifacts.of(config);
+            statusRule = new FleetSpec.StatusRule(aws.ruleName(), renderer.renderFile(config, "aws/status-rule.json"),
+                    aws.ruleRoleName(), renderer.renderFile(config, "aws/status-rule-role-trust.json"),
+                    renderer.renderFile(config, "aws/status-rule-role-policy.json"));
+        }
         return statusRule;
     }
 

@@ -5,6 +5,7 @@ import dev.espfleet.flasher.flash.FlashOptions;
 import dev.espfleet.flasher.flash.FlashWriter;
 import dev.espfleet.flasher.flash.ProgressListener;
 import dev.espfleet.flasher.image.FlashRegion;
+import dev.espfleet.flasher.image.StubImage;
 import dev.espfleet.flasher.loader.RomLoader;
 import java.time.Duration;
 import java.util.Random;
@@ -32,6 +33,15 @@ public final class FlashBenchmark {
 
     /** Measures on the real clock ({@code virtualClock} false) or on the link's own clock. */
     public static Result run(int baud, String dataKind, byte[] image, Duration turnaround, boolean virtualClock) {
+        return run(baud, dataKind, image, turnaround, virtualClock, null);
+    }
+
+    /**
+     * As {@link #run(int, String, byte[], Duration, boolean)}, through esptool's stub when {@code stub} is not
+     * null (uploaded before the clock starts; the simulator takes the jump into it as the stub starting).
+     */
+    public static Result run(int baud, String dataKind, byte[] image, Duration turnaround, boolean virtualClock,
+            StubImage stub) {
         SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
         // the timed link takes a real wire's time, so the loader waits as long as for a real chip
         SimLink link = new SimLink(chip, java.util.List.of(),
@@ -40,7 +50,7 @@ public final class FlashBenchmark {
                 .withAfter(ConnectOptions.After.NO_RESET).withBaud(baud);
         int[] wire = {0};
         boolean[] compressed = {false};
-        try (RomLoader loader = RomLoader.connect(link, options, line -> {
+        try (RomLoader loader = RomLoader.connect(link, options, stub, line -> {
         })) {
             long start = link.now();
             new FlashWriter(loader, FlashOptions.defaults(), new ProgressListener() {
@@ -53,6 +63,15 @@ public final class FlashBenchmark {
             double seconds = (link.now() - start) / 1e9;
             return new Result(baud, dataKind, image.length, wire[0], compressed[0], seconds);
         }
+    }
+
+    /**
+     * A stand-in for esptool's ESP32 stub, of its size (about 8 KB of code, 0.3 KB of data), for a benchmark
+     * of the stub path without esptool's binary: the simulator has no CPU and runs no uploaded code.
+     */
+    public static StubImage standInStub() {
+        return new StubImage("stand-in stub", 0x4009_0000, incompressible(8 * 1024), 0x4009_0000, incompressible(300),
+                0x3FFE_0000);
     }
 
     /** Random bytes: what an encrypted or already compressed image looks like to zlib. */

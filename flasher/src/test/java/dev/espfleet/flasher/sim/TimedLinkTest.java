@@ -43,4 +43,20 @@ class TimedLinkTest {
                 Duration.ZERO, true);
         assertEquals(false, r.compressed());
     }
+
+    /**
+     * Through the stub, 16 KB blocks: one turnaround per 16 KB instead of per 1 KB, so at 921600 the link time
+     * (virtual, so the figure is the protocol's, not the machine's) is within 5 % of the payload's wire time,
+     * where the ROM's 1 KB blocks cost more than that.
+     */
+    @Test
+    void theStubPathsBlocksKeepTheLinkWithinFivePercentOfTheWireTime() {
+        byte[] image = FlashBenchmark.incompressible(64 * 1024);
+        double wireOnly = image.length * 10.0 / 921600;
+        FlashBenchmark.Result stub = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true,
+                FlashBenchmark.standInStub());
+        FlashBenchmark.Result rom = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true);
+        assertTrue(stub.seconds() > wireOnly && stub.seconds() < wireOnly * 1.05, stub.seconds() + " s for " + wireOnly);
+        assertTrue(rom.seconds() > wireOnly * 1.05, rom.seconds() + " s for " + wireOnly);
+    }
 }
