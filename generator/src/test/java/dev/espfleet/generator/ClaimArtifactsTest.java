@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
 class ClaimArtifactsTest {
     static final Path EXPECTED = Path.of("src/test/resources/claim");
     static final List<String> FILES = List.of("aws/provisioning-template.json", "aws/claim-policy.json");
+    /** Rendered for a claim as for any config, with the claim's rows. */
+    static final List<String> COMPARED = List.of("aws/provisioning-template.json", "aws/claim-policy.json",
+            "nvs/identity.csv");
 
     static DeviceConfig claimConfig() throws Exception {
         String yaml = Files.readString(Examples.DIR.resolve("env-sensor.yaml"), StandardCharsets.UTF_8)
@@ -32,7 +35,7 @@ class ClaimArtifactsTest {
     @Test
     void aClaimWritesTheProvisioningTemplateAndAClaimPolicyForExactlyItsTopics() throws Exception {
         GeneratedProject project = new ProjectRenderer().render(claimConfig());
-        for (String file : FILES) {
+        for (String file : COMPARED) {
             String actual = new String(project.files().get(file), StandardCharsets.UTF_8);
             Path expected = EXPECTED.resolve(file);
             if (Boolean.getBoolean("golden.update")) {

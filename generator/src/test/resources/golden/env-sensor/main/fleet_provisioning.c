@@ -223,8 +223,10 @@ static void describe_rejection(const char *what, const cJSON *root, char *why, s
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(root, "statusCode");
     const char *code = string_field(root, "errorCode");
     const char *message = string_field(root, "errorMessage");
-    snprintf(why, size, "%s rejected: %d %s: %.80s", what, cJSON_IsNumber(status) ? status->valueint : 0,
-             code != NULL ? code : "?", message != NULL ? message : "");
+    /* the console's failure detail holds 96 characters: status and code there, the message in the log */
+    snprintf(why, size, "%s rejected: %d %s", what, cJSON_IsNumber(status) ? status->valueint : 0,
+             code != NULL ? code : "?");
+    ESP_LOGW(TAG, "%s rejected: %s", what, message != NULL ? message : "(no errorMessage)");
 }
 
 static bool publish_json(esp_mqtt_client_handle_t client, const char *topic, cJSON *body)

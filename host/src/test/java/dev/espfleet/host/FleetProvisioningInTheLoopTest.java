@@ -140,4 +140,28 @@ class FleetProvisioningInTheLoopTest {
             }
         }
     }
+
+    @Test
+    void aCertificateForAnotherKeyIsRefusedBeforeTheThingIsRegistered() throws Exception {
+        String thing = "claimed-3";
+        HostRun unit = run.forUnit(claimUnit(thing), dir.resolve("work-3"));
+        try (Mosquitto broker = bench.startBroker()) {
+            try (FleetProvisioningStandIn service = FleetProvisioningStandIn.connect(broker, serviceTls, bench.ca,
+                    TEMPLATE, templateBody);
+                 Console device = Console.start(unit.command(Optional.of(broker.uri())))) {
+                service.answerNextWith(dev.espfleet.provisioning.Pem.readCertificate(
+                        bench.provision("someone-else").resolve("cert.pem")));
+                Frame failed = device.await(f -> f.kind().equals("fail") || f.kind().equals("state")
+                        && f.json().path("milestone").asText().equals("certificate_stored"), WAIT);
+                assertEquals("fail", failed.kind(), "a certificate for another key was stored:\n" + device.text());
+                assertEquals("the certificate is not for this device's key", failed.json().path("detail").asText());
+                // its token was never used: nothing registered with a certificate the device cannot use
+                assertEquals(List.of(), service.registered());
+                device.await(f -> f.kind().equals("state")
+                        && f.json().path("milestone").asText().equals("mqtt_connected"), WAIT);
+                assertEquals(2, service.issued().size());
+                assertEquals(service.issued().get(1).certificateId(), service.registered().get(0).certificateId());
+            }
+        }
+    }
 }

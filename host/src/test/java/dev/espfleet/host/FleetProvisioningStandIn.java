@@ -72,6 +72,7 @@ final class FleetProvisioningStandIn implements AutoCloseable {
     private final List<Registered> registered = new ArrayList<>();
     private final List<String> rejections = new ArrayList<>();
     private boolean expireNextToken;
+    private X509Certificate nextCertificate;
 
     private FleetProvisioningStandIn(MqttClient client, CertificateAuthority ca, String templateName, JsonNode template) {
         this.client = client;
@@ -114,6 +115,11 @@ final class FleetProvisioningStandIn implements AutoCloseable {
     /** The next token CreateCertificateFromCsr hands out has expired already (as one used after an hour). */
     synchronized void expireNextToken() {
         expireNextToken = true;
+    }
+
+    /** The next CreateCertificateFromCsr answers with this certificate instead of one for the CSR's key. */
+    synchronized void answerNextWith(X509Certificate certificate) {
+        nextCertificate = certificate;
     }
 
     synchronized List<Issued> issued() {
@@ -159,8 +165,15 @@ final class FleetProvisioningStandIn implements AutoCloseable {
             return;
         }
         Instant now = Instant.now();
-        X509Certificate certificate = ca.issueDeviceCertificate(csr, "certificateSigningRequest",
-                ValidityPeriod.days(now.minusSeconds(60), 1), RANDOM);
+        X509Certificate certificate;
+        synchronized (this) {
+            certificate = nextCertificate;
+            nextCertificate = null;
+        }
+        if (certificate == null) {
+            certificate = ca.issueDeviceCertificate(csr, "certificateSigningRequest",
+                    ValidityPeriod.days(now.minusSeconds(60), 1), RANDOM);
+        }
         String id = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
         byte[] tokenBytes = new byte[256];
         RANDOM.nextBytes(tokenBytes);

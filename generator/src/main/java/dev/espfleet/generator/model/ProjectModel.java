@@ -84,7 +84,8 @@ public record ProjectModel(String source, String productName, String cmakeProjec
 
     /** NVS names as cells of nvs/identity.csv: quoted where nvs_partition_gen.py would read them otherwise. */
     public record IdentityCsv(String namespace, String thingNameKey, String endpointKey, String deviceCertKey,
-                              String privateKeyKey, String wifiNamespace, String wifiSsidKey, String wifiPasswordKey) {
+                              String privateKeyKey, String wifiNamespace, String wifiSsidKey, String wifiPasswordKey,
+                              String claimCertKey, String claimKeyKey) {
     }
 
     /**
@@ -273,6 +274,7 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                 new IdentityCsv(NvsCsv.cell(id.namespace().value()), NvsCsv.cell(id.thingNameKey().value()),
                         NvsCsv.cell(id.endpointKey().value()), NvsCsv.cell(id.deviceCertKey().value()),
                         NvsCsv.cell(id.privateKeyKey().value()), NvsCsv.cell(wifi.namespace().value()),
-                        NvsCsv.cell(wifi.ssidKey().value()), NvsCsv.cell(wifi.passwordKey().value())));
+                        NvsCsv.cell(wifi.ssidKey().value()), NvsCsv.cell(wifi.passwordKey().value()),
+                        NvsCsv.cell(id.claimCertKey().value()), NvsCsv.cell(id.claimKeyKey().value())));
     }
 }
