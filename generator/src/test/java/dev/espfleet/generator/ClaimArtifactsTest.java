@@ -23,7 +23,7 @@ class ClaimArtifactsTest {
     static final List<String> FILES = List.of("aws/provisioning-template.json", "aws/claim-policy.json");
     /** Rendered for a claim as for any config, with the claim's rows. */
     static final List<String> COMPARED = List.of("aws/provisioning-template.json", "aws/claim-policy.json",
-            "nvs/identity.csv");
+            "nvs/identity.csv", "README.md");
 
     static DeviceConfig claimConfig() throws Exception {
         String yaml = Files.readString(Examples.DIR.resolve("env-sensor.yaml"), StandardCharsets.UTF_8)
