@@ -55,6 +55,21 @@ aws iam put-role-policy --role-name ${aws.ruleRoleName} --policy-name ${aws.rule
     --policy-document file://aws/status-rule-role-policy.json
 aws iot create-topic-rule --rule-name ${aws.ruleName} --topic-rule-payload file://aws/status-rule.json
 ```
+<#if claim??>
+
+Fleet provisioning by claim (`identity.claim`, espfleet's docs/fleet-provisioning.md):
+
+- `aws/provisioning-template.json`: the body of provisioning template `${claim.templateName}` (a thing named by the
+  `ThingName` parameter, the certificate made from the unit's CSR, policy `${claim.devicePolicyName}`).
+- `aws/claim-policy.json`: policy `${claim.claimPolicyName}` for the claim certificate: connect, and only the
+  CreateCertificateFromCsr and RegisterThing requests and their answers.
+
+```sh
+aws iot create-provisioning-template --template-name ${claim.templateName} --enabled \
+    --provisioning-role-arn <a role with AWSIoTThingsRegistration> --template-body file://aws/provisioning-template.json
+aws iot create-policy --policy-name ${claim.claimPolicyName} --policy-document file://aws/claim-policy.json
+```
+</#if>
 
 ## Telemetry
 

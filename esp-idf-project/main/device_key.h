@@ -22,6 +22,28 @@
 esp_err_t device_key_provision(void);
 
 /*
+ * device_key_provision with a choice: when `wait_for_bench` is false, or the unit holds a claim certificate
+ * (identity.claim, fleet_provisioning.h), it returns once the key is there, with `*have_certificate` false when
+ * no certificate for it is stored yet (the CSR is still offered on the console).
+ */
+esp_err_t device_key_prepare(bool wait_for_bench, bool *have_certificate);
+
+/* A fresh CSR for this device's stored key (CN = the thing name) and the thing name; both for the caller to free. */
+esp_err_t device_key_csr(char **csr_pem, char **thing);
+
+/*
+ * Checks a certificate another issuer made (AWS IoT's CreateCertificateFromCsr) against this device's key: its
+ * public key must be the device's (the subject is the issuer's choice). ESP_ERR_INVALID_ARG with `why` when not.
+ */
+esp_err_t device_key_check_issued(const char *cert_pem, char *why, size_t why_size);
+
+/*
+ * Stores an issued certificate and the thing name it was registered as (the template names the thing; a pinned
+ * thing name must match), then reports certificate_stored on the console.
+ */
+esp_err_t device_key_store_issued(const char *cert_pem, const char *thing);
+
+/*
  * Checks a certificate (PEM; a chain may follow the first certificate) against a private key (PEM) and a thing
  * name: the first certificate's public key must be the key's, and its subject CN the thing name. Writes why not
  * into `why` (at most `why_size` bytes) and returns ESP_ERR_INVALID_ARG when it is not; ESP_ERR_NO_MEM when

@@ -41,7 +41,7 @@ class GeneratedCCompilesTest {
         return Examples.names();
     }
 
-    /** identity.key_source device: app_main calls device_key_provision (the examples build it with the call left out). */
+    /** identity.key_source device: app_main calls device_key_prepare (the examples build it with the call left out). */
     @Test
     void aProjectWithKeysBornOnTheDeviceCompilesWarningFree(@TempDir Path tmp) throws Exception {
         String yaml = Files.readString(Examples.DIR.resolve("env-sensor.yaml"), StandardCharsets.UTF_8)
@@ -66,8 +66,37 @@ class GeneratedCCompilesTest {
         // the call is compiled in: an object that does not reference device_key_provision would not provision
         Process nm = new ProcessBuilder("nm", tmp.resolve("app_main.c.o").toString()).redirectErrorStream(true).start();
         assertTrue(new String(nm.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                .contains("U device_key_provision"));
+                .contains("U device_key_prepare"));
         nm.waitFor();
+    }
+
+    /** identity.claim: fleet_provisioning.c with its template compiled in, and app_main calling it. */
+    @Test
+    void aProjectWithFleetProvisioningByClaimCompilesWarningFree(@TempDir Path tmp) throws Exception {
+        String yaml = Files.readString(Examples.DIR.resolve("env-sensor.yaml"), StandardCharsets.UTF_8)
+                .replace("identity:\n", "identity:\n  key_source: device\n  claim: {template: env-sensor-claim}\n");
+        DeviceConfig config = ConfigLoader.parse("claim.yaml", "claim.yaml", yaml);
+        Path project = tmp.resolve("claim");
+        ProjectWriter.write(new ProjectRenderer().render(config), project);
+        assertTrue(Files.readString(project.resolve("main/espfleet_config.h"))
+                .contains("#define ESPFLEET_CLAIM_TEMPLATE \"env-sensor-claim\""));
+        for (String source : List.of("app_main.c", "device_key.c", "fleet_provisioning.c")) {
+            List<String> cmd = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
+                    "-Wshadow", "-Wformat=2", "-O2", "-c", "-I", HOST_INCLUDE.toString(), "-I", CJSON_INCLUDE.toString(),
+                    "-I", project.resolve("main").toString(), project.resolve("main").resolve(source).toString(), "-o",
+                    tmp.resolve(source + ".o").toString()));
+            cmd.addAll(targetDefines(config.target()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), source + " does not compile cleanly:\n" + output);
+            assertEquals("", output, source + " printed warnings");
+        }
+        // the exchange is compiled in, not the stub that says the firmware has no claim
+        Process nm = new ProcessBuilder("nm", tmp.resolve("fleet_provisioning.c.o").toString())
+                .redirectErrorStream(true).start();
+        String symbols = new String(nm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        nm.waitFor();
+        assertTrue(symbols.contains("U device_key_csr") && symbols.contains("U esp_mqtt_client_publish"), symbols);
     }
 
     @ParameterizedTest(name = "{0}")

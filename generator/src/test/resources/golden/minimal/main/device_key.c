@@ -130,7 +130,7 @@ static esp_err_t check_certificate(const char *cert_pem, mbedtls_pk_context *key
     } else if (mbedtls_pk_check_pair(&crt.pk, key, mbedtls_ctr_drbg_random, drbg) != 0) {
         snprintf(why, why_size, "the certificate is not for this device's key");
         err = ESP_ERR_INVALID_ARG;
-    } else if (!subject_cn_is(&crt, thing)) {
+    } else if (thing != NULL && !subject_cn_is(&crt, thing)) {
         snprintf(why, why_size, "the certificate's CN is not '%.64s'", thing);
         err = ESP_ERR_INVALID_ARG;
     }
@@ -312,7 +312,23 @@ static esp_err_t ensure_key(nvs_handle_t handle, mbedtls_ctr_drbg_context *drbg,
     return err;
 }
 
+#ifdef ESPFLEET_CLAIM_TEMPLATE
+/* identity.claim: a claim certificate in NVS means the unit gets its certificate from AWS, not from the bench */
+static bool has_claim(nvs_handle_t handle)
+{
+    size_t length = 0;
+    return nvs_get_str(handle, ESPFLEET_NVS_KEY_CLAIM_CERT, NULL, &length) == ESP_OK
+        && nvs_get_str(handle, ESPFLEET_NVS_KEY_CLAIM_KEY, NULL, &length) == ESP_OK;
+}
+#endif
+
 esp_err_t device_key_provision(void)
+{
+    bool have_certificate = false;
+    return device_key_prepare(true, &have_certificate);
+}
+
+esp_err_t device_key_prepare(bool wait_for_bench, bool *have_certificate_out)
 {
     nvs_handle_t handle;
     esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
@@ -330,6 +346,11 @@ esp_err_t device_key_provision(void)
     mbedtls_pk_context key;
     mbedtls_pk_init(&key);
     bool have_certificate = false;
+#ifdef ESPFLEET_CLAIM_TEMPLATE
+    if (has_claim(handle)) {
+        wait_for_bench = false; /* fleet_provisioning.h gets the certificate once the network is up */
+    }
+#endif
 
     err = read_thing(handle, &thing);
     if (err == ESP_OK && seed(&drbg) != 0) {
@@ -365,18 +386,129 @@ esp_err_t device_key_provision(void)
         /* on offer for the whole boot: a rework's bench gets it too, and may bring a new certificate */
         console_report_on_cert(on_cert_frame);
         console_report_offer_csr(thing, csr);
-        if (!have_certificate) {
+        if (!have_certificate && wait_for_bench) {
             ESP_LOGI(TAG, "waiting for a certificate for '%s' (its request is on the console)", thing);
             bool stored = false;
             while (!stored) {
                 xQueueReceive(s_stored, &stored, portMAX_DELAY);
             }
+            have_certificate = true;
         }
     }
+    *have_certificate_out = have_certificate;
     free(csr);
     free(cert);
     free(thing);
     mbedtls_pk_free(&key);
     mbedtls_ctr_drbg_free(&drbg);
+    return err;
+}
+
+/* Opens the identity namespace, reads the thing name and this device's key, and parses the key. */
+static esp_err_t load_key(nvs_handle_t *handle, char **thing, mbedtls_ctr_drbg_context *drbg, mbedtls_pk_context *key)
+{
+    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
+                                            handle);
+    if (err != ESP_OK) {
+        return err;
+    }
+    char *key_pem = NULL;
+    size_t key_size = 0;
+    err = read_thing(*handle, thing);
+    if (err == ESP_OK && seed(drbg) != 0) {
+        err = ESP_FAIL;
+    }
+    if (err == ESP_OK) {
+        err = read_text(*handle, ESPFLEET_NVS_KEY_PRIVATE_KEY, &key_pem, &key_size);
+    }
+    if (err == ESP_OK && mbedtls_pk_parse_key(key, (const unsigned char *)key_pem, strlen(key_pem) + 1, NULL, 0,
+                                              mbedtls_ctr_drbg_random, drbg) != 0) {
+        err = ESP_ERR_INVALID_STATE;
+    }
+    wipe(key_pem, key_size);
+    free(key_pem);
+    if (err != ESP_OK) {
+        nvs_close(*handle);
+    }
+    return err;
+}
+
+esp_err_t device_key_csr(char **csr_pem, char **thing)
+{
+    nvs_handle_t handle;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_pk_context key;
+    mbedtls_pk_init(&key);
+    *csr_pem = NULL;
+    *thing = NULL;
+    esp_err_t err = load_key(&handle, thing, &drbg, &key);
+    if (err == ESP_OK) {
+        nvs_close(handle);
+        *csr_pem = malloc(CSR_PEM_MAX);
+        if (*csr_pem == NULL) {
+            err = ESP_ERR_NO_MEM;
+        } else if (make_csr(&key, *thing, &drbg, *csr_pem, CSR_PEM_MAX) != 0) {
+            err = ESP_FAIL;
+        }
+    }
+    if (err != ESP_OK) {
+        free(*csr_pem);
+        free(*thing);
+        *csr_pem = NULL;
+        *thing = NULL;
+    }
+    mbedtls_pk_free(&key);
+    mbedtls_ctr_drbg_free(&drbg);
+    return err;
+}
+
+esp_err_t device_key_check_issued(const char *cert_pem, char *why, size_t why_size)
+{
+    nvs_handle_t handle;
+    char *thing = NULL;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_pk_context key;
+    mbedtls_pk_init(&key);
+    esp_err_t err = load_key(&handle, &thing, &drbg, &key);
+    if (err == ESP_OK) {
+        nvs_close(handle);
+        /* the issuer chose the subject: only the key must be this device's */
+        err = check_certificate(cert_pem, &key, NULL, &drbg, why, why_size);
+    } else {
+        snprintf(why, why_size, "this device's key cannot be read (%s)", esp_err_to_name(err));
+    }
+    free(thing);
+    mbedtls_pk_free(&key);
+    mbedtls_ctr_drbg_free(&drbg);
+    return err;
+}
+
+esp_err_t device_key_store_issued(const char *cert_pem, const char *thing)
+{
+    nvs_handle_t handle;
+    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
+                                            &handle);
+    if (err != ESP_OK) {
+        return err;
+    }
+#ifdef ESPFLEET_PINNED_THING_NAME
+    if (strcmp(thing, ESPFLEET_PINNED_THING_NAME) != 0) {
+        ESP_LOGE(TAG, "the thing is '%s', but this firmware is pinned to '%s'", thing, ESPFLEET_PINNED_THING_NAME);
+        err = ESP_ERR_INVALID_ARG;
+    }
+#else
+    /* the provisioning template names the thing; the device connects as that name from now on */
+    err = store(handle, ESPFLEET_NVS_KEY_THING_NAME, thing);
+#endif
+    if (err == ESP_OK) {
+        err = store(handle, ESPFLEET_NVS_KEY_DEVICE_CERT, cert_pem);
+    }
+    nvs_close(handle);
+    if (err == ESP_OK) {
+        ESP_LOGI(TAG, "certificate stored for thing '%s'", thing);
+        console_report_milestone(CONSOLE_MILESTONE_CERTIFICATE_STORED, thing);
+    }
     return err;
 }

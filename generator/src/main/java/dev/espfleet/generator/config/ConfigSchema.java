@@ -284,17 +284,47 @@ public final class ConfigSchema {
     static final Key<NvsKey> DEVICE_CERT_KEY = identityName("device_cert", "device_cert");
     static final Key<NvsKey> PRIVATE_KEY_KEY = identityName("private_key", "private_key");
     static final Key<NvsKey> SERVER_CA_KEY = identityName("server_ca", "server_ca");
+    static final Key<NvsKey> CLAIM_CERT_KEY = identityName("claim_cert", "claim_cert")
+            .doc("the claim certificate (PEM) the bench writes for `identity.claim`; not a Wi-Fi driver record's name");
+    static final Key<NvsKey> CLAIM_KEY_KEY = identityName("claim_key", "claim_key")
+            .doc("the claim certificate's private key (PEM), shared by the product's units; not a Wi-Fi driver"
+                    + " record's name");
+    /** The identity's NVS keys, in the order of the identity CSV. */
+    static final List<Key<NvsKey>> IDENTITY_NVS_KEYS = List.of(THING_NAME_KEY, ENDPOINT_KEY, DEVICE_CERT_KEY,
+            PRIVATE_KEY_KEY, SERVER_CA_KEY, CLAIM_CERT_KEY, CLAIM_KEY_KEY);
     /** Built as part of {@link Identity}, which reads its keys. */
     static final Schema<Void> IDENTITY_KEYS_SCHEMA = Schema.of(v -> null,
-            THING_NAME_KEY, ENDPOINT_KEY, DEVICE_CERT_KEY, PRIVATE_KEY_KEY, SERVER_CA_KEY);
+            THING_NAME_KEY, ENDPOINT_KEY, DEVICE_CERT_KEY, PRIVATE_KEY_KEY, SERVER_CA_KEY, CLAIM_CERT_KEY,
+            CLAIM_KEY_KEY);
+    /** AWS IoT CreateProvisioningTemplate: templateName is 1-36 of [0-9A-Za-z_-]. */
+    static final int TEMPLATE_NAME_MAX = 36;
+    static final Key<String> CLAIM_TEMPLATE = Key.of("template", ValueKind.text("string",
+                    "1-" + TEMPLATE_NAME_MAX + " of `0-9A-Za-z_-` (AWS's rule for a provisioning template name)",
+                    ConfigSchema::templateNameProblem))
+            .required("the AWS IoT provisioning template the device asks to provision it, e.g. env-sensor-claim")
+            .doc("`$aws/provisioning-templates/<template>/provision/json`; aws/provisioning-template.json is its body");
+    static final Schema<Optional<String>> CLAIM_SCHEMA = Schema.of(v -> v.find(CLAIM_TEMPLATE), CLAIM_TEMPLATE);
+    static final Key<Optional<String>> CLAIM = Key.section("claim", CLAIM_SCHEMA)
+            .doc("fleet provisioning by claim (docs/fleet-provisioning.md), only with `key_source: device`: a unit"
+                    + " without a certificate connects to AWS IoT with the claim certificate in NVS, has its CSR signed"
+                    + " (`$aws/certificates/create-from-csr/json`), registers itself with this template, stores its"
+                    + " certificate and reconnects as its thing");
     static final Key<Void> IDENTITY_KEYS = Key.section("keys", IDENTITY_KEYS_SCHEMA)
             .doc("the NVS key of each item of the identity");
     static final Schema<Identity> IDENTITY_SCHEMA = Schema.of(v -> {
         Values keys = v.section(IDENTITY_KEYS);
         return new Identity(v.get(IDENTITY_PARTITION), v.get(PARTITION_SIZE), v.get(IDENTITY_NAMESPACE),
                 keys.get(THING_NAME_KEY), keys.get(ENDPOINT_KEY), keys.get(DEVICE_CERT_KEY), keys.get(PRIVATE_KEY_KEY),
-                keys.get(SERVER_CA_KEY), v.get(KEY_SOURCE));
-    }, IDENTITY_PARTITION, PARTITION_SIZE, IDENTITY_NAMESPACE, KEY_SOURCE, IDENTITY_KEYS);
+                keys.get(SERVER_CA_KEY), v.get(KEY_SOURCE), v.get(CLAIM), keys.get(CLAIM_CERT_KEY),
+                keys.get(CLAIM_KEY_KEY));
+    }, IDENTITY_PARTITION, PARTITION_SIZE, IDENTITY_NAMESPACE, KEY_SOURCE, CLAIM, IDENTITY_KEYS)
+            .rules(new Rule("`identity.claim` only with `identity.key_source: device` (the claim asks AWS to sign a"
+                    + " key made on the chip)", v -> {
+                if (v.written(CLAIM) && v.get(KEY_SOURCE) != KeySource.DEVICE) {
+                    v.problem(CLAIM, "applies only with key_source: device (fleet provisioning by claim signs a key"
+                            + " the chip made); got key_source: " + v.get(KEY_SOURCE).label());
+                }
+            }));
 
     static final Key<PartitionLabel> WIFI_PARTITION = Key.of("partition", PARTITION_NAME)
             .defaultDoc("the identity partition")
@@ -350,7 +380,7 @@ public final class ConfigSchema {
                     wifi.problem(WIFI_PARTITION, "must be '" + PartitionLayout.DEFAULT_NVS + "' (the default NVS"
                             + " partition) or the identity partition '" + identity + "'; got '" + partition + "'");
                 }
-            }), new Rule("an NVS key is used once in a namespace of a partition: the identity's five keys, the Wi-Fi"
+            }), new Rule("an NVS key is used once in a namespace of a partition: the identity's seven keys, the Wi-Fi"
                     + " SSID and password keys, and all of them when Wi-Fi shares the identity's partition and"
                     + " namespace, the records nvs_partition_gen.py adds beside a Wi-Fi driver record's name included",
                     ConfigSchema::nvsKeysUsedOnce));
@@ -457,7 +487,7 @@ public final class ConfigSchema {
         String identityNamespace = identity.get(IDENTITY_NAMESPACE).value();
         String wifiNamespace = wifi.get(WIFI_NAMESPACE).value();
         List<NvsSlot> slots = new ArrayList<>();
-        for (Key<NvsKey> k : List.of(THING_NAME_KEY, ENDPOINT_KEY, DEVICE_CERT_KEY, PRIVATE_KEY_KEY, SERVER_CA_KEY)) {
+        for (Key<NvsKey> k : IDENTITY_NVS_KEYS) {
             keys.find(k).ifPresent(n -> slots.add(new NvsSlot(keys, k, identityPartition, identityNamespace, n.value(),
                     null)));
         }
@@ -492,6 +522,14 @@ public final class ConfigSchema {
     private static Key<NvsKey> identityName(String name, String defaultName) {
         return Key.of(name, NVS_NAME).byDefault(NvsKey.of(defaultName)).check(ConfigSchema::notAWifiDriverRecord)
                 .doc("not a Wi-Fi driver record's name");
+    }
+
+    static Optional<String> templateNameProblem(String name) {
+        if (!name.matches("[0-9A-Za-z_-]{1," + TEMPLATE_NAME_MAX + "}")) {
+            return Optional.of("must be 1-" + TEMPLATE_NAME_MAX + " of 0-9 A-Z a-z _ - (an AWS IoT provisioning"
+                    + " template name); got '" + name + "'");
+        }
+        return Optional.empty();
     }
 
     static Optional<String> firmwareVersionProblem(String version) {

@@ -69,10 +69,16 @@ public record DeviceConfig(
     public record Jobs(boolean enabled, int selfTestTimeoutSeconds, int stepTimeoutMinutes) {
     }
 
-    /** @param keySource where the private key is made (the bench, or the device at its first boot) */
+    /**
+     * @param keySource     where the private key is made (the bench, or the device at its first boot)
+     * @param claimTemplate fleet provisioning by claim: the AWS IoT provisioning template; empty without a claim
+     * @param claimCertKey  the NVS key of the claim certificate (read only with a claim template)
+     * @param claimKeyKey   the NVS key of the claim certificate's private key
+     */
     public record Identity(PartitionLabel partition, int partitionSize, NvsKey namespace, NvsKey thingNameKey,
                            NvsKey endpointKey, NvsKey deviceCertKey, NvsKey privateKeyKey, NvsKey serverCaKey,
-                           KeySource keySource) {
+                           KeySource keySource, Optional<String> claimTemplate, NvsKey claimCertKey,
+                           NvsKey claimKeyKey) {
         public boolean keyBornOnDevice() {
             return keySource == KeySource.DEVICE;
         }

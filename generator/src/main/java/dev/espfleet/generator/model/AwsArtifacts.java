@@ -31,7 +31,49 @@ public final class AwsArtifacts {
         }
     }
 
+    /**
+     * Fleet provisioning by claim (identity.claim): the provisioning template's name and the claim policy's
+     * resources, for aws/provisioning-template.json and aws/claim-policy.json.
+     *
+     * @param devicePolicyName the policy the template attaches to each new certificate (aws/policy.json's)
+     */
+    public record Claim(String templateName, String claimPolicyName, String devicePolicyName, String connectResource,
+                        List<String> publishResources, List<String> subscribeResources,
+                        List<String> receiveResources) {
+        public Claim {
+            publishResources = List.copyOf(publishResources);
+            subscribeResources = List.copyOf(subscribeResources);
+            receiveResources = List.copyOf(receiveResources);
+        }
+    }
+
+    /** AWS IoT's Fleet Provisioning MQTT API (JSON payloads): what the firmware publishes to. */
+    public static final String CREATE_FROM_CSR_TOPIC = "$aws/certificates/create-from-csr/json";
+
+    public static String provisionTopic(String template) {
+        return "$aws/provisioning-templates/" + template + "/provision/json";
+    }
+
     private AwsArtifacts() {
+    }
+
+    /**
+     * The claim's view; empty without identity.claim. The claim certificate is shared by every unit of the product:
+     * its policy allows connecting (with any client id: the thing name, which no thing owns yet) and exactly the two
+     * requests and their answers, nothing else.
+     */
+    public static java.util.Optional<Claim> claim(DeviceConfig c) {
+        return c.identity().claimTemplate().map(template -> {
+            String arn = "arn:aws:iot:" + c.aws().endpoint().region().orElse("*") + ":" + c.aws().accountId().orElse("*")
+                    + ":";
+            List<String> requests = List.of(CREATE_FROM_CSR_TOPIC, provisionTopic(template));
+            List<String> answers = requests.stream().flatMap(r -> java.util.stream.Stream.of(r + "/accepted",
+                    r + "/rejected")).toList();
+            return new Claim(template, c.product().name() + "-claim", policyName(c), arn + "client/*",
+                    requests.stream().map(t -> arn + "topic/" + t).toList(),
+                    answers.stream().map(t -> arn + "topicfilter/" + t).toList(),
+                    answers.stream().map(t -> arn + "topic/" + t).toList());
+        });
     }
 
     /** The policy all devices of the product share; aws/policy.json is its document. */

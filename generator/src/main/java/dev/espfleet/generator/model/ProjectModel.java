@@ -21,12 +21,13 @@ import java.util.TreeSet;
  *
  * @param source the config's file name, for "generated from" comments
  * @param nvsPartitionsToInit C string literals: every NVS partition the firmware opens besides the default one
+ * @param claim fleet provisioning by claim; null without identity.claim (its aws/ files are then not written)
  */
 public record ProjectModel(String source, String productName, String cmakeProjectName, String firmwareVersion,
                            String target, String flashSize, String partitionTableOffset, List<String> requires,
                            List<Define> defines, List<Partition> partitions, List<String> nvsPartitionsToInit,
                            List<Desired> desired, List<Reported> reported, Identity identity, AwsArtifacts.View aws,
-                           Telemetry telemetry, boolean jobsEnabled) {
+                           Telemetry telemetry, boolean jobsEnabled, AwsArtifacts.Claim claim) {
     /**
      * ESP-IDF components main/ uses (json is cJSON; esp_hw_support has esp_random.h, esp_mac.h and esp_chip_info.h;
      * esp_app_format esp_app_desc.h; esp_rom esp_rom_crc.h; the console drivers and mbedtls for the console report;
@@ -86,7 +87,8 @@ public record ProjectModel(String source, String productName, String cmakeProjec
 
     /** NVS names as cells of nvs/identity.csv: quoted where nvs_partition_gen.py would read them otherwise. */
     public record IdentityCsv(String namespace, String thingNameKey, String endpointKey, String deviceCertKey,
-                              String privateKeyKey, String wifiNamespace, String wifiSsidKey, String wifiPasswordKey) {
+                              String privateKeyKey, String wifiNamespace, String wifiSsidKey, String wifiPasswordKey,
+                              String claimCertKey, String claimKeyKey) {
     }
 
     /**
@@ -113,7 +115,8 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                 partitions(config),
                 nvsPartitionsToInit(config), config.shadow().desired().stream().map(ProjectModel::desired).toList(),
                 config.shadow().reported().stream().map(ProjectModel::reported).toList(), identity(config),
-                AwsArtifacts.of(config), telemetry, config.jobs().enabled());
+                AwsArtifacts.of(config), telemetry, config.jobs().enabled(),
+                AwsArtifacts.claim(config).orElse(null));
     }
 
     private static List<String> requires(DeviceConfig c) {
@@ -178,6 +181,12 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                 c.identity().keyBornOnDevice()
                         ? "identity.key_source device: the key is made here at first boot, the bench signs its CSR"
                         : "identity.key_source host: key and certificate come in the identity image");
+        c.identity().claimTemplate().ifPresent(t -> {
+            define(d, "ESPFLEET_CLAIM_TEMPLATE", CLiteral.string(t),
+                    "identity.claim: fleet provisioning by claim with this AWS IoT provisioning template");
+            define(d, "ESPFLEET_NVS_KEY_CLAIM_CERT", CLiteral.string(c.identity().claimCertKey().value()), null);
+            define(d, "ESPFLEET_NVS_KEY_CLAIM_KEY", CLiteral.string(c.identity().claimKeyKey().value()), null);
+        });
         define(d, "ESPFLEET_WIFI_PARTITION", CLiteral.string(c.wifi().partition().value()), null);
         define(d, "ESPFLEET_WIFI_NAMESPACE", CLiteral.string(c.wifi().namespace().value()), null);
         define(d, "ESPFLEET_NVS_KEY_WIFI_SSID", CLiteral.string(c.wifi().ssidKey().value()), null);
@@ -286,6 +295,7 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                 new IdentityCsv(NvsCsv.cell(id.namespace().value()), NvsCsv.cell(id.thingNameKey().value()),
                         NvsCsv.cell(id.endpointKey().value()), NvsCsv.cell(id.deviceCertKey().value()),
                         NvsCsv.cell(id.privateKeyKey().value()), NvsCsv.cell(wifi.namespace().value()),
-                        NvsCsv.cell(wifi.ssidKey().value()), NvsCsv.cell(wifi.passwordKey().value())));
+                        NvsCsv.cell(wifi.ssidKey().value()), NvsCsv.cell(wifi.passwordKey().value()),
+                        NvsCsv.cell(id.claimCertKey().value()), NvsCsv.cell(id.claimKeyKey().value())));
     }
 }

@@ -59,7 +59,10 @@ public final class ProjectRenderer {
             files.put(outputPath(s), resource(STATIC_ROOT + "/" + s));
         }
         for (String t : templates) {
-            files.put(t.substring(0, t.length() - ".ftl".length()), renderOne(t, model));
+            byte[] text = renderOne(t, model);
+            if (text.length > 0) { // a template that renders nothing is a file this config does not have
+                files.put(t.substring(0, t.length() - ".ftl".length()), text);
+            }
         }
         return new GeneratedProject(files);
     }

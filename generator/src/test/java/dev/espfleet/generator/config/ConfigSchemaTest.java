@@ -50,7 +50,7 @@ class ConfigSchemaTest {
         assertEquals(new Telemetry(60, TelemetryDestination.TOPIC), c.telemetry());
         assertEquals(new Identity(PartitionLabel.of("certs"), 0x6000, NvsKey.of("identity"), NvsKey.of("thing_name"),
                 NvsKey.of("endpoint"), NvsKey.of("device_cert"), NvsKey.of("private_key"), NvsKey.of("server_ca"),
-                KeySource.HOST), c.identity());
+                KeySource.HOST, Optional.empty(), NvsKey.of("claim_cert"), NvsKey.of("claim_key")), c.identity());
         assertEquals(new Wifi(PartitionLabel.of("certs"), NvsKey.of("wifi"), NvsKey.of("ssid"), NvsKey.of("password")),
                 c.wifi());
         assertEquals(Optional.empty(), c.aws().thingName());
@@ -64,6 +64,26 @@ class ConfigSchemaTest {
         assertEquals(List.of("4:15: identity.key_source: expected host or device (where the private key is made: host"
                         + " (the bench) or device (the chip)); got 'chip'"),
                 problems("identity:\n  key_source: chip\n"));
+    }
+
+    @Test
+    void aClaimTemplateIsReadWithKeysBornOnTheDeviceOnly() {
+        DeviceConfig c = load("identity:\n  key_source: device\n  claim: {template: env-sensor-claim}\n");
+        assertEquals(Optional.of("env-sensor-claim"), c.identity().claimTemplate());
+        assertEquals(List.of("4:10: identity.claim: applies only with key_source: device (fleet provisioning by claim"
+                        + " signs a key the chip made); got key_source: host"),
+                problems("identity:\n  claim: {template: env-sensor-claim}\n"));
+        assertEquals(List.of("5:21: identity.claim.template: must be 1-36 of 0-9 A-Z a-z _ - (an AWS IoT provisioning"
+                        + " template name); got 'a/b'"),
+                problems("identity:\n  key_source: device\n  claim: {template: a/b}\n"));
+    }
+
+    @Test
+    void theClaimKeysAreNvsKeysOfTheIdentityUsedOnce() {
+        assertEquals(List.of("5:21: identity.keys.claim_key: 'claim_cert' is also the NVS key of"
+                        + " identity.keys.claim_cert (by default) in namespace 'identity' of partition 'certs'; an NVS"
+                        + " key holds one value"),
+                problems("identity:\n  key_source: device\n  keys: {claim_key: claim_cert}\n"));
     }
 
     @Test
