@@ -304,4 +304,42 @@ class AwsFleetCliTest {
         assertTrue(bad.output().contains("error: --certificate-from aws: AWS IoT signs the units' certificates as it "
                 + "registers them: pass --register aws too"), bad.output());
     }
+
+    /**
+     * Keys born on the device: the unit's own request goes to AWS, and the certificate AWS made goes back to the unit,
+     * which checks it is for its key and thing and stores it (the simulated chips run the generated firmware).
+     */
+    @Test
+    void awsSignsTheRequestOfAKeyBornOnTheDevice() throws Exception {
+        Path config = tmp.resolve("device-keys.yaml");
+        Files.writeString(config, Files.readString(Path.of(CONFIG)).replace("identity:\n",
+                "identity:\n  key_source: device\n"));
+        Path ca = tmp.resolve("ca");
+        assertEquals(0, espfleet("ca", "init", "--out", ca.toString()).exit());
+        String endpoint = aws.endpoint().toString();
+        assertEquals(0, espfleet("aws", "setup", "--config", config.toString(), "--endpoint-url", endpoint).exit());
+        Path units = tmp.resolve("units");
+        Run run = espfleet("bench", "--config", config.toString(), "--ca", ca.toString(), "--server-ca",
+                ca.resolve("ca.pem").toString(), "--units", units.toString(), "--ports", "sim:2", "--register", "aws",
+                "--certificate-from", "aws", "--endpoint-url", endpoint, "--eol", "none");
+        assertEquals(0, run.exit(), run.output());
+        assertTrue(run.output().contains("2 of 2 units done"), run.output());
+        assertEquals(2, ledger(units).size());
+        for (UnitRecord u : ledger(units)) {
+            Path unit = units.resolve(u.thingName());
+            assertFalse(Files.exists(unit.resolve("key.pem")), "the key stays on the device");
+            java.security.cert.X509Certificate cert = certificateIn(unit);
+            cert.verify(aws.certificateSigningCa().getPublicKey());
+            assertTrue(java.util.Arrays.equals(dev.espfleet.provisioning.Pem.readCsr(unit.resolve("csr.pem"))
+                    .getSubjectPublicKeyInfo().getEncoded(), cert.getPublicKey().getEncoded()));
+            String id = dev.espfleet.provisioning.UnitProvisioner.awsCertificateId(cert);
+            assertTrue(aws.issuedFromCsr(id));
+            assertEquals(java.util.Optional.of(id), u.registration().certificateId());
+            assertEquals(UnitRecord.RegistrationState.REGISTERED, u.registration().state());
+            String arn = u.registration().certificateArn().orElseThrow();
+            assertEquals(java.util.Set.of(arn), aws.principals(u.thingName()));
+            assertEquals(java.util.Set.of("env-sensor-device"), aws.policiesOf(arn));
+            assertTrue(Files.readString(unit.resolve("bench.log")).contains("certificate stored by the unit"));
+        }
+    }
 }
