@@ -144,6 +144,73 @@ class AwsStandInTest {
     }
 
     @Test
+    void awsSignsARequestWithItsOwnCaAndTheRegistrarFindsTheCertificateItMade() throws Exception {
+        var keys = KeyType.EC_P256.generate(RANDOM);
+        var csr = CertificateRequests.create(keys, DeviceSubject.of(ThingName.of("unit-1"), "Acme", null));
+        try (AwsClients c = clients(8)) {
+            new IotFleetSetup(c).converge(spec(false));
+            aws.clearLog();
+            X509Certificate cert = new IotCsrSigner(c).sign(ThingName.of("unit-1"), csr);
+            assertEquals(java.util.Arrays.toString(keys.getPublic().getEncoded()),
+                    java.util.Arrays.toString(cert.getPublicKey().getEncoded()));
+            assertEquals(Optional.of("unit-1"), CertificateAuthority.commonName(cert));
+            cert.verify(aws.certificateSigningCa().getPublicKey()); // the stand-in's "Amazon" CA, not the fleet's
+            assertTrue(aws.issuedFromCsr(Certificates.awsId(cert)));
+            var registered = new IotUnitRegistrar(c, "env-sensor-device", ca.certificate()).register(
+                    ThingName.of("unit-1"), cert);
+            assertEquals(Certificates.awsId(cert), registered.certificateId());
+            assertEquals("ACTIVE", aws.certificate(registered.certificateArn()).orElseThrow().status());
+            assertEquals(java.util.Set.of(registered.certificateArn()), aws.principals("unit-1"));
+            assertEquals(java.util.Set.of("env-sensor-device"), aws.policiesOf(registered.certificateArn()));
+        }
+        // signed once; registered by what it made, never registered again
+        assertEquals(List.of("CreateCertificateFromCsr", "CreateThing", "AttachPolicy", "AttachThingPrincipal"),
+                aws.mutations());
+        assertEquals(List.of(), aws.refusedSignatures());
+    }
+
+    @Test
+    void aRequestAwsDoesNotTakeFailsInOneLineNamingTheThing() throws IOException {
+        var weak = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new javax.security.auth.x500.X500Principal("CN=unit-1"), weakRsaKey().getPublic())
+                .build(signer(weakRsaKey()));
+        try (AwsClients c = clients(8)) {
+            EspfleetException e = assertThrows(EspfleetException.class, () -> new IotCsrSigner(c).sign(
+                    ThingName.of("unit-1"), weak));
+            assertEquals(ExitStatus.JOB_FAILED, e.status());
+            assertTrue(e.getMessage().startsWith("AWS IoT did not sign unit-1's certificate request: "), e.getMessage());
+            assertTrue(e.getMessage().contains("CreateCertificateFromCsr failed: InvalidRequestException (HTTP 400)"),
+                    e.getMessage());
+            assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+        }
+        assertEquals(List.of("CreateCertificateFromCsr"), aws.calls(), "refused at once, not retried");
+    }
+
+    private static java.security.KeyPair weakRsa;
+
+    /** A key AWS IoT does not sign for: RSA of 1024 bits, the request signed with its own key (so valid as such). */
+    private static synchronized java.security.KeyPair weakRsaKey() {
+        if (weakRsa == null) {
+            try {
+                var g = java.security.KeyPairGenerator.getInstance("RSA");
+                g.initialize(1024, RANDOM);
+                weakRsa = g.generateKeyPair();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return weakRsa;
+    }
+
+    private static org.bouncycastle.operator.ContentSigner signer(java.security.KeyPair keys) {
+        try {
+            return new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate());
+        } catch (org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aThrottledCallIsRetriedAndSucceeds() throws IOException {
         try (AwsClients c = clients(8)) {
             new IotFleetSetup(c).converge(spec(false));

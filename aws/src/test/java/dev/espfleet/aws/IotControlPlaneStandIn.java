@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.espfleet.common.Json;
 import dev.espfleet.provisioning.CertificateAuthority;
+import dev.espfleet.provisioning.KeyType;
+import dev.espfleet.provisioning.ValidityPeriod;
 import dev.espfleet.provisioning.Pem;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +36,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import software.amazon.awssdk.protocols.jsoncore.JsonNode;
 
 /**
@@ -55,6 +59,9 @@ import software.amazon.awssdk.protocols.jsoncore.JsonNode;
  *   thing created again with another configuration (CreateThing with the same name and configuration succeeds, as
  *   its page says), 409 VersionsLimitExceededException past five policy versions, and
  *   400 InvalidRequestException for a body missing a required member.</li>
+ *   <li>CreateCertificateFromCsr signs with the stand-in's own CA (for AWS IoT's), keeps the request's subject,
+ *   and refuses a request it cannot parse, whose signature fails or whose key AWS does not take with 400
+ *   InvalidRequestException; the server CA (Amazon Root CA) is untouched by it.</li>
  *   <li>Errors in rest-json's shape: the status of the operation's error table, the error name in
  *   {@code x-amzn-ErrorType} and {@code {"message": ...}} in the body. ThrottlingException has status 400 in every
  *   IoT operation's error table; {@link #throttleCall} throttles the Nth call so that a client must retry.</li>
@@ -84,6 +91,13 @@ public final class IotControlPlaneStandIn implements AutoCloseable {
     private volatile int throttleAt = -1;
     private volatile int throttleStatus = 400;
     private volatile boolean missNextDescribeCertificate;
+    private volatile String csrRefusal;
+    /** The stand-in's own CA, in place of the one AWS IoT signs CreateCertificateFromCsr's certificates with. */
+    private final CertificateAuthority amazonCa = CertificateAuthority.createRoot("Amazon Web Services stand-in",
+            Optional.of("Amazon.com Inc."), KeyType.RSA_2048, ValidityPeriod.days(Instant.now().minusSeconds(3600),
+                    365 * 30), new java.security.SecureRandom());
+    /** IDs of the certificates CreateCertificateFromCsr made. */
+    private final Set<String> issuedHere = Collections.synchronizedSet(new java.util.HashSet<>());
     private final String registrationCode;
 
     // state, guarded by this
@@ -185,6 +199,21 @@ public final class IotControlPlaneStandIn implements AutoCloseable {
      */
     public void missNextDescribeCertificate() {
         missNextDescribeCertificate = true;
+    }
+
+    /** Every CreateCertificateFromCsr from now on is answered 400 InvalidRequestException with {@code message}. */
+    public void refuseCertificateSigningRequests(String message) {
+        csrRefusal = message;
+    }
+
+    /** The certificate of the CA that signs CreateCertificateFromCsr's certificates here. */
+    public X509Certificate certificateSigningCa() {
+        return amazonCa.certificate();
+    }
+
+    /** Whether CreateCertificateFromCsr made the certificate of this ID. */
+    public boolean issuedFromCsr(String certificateId) {
+        return issuedHere.contains(certificateId);
     }
 
     public List<String> calls() {
@@ -489,6 +518,7 @@ public final class IotControlPlaneStandIn implements AutoCloseable {
             new Object[] {"GET", "/things/([^/]+)/principals", "ListThingPrincipals"},
             new Object[] {"PUT", "/things/([^/]+)/principals", "AttachThingPrincipal"},
             new Object[] {"GET", "/certificates/([^/]+)", "DescribeCertificate"},
+            new Object[] {"POST", "/certificates", "CreateCertificateFromCsr"},
             new Object[] {"POST", "/certificate/register", "RegisterCertificate"},
             new Object[] {"POST", "/certificate/register-no-ca", "RegisterCertificateWithoutCA"},
             new Object[] {"PUT", "/target-policies/([^/]+)", "AttachPolicy"},
@@ -625,7 +655,23 @@ public final class IotControlPlaneStandIn implements AutoCloseable {
                         + Json.quote(c.id()) + (c.caId().isPresent() ? ",\"caCertificateId\":" + Json.quote(c.caId().get())
                         : "") + ",\"status\":" + Json.quote(c.status()) + ",\"certificatePem\":" + Json.quote(c.pem())
                         + ",\"ownedBy\":\"" + ACCOUNT + "\",\"creationDate\":" + now() + ",\"certificateMode\":"
-                        + (c.caId().isPresent() ? "\"DEFAULT\"" : "\"SNI_ONLY\"") + "}}";
+                        + (c.caId().isPresent() || issuedHere.contains(c.id()) ? "\"DEFAULT\"" : "\"SNI_ONLY\"") + "}}";
+            }
+            case "CreateCertificateFromCsr" -> {
+                // API_CreateCertificateFromCsr.html: POST /certificates?setAsActive {certificateSigningRequest};
+                // answers {certificateArn, certificateId, certificatePem}; the same request twice makes two certificates
+                String csrPem = required(in, "certificateSigningRequest");
+                if (csrRefusal != null) {
+                    throw new ApiError(400, "InvalidRequestException", csrRefusal);
+                }
+                X509Certificate cert = signRequest(csrPem);
+                String id = Certificates.awsId(cert);
+                String pem = Pem.encodeCertificate(cert);
+                certificates.put(id, new Certificate(id, arnPrefix + "cert/" + id, pem,
+                        "true".equals(query.get("setAsActive")) ? "ACTIVE" : "INACTIVE", Optional.empty()));
+                issuedHere.add(id);
+                return "{\"certificateArn\":" + Json.quote(arnPrefix + "cert/" + id) + ",\"certificateId\":"
+                        + Json.quote(id) + ",\"certificatePem\":" + Json.quote(pem) + "}";
             }
             case "RegisterCertificate", "RegisterCertificateWithoutCA" -> {
                 // API_RegisterCertificate.html: POST /certificate/register?setAsActive {certificatePem, caCertificatePem, status}
@@ -774,6 +820,50 @@ public final class IotControlPlaneStandIn implements AutoCloseable {
                 return "";
             }
             default -> throw new ApiError(404, "UnknownOperationException", route.operation);
+        }
+    }
+
+    /**
+     * What the service checks of a request before it signs (the API reference's note): PEM, signed by its own key,
+     * an RSA key of 2048 bits or more or an EC key on P-256, P-384 or P-521; else 400 InvalidRequestException. The
+     * certificate keeps the request's subject and is for TLS clients, signed by the stand-in's "Amazon" CA.
+     */
+    private X509Certificate signRequest(String csrPem) {
+        PKCS10CertificationRequest csr;
+        try {
+            csr = Pem.parseCsr(csrPem, "certificateSigningRequest");
+        } catch (RuntimeException e) {
+            throw new ApiError(400, "InvalidRequestException", "The certificate signing request is not valid");
+        }
+        java.security.PublicKey key;
+        try {
+            byte[] spki = csr.getSubjectPublicKeyInfo().getEncoded();
+            String algorithm = csr.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm()
+                    .equals(org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey) ? "EC" : "RSA";
+            key = java.security.KeyFactory.getInstance(algorithm).generatePublic(
+                    new java.security.spec.X509EncodedKeySpec(spki));
+            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
+                throw new ApiError(400, "InvalidRequestException", "The certificate signing request's signature is "
+                        + "not valid");
+            }
+        } catch (ApiError e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ApiError(400, "InvalidRequestException", "The certificate signing request is not valid");
+        }
+        boolean supported = key instanceof java.security.interfaces.RSAPublicKey rsa && rsa.getModulus().bitLength() >= 2048
+                || key instanceof java.security.interfaces.ECPublicKey ec
+                && Set.of(256, 384, 521).contains(ec.getParams().getCurve().getField().getFieldSize());
+        if (!supported) {
+            throw new ApiError(400, "InvalidRequestException", "The certificate signing request's public key must be "
+                    + "RSA of at least 2048 bits or EC on NIST P-256, P-384 or P-521");
+        }
+        try {
+            return amazonCa.issueDeviceCertificate(csr, "certificateSigningRequest",
+                    ValidityPeriod.days(Instant.now(), 365 * 20), new java.security.SecureRandom());
+        } catch (RuntimeException e) {
+            throw new ApiError(400, "InvalidRequestException", "The certificate signing request is not valid: "
+                    + e.getMessage());
         }
     }
 

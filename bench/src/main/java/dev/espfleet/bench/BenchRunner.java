@@ -295,9 +295,8 @@ public final class BenchRunner {
                 recorded);
         UnitProvisioner.Report report = provisioner.provision(new UnitRequest(unitDir,
                 DeviceSubject.of(name, job.organization(), null), job.keyType(),
-                Optional.of(job.endpoint()), new CertificateSource.LocalCa(job.ca(), job.caLabel(),
-                OptionalInt.empty()), job.serverCa(), job.policy(), job.layout(), job.identitySize(),
-                job.wifi(), false, Optional.of(board)), Instant.now());
+                Optional.of(job.endpoint()), certificateSource(), job.serverCa(), job.policy(), job.layout(),
+                job.identitySize(), job.wifi(), false, Optional.of(board)), Instant.now());
         log.addAll(report.lines());
         // SHA-256 of the certificate's DER: AWS IoT's certificate id, and what the firmware reports it loaded
         String fingerprint = UnitProvisioner.awsCertificateId(report.certificate().orElseThrow());
@@ -406,9 +405,8 @@ public final class BenchRunner {
         UnitBinding.Board board = new UnitBinding.Board(unit.mac(), ledger.id(), unit.sequence(), job.station(),
                 recorded);
         UnitRequest request = new UnitRequest(unitDir, DeviceSubject.of(name, job.organization(), null),
-                job.keyType(), Optional.of(job.endpoint()), new CertificateSource.LocalCa(job.ca(), job.caLabel(),
-                OptionalInt.empty()), job.serverCa(), job.policy(), job.layout(), job.identitySize(), job.wifi(), false,
-                Optional.of(board));
+                job.keyType(), Optional.of(job.endpoint()), certificateSource(), job.serverCa(), job.policy(),
+                job.layout(), job.identitySize(), job.wifi(), false, Optional.of(board));
         UnitProvisioner.DeviceKeyUnit prepared = provisioner.prepareForDeviceKey(request, Instant.now());
         log.addAll(prepared.report().lines());
         byte[] image = prepared.report().identityImage().orElseThrow();
@@ -441,8 +439,10 @@ public final class BenchRunner {
                     fingerprint[0] = UnitProvisioner.awsCertificateId(cert);
                     issued[0] = cert;
                     ledger.recordCertificate(unit.mac(), fingerprint[0]);
+                    // AWS IoT's CA chains to a root the unit does not need (the service knows its own issuer)
                     return new CertificateExchange.Certificate(Pem.encodeCertificate(cert),
-                            Pem.encodeCertificates(job.ca().chain()));
+                            request.certificateSource() instanceof CertificateSource.LocalCa
+                                    ? Pem.encodeCertificates(job.ca().chain()) : "");
                 };
         CertificateExchange exchange = new CertificateExchange(CERTIFICATE_DEADLINE, log::add,
                 s -> listener.state(port.name(), s));
@@ -484,6 +484,16 @@ public final class BenchRunner {
         String registered = registerIfAsked(port, unit, name, issued[0], log);
         return endOfLineThenDone(port, transport, loader, unit, name, unitDir, start, mac, thing, log, fingerprint[0],
                 imageSha, total, verified + registered);
+    }
+
+    /**
+     * Who gives a unit without a certificate for its key one: the cloud it is registered with when that signs
+     * ({@code --certificate-from aws}), else the local CA.
+     */
+    private CertificateSource certificateSource() {
+        return registration.flatMap(UnitRegistration::certificateSigner).<CertificateSource>map(
+                CertificateSource.Remote::new).orElseGet(() -> new CertificateSource.LocalCa(job.ca(), job.caLabel(),
+                OptionalInt.empty()));
     }
 
     /** How long a unit has from its reset to offer its request and store its certificate (key generation included). */

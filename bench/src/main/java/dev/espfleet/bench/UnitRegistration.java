@@ -1,7 +1,9 @@
 package dev.espfleet.bench;
 
 import dev.espfleet.model.ThingName;
+import dev.espfleet.provisioning.CsrSigner;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 
 /**
  * The cloud side of a unit (AWS IoT: its certificate, thing and attachments), which the bench calls after the
@@ -18,6 +20,15 @@ public interface UnitRegistration extends AutoCloseable {
      * past its retries, refused).
      */
     Registered register(ThingName thing, X509Certificate certificate);
+
+    /**
+     * When the cloud also signs the units' certificates ({@code --certificate-from aws}): the signer the bench asks
+     * for the certificate of a unit that has none for its key, instead of the local CA. A unit it cannot sign for
+     * fails (it has no certificate to be flashed with); it is not left pending.
+     */
+    default Optional<CsrSigner> certificateSigner() {
+        return Optional.empty();
+    }
 
     /** What the cloud calls the unit. */
     record Registered(String thingArn, String certificateArn, String certificateId) {

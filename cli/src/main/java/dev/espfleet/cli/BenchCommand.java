@@ -120,11 +120,30 @@ final class BenchCommand extends BaseCommand {
                     + "attachment); a unit AWS could not take stays 'registration pending' for 'espfleet aws sync'.")
     String register;
 
+    @Option(names = "--certificate-from", paramLabel = "ISSUER", defaultValue = "ca",
+            description = "Who signs the certificate of a unit that has none for its key: ca (default: the local CA "
+                    + "of --ca), or aws (AWS IoT's CreateCertificateFromCsr, with --register aws; a unit AWS does not "
+                    + "sign for fails).")
+    String certificateFrom;
+
     @picocli.CommandLine.Mixin
     AwsOptionsMixin aws;
 
     @Override
     int doCall() throws InterruptedException {
+        boolean awsSigns = switch (certificateFrom.strip()) {
+            case "ca" -> false;
+            case "aws" -> true;
+            default -> throw dev.espfleet.common.EspfleetException.badInput("--certificate-from '" + certificateFrom
+                    + "': expected ca or aws");
+        };
+        if (register != null && !register.equals("aws")) {
+            throw dev.espfleet.common.EspfleetException.badInput("--register '" + register + "': expected aws");
+        }
+        if (awsSigns && register == null) {
+            throw dev.espfleet.common.EspfleetException.badInput("--certificate-from aws: AWS IoT signs the units' "
+                    + "certificates as it registers them: pass --register aws too");
+        }
         Optional<BoardAddress> board = Optional.ofNullable(ui).map(BoardAddress::parse);
         PortSpec portSpec = new PortSpec(ports, simFirst, simLinkMs > 0
                 ? LinkTiming.timed(Duration.ofMillis(simLinkMs)) : LinkTiming.UNTIMED, SimFaults.parse(simFaults));
@@ -136,11 +155,8 @@ final class BenchCommand extends BaseCommand {
                 Optional.ofNullable(eol).map(m -> EndOfLineMode.parse(m.strip(), "--eol")),
                 Optional.ofNullable(eolTimeout).map(Duration::ofSeconds)));
         if (register != null) {
-            if (!register.equals("aws")) {
-                throw dev.espfleet.common.EspfleetException.badInput("--register '" + register + "': expected aws");
-            }
             session.registerWith(new AwsService().registration(DeviceProfile.load(config),
-                    session.job().ca().certificate(), aws.options()));
+                    session.job().ca().certificate(), aws.options(), awsSigns));
         }
         BenchDisplay display = new BenchDisplay(out(), BenchDisplay.terminal());
         if (board.isEmpty()) {

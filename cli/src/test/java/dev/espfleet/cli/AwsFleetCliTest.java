@@ -205,4 +205,141 @@ class AwsFleetCliTest {
                 "--endpoint-url", endpoint);
         assertTrue(again.output().contains("0 unit(s) pending"), again.output());
     }
+
+    /** The unit folder's certificate: what the board was given. */
+    private static java.security.cert.X509Certificate certificateIn(Path unit) {
+        return dev.espfleet.provisioning.Pem.readCertificate(unit.resolve("cert.pem"));
+    }
+
+    @Test
+    void awsSignsEachUnitsCertificateAndASecondRunIssuesNone() throws Exception {
+        Path ca = tmp.resolve("ca");
+        assertEquals(0, espfleet("ca", "init", "--out", ca.toString()).exit());
+        String endpoint = aws.endpoint().toString();
+        Run setup = espfleet("aws", "setup", "--config", CONFIG, "--endpoint-url", endpoint);
+        assertEquals(0, setup.exit(), setup.output());
+
+        Path units = tmp.resolve("units");
+        String[] bench = {"bench", "--config", CONFIG, "--ca", ca.toString(), "--server-ca", ca.resolve("ca.pem").toString(),
+            "--units", units.toString(), "--ports", "sim:2", "--station", "line-1", "--register", "aws",
+            "--certificate-from", "aws", "--endpoint-url", endpoint, "--eol", "none"};
+        Run first = espfleet(bench);
+        assertEquals(0, first.exit(), first.output());
+        assertTrue(first.output().contains("2 of 2 units done"), first.output());
+
+        assertEquals(2, aws.things().size(), aws.things().toString());
+        Map<String, String> issued = new HashMap<>();
+        for (UnitRecord u : ledger(units)) {
+            assertEquals(UnitRecord.RegistrationState.REGISTERED, u.registration().state(), u.registration().toString());
+            String thing = u.thingName();
+            Path unit = units.resolve(thing);
+            java.security.cert.X509Certificate cert = certificateIn(unit);
+            String id = dev.espfleet.provisioning.UnitProvisioner.awsCertificateId(cert);
+            // issued by AWS (the stand-in's CA), for the key in the unit folder, CN the thing
+            cert.verify(aws.certificateSigningCa().getPublicKey());
+            assertTrue(aws.issuedFromCsr(id), "made by CreateCertificateFromCsr");
+            assertEquals(java.util.Arrays.toString(cert.getPublicKey().getEncoded()), java.util.Arrays.toString(
+                    dev.espfleet.provisioning.KeyType.publicKeyOf(dev.espfleet.provisioning.Pem.readPrivateKey(
+                            unit.resolve("key.pem"))).getEncoded()));
+            assertEquals(java.util.Optional.of(thing), CertificateAuthority.commonName(cert));
+            Openssl local = Openssl.run(tmp, "verify", "-CAfile", ca.resolve("chain.pem").toString(),
+                    unit.resolve("cert.pem").toString());
+            assertTrue(local.exit() != 0, "not the local CA's: " + local.output());
+            // the ledger records what AWS calls it, and it is the board's
+            assertEquals(java.util.Optional.of(id), u.certificateFingerprint());
+            assertEquals(java.util.Optional.of(id), u.registration().certificateId());
+            String certArn = u.registration().certificateArn().orElseThrow();
+            assertEquals(id, aws.certificate(certArn).orElseThrow().id());
+            assertEquals("ACTIVE", aws.certificate(certArn).orElseThrow().status());
+            assertEquals(java.util.Set.of(certArn), aws.principals(thing));
+            assertEquals(java.util.Set.of("env-sensor-device"), aws.policiesOf(certArn));
+            assertEquals(aws.things().get(thing).arn(), u.registration().thingArn().orElseThrow());
+            issued.put(thing, Files.readString(unit.resolve("cert.pem")));
+        }
+        assertEquals(2, aws.mutations().stream().filter("CreateCertificateFromCsr"::equals).count(), aws.mutations().toString());
+        assertTrue(aws.mutations().stream().noneMatch(m -> m.startsWith("RegisterCertificate")), aws.mutations().toString());
+
+        aws.clearLog();
+        Run second = espfleet(bench);
+        assertEquals(0, second.exit(), second.output());
+        assertTrue(second.output().contains("2 of 2 units done"), second.output());
+        assertEquals(List.of(), aws.mutations(), "a second run changes nothing in AWS: no new certificate");
+        for (Map.Entry<String, String> e : issued.entrySet()) {
+            assertEquals(e.getValue(), Files.readString(units.resolve(e.getKey()).resolve("cert.pem")), "kept");
+        }
+        assertEquals(List.of(), aws.refusedSignatures());
+    }
+
+    @Test
+    void unitsWhoseRequestAwsRefusesFailWithAOneLineReasonAndAreNotPending() throws Exception {
+        Path ca = tmp.resolve("ca");
+        assertEquals(0, espfleet("ca", "init", "--out", ca.toString()).exit());
+        String endpoint = aws.endpoint().toString();
+        assertEquals(0, espfleet("aws", "setup", "--config", CONFIG, "--endpoint-url", endpoint).exit());
+        aws.refuseCertificateSigningRequests("The certificate signing request is not valid");
+
+        Path units = tmp.resolve("units");
+        Run run = espfleet("bench", "--config", CONFIG, "--ca", ca.toString(), "--server-ca",
+                ca.resolve("ca.pem").toString(), "--units", units.toString(), "--ports", "sim:2", "--register", "aws",
+                "--certificate-from", "aws", "--endpoint-url", endpoint, "--eol", "none");
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().contains("0 of 2 units done"), run.output());
+        List<String> reasons = run.output().lines().filter(l -> l.contains("certificate request: ")).toList();
+        assertTrue(reasons.size() >= 2, run.output());
+        for (String line : reasons) {
+            assertTrue(line.contains("AWS IoT did not sign ") && line.contains("CreateCertificateFromCsr failed: "
+                    + "InvalidRequestException (HTTP 400): The certificate signing request is not valid"), line);
+        }
+        assertEquals(2, ledger(units).size());
+        for (UnitRecord u : ledger(units)) {
+            assertEquals(UnitRecord.State.ALLOCATED, u.state(), "not flashed: it has no certificate");
+            assertEquals(null, u.registration().state(), "failed, not 'registration pending'");
+            assertFalse(Files.exists(units.resolve(u.thingName()).resolve("cert.pem")));
+            assertFalse(Files.exists(units.resolve(u.thingName()).resolve("key.pem")), "nothing half-written");
+        }
+        assertEquals(java.util.Map.of(), aws.things());
+        Run bad = espfleet("bench", "--config", CONFIG, "--ca", ca.toString(), "--units", units.toString(), "--ports",
+                "sim:1", "--certificate-from", "aws", "--eol", "none");
+        assertEquals(2, bad.exit(), bad.output());
+        assertTrue(bad.output().contains("error: --certificate-from aws: AWS IoT signs the units' certificates as it "
+                + "registers them: pass --register aws too"), bad.output());
+    }
+
+    /**
+     * Keys born on the device: the unit's own request goes to AWS, and the certificate AWS made goes back to the unit,
+     * which checks it is for its key and thing and stores it (the simulated chips run the generated firmware).
+     */
+    @Test
+    void awsSignsTheRequestOfAKeyBornOnTheDevice() throws Exception {
+        Path config = tmp.resolve("device-keys.yaml");
+        Files.writeString(config, Files.readString(Path.of(CONFIG)).replace("identity:\n",
+                "identity:\n  key_source: device\n"));
+        Path ca = tmp.resolve("ca");
+        assertEquals(0, espfleet("ca", "init", "--out", ca.toString()).exit());
+        String endpoint = aws.endpoint().toString();
+        assertEquals(0, espfleet("aws", "setup", "--config", config.toString(), "--endpoint-url", endpoint).exit());
+        Path units = tmp.resolve("units");
+        Run run = espfleet("bench", "--config", config.toString(), "--ca", ca.toString(), "--server-ca",
+                ca.resolve("ca.pem").toString(), "--units", units.toString(), "--ports", "sim:2", "--register", "aws",
+                "--certificate-from", "aws", "--endpoint-url", endpoint, "--eol", "none");
+        assertEquals(0, run.exit(), run.output());
+        assertTrue(run.output().contains("2 of 2 units done"), run.output());
+        assertEquals(2, ledger(units).size());
+        for (UnitRecord u : ledger(units)) {
+            Path unit = units.resolve(u.thingName());
+            assertFalse(Files.exists(unit.resolve("key.pem")), "the key stays on the device");
+            java.security.cert.X509Certificate cert = certificateIn(unit);
+            cert.verify(aws.certificateSigningCa().getPublicKey());
+            assertTrue(java.util.Arrays.equals(dev.espfleet.provisioning.Pem.readCsr(unit.resolve("csr.pem"))
+                    .getSubjectPublicKeyInfo().getEncoded(), cert.getPublicKey().getEncoded()));
+            String id = dev.espfleet.provisioning.UnitProvisioner.awsCertificateId(cert);
+            assertTrue(aws.issuedFromCsr(id));
+            assertEquals(java.util.Optional.of(id), u.registration().certificateId());
+            assertEquals(UnitRecord.RegistrationState.REGISTERED, u.registration().state());
+            String arn = u.registration().certificateArn().orElseThrow();
+            assertEquals(java.util.Set.of(arn), aws.principals(u.thingName()));
+            assertEquals(java.util.Set.of("env-sensor-device"), aws.policiesOf(arn));
+            assertTrue(Files.readString(unit.resolve("bench.log")).contains("certificate stored by the unit"));
+        }
+    }
 }

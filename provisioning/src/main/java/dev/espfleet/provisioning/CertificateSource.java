@@ -23,6 +23,14 @@ public sealed interface CertificateSource {
     record CsrOnly() implements CertificateSource {
     }
 
+    /**
+     * Signed by a CA that is not here ({@code bench --register aws --certificate-from aws}: AWS IoT's
+     * CreateCertificateFromCsr) when the unit has no certificate for its key yet; a unit's cert.pem that is for its
+     * key and subject and still valid is kept, never issued again.
+     */
+    record Remote(CsrSigner signer) implements CertificateSource {
+    }
+
     /** A certificate obtained elsewhere (from AWS for this unit's CSR), checked against the unit's key. */
     record Given(Path file) implements CertificateSource {
     }

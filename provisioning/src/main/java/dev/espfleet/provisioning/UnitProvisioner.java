@@ -154,6 +154,17 @@ public final class UnitProvisioner {
             }
             checkDeviceCertificate(cert, certFile.toString(), key, keyFile.toString(), now, "");
             IdentityChecks.requireIssuedBy(cert, certFile.toString(), local.ca().chain(), local.caName());
+        } else if (source instanceof CertificateSource.Remote remote) {
+            route = AwsRegistration.CertificateRoute.ISSUED_BY_AWS;
+            X509Certificate existing = reuseKey && Files.exists(certFile) ? Pem.readCertificate(certFile) : null;
+            if (existing != null && keptFor(existing, publicKey, request.subject().toX500Name(), now)) {
+                cert = existing;
+                reuseCert = true;
+            } else {
+                cert = signElsewhere(remote.signer(), thing, csr, publicKey, now);
+                certOrigin = "issued by " + remote.signer().describe() + " until " + cert.getNotAfter().toInstant();
+            }
+            checkDeviceCertificate(cert, certFile.toString(), key, keyFile.toString(), now, "");
         } else if (source instanceof CertificateSource.Given given) {
             route = AwsRegistration.CertificateRoute.ISSUED_BY_AWS;
             cert = Pem.readCertificate(given.file());
@@ -400,6 +411,48 @@ public final class UnitProvisioner {
     }
 
     /**
+     * A unit's certificate from a CA elsewhere is kept, not asked for again, when it is for the unit's key and
+     * subject, valid now and for TLS clients (its issuer is not known here to check).
+     */
+    private static boolean keptFor(X509Certificate existing, PublicKey publicKey, X500Name subject, Instant now) {
+        if (!Arrays.equals(existing.getPublicKey().getEncoded(), publicKey.getEncoded())
+                || !subjectOf(existing).equals(subject) || !CertificateAuthority.allowsClientAuth(existing)) {
+            return false;
+        }
+        return !now.isBefore(existing.getNotBefore().toInstant()) && !now.isAfter(existing.getNotAfter().toInstant());
+    }
+
+    /**
+     * The CSR signed by {@code signer}, and what it returned checked before anything is written: for this key, CN
+     * the thing name, valid now, for TLS clients. A unit without it cannot be flashed with a certificate: it fails.
+     */
+    private static X509Certificate signElsewhere(CsrSigner signer, ThingName thing, PKCS10CertificationRequest csr,
+                                                 PublicKey publicKey, Instant now) {
+        X509Certificate cert = signer.sign(thing, csr);
+        String why = null;
+        Optional<String> cn = CertificateAuthority.commonName(cert);
+        if (!Arrays.equals(cert.getPublicKey().getEncoded(), publicKey.getEncoded())) {
+            why = "it is for another key than the request's";
+        } else if (!cn.equals(Optional.of(thing.value()))) {
+            why = "its CN is '" + cn.orElse("") + "', not the thing name";
+        } else if (!CertificateAuthority.allowsClientAuth(cert)) {
+            why = "its extended key usage lacks clientAuth";
+        } else {
+            try {
+                IdentityChecks.requireValidAt(cert, "it", now);
+            } catch (EspfleetException e) {
+                why = e.getMessage();
+            }
+        }
+        if (why != null) {
+            throw new EspfleetException(ExitStatus.JOB_FAILED, "the certificate " + signer.describe() + " returned for "
+                    + thing + " (" + awsCertificateId(cert) + ") cannot serve the unit: " + why,
+                    "nothing was written for the unit; revoke that certificate in AWS IoT");
+        }
+        return cert;
+    }
+
+    /**
      * A unit whose key is born on the device (identity.key_source device), before its board has booted: the
      * identity image holds thing name, endpoint and server CA (and the Wi-Fi credentials) but no key and no
      * certificate. Writes identity.csv, server-ca.pem, identity.bin and aws/ (no key.pem, ever).
@@ -460,8 +513,10 @@ public final class UnitProvisioner {
     public Report certifyDeviceKey(UnitRequest request, PKCS10CertificationRequest csr, String csrName, Instant now) {
         Path dir = request.unitDir();
         ThingName thing = request.subject().thingName();
-        if (!(request.certificateSource() instanceof CertificateSource.LocalCa local)) {
-            throw EspfleetException.badInput("a device's certificate request is signed by the bench's local CA (--ca)");
+        CertificateSource source = request.certificateSource();
+        if (!(source instanceof CertificateSource.LocalCa) && !(source instanceof CertificateSource.Remote)) {
+            throw EspfleetException.badInput("a device's certificate request is signed by the bench's local CA (--ca) "
+                    + "or by AWS IoT");
         }
         ThingName named = CertificateRequests.requireValid(csr, csrName);
         if (!named.equals(thing)) {
@@ -489,7 +544,12 @@ public final class UnitProvisioner {
             try {
                 if (usable) {
                     IdentityChecks.requireValidAt(existing, certFile.toString(), now);
-                    IdentityChecks.requireIssuedBy(existing, certFile.toString(), local.ca().chain(), local.caName());
+                    if (source instanceof CertificateSource.LocalCa local) {
+                        IdentityChecks.requireIssuedBy(existing, certFile.toString(), local.ca().chain(),
+                                local.caName());
+                    } else {
+                        usable = keptFor(existing, publicKey, csr.getSubject(), now);
+                    }
                 }
             } catch (EspfleetException e) {
                 usable = false;
@@ -503,9 +563,13 @@ public final class UnitProvisioner {
                         + " device made a new one)") + ": issuing anew");
             }
         }
-        if (cert == null) {
+        if (cert == null && source instanceof CertificateSource.LocalCa local) {
             cert = local.ca().issueDeviceCertificate(csr, csrName, local.validity(now), random);
             lines.add(CERT_FILE + ": issued by " + local.caName() + " until " + cert.getNotAfter().toInstant());
+        } else if (cert == null && source instanceof CertificateSource.Remote remote) {
+            cert = signElsewhere(remote.signer(), thing, csr, publicKey, now);
+            lines.add(CERT_FILE + ": issued by " + remote.signer().describe() + " until "
+                    + cert.getNotAfter().toInstant());
         }
         UnitBinding newBinding = new UnitBinding(thing, keySha,
                 binding.flatMap(UnitBinding::board).or(request::board), binding.map(UnitBinding::created).orElse(now),
@@ -519,10 +583,13 @@ public final class UnitProvisioner {
         AtomicFiles.createPrivateDirectories(aws);
         Path scriptFile = aws.resolve("register.sh");
         AtomicFiles.write(scriptFile, AwsRegistration.registerScript(thing, request.policy().name(),
-                request.endpoint().flatMap(AwsEndpoint::region), AwsRegistration.CertificateRoute.LOCAL_CA,
+                request.endpoint().flatMap(AwsEndpoint::region), source instanceof CertificateSource.LocalCa
+                        ? AwsRegistration.CertificateRoute.LOCAL_CA : AwsRegistration.CertificateRoute.ISSUED_BY_AWS,
                 Optional.of(awsCertificateId(cert))).getBytes(StandardCharsets.UTF_8));
         makeExecutable(scriptFile);
-        Pem.writeCertificates(aws.resolve("ca.pem"), List.of(local.ca().certificate()));
+        if (source instanceof CertificateSource.LocalCa local) {
+            Pem.writeCertificates(aws.resolve("ca.pem"), List.of(local.ca().certificate()));
+        }
         lines.add(CSR_FILE + ": from the device, subject " + csr.getSubject() + ", EC P-256 key SHA-256 "
                 + keySha.substring(0, 16) + "...");
         return new Report(dir, lines, true, Optional.of(cert), Optional.empty());

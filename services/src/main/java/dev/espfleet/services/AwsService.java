@@ -4,6 +4,7 @@ import dev.espfleet.aws.AwsClients;
 import dev.espfleet.aws.AwsOptions;
 import dev.espfleet.aws.ControlPlaneRateLimiter;
 import dev.espfleet.aws.FleetSpec;
+import dev.espfleet.aws.IotCsrSigner;
 import dev.espfleet.aws.IotFleetSetup;
 import dev.espfleet.aws.IotUnitRegistrar;
 import dev.espfleet.bench.IdentityLedger;
@@ -14,6 +15,7 @@ import dev.espfleet.common.ExitStatus;
 import dev.espfleet.model.ThingName;
 import dev.espfleet.provisioning.AwsRegistration;
 import dev.espfleet.provisioning.CertificateAuthority;
+import dev.espfleet.provisioning.CsrSigner;
 import dev.espfleet.provisioning.Pem;
 import dev.espfleet.provisioning.UnitProvisioner;
 import java.nio.file.Files;
@@ -64,9 +66,24 @@ public final class AwsService {
      * registered with the CA when it is registered in the account. The session closes it.
      */
     public UnitRegistration registration(DeviceProfile profile, X509Certificate caCertificate, AwsOptions options) {
+        return registration(profile, caCertificate, options, false);
+    }
+
+    /**
+     * The bench's registration step; with {@code awsSigns} ({@code --certificate-from aws}) AWS IoT also signs the
+     * certificate of each unit that has none for its key (CreateCertificateFromCsr), instead of the local CA.
+     */
+    public UnitRegistration registration(DeviceProfile profile, X509Certificate caCertificate, AwsOptions options,
+                                         boolean awsSigns) {
         AwsClients clients = open(profile, options);
         IotUnitRegistrar registrar = new IotUnitRegistrar(clients, profile.policy().name(), caCertificate);
+        Optional<CsrSigner> signer = awsSigns ? Optional.of(new IotCsrSigner(clients)) : Optional.empty();
         return new UnitRegistration() {
+            @Override
+            public Optional<CsrSigner> certificateSigner() {
+                return signer;
+            }
+
             @Override
             public String describe() {
                 return clients.describe();
