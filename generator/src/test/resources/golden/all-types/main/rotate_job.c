@@ -220,8 +220,9 @@ void rotate_on_mqtt_error(const esp_mqtt_error_codes_t *error)
     } else if (error->error_type == MQTT_ERROR_TYPE_TCP_TRANSPORT
                && (error->esp_tls_last_esp_err == ESP_ERR_MBEDTLS_SSL_HANDSHAKE_FAILED
                    || error->esp_tls_last_esp_err == ESP_ERR_ESP_TLS_TCP_CLOSED_FIN)) {
-        snprintf(detail, sizeof(detail), "%s (TLS stack -0x%04x) before CONNACK",
-                 esp_err_to_name(error->esp_tls_last_esp_err), (unsigned)-error->esp_tls_stack_err);
+        /* esp-tls keeps the mbedTLS error negated (positive): shown as mbedTLS writes it */
+        snprintf(detail, sizeof(detail), "%s (mbedTLS -0x%04x) before CONNACK",
+                 esp_err_to_name(error->esp_tls_last_esp_err), (unsigned)error->esp_tls_stack_err);
     } else {
         return; /* a network that is down says nothing about the certificate: the deadline decides */
     }
