@@ -252,7 +252,13 @@ public final class ConfigSchema {
                     + " a reconnect with it, commit or fall back to the old one; only with `enabled`; docs/jobs.md");
     static final Schema<Jobs> JOBS_SCHEMA = Schema.of(v -> new Jobs(v.get(JOBS_ENABLED), v.get(SELF_TEST_TIMEOUT_S),
             v.get(STEP_TIMEOUT_MINUTES), v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION)), JOBS_ENABLED, SELF_TEST_TIMEOUT_S,
-            STEP_TIMEOUT_MINUTES, JOBS_ROTATION);
+            STEP_TIMEOUT_MINUTES, JOBS_ROTATION)
+            .rules(new Rule("`jobs.rotation` only with `jobs.enabled: true` (rotation is a job)", v -> {
+                if (v.get(JOBS_ROTATION) && !v.get(JOBS_ENABLED)) {
+                    v.problem(JOBS_ROTATION, "applies only with enabled: true (rotate-certificate is an AWS IoT job);"
+                            + " set jobs.enabled: true");
+                }
+            }));
 
     // --- identity and Wi-Fi in NVS
 
