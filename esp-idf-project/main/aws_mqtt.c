@@ -21,6 +21,7 @@
 #include "espfleet_config.h"
 #include "jobs.h"
 #include "msg_assembler.h"
+#include "rotate_job.h"
 #include "shadow.h"
 
 static const char *TAG = "aws_mqtt";
@@ -530,6 +531,7 @@ static void mqtt_event_handler(void *handler_args, esp_event_base_t base, int32_
         break;
     case MQTT_EVENT_ERROR:
         log_error(event);
+        rotate_on_mqtt_error(event->error_handle);
         break;
     default:
         break;

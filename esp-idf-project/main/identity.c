@@ -8,6 +8,7 @@
 #include "nvs_flash.h"
 
 #include "espfleet_config.h"
+#include "rotate_job.h"
 
 static const char *TAG = "identity";
 
@@ -133,6 +134,8 @@ esp_err_t identity_load(device_identity_t *identity)
         identity_free(identity);
         return err;
     }
+    /* a rotate-certificate job may have staged a new key and certificate: this boot may try them (rotate_job.h) */
+    rotate_boot_select(identity);
     ESP_LOGI(TAG, "thing '%s', endpoint '%s'", identity->thing_name, identity->endpoint);
     return ESP_OK;
 }

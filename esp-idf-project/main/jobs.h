@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cJSON.h"
 #include "esp_err.h"
@@ -47,6 +48,13 @@ void jobs_on_shadow_synced(void);
  * a VersionMismatch is answered with the service's current version and tried once more.
  */
 bool jobs_update(jobs_execution_t *execution, const char *status, const cJSON *details);
+
+/* Jobs task: the MQTT client (rotate-certificate publishes its CreateCertificateFromCsr request with it). */
+esp_mqtt_client_handle_t jobs_client(void);
+
+/* Jobs task: waits up to `timeout_ms` for CreateCertificateFromCsr's answer on this connection; `*payload` (NUL-
+ * terminated, for the caller to free) and whether it came on /accepted. False when none came. */
+bool jobs_await_certificate_answer(uint32_t timeout_ms, bool *accepted, char **payload);
 
 /* Jobs task: statusDetails[key] as a string, or NULL. */
 const char *jobs_status_detail(const jobs_execution_t *execution, const char *key);

@@ -40,8 +40,11 @@ esp_err_t nvs_open_from_partition(const char *part_name, const char *namespace_n
                                   nvs_handle_t *out_handle);
 esp_err_t nvs_get_str(nvs_handle_t handle, const char *key, char *out_value, size_t *length);
 esp_err_t nvs_get_blob(nvs_handle_t handle, const char *key, void *out_value, size_t *length);
+esp_err_t nvs_get_u8(nvs_handle_t handle, const char *key, uint8_t *out_value);
 esp_err_t nvs_get_u32(nvs_handle_t handle, const char *key, uint32_t *out_value);
+esp_err_t nvs_set_u8(nvs_handle_t handle, const char *key, uint8_t value);
 esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value);
 esp_err_t nvs_set_blob(nvs_handle_t handle, const char *key, const void *value, size_t length);
+esp_err_t nvs_erase_key(nvs_handle_t handle, const char *key);
 esp_err_t nvs_commit(nvs_handle_t handle);
 void nvs_close(nvs_handle_t handle);

@@ -485,7 +485,7 @@ esp_err_t nvs_get_blob(nvs_handle_t handle, const char *key, void *out_value, si
     return get_str_or_blob(handle, NVS_IMAGE_TYPE_BLOB_V1, key, out_value, length);
 }
 
-esp_err_t nvs_get_u32(nvs_handle_t handle, const char *key, uint32_t *out_value)
+static esp_err_t get_number(nvs_handle_t handle, const char *key, uint8_t type, uint64_t *out_value)
 {
     require(key, "key");
     lock();
@@ -493,12 +493,32 @@ esp_err_t nvs_get_u32(nvs_handle_t handle, const char *key, uint32_t *out_value)
     if (h == NULL) {
         return unlocked(ESP_ERR_NVS_INVALID_HANDLE);
     }
-    const nvs_image_item_t *item = find(h, key, NVS_IMAGE_TYPE_U32);
+    const nvs_image_item_t *item = find(h, key, type);
     if (item == NULL) {
         return unlocked(ESP_ERR_NVS_NOT_FOUND);
     }
-    *out_value = (uint32_t)item->number;
+    *out_value = item->number;
     return unlocked(ESP_OK);
+}
+
+esp_err_t nvs_get_u32(nvs_handle_t handle, const char *key, uint32_t *out_value)
+{
+    uint64_t number = 0;
+    esp_err_t err = get_number(handle, key, NVS_IMAGE_TYPE_U32, &number);
+    if (err == ESP_OK) {
+        *out_value = (uint32_t)number;
+    }
+    return err;
+}
+
+esp_err_t nvs_get_u8(nvs_handle_t handle, const char *key, uint8_t *out_value)
+{
+    uint64_t number = 0;
+    esp_err_t err = get_number(handle, key, NVS_IMAGE_TYPE_U8, &number);
+    if (err == ESP_OK) {
+        *out_value = (uint8_t)number;
+    }
+    return err;
 }
 
 static esp_err_t set_item(nvs_handle_t handle, const char *key, uint8_t type, const void *value, size_t length)
@@ -538,6 +558,56 @@ esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value)
 esp_err_t nvs_set_blob(nvs_handle_t handle, const char *key, const void *value, size_t length)
 {
     return set_item(handle, key, NVS_IMAGE_TYPE_BLOB_V1, value, length);
+}
+
+esp_err_t nvs_set_u8(nvs_handle_t handle, const char *key, uint8_t value)
+{
+    /* a primitive: its bits in `number`, no data */
+    require(key, "key");
+    lock();
+    handle_t *h = handle_of(handle);
+    if (h == NULL) {
+        return unlocked(ESP_ERR_NVS_INVALID_HANDLE);
+    }
+    if (h->read_only) {
+        return unlocked(ESP_ERR_NVS_READ_ONLY);
+    }
+    if (strlen(key) > MAX_KEY_LENGTH) {
+        return unlocked(ESP_ERR_NVS_KEY_TOO_LONG);
+    }
+    nvs_image_item_t item = {.type = NVS_IMAGE_TYPE_U8, .number = value};
+    snprintf(item.namespace_name, sizeof(item.namespace_name), "%s", h->namespace_name);
+    snprintf(item.key, sizeof(item.key), "%s", key);
+    remove_items(h->partition, item.namespace_name, item.key, NVS_IMAGE_TYPE_U8);
+    if (!append_item(h->partition, &item)) {
+        return unlocked(ESP_ERR_NO_MEM);
+    }
+    host_nvs_changed(h->partition->label);
+    return unlocked(ESP_OK);
+}
+
+/* ESP-IDF: erases the key whatever its type; ESP_ERR_NVS_NOT_FOUND when there is none. */
+esp_err_t nvs_erase_key(nvs_handle_t handle, const char *key)
+{
+    require(key, "key");
+    lock();
+    handle_t *h = handle_of(handle);
+    if (h == NULL) {
+        return unlocked(ESP_ERR_NVS_INVALID_HANDLE);
+    }
+    if (h->read_only) {
+        return unlocked(ESP_ERR_NVS_READ_ONLY);
+    }
+    partition_t *p = h->partition;
+    size_t before = p->count;
+    char name[MAX_KEY_LENGTH + 1];
+    snprintf(name, sizeof(name), "%s", key);
+    remove_items(p, h->namespace_name, name, 0);
+    if (p->count == before) {
+        return unlocked(ESP_ERR_NVS_NOT_FOUND);
+    }
+    host_nvs_changed(p->label);
+    return unlocked(ESP_OK);
 }
 
 esp_err_t nvs_commit(nvs_handle_t handle)

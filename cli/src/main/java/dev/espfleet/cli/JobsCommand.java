@@ -5,6 +5,7 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
 import dev.espfleet.services.OtaJobDocument;
+import dev.espfleet.services.RotateJobDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code espfleet jobs}: AWS IoT job documents for the firmware's jobs (docs/jobs.md). */
 @Command(name = "jobs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "AWS IoT job documents for the firmware's jobs (jobs.enabled in the config).",
-        synopsisSubcommandLabel = "COMMAND", subcommands = {JobsCommand.Ota.class})
+        synopsisSubcommandLabel = "COMMAND", subcommands = {JobsCommand.Ota.class, JobsCommand.Rotate.class})
 final class JobsCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -84,6 +85,46 @@ final class JobsCommand implements Runnable {
             out().printf("%s: %s %s for %s (%d bytes, SHA-256 %s), replacing %s%n", document,
                     job.image().projectName(), job.image().version(), device.target().idfName(), job.size(),
                     job.sha256(), replaces);
+            if (job.createJob().isPresent()) {
+                Path input = out.resolve(job.jobId() + ".create-job.json");
+                AtomicFiles.write(input, job.createJob().get().getBytes(StandardCharsets.UTF_8));
+                out().printf("%s: aws iot create-job --cli-input-json file://%s%n", input, input);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code espfleet jobs rotate CONFIG [--job-id ID] [--thing-group NAME] --out DIR}. */
+    @Command(name = "rotate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            description = {
+                "Write the rotate-certificate job document DIR/JOB.json (each device makes a new key, gets its",
+                "certificate from CreateCertificateFromCsr, reconnects with it, and falls back to the old one if",
+                "refused); with --thing-group, DIR/JOB.create-job.json for aws iot create-job --cli-input-json."})
+    static final class Rotate extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "CONFIG",
+                description = "The device config the firmware in the field was built from (jobs.rotation: true).")
+        Path config;
+
+        @Option(names = "--job-id", paramLabel = "ID",
+                description = "The job's id (default rotate-certificate-PROJECT; AWS wants a new one per job).")
+        String jobId;
+
+        @Option(names = "--thing-group", paramLabel = "NAME",
+                description = "Also write the create-job input targeting this thing group (needs aws.account_id).")
+        String thingGroup;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the files.")
+        Path out;
+
+        @Override
+        int doCall() throws Exception {
+            DeviceConfig device = ConfigLoader.load(config);
+            RotateJobDocument job = RotateJobDocument.prepare(new RotateJobDocument.Request(device, config.toString(),
+                    Optional.ofNullable(jobId), Optional.ofNullable(thingGroup)));
+            Path document = out.resolve(job.jobId() + ".json");
+            AtomicFiles.write(document, job.document().getBytes(StandardCharsets.UTF_8));
+            out().printf("%s: %s for the things of %s%n", document, RotateJobDocument.OPERATION,
+                    device.product().name());
             if (job.createJob().isPresent()) {
                 Path input = out.resolve(job.jobId() + ".create-job.json");
                 AtomicFiles.write(input, job.createJob().get().getBytes(StandardCharsets.UTF_8));

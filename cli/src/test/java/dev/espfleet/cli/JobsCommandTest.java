@@ -14,7 +14,7 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code espfleet jobs ota}: the image is checked before a job document goes out. */
+/** {@code espfleet jobs ota}: the image is checked before a job document goes out; {@code jobs rotate}. */
 class JobsCommandTest {
     static final Path CONFIG = Path.of("..", "examples", "all-types.yaml").toAbsolutePath().normalize();
     static final String URL = "https://updates.example.com/smart-valve-2.1.0.bin";
@@ -89,5 +89,45 @@ class JobsCommandTest {
                 "http://updates.example.com/a.bin", "--replaces", "2.0.0", "--out", dir.toString());
         assertEquals(2, http.exit());
         assertTrue(http.err().contains("expected https://HOST/PATH"), http.err());
+    }
+
+    @Test
+    void rotateWritesTheRotateCertificateDocumentAndTheCreateJobInput() throws Exception {
+        Cli run = Cli.run("jobs", "rotate", CONFIG.toString(), "--job-id", "rotate-2026-12", "--thing-group",
+                "valves-eu", "--out", dir.resolve("jobs").toString()).ok();
+        assertEquals("{\"operation\":\"rotate-certificate\"}\n",
+                Files.readString(dir.resolve("jobs/rotate-2026-12.json")));
+        String input = Files.readString(dir.resolve("jobs/rotate-2026-12.create-job.json"));
+        assertEquals("{\n  \"jobId\": \"rotate-2026-12\",\n"
+                + "  \"targets\": [\"arn:aws:iot:us-east-1:123456789012:thinggroup/valves-eu\"],\n"
+                + "  \"document\": \"{\\\"operation\\\":\\\"rotate-certificate\\\"}\",\n"
+                + "  \"targetSelection\": \"SNAPSHOT\",\n"
+                + "  \"description\": \"rotate-certificate smart_valve\"\n}\n", input);
+        assertTrue(run.out().contains("aws iot create-job --cli-input-json file://"), run.out());
+        Cli plain = Cli.run("jobs", "rotate", CONFIG.toString(), "--out", dir.resolve("default").toString()).ok();
+        assertTrue(Files.exists(dir.resolve("default/rotate-certificate-smart_valve.json")), plain.out());
+        assertFalse(Files.exists(dir.resolve("default/rotate-certificate-smart_valve.create-job.json")));
+    }
+
+    @Test
+    void rotateRefusesAConfigWithoutRotationAndBadNamesInOneLine() throws Exception {
+        Path noRotation = dir.resolve("no-rotation.yaml");
+        Files.writeString(noRotation, Files.readString(CONFIG).replace("  rotation: true", "  rotation: false"));
+        Cli off = Cli.run("jobs", "rotate", noRotation.toString(), "--out", dir.resolve("jobs").toString());
+        assertEquals(2, off.exit());
+        assertTrue(off.err().contains("no-rotation.yaml: jobs.rotation is not true"), off.err());
+        Cli id = Cli.run("jobs", "rotate", CONFIG.toString(), "--job-id", "rotate now", "--out",
+                dir.resolve("jobs").toString());
+        assertEquals(2, id.exit());
+        assertTrue(id.err().contains("--job-id: AWS allows 1-64 of a-z A-Z 0-9 _ -; got 'rotate now'"), id.err());
+        Cli group = Cli.run("jobs", "rotate", CONFIG.toString(), "--thing-group", "valves/eu", "--out",
+                dir.resolve("jobs").toString());
+        assertEquals(2, group.exit());
+        assertTrue(group.err().contains("--thing-group: a thing group name is 1-128"), group.err());
+        assertFalse(Files.exists(dir.resolve("jobs")), "nothing is written for refused input");
+        for (Cli c : new Cli[] {off, id, group}) {
+            assertEquals(1, c.err().strip().lines().filter(l -> l.startsWith("error:")).count(), c.err());
+            assertFalse(c.err().contains("Exception"), c.err());
+        }
     }
 }

@@ -404,8 +404,9 @@ esp_err_t device_key_prepare(bool wait_for_bench, bool *have_certificate_out)
     return err;
 }
 
-/* Opens the identity namespace, reads the thing name and this device's key, and parses the key. */
-static esp_err_t load_key(nvs_handle_t *handle, char **thing, mbedtls_ctr_drbg_context *drbg, mbedtls_pk_context *key)
+/* Opens the identity namespace, reads the thing name and the key stored under `key_name`, and parses the key. */
+static esp_err_t load_key_named(const char *key_name, nvs_handle_t *handle, char **thing,
+                                mbedtls_ctr_drbg_context *drbg, mbedtls_pk_context *key)
 {
     esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
                                             handle);
@@ -419,7 +420,7 @@ static esp_err_t load_key(nvs_handle_t *handle, char **thing, mbedtls_ctr_drbg_c
         err = ESP_FAIL;
     }
     if (err == ESP_OK) {
-        err = read_text(*handle, ESPFLEET_NVS_KEY_PRIVATE_KEY, &key_pem, &key_size);
+        err = read_text(*handle, key_name, &key_pem, &key_size);
     }
     if (err == ESP_OK && mbedtls_pk_parse_key(key, (const unsigned char *)key_pem, strlen(key_pem) + 1, NULL, 0,
                                               mbedtls_ctr_drbg_random, drbg) != 0) {
@@ -431,6 +432,12 @@ static esp_err_t load_key(nvs_handle_t *handle, char **thing, mbedtls_ctr_drbg_c
         nvs_close(*handle);
     }
     return err;
+}
+
+/* This device's key (the one it connects with). */
+static esp_err_t load_key(nvs_handle_t *handle, char **thing, mbedtls_ctr_drbg_context *drbg, mbedtls_pk_context *key)
+{
+    return load_key_named(ESPFLEET_NVS_KEY_PRIVATE_KEY, handle, thing, drbg, key);
 }
 
 esp_err_t device_key_csr(char **csr_pem, char **thing)
@@ -510,5 +517,81 @@ esp_err_t device_key_store_issued(const char *cert_pem, const char *thing)
         ESP_LOGI(TAG, "certificate stored for thing '%s'", thing);
         console_report_milestone(CONSOLE_MILESTONE_CERTIFICATE_STORED, thing);
     }
+    return err;
+}
+
+esp_err_t device_key_make_staged(const char *key_name, char **csr_pem)
+{
+    *csr_pem = NULL;
+    nvs_handle_t handle;
+    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
+                                            &handle);
+    if (err != ESP_OK) {
+        return err;
+    }
+    char *thing = NULL;
+    char *key_pem = calloc(1, KEY_PEM_MAX);
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_pk_context key;
+    mbedtls_pk_init(&key);
+    err = key_pem == NULL ? ESP_ERR_NO_MEM : read_thing(handle, &thing);
+    /* Wi-Fi is up: its RF makes esp_random() a true RNG (bootloader_random_enable() is for before Wi-Fi) */
+    if (err == ESP_OK && mbedtls_ctr_drbg_seed(&drbg, chip_entropy, NULL, (const unsigned char *)"espfleet rotation",
+                                                17) != 0) {
+        err = ESP_FAIL;
+    }
+    if (err == ESP_OK && make_key(&drbg, key_pem, KEY_PEM_MAX) != 0) {
+        ESP_LOGE(TAG, "cannot make a new key");
+        err = ESP_FAIL;
+    }
+    if (err == ESP_OK && mbedtls_pk_parse_key(&key, (const unsigned char *)key_pem, strlen(key_pem) + 1, NULL, 0,
+                                              mbedtls_ctr_drbg_random, &drbg) != 0) {
+        err = ESP_ERR_INVALID_STATE;
+    }
+    if (err == ESP_OK) {
+        err = store(handle, key_name, key_pem);
+    }
+    if (err == ESP_OK) {
+        *csr_pem = malloc(CSR_PEM_MAX);
+        if (*csr_pem == NULL) {
+            err = ESP_ERR_NO_MEM;
+        } else if (make_csr(&key, thing, &drbg, *csr_pem, CSR_PEM_MAX) != 0) {
+            err = ESP_FAIL;
+        }
+    }
+    if (err != ESP_OK) {
+        free(*csr_pem);
+        *csr_pem = NULL;
+    } else {
+        ESP_LOGI(TAG, "made a new key (EC P-256), staged as '%s' beside the current one", key_name);
+    }
+    wipe(key_pem, KEY_PEM_MAX);
+    free(key_pem);
+    free(thing);
+    nvs_close(handle);
+    mbedtls_pk_free(&key);
+    mbedtls_ctr_drbg_free(&drbg);
+    return err;
+}
+
+esp_err_t device_key_check_staged(const char *key_name, const char *cert_pem, char *why, size_t why_size)
+{
+    nvs_handle_t handle;
+    char *thing = NULL;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_pk_context key;
+    mbedtls_pk_init(&key);
+    esp_err_t err = load_key_named(key_name, &handle, &thing, &drbg, &key);
+    if (err == ESP_OK) {
+        nvs_close(handle);
+        err = check_certificate(cert_pem, &key, NULL, &drbg, why, why_size);
+    } else {
+        snprintf(why, why_size, "the staged key '%s' cannot be read (%s)", key_name, esp_err_to_name(err));
+    }
+    free(thing);
+    mbedtls_pk_free(&key);
+    mbedtls_ctr_drbg_free(&drbg);
     return err;
 }

@@ -44,6 +44,8 @@
 #define ESPFLEET_JOBS_SELF_TEST_TIMEOUT_MS 120000u
 /* stepTimeoutInMinutes of IN_PROGRESS updates */
 #define ESPFLEET_JOBS_STEP_TIMEOUT_MINUTES 60
+/* rotate-certificate jobs: new key on the chip, CreateCertificateFromCsr, commit or fall back */
+#define ESPFLEET_JOBS_ROTATION 1
 #define ESPFLEET_IDENTITY_PARTITION "identity"
 #define ESPFLEET_IDENTITY_NAMESPACE "device"
 #define ESPFLEET_NVS_KEY_THING_NAME "thing_name"

@@ -17,13 +17,16 @@
 #include "freertos/task.h"
 
 #include "ota_job.h"
+#include "rotate_job.h"
 
 static const char *TAG = "jobs";
 
 /* $aws/things/<thing>/jobs/<jobId>/update/rejected: thing at most 128, job id at most 64 */
 #define JOBS_TOPIC_MAX 256
 #define JOBS_PREFIX_MAX 160 /* "$aws/things/" + 128 + "/jobs/" and the NUL */
-#define JOBS_SUBSCRIPTIONS 5
+#define JOBS_SUBSCRIPTIONS (5 + 2 * ESPFLEET_JOBS_ROTATION)
+/* rotate-certificate asks CreateCertificateFromCsr on this connection; its answers come here */
+#define JOBS_CREATE_FROM_CSR "$aws/certificates/create-from-csr/json"
 /* An update's answer travels back within the network timeout each way (as the shadow get's does). */
 #define JOBS_ANSWER_TIMEOUT_MS (2u * (uint32_t)ESPFLEET_MQTT_NETWORK_TIMEOUT_MS)
 /* Messages wait here while the jobs task downloads; a notify-next more or less is not lost for good (start-next
@@ -39,6 +42,8 @@ typedef enum {
     JOBS_MSG_UPDATE_REJECTED,    /* job_id; payload: <jobId>/update/rejected */
     JOBS_MSG_SHADOW_SYNCED,      /* the device's own shadow get was answered */
     JOBS_MSG_SELF_TEST_DEADLINE, /* a new app's self-test ran out of time */
+    JOBS_MSG_CERTIFICATE_ACCEPTED, /* payload: create-from-csr/json/accepted */
+    JOBS_MSG_CERTIFICATE_REJECTED, /* payload: create-from-csr/json/rejected */
 } jobs_message_kind_t;
 
 typedef struct {
@@ -126,10 +131,12 @@ static void handle_aside(const jobs_message_t *message)
     }
 }
 
-/* Jobs task: waits for the answer to an update of `job_id`; the message is the caller's to free. */
-static bool await_update_answer(const char *job_id, jobs_message_t *answer)
+/* Jobs task: waits for a message of `kind` or `other_kind` (and `job_id`, when given); the message is the caller's
+ * to free. */
+static bool await_answer(jobs_message_kind_t kind, jobs_message_kind_t other_kind, const char *job_id,
+                         uint32_t timeout_ms, jobs_message_t *answer)
 {
-    TickType_t deadline = xTaskGetTickCount() + pdMS_TO_TICKS(JOBS_ANSWER_TIMEOUT_MS);
+    TickType_t deadline = xTaskGetTickCount() + pdMS_TO_TICKS(timeout_ms);
     for (;;) {
         TickType_t now = xTaskGetTickCount();
         if ((int32_t)(deadline - now) <= 0) {
@@ -139,14 +146,35 @@ static bool await_update_answer(const char *job_id, jobs_message_t *answer)
         if (xQueueReceive(s_queue, &message, deadline - now) != pdTRUE) {
             return false;
         }
-        if ((message.kind == JOBS_MSG_UPDATE_ACCEPTED || message.kind == JOBS_MSG_UPDATE_REJECTED)
-            && strcmp(message.job_id, job_id) == 0) {
+        if ((message.kind == kind || message.kind == other_kind)
+            && (job_id == NULL || strcmp(message.job_id, job_id) == 0)) {
             *answer = message;
             return true;
         }
         handle_aside(&message);
         free(message.payload);
     }
+}
+
+static bool await_update_answer(const char *job_id, jobs_message_t *answer)
+{
+    return await_answer(JOBS_MSG_UPDATE_ACCEPTED, JOBS_MSG_UPDATE_REJECTED, job_id, JOBS_ANSWER_TIMEOUT_MS, answer);
+}
+
+bool jobs_await_certificate_answer(uint32_t timeout_ms, bool *accepted, char **payload)
+{
+    jobs_message_t answer;
+    if (!await_answer(JOBS_MSG_CERTIFICATE_ACCEPTED, JOBS_MSG_CERTIFICATE_REJECTED, NULL, timeout_ms, &answer)) {
+        return false;
+    }
+    *accepted = answer.kind == JOBS_MSG_CERTIFICATE_ACCEPTED;
+    *payload = answer.payload;
+    return answer.payload != NULL;
+}
+
+esp_mqtt_client_handle_t jobs_client(void)
+{
+    return s_client;
 }
 
 bool jobs_update(jobs_execution_t *execution, const char *status, const cJSON *details)
@@ -284,10 +312,14 @@ static void run_execution(jobs_execution_t *execution)
         reject(execution, "the job document has no \"operation\"");
     } else if (strcmp(operation->valuestring, "ota") == 0) {
         ota_job_run(execution, s_identity->server_ca);
+#if ESPFLEET_JOBS_ROTATION
+    } else if (strcmp(operation->valuestring, "rotate-certificate") == 0) {
+        rotate_job_run(execution);
+#endif
     } else {
-        char reason[128];
-        snprintf(reason, sizeof(reason), "operation '%.64s' is not one this firmware runs (ota)",
-                 operation->valuestring);
+        char reason[160];
+        snprintf(reason, sizeof(reason), "operation '%.64s' is not one this firmware runs (%s)",
+                 operation->valuestring, ESPFLEET_JOBS_ROTATION ? "ota, rotate-certificate" : "ota");
         reject(execution, reason);
     }
 }
@@ -351,12 +383,20 @@ esp_err_t jobs_init(esp_mqtt_client_handle_t client, const device_identity_t *id
 
 void jobs_on_connected(void)
 {
+    rotate_on_connected();
     static const char *const suffixes[JOBS_SUBSCRIPTIONS] = {
         "notify-next", "start-next/accepted", "start-next/rejected", "+/update/accepted", "+/update/rejected",
+#if ESPFLEET_JOBS_ROTATION
+        JOBS_CREATE_FROM_CSR "/accepted", JOBS_CREATE_FROM_CSR "/rejected", /* whole topics, not under the prefix */
+#endif
     };
     for (int i = 0; i < JOBS_SUBSCRIPTIONS; i++) {
         char filter[JOBS_TOPIC_MAX];
-        topic(filter, suffixes[i]);
+        if (suffixes[i][0] == '$') {
+            snprintf(filter, sizeof(filter), "%s", suffixes[i]);
+        } else {
+            topic(filter, suffixes[i]);
+        }
         s_pending_subscriptions[i] = esp_mqtt_client_subscribe(s_client, filter, 1);
         if (s_pending_subscriptions[i] < 0) {
             ESP_LOGE(TAG, "subscribe to %s failed", filter);
@@ -388,6 +428,14 @@ void jobs_on_subscribed(int msg_id, bool granted)
 
 bool jobs_handle_message(const char *message_topic, const char *data, size_t length)
 {
+#if ESPFLEET_JOBS_ROTATION
+    if (strcmp(message_topic, JOBS_CREATE_FROM_CSR "/accepted") == 0
+        || strcmp(message_topic, JOBS_CREATE_FROM_CSR "/rejected") == 0) {
+        post(message_topic[sizeof(JOBS_CREATE_FROM_CSR)] == 'a' ? JOBS_MSG_CERTIFICATE_ACCEPTED
+                                                                 : JOBS_MSG_CERTIFICATE_REJECTED, NULL, data, length);
+        return true;
+    }
+#endif
     if (strncmp(message_topic, s_prefix, s_prefix_length) != 0) {
         return false;
     }

@@ -44,6 +44,16 @@ esp_err_t device_key_check_issued(const char *cert_pem, char *why, size_t why_si
 esp_err_t device_key_store_issued(const char *cert_pem, const char *thing);
 
 /*
+ * Certificate rotation (rotate_job.h): makes a new EC P-256 key, stores it under the NVS key `key_name` (beside
+ * the current one, which stays in use) and returns a CSR for it (CN = the thing name) for the caller to free.
+ */
+esp_err_t device_key_make_staged(const char *key_name, char **csr_pem);
+
+/* Checks an issued certificate against the key stored under `key_name` (its public key only), as
+ * device_key_check_issued does for the current key. */
+esp_err_t device_key_check_staged(const char *key_name, const char *cert_pem, char *why, size_t why_size);
+
+/*
  * Checks a certificate (PEM; a chain may follow the first certificate) against a private key (PEM) and a thing
  * name: the first certificate's public key must be the key's, and its subject CN the thing name. Writes why not
  * into `why` (at most `why_size` bytes) and returns ESP_ERR_INVALID_ARG when it is not; ESP_ERR_NO_MEM when

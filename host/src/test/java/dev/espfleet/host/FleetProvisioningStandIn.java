@@ -73,6 +73,7 @@ final class FleetProvisioningStandIn implements AutoCloseable {
     private final List<String> rejections = new ArrayList<>();
     private boolean expireNextToken;
     private X509Certificate nextCertificate;
+    private CertificateAuthority issuer;
 
     private FleetProvisioningStandIn(MqttClient client, CertificateAuthority ca, String templateName, JsonNode template) {
         this.client = client;
@@ -122,6 +123,14 @@ final class FleetProvisioningStandIn implements AutoCloseable {
         nextCertificate = certificate;
     }
 
+    /**
+     * From now on CreateCertificateFromCsr signs with {@code other} (a CA the broker may not trust: what a device
+     * meets on AWS when the new certificate is not usable, e.g. not attached to its thing and policy).
+     */
+    synchronized void issueFrom(CertificateAuthority other) {
+        issuer = other;
+    }
+
     synchronized List<Issued> issued() {
         return List.copyOf(issued);
     }
@@ -166,12 +175,14 @@ final class FleetProvisioningStandIn implements AutoCloseable {
         }
         Instant now = Instant.now();
         X509Certificate certificate;
+        CertificateAuthority signer;
         synchronized (this) {
             certificate = nextCertificate;
             nextCertificate = null;
+            signer = issuer != null ? issuer : ca;
         }
         if (certificate == null) {
-            certificate = ca.issueDeviceCertificate(csr, "certificateSigningRequest",
+            certificate = signer.issueDeviceCertificate(csr, "certificateSigningRequest",
                     ValidityPeriod.days(now.minusSeconds(60), 1), RANDOM);
         }
         String id = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));

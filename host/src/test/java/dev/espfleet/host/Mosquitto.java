@@ -97,6 +97,16 @@ public final class Mosquitto implements AutoCloseable {
                 + log());
     }
 
+    /**
+     * Restarts the broker with a certificate revocation list (PEM, from the clients' CA): it then refuses the TLS
+     * handshake of a client whose certificate the list names (mosquitto's {@code crlfile}).
+     */
+    public void restartWithCrl(Path crlfile) throws IOException, InterruptedException {
+        stop();
+        Files.writeString(conf, Files.readString(conf) + "crlfile " + crlfile + "\n");
+        start();
+    }
+
     /** Stops the broker (SIGTERM) and waits for it to exit. */
     public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {

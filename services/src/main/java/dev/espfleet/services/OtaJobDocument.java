@@ -78,27 +78,13 @@ public record OtaJobDocument(String jobId, String document, Optional<String> cre
                     r.imageName(), r.image().length, slot));
         }
         String jobId = r.jobId().orElse(("ota-" + project + "-" + desc.version()).replaceAll("[^A-Za-z0-9_-]", "-"));
-        if (!jobId.matches("[A-Za-z0-9_-]{1,64}")) {
-            throw EspfleetException.badInput("--job-id: AWS allows 1-64 of a-z A-Z 0-9 _ -; got '" + jobId + "'");
-        }
+        CreateJobInput.checkJobId(jobId);
         String sha256 = sha256(r.image());
         String document = "{\"operation\":\"ota\",\"url\":" + json(r.url()) + ",\"sha256\":\"" + sha256
                 + "\",\"version\":" + json(desc.version()) + ",\"size\":" + r.image().length + ",\"allowDowngrade\":"
                 + r.allowDowngrade() + "}";
-        Optional<String> createJob = r.thingGroup().map(group -> {
-            if (!group.matches("[a-zA-Z0-9:_-]{1,128}")) {
-                throw EspfleetException.badInput("--thing-group: a thing group name is 1-128 of a-z A-Z 0-9 : _ -; got '"
-                        + group + "'");
-            }
-            String region = r.config().aws().endpoint().region().orElseThrow(() -> EspfleetException.badInput(
-                    "--thing-group: the config's aws.endpoint names no AWS region to build the group's ARN from"));
-            String account = r.config().aws().accountId().orElseThrow(() -> EspfleetException.badInput(
-                    "--thing-group: set aws.account_id in the config: the group's ARN needs the account"));
-            String arn = "arn:aws:iot:" + region + ":" + account + ":thinggroup/" + group;
-            return "{\n  \"jobId\": " + json(jobId) + ",\n  \"targets\": [" + json(arn) + "],\n  \"document\": "
-                    + json(document) + ",\n  \"targetSelection\": \"SNAPSHOT\",\n  \"description\": "
-                    + json("ota " + desc.projectName() + " " + r.replaces() + " -> " + desc.version()) + "\n}\n";
-        });
+        Optional<String> createJob = r.thingGroup().map(group -> CreateJobInput.forThingGroup(r.config(), jobId, group,
+                document, "ota " + desc.projectName() + " " + r.replaces() + " -> " + desc.version()));
         return new OtaJobDocument(jobId, document + "\n", createJob, desc, sha256, r.image().length);
     }
 

@@ -246,8 +246,19 @@ public final class ConfigSchema {
     static final Key<Integer> STEP_TIMEOUT_MINUTES = Key.of("step_timeout_minutes", ValueKind.integer(1, 10080))
             .byDefault(30).doc("`stepTimeoutInMinutes` the device sends with each IN_PROGRESS update: AWS sets the"
                     + " execution TIMED_OUT when the next update does not come in time");
+    static final Key<Boolean> JOBS_ROTATION = Key.of("rotation", ValueKind.bool()).byDefault(false)
+            .doc("the firmware also takes `rotate-certificate` jobs: a new key made on the chip, its certificate from"
+                    + " CreateCertificateFromCsr (`$aws/certificates/create-from-csr/json`, allowed by aws/policy.json),"
+                    + " a reconnect with it, commit or fall back to the old one; only with `enabled`; docs/jobs.md");
     static final Schema<Jobs> JOBS_SCHEMA = Schema.of(v -> new Jobs(v.get(JOBS_ENABLED), v.get(SELF_TEST_TIMEOUT_S),
-            v.get(STEP_TIMEOUT_MINUTES)), JOBS_ENABLED, SELF_TEST_TIMEOUT_S, STEP_TIMEOUT_MINUTES);
+            v.get(STEP_TIMEOUT_MINUTES), v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION)), JOBS_ENABLED, SELF_TEST_TIMEOUT_S,
+            STEP_TIMEOUT_MINUTES, JOBS_ROTATION)
+            .rules(new Rule("`jobs.rotation` only with `jobs.enabled: true` (rotation is a job)", v -> {
+                if (v.get(JOBS_ROTATION) && !v.get(JOBS_ENABLED)) {
+                    v.problem(JOBS_ROTATION, "applies only with enabled: true (rotate-certificate is an AWS IoT job);"
+                            + " set jobs.enabled: true");
+                }
+            }));
 
     // --- identity and Wi-Fi in NVS
 

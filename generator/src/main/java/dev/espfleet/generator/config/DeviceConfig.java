@@ -65,8 +65,9 @@ public record DeviceConfig(
      *
      * @param selfTestTimeoutSeconds how long a new app has to pass its self-test before it rolls back
      * @param stepTimeoutMinutes the stepTimeoutInMinutes of the device's IN_PROGRESS updates
+     * @param rotation the firmware takes {@code rotate-certificate} jobs (only with {@code enabled})
      */
-    public record Jobs(boolean enabled, int selfTestTimeoutSeconds, int stepTimeoutMinutes) {
+    public record Jobs(boolean enabled, int selfTestTimeoutSeconds, int stepTimeoutMinutes, boolean rotation) {
     }
 
     /**

@@ -109,6 +109,14 @@ public final class AwsArtifacts {
                 subscribeFilters.add(arn + "topicfilter/" + jobs + answer);
                 received.add(arn + "topic/" + jobs + answer.replace("+", "*"));
             }
+            if (c.jobs().rotation()) {
+                // rotate-certificate: CreateCertificateFromCsr on the thing's own connection (docs/jobs.md)
+                published.add(arn + "topic/" + CREATE_FROM_CSR_TOPIC);
+                for (String answer : List.of("/accepted", "/rejected")) {
+                    subscribeFilters.add(arn + "topicfilter/" + CREATE_FROM_CSR_TOPIC + answer);
+                    received.add(arn + "topic/" + CREATE_FROM_CSR_TOPIC + answer);
+                }
+            }
         }
         int thingLevel = c.mqtt().topicPrefix().split("/").length + 1; // topic(n) is 1-based
         String role = c.product().name() + "-status-republish";

@@ -169,6 +169,9 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                     "a new app not confirmed by then rolls back");
             define(d, "ESPFLEET_JOBS_STEP_TIMEOUT_MINUTES", Integer.toString(c.jobs().stepTimeoutMinutes()),
                     "stepTimeoutInMinutes of IN_PROGRESS updates");
+            define(d, "ESPFLEET_JOBS_ROTATION", c.jobs().rotation() ? "1" : "0", c.jobs().rotation()
+                    ? "rotate-certificate jobs: new key on the chip, CreateCertificateFromCsr, commit or fall back"
+                    : "no rotate-certificate jobs (jobs.rotation)");
         }
         define(d, "ESPFLEET_IDENTITY_PARTITION", CLiteral.string(c.identity().partition().value()), null);
         define(d, "ESPFLEET_IDENTITY_NAMESPACE", CLiteral.string(c.identity().namespace().value()), null);

@@ -67,6 +67,15 @@ class ConfigSchemaTest {
     }
 
     @Test
+    void jobsRotationIsReadWithJobsEnabledOnly() {
+        assertTrue(load("jobs: {enabled: true, rotation: true}\n").jobs().rotation());
+        assertFalse(load("jobs: {enabled: true}\n").jobs().rotation());
+        assertEquals(List.of("4:13: jobs.rotation: applies only with enabled: true (rotate-certificate is an AWS IoT"
+                        + " job); set jobs.enabled: true"),
+                problems("jobs:\n  rotation: true\n"));
+    }
+
+    @Test
     void aClaimTemplateIsReadWithKeysBornOnTheDeviceOnly() {
         DeviceConfig c = load("identity:\n  key_source: device\n  claim: {template: env-sensor-claim}\n");
         assertEquals(Optional.of("env-sensor-claim"), c.identity().claimTemplate());
