@@ -9,3 +9,10 @@ CONFIG_MQTT_PROTOCOL_311=y
 CONFIG_MQTT_TRANSPORT_SSL=y
 CONFIG_ESP_MAIN_TASK_STACK_SIZE=6144
 CONFIG_LOG_DEFAULT_LEVEL_INFO=y
+<#if sdkconfigSecurity?has_content>
+# identity.key_source device: the key made on the chip is kept in NVS partition "dev_keys", encrypted
+# (docs/nvs-encryption.md says what the factory must do about eFuses and flash encryption).
+<#list sdkconfigSecurity as line>
+${line}
+</#list>
+</#if>

@@ -15,6 +15,7 @@
 #include "nvs.h"
 
 #include "nvs_image.h"
+#include "nvs_sec.h"
 #include "nvs_store.h"
 #include "runtime.h"
 
@@ -52,6 +53,15 @@ bool runtime_nvs_add_image(const char *label, const char *path)
 #define PARTITION_TABLE_MAX 0xC00
 #define PARTITION_TYPE_DATA 0x01
 #define PARTITION_SUBTYPE_NVS 0x02
+#define PARTITION_SUBTYPE_NVS_KEYS 0x04
+
+/* The flash file's nvs_keys partition (the flash-encryption-based NVS key scheme), when its table has one. */
+static char s_keys_path[512];
+static long s_keys_offset = -1;
+static bool s_flash_used;
+/* Without a flash file (--nvs images): an nvs_keys partition in memory, erased at start, as --nvs writes are. */
+static unsigned char s_keys_memory[HOST_NVS_KEYS_PARTITION_SIZE];
+static bool s_keys_memory_written;
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -61,6 +71,7 @@ static uint32_t le32(const unsigned char *p)
 const char *runtime_nvs_use_flash(const char *path, long table_offset)
 {
     static char problem[600];
+    s_flash_used = true;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         snprintf(problem, sizeof(problem), "cannot open the flash file %s", path);
@@ -79,6 +90,12 @@ const char *runtime_nvs_use_flash(const char *path, long table_offset)
         const unsigned char *e = table + at;
         if (e[0] != 0xAA || e[1] != 0x50) {
             break; /* the MD5 entry (EB EB) or the end (FF FF) */
+        }
+        if (e[2] == PARTITION_TYPE_DATA && e[3] == PARTITION_SUBTYPE_NVS_KEYS && le32(e + 8) >= HOST_NVS_KEYS_PARTITION_SIZE
+            && s_keys_offset < 0) {
+            snprintf(s_keys_path, sizeof(s_keys_path), "%s", path);
+            s_keys_offset = (long)le32(e + 4);
+            continue;
         }
         if (e[2] != PARTITION_TYPE_DATA || e[3] != PARTITION_SUBTYPE_NVS) {
             continue;
@@ -145,6 +162,13 @@ esp_err_t host_nvs_load(const char *label)
                  image->size, image->offset);
         return ESP_ERR_NVS_PART_NOT_FOUND;
     }
+    nvs_sec_cfg_t keys;
+    if (host_nvs_partition_keys(label, &keys) && !host_nvs_xts(bytes, size, &keys, false)) {
+        ESP_LOGE(TAG, "cannot decrypt NVS partition '%s' (XTS-AES)", label);
+        free(bytes);
+        return ESP_ERR_NVS_INVALID_STATE;
+    }
+    memset(&keys, 0, sizeof(keys));
     nvs_image_t parsed;
     bool ok = nvs_image_parse(bytes, size, &parsed);
     free(bytes);
@@ -196,6 +220,13 @@ void host_nvs_changed(const char *label)
         free(bytes);
         return;
     }
+    nvs_sec_cfg_t keys;
+    if (host_nvs_partition_keys(label, &keys) && !host_nvs_xts(bytes, (size_t)image->size, &keys, true)) {
+        ESP_LOGE(TAG, "cannot encrypt NVS partition '%s': not written to %s", label, image->path);
+        free(bytes);
+        return;
+    }
+    memset(&keys, 0, sizeof(keys));
     FILE *f = fopen(image->path, "r+b");
     bool ok = f != NULL && fseek(f, image->offset, SEEK_SET) == 0
               && fwrite(bytes, 1, (size_t)image->size, f) == (size_t)image->size;
@@ -206,4 +237,61 @@ void host_nvs_changed(const char *label)
         ESP_LOGE(TAG, "cannot write NVS partition '%s' back to %s at 0x%lx", label, image->path, image->offset);
     }
     free(bytes);
+}
+
+/* The nvs_keys partition of the flash file. On the chip it is flash-encrypted; the simulated flash has no flash
+ * encryption, so its keys lie in plain in the file (docs/nvs-encryption.md, "What the simulator models"). */
+bool host_nvs_keys_partition(unsigned char bytes[HOST_NVS_KEYS_PARTITION_SIZE], bool write)
+{
+    if (!s_flash_used) {
+        if (write) {
+            memcpy(s_keys_memory, bytes, sizeof(s_keys_memory));
+            s_keys_memory_written = true;
+        } else if (s_keys_memory_written) {
+            memcpy(bytes, s_keys_memory, sizeof(s_keys_memory));
+        } else {
+            memset(bytes, 0xFF, HOST_NVS_KEYS_PARTITION_SIZE);
+        }
+        return true;
+    }
+    if (s_keys_offset < 0) {
+        return false;
+    }
+    FILE *f = fopen(s_keys_path, write ? "r+b" : "rb");
+    bool ok = f != NULL && fseek(f, s_keys_offset, SEEK_SET) == 0;
+    if (ok) {
+        ok = write ? fwrite(bytes, 1, HOST_NVS_KEYS_PARTITION_SIZE, f) == HOST_NVS_KEYS_PARTITION_SIZE
+                   : fread(bytes, 1, HOST_NVS_KEYS_PARTITION_SIZE, f) == HOST_NVS_KEYS_PARTITION_SIZE;
+    }
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    if (!ok) {
+        ESP_LOGE(TAG, "cannot %s the nvs_keys partition of %s at 0x%lx", write ? "write" : "read", s_keys_path,
+                 s_keys_offset);
+    }
+    return ok;
+}
+
+/* The eFuse key blocks: six of 32 bytes, in memory for the run (a host run has no eFuse file; docs/nvs-encryption.md). */
+static uint8_t s_efuse_keys[6][32];
+static bool s_efuse_used[6];
+
+bool host_efuse_hmac_key(int block, uint8_t key[32], bool burn)
+{
+    if (block < 0 || block > 5) {
+        return false;
+    }
+    if (burn) {
+        if (s_efuse_used[block]) {
+            return false;
+        }
+        memcpy(s_efuse_keys[block], key, 32);
+        s_efuse_used[block] = true;
+        return true;
+    }
+    if (s_efuse_used[block]) {
+        memcpy(key, s_efuse_keys[block], 32);
+    }
+    return s_efuse_used[block];
 }

@@ -32,11 +32,11 @@ public final class HostAppBuild {
             "include/mbedtls/base64.h", "include/mbedtls/ctr_drbg.h", "include/mbedtls/ecp.h", "include/mbedtls/md.h",
             "include/mbedtls/oid.h", "include/mbedtls/pk.h", "include/mbedtls/platform_util.h",
             "include/mbedtls/private_access.h", "include/mbedtls/sha256.h", "include/mbedtls/x509.h",
-            "include/mbedtls/x509_crt.h", "include/mbedtls/x509_csr.h", "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h",
+            "include/mbedtls/x509_crt.h", "include/mbedtls/x509_csr.h", "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h", "include/nvs_sec_provider.h",
             "include/sdkconfig.h",
             "shared/esp_err.c", "shared/esp_rom_crc.c", "shared/event_loop.c", "shared/event_loop.h",
             "shared/mbedtls_pk_shim.c", "shared/mbedtls_shim.c", "shared/mqtt_events.c",
-            "shared/mqtt_events.h", "shared/nvs_image.c", "shared/nvs_image.h", "shared/nvs_store.c",
+            "shared/mqtt_events.h", "shared/nvs_image.c", "shared/nvs_image.h", "shared/nvs_sec.c", "shared/nvs_sec.h", "shared/nvs_store.c",
             "shared/nvs_store.h", "shared/wifi_driver.c", "shared/wifi_driver.h",
             "runtime/console_posix.c", "runtime/mqtt_mosquitto.c", "runtime/nvs_runtime.c",
             "runtime/rtos_posix.c", "runtime/runtime.h", "runtime/runtime_main.c", "runtime/system_posix.c");
@@ -92,6 +92,7 @@ public final class HostAppBuild {
                     "-DESPFLEET_HOST_IDF_VERSION=\"" + IDF_VERSION + "\"",
                     "-I", sources.resolve("include").toString(),
                     "-I", sources.resolve("shared").toString(), "-I", sources.resolve("runtime").toString(), "-I", "/usr/include/cjson", "-I", main.toString()));
+            command.addAll(described.nvsEncryptionDefines());
             if (sanitized) {
                 command.addAll(SANITIZERS);
             }
