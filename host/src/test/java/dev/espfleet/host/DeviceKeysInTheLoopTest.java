@@ -7,6 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.espfleet.generator.model.PartitionLayout;
+import dev.espfleet.nvs.NvsEncryptionKeys;
+import dev.espfleet.nvs.NvsEntry;
+import dev.espfleet.nvs.NvsImage;
+import dev.espfleet.nvs.NvsPartitionReader;
+import dev.espfleet.nvs.PartitionEntry;
+import dev.espfleet.nvs.PartitionTable;
 import dev.espfleet.provisioning.CertificateAuthority;
 import dev.espfleet.provisioning.Pem;
 import dev.espfleet.provisioning.ValidityPeriod;
@@ -104,6 +111,96 @@ class DeviceKeysInTheLoopTest {
             assertTrue(broker.logText().substring(mark).contains("u'" + thing + "'"), broker.log());
             assertFalse(device.text().contains("PRIVATE KEY"), "the console showed the key:" + device.text());
         }
+    }
+
+    /**
+     * Protected at rest: the device runs on a flash file laid out by the generated partition table (the ESP32's, so the
+     * flash-encryption-based NVS key scheme): it makes its XTS keys into the erased nvs_keys partition, keeps its key
+     * and certificate in dev_keys encrypted, and nothing of the key is in the file in plain. espfleet's own NVS reader
+     * (the Java one, written apart from the runtime's C) decrypts dev_keys with the keys from nvs_keys and finds the
+     * key the CSR was made with.
+     */
+    @Test
+    void theDeviceKeyIsEncryptedInFlashAndDecryptsWithTheKeysOfNvsKeys() throws Exception {
+        assumeTrue(Mosquitto.installed(), "mosquitto is not installed (apt-get install mosquitto)");
+        Bench bench = Bench.create(dir);
+        String thing = "dev-keys-2";
+        Path config = dir.resolve("device-keys.yaml");
+        Files.writeString(config, Files.readString(HOST.resolve("../examples/env-sensor.yaml"))
+                .replace("identity:\n", "identity:\n  key_source: device\n"));
+        Path unit = Files.createDirectories(dir.resolve("units").resolve(thing));
+        Files.copy(bench.caDir.resolve(CertificateAuthority.CERTIFICATE_FILE), unit.resolve("server-ca.pem"));
+        Files.writeString(unit.resolve("identity.csv"), "key,type,encoding,value\n"
+                + "identity,namespace,,\n"
+                + "thing_name,data,string," + thing + "\n"
+                + "endpoint,data,string,localhost\n"
+                + "server_ca,file,string,server-ca.pem\n");
+        HostRun run = HostRun.prepare(config, unit, dir.resolve("build"), false);
+        PartitionTable table = PartitionTable.fromCsv(Files.readString(run.project().resolve("partitions.csv")),
+                "partitions.csv", PartitionTable.DEFAULT_OFFSET);
+        PartitionEntry devKeys = table.find(PartitionLayout.DEVICE_KEYS).orElseThrow();
+        PartitionEntry nvsKeys = table.find(PartitionLayout.NVS_KEYS).orElseThrow();
+        assertEquals(PartitionEntry.TYPE_DATA, nvsKeys.type());
+        assertTrue(nvsKeys.encrypted(), "nvs_keys is flagged encrypted: flash encryption protects it on the chip");
+        String identityLabel = run.config().identity().partition().value();
+        PartitionEntry identity = table.find(identityLabel).orElseThrow();
+        // the flash as the bench leaves it: erased, the partition table, the identity image; nvs_keys and dev_keys erased
+        byte[] flash = new byte[(int) (devKeys.offset() + devKeys.size() + nvsKeys.size())];
+        java.util.Arrays.fill(flash, (byte) 0xFF);
+        byte[] tableBytes = table.toBinary();
+        System.arraycopy(tableBytes, 0, flash, PartitionTable.DEFAULT_OFFSET, tableBytes.length);
+        byte[] identityImage = Files.readAllBytes(run.nvsImages().get(identityLabel));
+        System.arraycopy(identityImage, 0, flash, (int) identity.offset(), identityImage.length);
+        Path flashFile = dir.resolve("flash.bin");
+        Files.write(flashFile, flash);
+
+        PKCS10CertificationRequest csr;
+        try (Mosquitto broker = bench.startBroker();
+             Console device = Console.start(List.of(run.app().toString(), "--flash", flashFile.toString(),
+                     "--broker", broker.uri()))) {
+            Frame csrFrame = device.await(f -> f.kind.equals("csr"), WAIT);
+            Path csrFile = dir.resolve("device.csr");
+            Files.writeString(csrFile, csrFrame.json.path("csr").asText());
+            csr = Pem.readCsr(csrFile);
+            X509Certificate issued = bench.ca.issueDeviceCertificate(csr, csrFile.toString(),
+                    ValidityPeriod.days(Instant.now().minusSeconds(60), 1), new SecureRandom());
+            device.send("cert", certFrame(issued, bench));
+            device.await(f -> f.kind.equals("state") && f.json.path("milestone").asText().equals("mqtt_connected"),
+                    WAIT);
+        }
+
+        byte[] after = Files.readAllBytes(flashFile);
+        String text = new String(after, StandardCharsets.ISO_8859_1);
+        assertFalse(text.contains("PRIVATE KEY"), "a private key lies in plain in the flash file");
+        assertFalse(text.substring((int) devKeys.offset(), (int) (devKeys.offset() + devKeys.size())).contains("-----BEGIN"),
+                "dev_keys holds PEM in plain");
+        byte[] keyPartition = java.util.Arrays.copyOfRange(after, (int) nvsKeys.offset(),
+                (int) (nvsKeys.offset() + nvsKeys.size()));
+        byte[] devKeysImage = java.util.Arrays.copyOfRange(after, (int) devKeys.offset(),
+                (int) (devKeys.offset() + devKeys.size()));
+        NvsImage decrypted = NvsPartitionReader.read(devKeysImage, NvsEncryptionKeys.fromKeyPartition(keyPartition));
+        String keyName = run.config().identity().privateKeyKey().value();
+        NvsEntry keyEntry = decrypted.items().stream().filter(e -> e.key().equals(keyName)).findFirst().orElseThrow(
+                () -> new AssertionError("no " + keyName + " in the decrypted dev_keys: " + decrypted.items()));
+        String keyPem = new String(keyEntry.data(), StandardCharsets.US_ASCII).replace("\0", "");
+        assertTrue(keyPem.startsWith("-----BEGIN EC PRIVATE KEY-----"), keyPem.substring(0, 20));
+        java.security.interfaces.ECPrivateKey key = (java.security.interfaces.ECPrivateKey) Pem.parsePrivateKey(keyPem,
+                "dev_keys");
+        // the key that signed the CSR: its public point is the CSR's
+        ECPublicKey offered = (ECPublicKey) new JcaPKCS10CertificationRequest(csr).getPublicKey();
+        org.bouncycastle.math.ec.ECPoint derived = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName("P-256").getG()
+                .multiply(key.getS()).normalize();
+        assertEquals(offered.getW().getAffineX(), derived.getAffineXCoord().toBigInteger());
+        // and its secret scalar is nowhere in the flash file
+        byte[] scalar = org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32, key.getS());
+        assertFalse(HexFormat.of().formatHex(after).contains(HexFormat.of().formatHex(scalar)),
+                "the key's scalar is in the flash file");
+        // read without its keys, dev_keys gives nothing: not one entry passes its CRC
+        org.junit.jupiter.api.Assertions.assertThrows(dev.espfleet.common.EspfleetException.class,
+                () -> NvsPartitionReader.check(devKeysImage, null));
+        // the bench's identity stays readable in plain
+        assertTrue(NvsPartitionReader.read(java.util.Arrays.copyOfRange(after, (int) identity.offset(),
+                (int) (identity.offset() + identity.size()))).items().stream().anyMatch(e -> e.key().equals("thing_name")));
     }
 
     private static String certFrame(X509Certificate certificate, Bench bench) {
