@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp_log.h"
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "sdkconfig.h"
@@ -375,6 +376,9 @@ esp_err_t nvs_flash_init(void)
     memset(&cfg, 0, sizeof(cfg));
     esp_err_t err = scheme == NULL ? ESP_ERR_NVS_XTS_CFG_NOT_FOUND : nvs_flash_read_security_cfg_v2(scheme, &cfg);
     if (err != ESP_OK && scheme != NULL) {
+        /* what ESP-IDF's nvs_flash_init logs before it makes them */
+        ESP_LOGW("nvs", "Failed to read NVS security cfg: [0x%02X] (%s)", (unsigned)err, esp_err_to_name(err));
+        ESP_LOGI("nvs", "Generating NVS encr-keys...");
         err = nvs_flash_generate_keys_v2(scheme, &cfg);
     }
     if (err == ESP_OK) {

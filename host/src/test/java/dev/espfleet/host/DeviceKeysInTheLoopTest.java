@@ -41,6 +41,8 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -57,14 +59,20 @@ class DeviceKeysInTheLoopTest {
     @TempDir
     Path dir;
 
-    @Test
-    void aDeviceMakesItsKeyOffersACsrTakesItsCertificateAndConnectsWithIt() throws Exception {
+    /**
+     * On the ESP32 (NVS keys in the nvs_keys partition, here in memory) and on the ESP32-S3 (NVS keys derived from an
+     * HMAC key the firmware burns into eFuse at its first boot): the same device-side code, each scheme compiled in.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"esp32", "esp32s3"})
+    void aDeviceMakesItsKeyOffersACsrTakesItsCertificateAndConnectsWithIt(String chip) throws Exception {
         assumeTrue(Mosquitto.installed(), "mosquitto is not installed (apt-get install mosquitto)");
         Bench bench = Bench.create(dir);
         String thing = "dev-keys-1";
         Path config = dir.resolve("device-keys.yaml");
         Files.writeString(config, Files.readString(HOST.resolve("../examples/env-sensor.yaml"))
-                .replace("identity:\n", "identity:\n  key_source: device\n"));
+                .replace("identity:\n", "identity:\n  key_source: device\n")
+                .replace("\ntarget: esp32\n", "\ntarget: " + chip + "\n"));
         // what a device-mode bench writes: thing name, endpoint and server CA; no key, no certificate
         Path unit = Files.createDirectories(dir.resolve("units").resolve(thing));
         Files.copy(bench.caDir.resolve(CertificateAuthority.CERTIFICATE_FILE), unit.resolve("server-ca.pem"));
@@ -110,6 +118,9 @@ class DeviceKeysInTheLoopTest {
             assertTrue(broker.awaitLogAfter(mark, "as " + thing + " ", WAIT), broker.log());
             assertTrue(broker.logText().substring(mark).contains("u'" + thing + "'"), broker.log());
             assertFalse(device.text().contains("PRIVATE KEY"), "the console showed the key:" + device.text());
+            // the scheme the chip has made the NVS keys at this first boot
+            assertTrue(device.text().contains(chip.equals("esp32") ? "ESP_ERR_NVS_KEYS_NOT_INITIALIZED"
+                    : "ESP_ERR_NVS_SEC_HMAC_KEY_NOT_FOUND"), device.text());
         }
     }
 
