@@ -114,12 +114,27 @@ esp_err_t identity_load(device_identity_t *identity)
             err = identity->endpoint == NULL ? ESP_ERR_NO_MEM : ESP_OK;
         }
     }
+#if ESPFLEET_KEY_BORN_ON_DEVICE
+    /* made on the chip: the key and its certificate are in the encrypted device-key partition (device_key_store.h) */
+    nvs_handle_t secrets;
+    if (err == ESP_OK) {
+        err = open_namespace(ESPFLEET_DEVICE_KEYS_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, &secrets);
+    }
+    if (err == ESP_OK) {
+        err = read_required(secrets, ESPFLEET_NVS_KEY_DEVICE_CERT, &identity->device_cert);
+        if (err == ESP_OK) {
+            err = read_required(secrets, ESPFLEET_NVS_KEY_PRIVATE_KEY, &identity->private_key);
+        }
+        nvs_close(secrets);
+    }
+#else
     if (err == ESP_OK) {
         err = read_required(handle, ESPFLEET_NVS_KEY_DEVICE_CERT, &identity->device_cert);
     }
     if (err == ESP_OK) {
         err = read_required(handle, ESPFLEET_NVS_KEY_PRIVATE_KEY, &identity->private_key);
     }
+#endif
     if (err == ESP_OK) {
         err = read_string(handle, ESPFLEET_NVS_KEY_SERVER_CA, &identity->server_ca);
         if (err == ESP_ERR_NVS_NOT_FOUND) {

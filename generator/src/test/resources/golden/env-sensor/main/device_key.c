@@ -21,6 +21,7 @@
 #include "nvs.h"
 
 #include "console_report.h"
+#include "device_key_store.h"
 #include "espfleet_config.h"
 
 static const char *TAG = "device_key";
@@ -172,6 +173,7 @@ esp_err_t device_key_check_certificate(const char *cert_pem, const char *key_pem
     return err;
 }
 
+/* Stores a secret (the key, its certificate) in the encrypted device-key partition. */
 static esp_err_t store(nvs_handle_t handle, const char *key, const char *value)
 {
     esp_err_t err = nvs_set_str(handle, key, value);
@@ -179,8 +181,20 @@ static esp_err_t store(nvs_handle_t handle, const char *key, const char *value)
         err = nvs_commit(handle);
     }
     if (err != ESP_OK) {
-        ESP_LOGE(TAG, "cannot store '%s' in NVS partition '%s': %s", key, ESPFLEET_IDENTITY_PARTITION,
+        ESP_LOGE(TAG, "cannot store '%s' in NVS partition '%s': %s", key, ESPFLEET_DEVICE_KEYS_PARTITION,
                  esp_err_to_name(err));
+    }
+    return err;
+}
+
+/* The key and its certificate: in their own partition, opened encrypted (device_key_store.h). */
+static esp_err_t open_keys(nvs_handle_t *handle)
+{
+    esp_err_t err = nvs_open_from_partition(ESPFLEET_DEVICE_KEYS_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
+                                            handle);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "cannot open namespace '%s' in NVS partition '%s': %s", ESPFLEET_IDENTITY_NAMESPACE,
+                 ESPFLEET_DEVICE_KEYS_PARTITION, esp_err_to_name(err));
     }
     return err;
 }
@@ -205,9 +219,15 @@ static esp_err_t read_thing(nvs_handle_t handle, char **thing)
 static esp_err_t accept_certificate(const char *pem)
 {
     nvs_handle_t handle;
-    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
+    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READONLY,
                                             &handle);
     if (err != ESP_OK) {
+        return err;
+    }
+    nvs_handle_t keys;
+    err = open_keys(&keys);
+    if (err != ESP_OK) {
+        nvs_close(handle);
         return err;
     }
     char *thing = NULL;
@@ -216,12 +236,12 @@ static esp_err_t accept_certificate(const char *pem)
     char why[96] = "";
     err = read_thing(handle, &thing);
     if (err == ESP_OK) {
-        err = read_text(handle, ESPFLEET_NVS_KEY_PRIVATE_KEY, &key_pem, &key_size);
+        err = read_text(keys, ESPFLEET_NVS_KEY_PRIVATE_KEY, &key_pem, &key_size);
     }
     if (err == ESP_OK) {
         err = device_key_check_certificate(pem, key_pem, thing, why, sizeof(why));
         if (err == ESP_OK) {
-            err = store(handle, ESPFLEET_NVS_KEY_DEVICE_CERT, pem);
+            err = store(keys, ESPFLEET_NVS_KEY_DEVICE_CERT, pem);
         } else {
             ESP_LOGW(TAG, "certificate refused: %s", why);
             console_report_failure(CONSOLE_STAGE_IDENTITY, err, 0, 0, why);
@@ -230,6 +250,7 @@ static esp_err_t accept_certificate(const char *pem)
     wipe(key_pem, key_size);
     free(key_pem);
     free(thing);
+    nvs_close(keys);
     nvs_close(handle);
     if (err == ESP_OK) {
         ESP_LOGI(TAG, "certificate stored");
@@ -292,8 +313,8 @@ static esp_err_t ensure_key(nvs_handle_t handle, mbedtls_ctr_drbg_context *drbg,
             err = store(handle, ESPFLEET_NVS_KEY_PRIVATE_KEY, key_pem);
         }
         if (err == ESP_OK) {
-            ESP_LOGI(TAG, "made this device's key (EC P-256); it stays in NVS partition '%s'",
-                     ESPFLEET_IDENTITY_PARTITION);
+            ESP_LOGI(TAG, "made this device's key (EC P-256); it stays in NVS partition '%s', encrypted",
+                     ESPFLEET_DEVICE_KEYS_PARTITION);
         }
     } else if (err != ESP_OK) {
         ESP_LOGE(TAG, "cannot read this device's key: %s", esp_err_to_name(err));
@@ -303,7 +324,7 @@ static esp_err_t ensure_key(nvs_handle_t handle, mbedtls_ctr_drbg_context *drbg,
                                        mbedtls_ctr_drbg_random, drbg);
         if (ret != 0 || mbedtls_pk_get_type(key) != MBEDTLS_PK_ECKEY) {
             ESP_LOGE(TAG, "the key in NVS partition '%s' is not an EC key (mbedTLS -0x%04x)",
-                     ESPFLEET_IDENTITY_PARTITION, (unsigned)-ret);
+                     ESPFLEET_DEVICE_KEYS_PARTITION, (unsigned)-ret);
             err = ESP_ERR_INVALID_STATE;
         }
     }
@@ -314,12 +335,21 @@ static esp_err_t ensure_key(nvs_handle_t handle, mbedtls_ctr_drbg_context *drbg,
 
 esp_err_t device_key_provision(void)
 {
+    esp_err_t err = device_key_store_init();
+    if (err != ESP_OK) {
+        return err;
+    }
     nvs_handle_t handle;
-    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
-                                            &handle);
+    err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READONLY, &handle);
     if (err != ESP_OK) {
         ESP_LOGE(TAG, "cannot open namespace '%s' in NVS partition '%s': %s", ESPFLEET_IDENTITY_NAMESPACE,
                  ESPFLEET_IDENTITY_PARTITION, esp_err_to_name(err));
+        return err;
+    }
+    nvs_handle_t keys;
+    err = open_keys(&keys);
+    if (err != ESP_OK) {
+        nvs_close(handle);
         return err;
     }
     char *thing = NULL;
@@ -337,10 +367,10 @@ esp_err_t device_key_provision(void)
         err = ESP_FAIL;
     }
     if (err == ESP_OK) {
-        err = ensure_key(handle, &drbg, &key);
+        err = ensure_key(keys, &drbg, &key);
     }
     if (err == ESP_OK) {
-        esp_err_t read = read_text(handle, ESPFLEET_NVS_KEY_DEVICE_CERT, &cert, NULL);
+        esp_err_t read = read_text(keys, ESPFLEET_NVS_KEY_DEVICE_CERT, &cert, NULL);
         char why[96] = "";
         if (read == ESP_OK && check_certificate(cert, &key, thing, &drbg, why, sizeof(why)) == ESP_OK) {
             have_certificate = true;
@@ -360,6 +390,7 @@ esp_err_t device_key_provision(void)
         s_stored = xQueueCreate(1, sizeof(bool));
         err = s_stored == NULL ? ESP_ERR_NO_MEM : ESP_OK;
     }
+    nvs_close(keys);
     nvs_close(handle);
     if (err == ESP_OK) {
         /* on offer for the whole boot: a rework's bench gets it too, and may bring a new certificate */
