@@ -9,7 +9,6 @@
 #include "esp_random.h"
 #include "nvs_image.h"
 #include "nvs_sec_provider.h"
-#include "sdkconfig.h"
 
 static const char *TAG = "nvs_sec";
 
@@ -174,6 +173,7 @@ static esp_err_t generate_hmac(const void *data, nvs_sec_cfg_t *cfg)
 
 /* ---- nvs_flash.h: the scheme registry ---- */
 
+/* CONFIG_NVS_* are -D options of the host build, taken from the project's sdkconfig.defaults (HostProject, Makefile) */
 #if CONFIG_NVS_SEC_KEY_PROTECT_USING_FLASH_ENC
 static nvs_sec_scheme_t s_builtin = {NVS_SEC_SCHEME_FLASH_ENC, NULL, generate_flash_enc, read_flash_enc};
 static nvs_sec_scheme_t *s_default = &s_builtin;

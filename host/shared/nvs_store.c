@@ -39,7 +39,6 @@
 #include "esp_log.h"
 #include "nvs.h"
 #include "nvs_flash.h"
-#include "sdkconfig.h"
 
 #define MAX_PARTITIONS 8
 #define MAX_NAMESPACES 254 /* namespace indexes 1..254 (Storage::createOrOpenNamespace) */
@@ -366,7 +365,7 @@ static esp_err_t init_partition(const char *partition_label, const nvs_sec_cfg_t
     return unlocked(ESP_OK);
 }
 
-/* With CONFIG_NVS_ENCRYPTION, ESP-IDF opens the default partition encrypted with the default scheme's keys, making
+/* With CONFIG_NVS_ENCRYPTION (a -D of the host build, from the project's sdkconfig.defaults), ESP-IDF opens the default partition encrypted with the default scheme's keys, making
  * them first when it has none (an erased nvs_keys partition, no HMAC key in eFuse). */
 esp_err_t nvs_flash_init(void)
 {
