@@ -59,6 +59,7 @@ bool runtime_nvs_add_image(const char *label, const char *path)
 static char s_keys_path[512];
 static long s_keys_offset = -1;
 static bool s_flash_used;
+static char s_flash_path[512];
 /* Without a flash file (--nvs images): an nvs_keys partition in memory, erased at start, as --nvs writes are. */
 static unsigned char s_keys_memory[HOST_NVS_KEYS_PARTITION_SIZE];
 static bool s_keys_memory_written;
@@ -72,6 +73,7 @@ const char *runtime_nvs_use_flash(const char *path, long table_offset)
 {
     static char problem[600];
     s_flash_used = true;
+    snprintf(s_flash_path, sizeof(s_flash_path), "%s", path);
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         snprintf(problem, sizeof(problem), "cannot open the flash file %s", path);
@@ -273,25 +275,72 @@ bool host_nvs_keys_partition(unsigned char bytes[HOST_NVS_KEYS_PARTITION_SIZE], 
     return ok;
 }
 
-/* The eFuse key blocks: six of 32 bytes, in memory for the run (a host run has no eFuse file; docs/nvs-encryption.md). */
-static uint8_t s_efuse_keys[6][32];
-static bool s_efuse_used[6];
+/*
+ * The eFuse key blocks an HMAC key may be burned into: six of 32 bytes. With a flash file they are kept beside it
+ * (FILE.efuse: per block a used byte and the key), so a chip that burned its key finds it at its next boot as a real
+ * one does; without one, in the run's memory.
+ */
+#define EFUSE_KEY_BLOCKS 6
+#define EFUSE_RECORD (1 + 32)
+
+static bool efuse_path(char *path, size_t size)
+{
+    return s_flash_used && snprintf(path, size, "%s.efuse", s_flash_path) < (int)size;
+}
+
+static uint8_t s_efuse[EFUSE_KEY_BLOCKS][EFUSE_RECORD];
+static bool s_efuse_read;
+
+static void efuse_load(void)
+{
+    char path[600];
+    if (s_efuse_read) {
+        return;
+    }
+    s_efuse_read = true;
+    FILE *f = efuse_path(path, sizeof(path)) ? fopen(path, "rb") : NULL;
+    if (f != NULL) {
+        if (fread(s_efuse, 1, sizeof(s_efuse), f) != sizeof(s_efuse)) {
+            memset(s_efuse, 0, sizeof(s_efuse));
+        }
+        fclose(f);
+    }
+}
+
+static bool efuse_store(void)
+{
+    char path[600];
+    if (!efuse_path(path, sizeof(path))) {
+        return true;
+    }
+    FILE *f = fopen(path, "wb");
+    bool ok = f != NULL && fwrite(s_efuse, 1, sizeof(s_efuse), f) == sizeof(s_efuse);
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    if (!ok) {
+        ESP_LOGE(TAG, "cannot write the simulated eFuse to %s", path);
+    }
+    return ok;
+}
 
 bool host_efuse_hmac_key(int block, uint8_t key[32], bool burn)
 {
-    if (block < 0 || block > 5) {
+    if (block < 0 || block >= EFUSE_KEY_BLOCKS) {
         return false;
     }
+    efuse_load();
+    uint8_t *record = s_efuse[block];
     if (burn) {
-        if (s_efuse_used[block]) {
+        if (record[0] != 0) {
             return false;
         }
-        memcpy(s_efuse_keys[block], key, 32);
-        s_efuse_used[block] = true;
-        return true;
+        record[0] = 1;
+        memcpy(record + 1, key, 32);
+        return efuse_store();
     }
-    if (s_efuse_used[block]) {
-        memcpy(key, s_efuse_keys[block], 32);
+    if (record[0] != 0) {
+        memcpy(key, record + 1, 32);
     }
-    return s_efuse_used[block];
+    return record[0] != 0;
 }

@@ -214,6 +214,69 @@ class DeviceKeysInTheLoopTest {
                 (int) (identity.offset() + identity.size()))).items().stream().anyMatch(e -> e.key().equals("thing_name")));
     }
 
+    /**
+     * The ESP32-S3 on a flash file: at its first boot the firmware burns an HMAC key into (simulated) eFuse block 5 and
+     * keeps dev_keys encrypted with the keys derived from it; at the next boot it derives the same keys from the same
+     * eFuse, reads its key and certificate back and connects without asking for another certificate.
+     */
+    @Test
+    void anHmacChipDerivesTheSameKeysAtItsNextBootAndKeepsItsCertificate() throws Exception {
+        assumeTrue(Mosquitto.installed(), "mosquitto is not installed (apt-get install mosquitto)");
+        Bench bench = Bench.create(dir);
+        String thing = "dev-keys-3";
+        Path config = dir.resolve("device-keys.yaml");
+        Files.writeString(config, Files.readString(HOST.resolve("../examples/env-sensor.yaml"))
+                .replace("identity:\n", "identity:\n  key_source: device\n")
+                .replace("\ntarget: esp32\n", "\ntarget: esp32s3\n"));
+        Path unit = Files.createDirectories(dir.resolve("units").resolve(thing));
+        Files.copy(bench.caDir.resolve(CertificateAuthority.CERTIFICATE_FILE), unit.resolve("server-ca.pem"));
+        Files.writeString(unit.resolve("identity.csv"), "key,type,encoding,value\n"
+                + "identity,namespace,,\n"
+                + "thing_name,data,string," + thing + "\n"
+                + "endpoint,data,string,localhost\n"
+                + "server_ca,file,string,server-ca.pem\n");
+        HostRun run = HostRun.prepare(config, unit, dir.resolve("build"), false);
+        PartitionTable table = PartitionTable.fromCsv(Files.readString(run.project().resolve("partitions.csv")),
+                "partitions.csv", PartitionTable.DEFAULT_OFFSET);
+        assertTrue(table.find(PartitionLayout.NVS_KEYS).isEmpty(), "the HMAC scheme has no nvs_keys partition");
+        PartitionEntry devKeys = table.find(PartitionLayout.DEVICE_KEYS).orElseThrow();
+        String identityLabel = run.config().identity().partition().value();
+        byte[] flash = new byte[(int) (devKeys.offset() + devKeys.size())];
+        java.util.Arrays.fill(flash, (byte) 0xFF);
+        byte[] tableBytes = table.toBinary();
+        System.arraycopy(tableBytes, 0, flash, PartitionTable.DEFAULT_OFFSET, tableBytes.length);
+        byte[] identityImage = Files.readAllBytes(run.nvsImages().get(identityLabel));
+        System.arraycopy(identityImage, 0, flash, (int) table.find(identityLabel).orElseThrow().offset(),
+                identityImage.length);
+        Path flashFile = dir.resolve("flash.bin");
+        Files.write(flashFile, flash);
+        java.util.function.Function<String, List<String>> boot = uri -> List.of(run.app().toString(), "--flash",
+                flashFile.toString(), "--broker", uri);
+
+        String firstCsr;
+        try (Mosquitto broker = bench.startBroker();
+             Console device = Console.start(boot.apply(broker.uri()))) {
+            Frame csrFrame = device.await(f -> f.kind.equals("csr"), WAIT);
+            firstCsr = csrFrame.json.path("csr").asText();
+            Path csrFile = dir.resolve("device.csr");
+            Files.writeString(csrFile, firstCsr);
+            PKCS10CertificationRequest csr = Pem.readCsr(csrFile);
+            device.send("cert", certFrame(bench.ca.issueDeviceCertificate(csr, csrFile.toString(),
+                    ValidityPeriod.days(Instant.now().minusSeconds(60), 1), new SecureRandom()), bench));
+            device.await(f -> f.kind.equals("state") && f.json.path("milestone").asText().equals("mqtt_connected"),
+                    WAIT);
+            assertTrue(device.text().contains("ESP_ERR_NVS_SEC_HMAC_KEY_NOT_FOUND"), device.text());
+        }
+        assertFalse(new String(Files.readAllBytes(flashFile), StandardCharsets.ISO_8859_1).contains("PRIVATE KEY"));
+        try (Mosquitto broker = bench.startBroker();
+             Console device = Console.start(boot.apply(broker.uri()))) {
+            device.await(f -> f.kind.equals("state") && f.json.path("milestone").asText().equals("mqtt_connected"),
+                    WAIT);
+            assertFalse(device.text().contains("Generating NVS encr-keys"), device.text());
+            assertFalse(device.text().contains("waiting for a certificate"), device.text());
+        }
+    }
+
     private static String certFrame(X509Certificate certificate, Bench bench) {
         ObjectNode json = JSON.createObjectNode();
         json.put("cert", Pem.encodeCertificate(certificate));
