@@ -93,8 +93,8 @@ const char *runtime_nvs_use_flash(const char *path, long table_offset)
         if (e[0] != 0xAA || e[1] != 0x50) {
             break; /* the MD5 entry (EB EB) or the end (FF FF) */
         }
-        if (e[2] == PARTITION_TYPE_DATA && e[3] == PARTITION_SUBTYPE_NVS_KEYS && le32(e + 8) >= HOST_NVS_KEYS_PARTITION_SIZE
-            && s_keys_offset < 0) {
+        if (e[2] == PARTITION_TYPE_DATA && e[3] == PARTITION_SUBTYPE_NVS_KEYS
+            && le32(e + 8) >= HOST_NVS_KEYS_PARTITION_SIZE && s_keys_offset < 0) {
             snprintf(s_keys_path, sizeof(s_keys_path), "%s", path);
             s_keys_offset = (long)le32(e + 4);
             continue;
