@@ -365,8 +365,9 @@ static esp_err_t init_partition(const char *partition_label, const nvs_sec_cfg_t
     return unlocked(ESP_OK);
 }
 
-/* With CONFIG_NVS_ENCRYPTION (a -D of the host build, from the project's sdkconfig.defaults), ESP-IDF opens the default partition encrypted with the default scheme's keys, making
- * them first when it has none (an erased nvs_keys partition, no HMAC key in eFuse). */
+/* With CONFIG_NVS_ENCRYPTION (a -D of the host build, from the project's sdkconfig.defaults), ESP-IDF opens the
+ * default partition encrypted with the default scheme's keys, making them first when it has none (an erased nvs_keys
+ * partition, no HMAC key in eFuse). */
 esp_err_t nvs_flash_init(void)
 {
 #if CONFIG_NVS_ENCRYPTION
