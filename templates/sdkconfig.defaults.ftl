@@ -13,3 +13,10 @@ CONFIG_LOG_DEFAULT_LEVEL_INFO=y
 # AWS IoT Jobs' ota: a new app runs PENDING_VERIFY until it passes its self-test; otherwise the old one comes back
 CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=y
 </#if>
+<#if sdkconfigSecurity?has_content>
+# identity.key_source device: the key made on the chip is kept in NVS partition "dev_keys", encrypted
+# (docs/nvs-encryption.md says what the factory must do about eFuses and flash encryption).
+<#list sdkconfigSecurity as line>
+${line}
+</#list>
+</#if>

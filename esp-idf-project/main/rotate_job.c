@@ -35,9 +35,10 @@ static esp_timer_handle_t s_deadline;
 static volatile bool s_trying;       /* this boot connects with the staged pair and has not connected yet */
 static char s_why[REASON_MAX];        /* why the staged pair is given up */
 
+/* Where the key and certificate are, the staged pair beside them (device_key.h). */
 static esp_err_t open_identity(nvs_handle_t *handle)
 {
-    return nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE, handle);
+    return nvs_open_from_partition(DEVICE_KEY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE, handle);
 }
 
 static rotate_state_t read_state(nvs_handle_t handle)

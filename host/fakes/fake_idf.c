@@ -28,6 +28,7 @@
 
 #include "event_loop.h"
 #include "mqtt_events.h"
+#include "nvs_sec.h"
 #include "nvs_store.h"
 #include "wifi_driver.h"
 
@@ -948,6 +949,39 @@ static uint8_t s_mac[6] = {0x24, 0x0a, 0xc4, 0x00, 0x00, 0x01};
 void host_nvs_changed(const char *label)
 {
     (void)label;
+}
+
+/* An nvs_keys partition and eFuse key blocks in memory, erased at start. */
+static unsigned char s_nvs_keys[HOST_NVS_KEYS_PARTITION_SIZE];
+static bool s_nvs_keys_written;
+static uint8_t s_efuse_keys[6][32];
+static bool s_efuse_used[6];
+
+bool host_nvs_keys_partition(unsigned char bytes[HOST_NVS_KEYS_PARTITION_SIZE], bool write)
+{
+    if (write) {
+        memcpy(s_nvs_keys, bytes, sizeof(s_nvs_keys));
+        s_nvs_keys_written = true;
+    } else if (s_nvs_keys_written) {
+        memcpy(bytes, s_nvs_keys, sizeof(s_nvs_keys));
+    } else {
+        memset(bytes, 0xFF, HOST_NVS_KEYS_PARTITION_SIZE);
+    }
+    return true;
+}
+
+bool host_efuse_hmac_key(int block, uint8_t key[32], bool burn)
+{
+    if (block < 0 || block > 5 || (burn && s_efuse_used[block])) {
+        return false;
+    }
+    if (burn) {
+        memcpy(s_efuse_keys[block], key, 32);
+        s_efuse_used[block] = true;
+    } else if (s_efuse_used[block]) {
+        memcpy(key, s_efuse_keys[block], 32);
+    }
+    return s_efuse_used[block];
 }
 
 void fake_set_mac(const uint8_t mac[6])

@@ -15,6 +15,7 @@
 #include "nvs.h"
 
 #include "nvs_image.h"
+#include "nvs_sec.h"
 #include "nvs_store.h"
 #include "runtime.h"
 
@@ -52,6 +53,16 @@ bool runtime_nvs_add_image(const char *label, const char *path)
 #define PARTITION_TABLE_MAX 0xC00
 #define PARTITION_TYPE_DATA 0x01
 #define PARTITION_SUBTYPE_NVS 0x02
+#define PARTITION_SUBTYPE_NVS_KEYS 0x04
+
+/* The flash file's nvs_keys partition (the flash-encryption-based NVS key scheme), when its table has one. */
+static char s_keys_path[512];
+static long s_keys_offset = -1;
+static bool s_flash_used;
+static char s_flash_path[512];
+/* Without a flash file (--nvs images): an nvs_keys partition in memory, erased at start, as --nvs writes are. */
+static unsigned char s_keys_memory[HOST_NVS_KEYS_PARTITION_SIZE];
+static bool s_keys_memory_written;
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -61,6 +72,8 @@ static uint32_t le32(const unsigned char *p)
 const char *runtime_nvs_use_flash(const char *path, long table_offset)
 {
     static char problem[600];
+    s_flash_used = true;
+    snprintf(s_flash_path, sizeof(s_flash_path), "%s", path);
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         snprintf(problem, sizeof(problem), "cannot open the flash file %s", path);
@@ -79,6 +92,12 @@ const char *runtime_nvs_use_flash(const char *path, long table_offset)
         const unsigned char *e = table + at;
         if (e[0] != 0xAA || e[1] != 0x50) {
             break; /* the MD5 entry (EB EB) or the end (FF FF) */
+        }
+        if (e[2] == PARTITION_TYPE_DATA && e[3] == PARTITION_SUBTYPE_NVS_KEYS
+            && le32(e + 8) >= HOST_NVS_KEYS_PARTITION_SIZE && s_keys_offset < 0) {
+            snprintf(s_keys_path, sizeof(s_keys_path), "%s", path);
+            s_keys_offset = (long)le32(e + 4);
+            continue;
         }
         if (e[2] != PARTITION_TYPE_DATA || e[3] != PARTITION_SUBTYPE_NVS) {
             continue;
@@ -145,6 +164,13 @@ esp_err_t host_nvs_load(const char *label)
                  image->size, image->offset);
         return ESP_ERR_NVS_PART_NOT_FOUND;
     }
+    nvs_sec_cfg_t keys;
+    if (host_nvs_partition_keys(label, &keys) && !host_nvs_xts(bytes, size, &keys, false)) {
+        ESP_LOGE(TAG, "cannot decrypt NVS partition '%s' (XTS-AES)", label);
+        free(bytes);
+        return ESP_ERR_NVS_INVALID_STATE;
+    }
+    memset(&keys, 0, sizeof(keys));
     nvs_image_t parsed;
     bool ok = nvs_image_parse(bytes, size, &parsed);
     free(bytes);
@@ -196,6 +222,13 @@ void host_nvs_changed(const char *label)
         free(bytes);
         return;
     }
+    nvs_sec_cfg_t keys;
+    if (host_nvs_partition_keys(label, &keys) && !host_nvs_xts(bytes, (size_t)image->size, &keys, true)) {
+        ESP_LOGE(TAG, "cannot encrypt NVS partition '%s': not written to %s", label, image->path);
+        free(bytes);
+        return;
+    }
+    memset(&keys, 0, sizeof(keys));
     FILE *f = fopen(image->path, "r+b");
     bool ok = f != NULL && fseek(f, image->offset, SEEK_SET) == 0
               && fwrite(bytes, 1, (size_t)image->size, f) == (size_t)image->size;
@@ -206,4 +239,108 @@ void host_nvs_changed(const char *label)
         ESP_LOGE(TAG, "cannot write NVS partition '%s' back to %s at 0x%lx", label, image->path, image->offset);
     }
     free(bytes);
+}
+
+/* The nvs_keys partition of the flash file. On the chip it is flash-encrypted; the simulated flash has no flash
+ * encryption, so its keys lie in plain in the file (docs/nvs-encryption.md, "What the simulator models"). */
+bool host_nvs_keys_partition(unsigned char bytes[HOST_NVS_KEYS_PARTITION_SIZE], bool write)
+{
+    if (!s_flash_used) {
+        if (write) {
+            memcpy(s_keys_memory, bytes, sizeof(s_keys_memory));
+            s_keys_memory_written = true;
+        } else if (s_keys_memory_written) {
+            memcpy(bytes, s_keys_memory, sizeof(s_keys_memory));
+        } else {
+            memset(bytes, 0xFF, HOST_NVS_KEYS_PARTITION_SIZE);
+        }
+        return true;
+    }
+    if (s_keys_offset < 0) {
+        return false;
+    }
+    FILE *f = fopen(s_keys_path, write ? "r+b" : "rb");
+    bool ok = f != NULL && fseek(f, s_keys_offset, SEEK_SET) == 0;
+    if (ok) {
+        ok = write ? fwrite(bytes, 1, HOST_NVS_KEYS_PARTITION_SIZE, f) == HOST_NVS_KEYS_PARTITION_SIZE
+                   : fread(bytes, 1, HOST_NVS_KEYS_PARTITION_SIZE, f) == HOST_NVS_KEYS_PARTITION_SIZE;
+    }
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    if (!ok) {
+        ESP_LOGE(TAG, "cannot %s the nvs_keys partition of %s at 0x%lx", write ? "write" : "read", s_keys_path,
+                 s_keys_offset);
+    }
+    return ok;
+}
+
+/*
+ * The eFuse key blocks an HMAC key may be burned into: six of 32 bytes. With a flash file they are kept beside it
+ * (FILE.efuse: per block a used byte and the key), so a chip that burned its key finds it at its next boot as a real
+ * one does; without one, in the run's memory.
+ */
+#define EFUSE_KEY_BLOCKS 6
+#define EFUSE_RECORD (1 + 32)
+
+static bool efuse_path(char *path, size_t size)
+{
+    return s_flash_used && snprintf(path, size, "%s.efuse", s_flash_path) < (int)size;
+}
+
+static uint8_t s_efuse[EFUSE_KEY_BLOCKS][EFUSE_RECORD];
+static bool s_efuse_read;
+
+static void efuse_load(void)
+{
+    char path[600];
+    if (s_efuse_read) {
+        return;
+    }
+    s_efuse_read = true;
+    FILE *f = efuse_path(path, sizeof(path)) ? fopen(path, "rb") : NULL;
+    if (f != NULL) {
+        if (fread(s_efuse, 1, sizeof(s_efuse), f) != sizeof(s_efuse)) {
+            memset(s_efuse, 0, sizeof(s_efuse));
+        }
+        fclose(f);
+    }
+}
+
+static bool efuse_store(void)
+{
+    char path[600];
+    if (!efuse_path(path, sizeof(path))) {
+        return true;
+    }
+    FILE *f = fopen(path, "wb");
+    bool ok = f != NULL && fwrite(s_efuse, 1, sizeof(s_efuse), f) == sizeof(s_efuse);
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    if (!ok) {
+        ESP_LOGE(TAG, "cannot write the simulated eFuse to %s", path);
+    }
+    return ok;
+}
+
+bool host_efuse_hmac_key(int block, uint8_t key[32], bool burn)
+{
+    if (block < 0 || block >= EFUSE_KEY_BLOCKS) {
+        return false;
+    }
+    efuse_load();
+    uint8_t *record = s_efuse[block];
+    if (burn) {
+        if (record[0] != 0) {
+            return false;
+        }
+        record[0] = 1;
+        memcpy(record + 1, key, 32);
+        return efuse_store();
+    }
+    if (record[0] != 0) {
+        memcpy(key, record + 1, 32);
+    }
+    return record[0] != 0;
 }

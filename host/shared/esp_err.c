@@ -13,6 +13,7 @@
 #include "esp_tls_errors.h"
 #include "esp_wifi.h"
 #include "nvs.h"
+#include "nvs_sec_provider.h"
 
 #define NAME(code) {code, #code}
 
@@ -51,6 +52,10 @@ static const struct {
     NAME(ESP_ERR_NVS_VALUE_TOO_LONG),
     NAME(ESP_ERR_NVS_PART_NOT_FOUND),
     NAME(ESP_ERR_NVS_NEW_VERSION_FOUND),
+    NAME(ESP_ERR_NVS_XTS_CFG_NOT_FOUND),
+    NAME(ESP_ERR_NVS_KEYS_NOT_INITIALIZED),
+    NAME(ESP_ERR_NVS_CORRUPT_KEY_PART),
+    NAME(ESP_ERR_NVS_SEC_HMAC_KEY_NOT_FOUND),
     NAME(ESP_ERR_WIFI_NOT_INIT),
     NAME(ESP_ERR_WIFI_NOT_STARTED),
     NAME(ESP_ERR_ESP_TLS_CANNOT_RESOLVE_HOSTNAME),

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp_log.h"
 #include "nvs.h"
 #include "nvs_flash.h"
 
@@ -49,6 +50,8 @@ typedef struct {
     char label[NVS_PART_NAME_MAX_SIZE + 1];
     bool initialised;
     bool loaded; /* its contents were fetched (host_nvs_load) or erased since boot */
+    bool encrypted; /* initialised with nvs_flash_secure_init_partition: its flash holds XTS-AES entries */
+    nvs_sec_cfg_t keys;
     nvs_image_item_t *items;
     size_t count;
     size_t capacity;
@@ -303,7 +306,35 @@ int host_nvs_items_holding(const void *bytes, size_t length)
 
 /* ---- nvs_flash.h ---- */
 
+static esp_err_t init_partition(const char *partition_label, const nvs_sec_cfg_t *keys);
+
 esp_err_t nvs_flash_init_partition(const char *partition_label)
+{
+    return init_partition(partition_label, NULL);
+}
+
+/* As ESP-IDF: the partition's entries are read and written through XTS-AES with these keys from now on. */
+esp_err_t nvs_flash_secure_init_partition(const char *partition_label, const nvs_sec_cfg_t *cfg)
+{
+    if (cfg == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    return init_partition(partition_label, cfg);
+}
+
+bool host_nvs_partition_keys(const char *label, nvs_sec_cfg_t *keys)
+{
+    lock();
+    partition_t *p = partition_named(label);
+    bool encrypted = p != NULL && p->encrypted;
+    if (encrypted) {
+        *keys = p->keys;
+    }
+    unlock();
+    return encrypted;
+}
+
+static esp_err_t init_partition(const char *partition_label, const nvs_sec_cfg_t *keys)
 {
     require(partition_label, "partition label");
     if (strlen(partition_label) > NVS_PART_NAME_MAX_SIZE) {
@@ -317,6 +348,12 @@ esp_err_t nvs_flash_init_partition(const char *partition_label)
     if (p->initialised) {
         return unlocked(ESP_OK);
     }
+    p->encrypted = keys != NULL;
+    if (keys != NULL) {
+        p->keys = *keys;
+    } else {
+        memset(&p->keys, 0, sizeof(p->keys));
+    }
     if (!p->loaded) {
         esp_err_t err = host_nvs_load(partition_label);
         if (err != ESP_OK) {
@@ -328,9 +365,30 @@ esp_err_t nvs_flash_init_partition(const char *partition_label)
     return unlocked(ESP_OK);
 }
 
+/* With CONFIG_NVS_ENCRYPTION (a -D of the host build, from the project's sdkconfig.defaults), ESP-IDF opens the
+ * default partition encrypted with the default scheme's keys, making them first when it has none (an erased nvs_keys
+ * partition, no HMAC key in eFuse). */
 esp_err_t nvs_flash_init(void)
 {
+#if CONFIG_NVS_ENCRYPTION
+    nvs_sec_scheme_t *scheme = nvs_flash_get_default_security_scheme();
+    nvs_sec_cfg_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    esp_err_t err = scheme == NULL ? ESP_ERR_NVS_XTS_CFG_NOT_FOUND : nvs_flash_read_security_cfg_v2(scheme, &cfg);
+    if (err != ESP_OK && scheme != NULL) {
+        /* what ESP-IDF's nvs_flash_init logs before it makes them */
+        ESP_LOGW("nvs", "Failed to read NVS security cfg: [0x%02X] (%s)", (unsigned)err, esp_err_to_name(err));
+        ESP_LOGI("nvs", "Generating NVS encr-keys...");
+        err = nvs_flash_generate_keys_v2(scheme, &cfg);
+    }
+    if (err == ESP_OK) {
+        err = nvs_flash_secure_init_partition(NVS_DEFAULT_PART_NAME, &cfg);
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    return err;
+#else
     return nvs_flash_init_partition(NVS_DEFAULT_PART_NAME);
+#endif
 }
 
 /* nvs_flash_deinit_partition: its handles are closed; ESP_ERR_NVS_NOT_INITIALIZED when it was not. */

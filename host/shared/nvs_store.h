@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "esp_err.h"
+#include "nvs_flash.h"
 #include "nvs_image.h"
 
 /* The partition table: an NVS partition `label` exists (a blank one until items are put into it). */
@@ -45,3 +46,6 @@ int host_nvs_open_handles(void);
 
 /* Items (any partition, namespace or type) whose value contains these bytes. */
 int host_nvs_items_holding(const void *bytes, size_t length);
+
+/* True (and the keys) when partition `label` was initialised encrypted (nvs_flash_secure_init_partition). */
+bool host_nvs_partition_keys(const char *label, nvs_sec_cfg_t *keys);

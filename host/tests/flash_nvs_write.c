@@ -8,11 +8,24 @@
 #include <string.h>
 
 #include "esp_log.h"
+#include "esp_random.h"
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "runtime.h"
 
-/* nvs_runtime.c logs through ESP_LOG; the rest of the runtime is not linked in */
+/* nvs_runtime.c logs through ESP_LOG, and nvs_sec.c makes keys from the RNG; the rest of the runtime is not linked in */
+void esp_fill_random(void *buf, size_t len)
+{
+    FILE *f = fopen("/dev/urandom", "rb");
+    size_t got = f != NULL ? fread(buf, 1, len, f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    if (got != len) {
+        memset(buf, 0, len);
+    }
+}
+
 void esp_log_write(esp_log_level_t level, const char *tag, const char *format, ...)
 {
     va_list args;

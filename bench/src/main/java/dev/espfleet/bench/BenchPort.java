@@ -10,7 +10,9 @@ import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
 import dev.espfleet.model.MacAddress;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -47,8 +49,18 @@ public record BenchPort(String name, Supplier<Transport> opener, boolean simulat
      * (a bad contact: the board fails, and once reseated a retry passes).
      */
     public static BenchPort simulated(int index, LinkTiming timing, List<Fault> faults, int faultyConnections) {
+        return simulated(index, timing, faults, faultyConnections, Optional.empty());
+    }
+
+    /**
+     * As above, the board's flash kept in {@code flashFile} when given (as {@code sim --flash-file}: created erased,
+     * kept afterwards), so what the firmware wrote there can be read after the bench.
+     */
+    public static BenchPort simulated(int index, LinkTiming timing, List<Fault> faults, int faultyConnections,
+                                      Optional<Path> flashFile) {
         MacAddress mac = MacAddress.of(new byte[] {0x24, 0x0a, (byte) 0xc4, (byte) 0xe5, (byte) (index >> 8), (byte) index});
-        SimConfig config = SimConfig.esp32().withMac(mac);
+        SimConfig base = SimConfig.esp32().withMac(mac);
+        SimConfig config = flashFile.map(base::withFlashFile).orElse(base);
         AtomicInteger connections = new AtomicInteger();
         Supplier<Transport> opener = () -> new SimLink(new SimulatedEsp32(config),
                 connections.incrementAndGet() <= faultyConnections ? faults : List.of(), timing);

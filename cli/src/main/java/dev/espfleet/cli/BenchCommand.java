@@ -95,6 +95,10 @@ final class BenchCommand extends BaseCommand {
             description = "Number of the first simulated board (so two benches simulate different boards).")
     int simFirst;
 
+    @Option(names = "--sim-flash-dir", hidden = true, paramLabel = "DIR",
+            description = "Keep simulated board N's flash in DIR/sim-N.bin (as sim --flash-file) instead of memory.")
+    Path simFlashDir;
+
     @Option(names = "--sim-link-ms", hidden = true, defaultValue = "0", paramLabel = "MS",
             description = "Simulate a real serial link: bytes take their time at the baud rate, replies MS ms.")
     int simLinkMs;
@@ -146,7 +150,8 @@ final class BenchCommand extends BaseCommand {
         }
         Optional<BoardAddress> board = Optional.ofNullable(ui).map(BoardAddress::parse);
         PortSpec portSpec = new PortSpec(ports, simFirst, simLinkMs > 0
-                ? LinkTiming.timed(Duration.ofMillis(simLinkMs)) : LinkTiming.UNTIMED, SimFaults.parse(simFaults));
+                ? LinkTiming.timed(Duration.ofMillis(simLinkMs)) : LinkTiming.UNTIMED, SimFaults.parse(simFaults),
+                Optional.ofNullable(simFlashDir));
         BenchSession session = new BenchService().prepare(new BenchRequest(config, ca, Optional.ofNullable(serverCa),
                 Optional.ofNullable(build), units, Optional.ofNullable(ledger), new ThingNamePattern(namePattern),
                 Optional.ofNullable(endpoint).map(e -> AwsEndpoint.withOptionalPort(e.strip())),

@@ -52,7 +52,7 @@ class GeneratedCCompilesTest {
         ProjectWriter.write(new ProjectRenderer().render(config), project);
         assertTrue(Files.readString(project.resolve("main/espfleet_config.h"))
                 .contains("#define ESPFLEET_KEY_BORN_ON_DEVICE 1"));
-        for (String source : List.of("app_main.c", "device_key.c", "console_report.c")) {
+        for (String source : List.of("app_main.c", "device_key.c", "device_key_store.c", "identity.c", "console_report.c")) {
             List<String> cmd = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror",
                     "-Wshadow", "-Wformat=2", "-O2", "-c", "-I", HOST_INCLUDE.toString(), "-I", CJSON_INCLUDE.toString(),
                     "-I", project.resolve("main").toString(), project.resolve("main").resolve(source).toString(), "-o",

@@ -21,6 +21,7 @@
 #include "nvs.h"
 
 #include "console_report.h"
+#include "device_key_store.h"
 #include "espfleet_config.h"
 
 static const char *TAG = "device_key";
@@ -172,6 +173,7 @@ esp_err_t device_key_check_certificate(const char *cert_pem, const char *key_pem
     return err;
 }
 
+/* Stores a secret (the key, its certificate) in the encrypted device-key partition. */
 static esp_err_t store(nvs_handle_t handle, const char *key, const char *value)
 {
     esp_err_t err = nvs_set_str(handle, key, value);
@@ -179,8 +181,19 @@ static esp_err_t store(nvs_handle_t handle, const char *key, const char *value)
         err = nvs_commit(handle);
     }
     if (err != ESP_OK) {
-        ESP_LOGE(TAG, "cannot store '%s' in NVS partition '%s': %s", key, ESPFLEET_IDENTITY_PARTITION,
+        ESP_LOGE(TAG, "cannot store '%s' in NVS partition '%s': %s", key, ESPFLEET_DEVICE_KEYS_PARTITION,
                  esp_err_to_name(err));
+    }
+    return err;
+}
+
+/* The key and its certificate: in their own partition, opened encrypted when made here (device_key_store.h). */
+static esp_err_t open_keys(nvs_handle_t *handle)
+{
+    esp_err_t err = nvs_open_from_partition(DEVICE_KEY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE, handle);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "cannot open namespace '%s' in NVS partition '%s': %s", ESPFLEET_IDENTITY_NAMESPACE,
+                 DEVICE_KEY_PARTITION, esp_err_to_name(err));
     }
     return err;
 }
@@ -201,13 +214,33 @@ static esp_err_t read_thing(nvs_handle_t handle, char **thing)
 #endif
 }
 
+/* The thing name the bench wrote into the identity partition (or the pinned one). */
+static esp_err_t read_identity_thing(char **thing)
+{
+    nvs_handle_t handle;
+    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READONLY,
+                                            &handle);
+    if (err != ESP_OK) {
+        return err;
+    }
+    err = read_thing(handle, thing);
+    nvs_close(handle);
+    return err;
+}
+
 /* A certificate from the bench: stored when it is for this device's key and thing, refused ("fail") otherwise. */
 static esp_err_t accept_certificate(const char *pem)
 {
     nvs_handle_t handle;
-    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
+    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READONLY,
                                             &handle);
     if (err != ESP_OK) {
+        return err;
+    }
+    nvs_handle_t keys;
+    err = open_keys(&keys);
+    if (err != ESP_OK) {
+        nvs_close(handle);
         return err;
     }
     char *thing = NULL;
@@ -216,12 +249,12 @@ static esp_err_t accept_certificate(const char *pem)
     char why[96] = "";
     err = read_thing(handle, &thing);
     if (err == ESP_OK) {
-        err = read_text(handle, ESPFLEET_NVS_KEY_PRIVATE_KEY, &key_pem, &key_size);
+        err = read_text(keys, ESPFLEET_NVS_KEY_PRIVATE_KEY, &key_pem, &key_size);
     }
     if (err == ESP_OK) {
         err = device_key_check_certificate(pem, key_pem, thing, why, sizeof(why));
         if (err == ESP_OK) {
-            err = store(handle, ESPFLEET_NVS_KEY_DEVICE_CERT, pem);
+            err = store(keys, ESPFLEET_NVS_KEY_DEVICE_CERT, pem);
         } else {
             ESP_LOGW(TAG, "certificate refused: %s", why);
             console_report_failure(CONSOLE_STAGE_IDENTITY, err, 0, 0, why);
@@ -230,6 +263,7 @@ static esp_err_t accept_certificate(const char *pem)
     wipe(key_pem, key_size);
     free(key_pem);
     free(thing);
+    nvs_close(keys);
     nvs_close(handle);
     if (err == ESP_OK) {
         ESP_LOGI(TAG, "certificate stored");
@@ -292,8 +326,8 @@ static esp_err_t ensure_key(nvs_handle_t handle, mbedtls_ctr_drbg_context *drbg,
             err = store(handle, ESPFLEET_NVS_KEY_PRIVATE_KEY, key_pem);
         }
         if (err == ESP_OK) {
-            ESP_LOGI(TAG, "made this device's key (EC P-256); it stays in NVS partition '%s'",
-                     ESPFLEET_IDENTITY_PARTITION);
+            ESP_LOGI(TAG, "made this device's key (EC P-256); it stays in NVS partition '%s', encrypted",
+                     ESPFLEET_DEVICE_KEYS_PARTITION);
         }
     } else if (err != ESP_OK) {
         ESP_LOGE(TAG, "cannot read this device's key: %s", esp_err_to_name(err));
@@ -303,7 +337,7 @@ static esp_err_t ensure_key(nvs_handle_t handle, mbedtls_ctr_drbg_context *drbg,
                                        mbedtls_ctr_drbg_random, drbg);
         if (ret != 0 || mbedtls_pk_get_type(key) != MBEDTLS_PK_ECKEY) {
             ESP_LOGE(TAG, "the key in NVS partition '%s' is not an EC key (mbedTLS -0x%04x)",
-                     ESPFLEET_IDENTITY_PARTITION, (unsigned)-ret);
+                     ESPFLEET_DEVICE_KEYS_PARTITION, (unsigned)-ret);
             err = ESP_ERR_INVALID_STATE;
         }
     }
@@ -330,12 +364,21 @@ esp_err_t device_key_provision(void)
 
 esp_err_t device_key_prepare(bool wait_for_bench, bool *have_certificate_out)
 {
+    esp_err_t err = device_key_store_init();
+    if (err != ESP_OK) {
+        return err;
+    }
     nvs_handle_t handle;
-    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
-                                            &handle);
+    err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READONLY, &handle);
     if (err != ESP_OK) {
         ESP_LOGE(TAG, "cannot open namespace '%s' in NVS partition '%s': %s", ESPFLEET_IDENTITY_NAMESPACE,
                  ESPFLEET_IDENTITY_PARTITION, esp_err_to_name(err));
+        return err;
+    }
+    nvs_handle_t keys;
+    err = open_keys(&keys);
+    if (err != ESP_OK) {
+        nvs_close(handle);
         return err;
     }
     char *thing = NULL;
@@ -358,10 +401,10 @@ esp_err_t device_key_prepare(bool wait_for_bench, bool *have_certificate_out)
         err = ESP_FAIL;
     }
     if (err == ESP_OK) {
-        err = ensure_key(handle, &drbg, &key);
+        err = ensure_key(keys, &drbg, &key);
     }
     if (err == ESP_OK) {
-        esp_err_t read = read_text(handle, ESPFLEET_NVS_KEY_DEVICE_CERT, &cert, NULL);
+        esp_err_t read = read_text(keys, ESPFLEET_NVS_KEY_DEVICE_CERT, &cert, NULL);
         char why[96] = "";
         if (read == ESP_OK && check_certificate(cert, &key, thing, &drbg, why, sizeof(why)) == ESP_OK) {
             have_certificate = true;
@@ -381,6 +424,7 @@ esp_err_t device_key_prepare(bool wait_for_bench, bool *have_certificate_out)
         s_stored = xQueueCreate(1, sizeof(bool));
         err = s_stored == NULL ? ESP_ERR_NO_MEM : ESP_OK;
     }
+    nvs_close(keys);
     nvs_close(handle);
     if (err == ESP_OK) {
         /* on offer for the whole boot: a rework's bench gets it too, and may bring a new certificate */
@@ -404,18 +448,22 @@ esp_err_t device_key_prepare(bool wait_for_bench, bool *have_certificate_out)
     return err;
 }
 
-/* Opens the identity namespace, reads the thing name and the key stored under `key_name`, and parses the key. */
+/*
+ * Reads the thing name, opens the key partition's namespace (left open in `handle`) and parses the key stored
+ * there under `key_name`.
+ */
 static esp_err_t load_key_named(const char *key_name, nvs_handle_t *handle, char **thing,
                                 mbedtls_ctr_drbg_context *drbg, mbedtls_pk_context *key)
 {
-    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
-                                            handle);
+    esp_err_t err = read_identity_thing(thing);
+    if (err == ESP_OK) {
+        err = open_keys(handle);
+    }
     if (err != ESP_OK) {
         return err;
     }
     char *key_pem = NULL;
     size_t key_size = 0;
-    err = read_thing(*handle, thing);
     if (err == ESP_OK && seed(drbg) != 0) {
         err = ESP_FAIL;
     }
@@ -500,6 +548,12 @@ esp_err_t device_key_store_issued(const char *cert_pem, const char *thing)
     if (err != ESP_OK) {
         return err;
     }
+    nvs_handle_t keys;
+    err = open_keys(&keys);
+    if (err != ESP_OK) {
+        nvs_close(handle);
+        return err;
+    }
 #ifdef ESPFLEET_PINNED_THING_NAME
     if (strcmp(thing, ESPFLEET_PINNED_THING_NAME) != 0) {
         ESP_LOGE(TAG, "the thing is '%s', but this firmware is pinned to '%s'", thing, ESPFLEET_PINNED_THING_NAME);
@@ -510,8 +564,9 @@ esp_err_t device_key_store_issued(const char *cert_pem, const char *thing)
     err = store(handle, ESPFLEET_NVS_KEY_THING_NAME, thing);
 #endif
     if (err == ESP_OK) {
-        err = store(handle, ESPFLEET_NVS_KEY_DEVICE_CERT, cert_pem);
+        err = store(keys, ESPFLEET_NVS_KEY_DEVICE_CERT, cert_pem);
     }
+    nvs_close(keys);
     nvs_close(handle);
     if (err == ESP_OK) {
         ESP_LOGI(TAG, "certificate stored for thing '%s'", thing);
@@ -524,8 +579,7 @@ esp_err_t device_key_make_staged(const char *key_name, char **csr_pem)
 {
     *csr_pem = NULL;
     nvs_handle_t handle;
-    esp_err_t err = nvs_open_from_partition(ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, NVS_READWRITE,
-                                            &handle);
+    esp_err_t err = open_keys(&handle);
     if (err != ESP_OK) {
         return err;
     }
@@ -535,7 +589,7 @@ esp_err_t device_key_make_staged(const char *key_name, char **csr_pem)
     mbedtls_ctr_drbg_init(&drbg);
     mbedtls_pk_context key;
     mbedtls_pk_init(&key);
-    err = key_pem == NULL ? ESP_ERR_NO_MEM : read_thing(handle, &thing);
+    err = key_pem == NULL ? ESP_ERR_NO_MEM : read_identity_thing(&thing);
     /* Wi-Fi is up: its RF makes esp_random() a true RNG (bootloader_random_enable() is for before Wi-Fi) */
     if (err == ESP_OK && mbedtls_ctr_drbg_seed(&drbg, chip_entropy, NULL, (const unsigned char *)"espfleet rotation",
                                                 17) != 0) {

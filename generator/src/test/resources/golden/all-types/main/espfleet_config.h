@@ -53,6 +53,8 @@
 #define ESPFLEET_NVS_KEY_DEVICE_CERT "cert"
 #define ESPFLEET_NVS_KEY_PRIVATE_KEY "key"
 #define ESPFLEET_NVS_KEY_SERVER_CA "ca"
+/* identity.key_source device: the key made here and its certificate, in an encrypted NVS partition */
+#define ESPFLEET_DEVICE_KEYS_PARTITION "dev_keys"
 /* identity.key_source host: key and certificate come in the identity image */
 #define ESPFLEET_KEY_BORN_ON_DEVICE 0
 #define ESPFLEET_WIFI_PARTITION "nvs"

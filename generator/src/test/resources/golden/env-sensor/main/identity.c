@@ -59,16 +59,18 @@ static esp_err_t read_string(nvs_handle_t handle, const char *key, char **out)
     return ESP_OK;
 }
 
-static esp_err_t read_required(nvs_handle_t handle, const char *key, char **out)
+/* A key the boot cannot go without; logged by name, with the partition and namespace it was looked for in. */
+static esp_err_t read_required(nvs_handle_t handle, const char *partition, const char *name, const char *key,
+                               char **out)
 {
     esp_err_t err = read_string(handle, key, out);
     if (err == ESP_ERR_NVS_NOT_FOUND) {
-        ESP_LOGE(TAG, "key '%s' is missing from NVS partition '%s' namespace '%s': "
-                 "provision this device (espfleet provision) and flash its identity image",
-                 key, ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE);
+        ESP_LOGE(TAG, "key '%s' is missing from NVS partition '%s' namespace '%s': %s", key, partition, name,
+                 strcmp(partition, ESPFLEET_DEVICE_KEYS_PARTITION) == 0
+                     ? "the device makes its key, and stores its certificate, on its first boot on the bench"
+                     : "provision this device (espfleet provision) and flash its identity image");
     } else if (err != ESP_OK) {
-        ESP_LOGE(TAG, "cannot read key '%s' from NVS partition '%s': %s",
-                 key, ESPFLEET_IDENTITY_PARTITION, esp_err_to_name(err));
+        ESP_LOGE(TAG, "cannot read key '%s' from NVS partition '%s': %s", key, partition, esp_err_to_name(err));
     }
     return err;
 }
@@ -106,7 +108,8 @@ esp_err_t identity_load(device_identity_t *identity)
     identity->thing_name = copy_string(ESPFLEET_PINNED_THING_NAME);
     err = identity->thing_name == NULL ? ESP_ERR_NO_MEM : ESP_OK;
 #else
-    err = read_required(handle, ESPFLEET_NVS_KEY_THING_NAME, &identity->thing_name);
+    err = read_required(handle, ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE,
+                        ESPFLEET_NVS_KEY_THING_NAME, &identity->thing_name);
 #endif
     if (err == ESP_OK) {
         err = read_string(handle, ESPFLEET_NVS_KEY_ENDPOINT, &identity->endpoint);
@@ -115,12 +118,31 @@ esp_err_t identity_load(device_identity_t *identity)
             err = identity->endpoint == NULL ? ESP_ERR_NO_MEM : ESP_OK;
         }
     }
+#if ESPFLEET_KEY_BORN_ON_DEVICE
+    /* made on the chip: the key and its certificate are in the encrypted device-key partition (device_key_store.h) */
+    nvs_handle_t secrets;
     if (err == ESP_OK) {
-        err = read_required(handle, ESPFLEET_NVS_KEY_DEVICE_CERT, &identity->device_cert);
+        err = open_namespace(ESPFLEET_DEVICE_KEYS_PARTITION, ESPFLEET_IDENTITY_NAMESPACE, &secrets);
     }
     if (err == ESP_OK) {
-        err = read_required(handle, ESPFLEET_NVS_KEY_PRIVATE_KEY, &identity->private_key);
+        err = read_required(secrets, ESPFLEET_DEVICE_KEYS_PARTITION, ESPFLEET_IDENTITY_NAMESPACE,
+                            ESPFLEET_NVS_KEY_DEVICE_CERT, &identity->device_cert);
+        if (err == ESP_OK) {
+            err = read_required(secrets, ESPFLEET_DEVICE_KEYS_PARTITION, ESPFLEET_IDENTITY_NAMESPACE,
+                                ESPFLEET_NVS_KEY_PRIVATE_KEY, &identity->private_key);
+        }
+        nvs_close(secrets);
     }
+#else
+    if (err == ESP_OK) {
+        err = read_required(handle, ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE,
+                            ESPFLEET_NVS_KEY_DEVICE_CERT, &identity->device_cert);
+    }
+    if (err == ESP_OK) {
+        err = read_required(handle, ESPFLEET_IDENTITY_PARTITION, ESPFLEET_IDENTITY_NAMESPACE,
+                            ESPFLEET_NVS_KEY_PRIVATE_KEY, &identity->private_key);
+    }
+#endif
     if (err == ESP_OK) {
         err = read_string(handle, ESPFLEET_NVS_KEY_SERVER_CA, &identity->server_ca);
         if (err == ESP_ERR_NVS_NOT_FOUND) {
@@ -148,7 +170,8 @@ esp_err_t wifi_credentials_load(wifi_credentials_t *credentials)
     if (err != ESP_OK) {
         return err;
     }
-    err = read_required(handle, ESPFLEET_NVS_KEY_WIFI_SSID, &credentials->ssid);
+    err = read_required(handle, ESPFLEET_WIFI_PARTITION, ESPFLEET_WIFI_NAMESPACE,
+                        ESPFLEET_NVS_KEY_WIFI_SSID, &credentials->ssid);
     if (err == ESP_OK) {
         err = read_string(handle, ESPFLEET_NVS_KEY_WIFI_PASSWORD, &credentials->password);
         if (err == ESP_ERR_NVS_NOT_FOUND) {

@@ -1,7 +1,8 @@
 /*
  * Keys born on the device (identity.key_source: device): the private key is made here, on the chip, at the first
  * boot, and never leaves it. The bench wrote only what is not secret (thing name, endpoint, server CA); this
- * module makes an EC P-256 key from the chip's RNG, keeps it in the identity partition, offers a certificate
+ * module makes an EC P-256 key from the chip's RNG, keeps it in the encrypted device-key partition
+ * (device_key_store.h), offers a certificate
  * request (CN = the thing name) on the console (docs/console-protocol.md, "csr"), and stores the certificate the
  * bench sends back ("cert") once it is for this key and this thing. The key is never printed, logged or sent.
  */
@@ -11,9 +12,21 @@
 #include <stddef.h>
 
 #include "esp_err.h"
+#include "espfleet_config.h"
 
 /*
- * Makes sure this device has a key and a certificate for it in the identity partition: makes and stores the key
+ * The NVS partition that holds this device's key and certificate (and a rotation's staged pair): the encrypted
+ * device-key partition when the key is made on the chip, else the identity partition the bench writes.
+ */
+#if ESPFLEET_KEY_BORN_ON_DEVICE
+#define DEVICE_KEY_PARTITION ESPFLEET_DEVICE_KEYS_PARTITION
+#else
+#define DEVICE_KEY_PARTITION ESPFLEET_IDENTITY_PARTITION
+#endif
+
+/*
+ * Opens the device-key partition encrypted (device_key_store_init), then makes sure this device has a key and a
+ * certificate for it there: makes and stores the key
  * when there is none; when there is no certificate, or one that is not for this key or this thing, offers a CSR
  * on the console and waits (as long as it takes: the unit is on the bench) for a certificate that is. Returns
  * ESP_OK once both are stored, or the NVS or mbedTLS error that stopped it (logged). Call after the identity

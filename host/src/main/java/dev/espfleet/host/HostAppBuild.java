@@ -33,11 +33,11 @@ public final class HostAppBuild {
             "include/mbedtls/base64.h", "include/mbedtls/ctr_drbg.h", "include/mbedtls/ecp.h", "include/mbedtls/md.h",
             "include/mbedtls/oid.h", "include/mbedtls/pk.h", "include/mbedtls/platform_util.h",
             "include/mbedtls/private_access.h", "include/mbedtls/sha256.h", "include/mbedtls/x509.h",
-            "include/mbedtls/x509_crt.h", "include/mbedtls/x509_csr.h", "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h",
+            "include/mbedtls/x509_crt.h", "include/mbedtls/x509_csr.h", "include/mqtt_client.h", "include/nvs.h", "include/nvs_flash.h", "include/nvs_sec_provider.h",
             "include/sdkconfig.h",
             "shared/esp_err.c", "shared/esp_rom_crc.c", "shared/event_loop.c", "shared/event_loop.h",
             "shared/mbedtls_pk_shim.c", "shared/mbedtls_shim.c", "shared/mqtt_events.c",
-            "shared/mqtt_events.h", "shared/nvs_image.c", "shared/nvs_image.h", "shared/nvs_store.c",
+            "shared/mqtt_events.h", "shared/nvs_image.c", "shared/nvs_image.h", "shared/nvs_sec.c", "shared/nvs_sec.h", "shared/nvs_store.c",
             "shared/nvs_store.h", "shared/wifi_driver.c", "shared/wifi_driver.h",
             "runtime/console_posix.c", "runtime/https_ota.c", "runtime/mqtt_mosquitto.c", "runtime/nvs_runtime.c",
             "runtime/ota_flash.c",
@@ -97,6 +97,7 @@ public final class HostAppBuild {
             if (described.appRollback()) {
                 command.add("-DCONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=1");
             }
+            command.addAll(described.nvsEncryptionDefines());
             if (sanitized) {
                 command.addAll(SANITIZERS);
             }

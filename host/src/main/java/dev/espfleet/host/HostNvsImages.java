@@ -4,6 +4,7 @@ import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.generator.model.PartitionLayout;
 import dev.espfleet.nvs.NvsCsv;
 import dev.espfleet.nvs.NvsEntry;
 import dev.espfleet.nvs.NvsImage;
@@ -59,6 +60,16 @@ public final class HostNvsImages {
             } else {
                 throw new EspfleetException(ExitStatus.BAD_INPUT, unit + " holds neither identity.bin nor identity.csv",
                         "provision it first: espfleet provision --config CONFIG --thing THING --out " + unit);
+            }
+            if (identity.keyBornOnDevice()) {
+                // the partition the device keeps its key in, erased as the factory leaves it (the device opens it
+                // encrypted; what it writes there lives in the run's memory, as every --nvs image's writes)
+                Path image = workDir.resolve("device-keys-partition.bin");
+                Files.createDirectories(workDir);
+                byte[] erased = new byte[PartitionLayout.DEVICE_KEYS_SIZE];
+                java.util.Arrays.fill(erased, (byte) 0xFF);
+                AtomicFiles.writeSecret(image, erased);
+                images.put(PartitionLayout.DEVICE_KEYS, image);
             }
             if (!wifiAlongside) {
                 Path image = workDir.resolve("wifi-partition.bin");

@@ -131,13 +131,13 @@ class NvsImageReaderCrossCheckTest {
     void runtimeWritesNvsBackIntoTheFlashFile() throws Exception {
         Path writer = dir.resolve("flash_nvs_write");
         List<String> sources = List.of("shared/nvs_image.c", "shared/nvs_store.c", "shared/esp_err.c",
-                "runtime/nvs_runtime.c", "tests/flash_nvs_write.c");
+                "shared/nvs_sec.c", "runtime/nvs_runtime.c", "tests/flash_nvs_write.c");
         List<String> gcc = new ArrayList<>(List.of("gcc", "-std=gnu17", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
                 "-pthread", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-I",
                 HOST.resolve("include").toString(), "-I", HOST.resolve("shared").toString(), "-I",
                 HOST.resolve("runtime").toString()));
         sources.forEach(s -> gcc.add(HOST.resolve(s).toString()));
-        gcc.addAll(List.of("-o", writer.toString()));
+        gcc.addAll(List.of("-lcrypto", "-o", writer.toString()));
         Process build = new ProcessBuilder(gcc).redirectErrorStream(true).start();
         String log = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, build.waitFor(), log);

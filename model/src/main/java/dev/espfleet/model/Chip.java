@@ -9,25 +9,28 @@ import java.util.stream.Collectors;
 
 /**
  * The ESP32 chips espfleet knows: what ESP-IDF calls each ({@code idf.py set-target esp32s3}), what people
- * and datasheets call it ({@code ESP32-S3}), and whether it has Wi-Fi (the ESP32-H2 has only 802.15.4 and
- * Bluetooth LE).
+ * and datasheets call it ({@code ESP32-S3}), whether it has Wi-Fi (the ESP32-H2 has only 802.15.4 and
+ * Bluetooth LE), and whether it has the HMAC peripheral that ESP-IDF's HMAC-based NVS encryption scheme
+ * derives its keys with (all but the ESP32, which protects NVS keys with flash encryption instead).
  */
 public enum Chip {
-    ESP32("esp32", "ESP32", true),
-    ESP32S2("esp32s2", "ESP32-S2", true),
-    ESP32S3("esp32s3", "ESP32-S3", true),
-    ESP32C3("esp32c3", "ESP32-C3", true),
-    ESP32C6("esp32c6", "ESP32-C6", true),
-    ESP32H2("esp32h2", "ESP32-H2", false);
+    ESP32("esp32", "ESP32", true, false),
+    ESP32S2("esp32s2", "ESP32-S2", true, true),
+    ESP32S3("esp32s3", "ESP32-S3", true, true),
+    ESP32C3("esp32c3", "ESP32-C3", true, true),
+    ESP32C6("esp32c6", "ESP32-C6", true, true),
+    ESP32H2("esp32h2", "ESP32-H2", false, true);
 
     private final String idfName;
     private final String displayName;
     private final boolean wifi;
+    private final boolean hmac;
 
-    Chip(String idfName, String displayName, boolean wifi) {
+    Chip(String idfName, String displayName, boolean wifi, boolean hmac) {
         this.idfName = idfName;
         this.displayName = displayName;
         this.wifi = wifi;
+        this.hmac = hmac;
     }
 
     /** ESP-IDF's target name, e.g. {@code esp32s3}: what {@code idf.py set-target} and esptool's --chip take. */
@@ -42,6 +45,11 @@ public enum Chip {
 
     public boolean hasWifi() {
         return wifi;
+    }
+
+    /** The HMAC peripheral (SOC_HMAC_SUPPORTED): NVS keys derived from an eFuse key, no nvs_keys partition. */
+    public boolean hasHmacPeripheral() {
+        return hmac;
     }
 
     /**

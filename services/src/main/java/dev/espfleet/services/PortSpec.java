@@ -6,9 +6,11 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
 import dev.espfleet.flasher.sim.Fault;
 import dev.espfleet.flasher.sim.LinkTiming;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,10 +21,17 @@ import java.util.Set;
  * @param simTiming the simulated link (timed, to make a bench run take as long as a real one)
  * @param simFaults faults on the first connection of a simulated board, by its number (a bad contact: the board
  *                  fails, and a retry passes)
+ * @param simFlashDir where simulated board N keeps its flash ({@code sim-N.bin}, as {@code sim --flash-file});
+ *                    empty: in memory, erased at each connection
  */
-public record PortSpec(String text, int simFirst, LinkTiming simTiming, Map<Integer, List<Fault>> simFaults) {
+public record PortSpec(String text, int simFirst, LinkTiming simTiming, Map<Integer, List<Fault>> simFaults,
+                       Optional<Path> simFlashDir) {
     public PortSpec {
         simFaults = Map.copyOf(simFaults);
+    }
+
+    public PortSpec(String text, int simFirst, LinkTiming simTiming, Map<Integer, List<Fault>> simFaults) {
+        this(text, simFirst, simTiming, simFaults, Optional.empty());
     }
 
     public PortSpec(String text, int simFirst, LinkTiming simTiming) {
@@ -60,7 +69,9 @@ public record PortSpec(String text, int simFirst, LinkTiming simTiming, Map<Inte
             }
             List<BenchPort> sims = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                sims.add(BenchPort.simulated(simFirst + i, simTiming, simFaults.getOrDefault(simFirst + i, List.of()), 1));
+                int board = simFirst + i;
+                sims.add(BenchPort.simulated(board, simTiming, simFaults.getOrDefault(board, List.of()), 1,
+                        simFlashDir.map(d -> d.resolve("sim-" + board + ".bin"))));
             }
             return sims;
         }

@@ -287,7 +287,7 @@ public final class ConfigSchema {
                     + " folder and written into the identity image with the certificate: any board can be given an"
                     + " identity without booting it, but the key exists on the workstation and travels over the"
                     + " serial line. `device`: by the firmware on its first boot (EC P-256 from the chip's RNG), kept"
-                    + " in the identity partition and never sent; the bench writes thing name, endpoint and server CA"
+                    + " in its own NVS partition `dev_keys`, encrypted (docs/nvs-encryption.md), and never sent; the bench writes thing name, endpoint and server CA"
                     + " only, boots the unit and signs the certificate request it offers on its console: the key"
                     + " never leaves the chip, but every unit must boot on the bench before it has a certificate");
     static final Key<NvsKey> THING_NAME_KEY = identityName("thing_name", "thing_name");
@@ -390,6 +390,18 @@ public final class ConfigSchema {
                 if (!partition.value().equals(PartitionLayout.DEFAULT_NVS) && !partition.equals(identity)) {
                     wifi.problem(WIFI_PARTITION, "must be '" + PartitionLayout.DEFAULT_NVS + "' (the default NVS"
                             + " partition) or the identity partition '" + identity + "'; got '" + partition + "'");
+                }
+            }), new Rule("with `identity.key_source: device`, `wifi.partition` is the identity partition: the default"
+                    + " NVS partition `" + PartitionLayout.DEFAULT_NVS + "` is then encrypted (docs/nvs-encryption.md),"
+                    + " so a plain image the bench writes there could not be read", v -> {
+                Values wifi = v.section(WIFI);
+                Values identity = v.section(IDENTITY);
+                PartitionLabel partition = wifi.get(WIFI_PARTITION);
+                if (identity.get(KEY_SOURCE) == KeySource.DEVICE && partition.value().equals(PartitionLayout.DEFAULT_NVS)
+                        && !partition.equals(identity.get(IDENTITY_PARTITION))) {
+                    wifi.problem(WIFI_PARTITION, "must be the identity partition '" + identity.get(IDENTITY_PARTITION)
+                            + "' with identity.key_source device: the firmware opens the default NVS partition '"
+                            + PartitionLayout.DEFAULT_NVS + "' encrypted, and the bench writes Wi-Fi in plain");
                 }
             }), new Rule("an NVS key is used once in a namespace of a partition: the identity's seven keys, the Wi-Fi"
                     + " SSID and password keys, and all of them when Wi-Fi shares the identity's partition and"

@@ -22,20 +22,24 @@ import java.util.TreeSet;
  * @param source the config's file name, for "generated from" comments
  * @param nvsPartitionsToInit C string literals: every NVS partition the firmware opens besides the default one
  * @param claim fleet provisioning by claim; null without identity.claim (its aws/ files are then not written)
+ * @param sdkconfigSecurity lines of sdkconfig.defaults that turn on NVS encryption (none when the key comes from
+ *                          the host)
  */
 public record ProjectModel(String source, String productName, String cmakeProjectName, String firmwareVersion,
                            String target, String flashSize, String partitionTableOffset, List<String> requires,
                            List<Define> defines, List<Partition> partitions, List<String> nvsPartitionsToInit,
                            List<Desired> desired, List<Reported> reported, Identity identity, AwsArtifacts.View aws,
-                           Telemetry telemetry, boolean jobsEnabled, AwsArtifacts.Claim claim) {
+                           Telemetry telemetry, boolean jobsEnabled, AwsArtifacts.Claim claim,
+                           List<String> sdkconfigSecurity) {
     /**
      * ESP-IDF components main/ uses (json is cJSON; esp_hw_support has esp_random.h, esp_mac.h and esp_chip_info.h;
      * esp_app_format esp_app_desc.h; esp_rom esp_rom_crc.h; the console drivers and mbedtls for the console report;
-     * bootloader_support bootloader_random.h, the entropy source for a key made before Wi-Fi starts).
+     * bootloader_support bootloader_random.h, the entropy source for a key made before Wi-Fi starts; nvs_sec_provider
+     * the NVS encryption key schemes the device-key partition is opened with).
      */
     static final List<String> REQUIRES = List.of("bootloader_support", "esp_app_format", "esp_driver_uart", "esp_driver_usb_serial_jtag",
             "esp_event", "esp_hw_support", "esp_netif", "esp_rom", "esp_timer", "esp_wifi", "json", "mbedtls", "mqtt",
-            "nvs_flash");
+            "nvs_flash", "nvs_sec_provider");
     /** What the Jobs client and the ota job add: esp_ota_ops.h (app_update), esp_partition, esp_https_ota. */
     static final List<String> JOBS_REQUIRES = List.of("app_update", "esp_http_client", "esp_https_ota",
             "esp_partition");
@@ -47,6 +51,7 @@ public record ProjectModel(String source, String productName, String cmakeProjec
         nvsPartitionsToInit = List.copyOf(nvsPartitionsToInit);
         desired = List.copyOf(desired);
         reported = List.copyOf(reported);
+        sdkconfigSecurity = List.copyOf(sdkconfigSecurity);
     }
 
     /** A {@code #define} of espfleet_config.h; {@code comment} is empty when it has none. */
@@ -116,7 +121,7 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                 nvsPartitionsToInit(config), config.shadow().desired().stream().map(ProjectModel::desired).toList(),
                 config.shadow().reported().stream().map(ProjectModel::reported).toList(), identity(config),
                 AwsArtifacts.of(config), telemetry, config.jobs().enabled(),
-                AwsArtifacts.claim(config).orElse(null));
+                AwsArtifacts.claim(config).orElse(null), sdkconfigSecurity(config));
     }
 
     private static List<String> requires(DeviceConfig c) {
@@ -126,6 +131,29 @@ public record ProjectModel(String source, String productName, String cmakeProjec
         return List.copyOf(new TreeSet<>(java.util.stream.Stream.concat(REQUIRES.stream(), JOBS_REQUIRES.stream())
                 .toList()));
     }
+
+    /**
+     * NVS encryption for the partition of the device-made key (ESP-IDF v5.5 "NVS Encryption", docs/nvs-encryption.md):
+     * the HMAC-based scheme where the chip has the HMAC peripheral, else the flash-encryption-based one, which needs
+     * flash encryption on (development mode: the factory moves to release mode, see the doc).
+     */
+    static List<String> sdkconfigSecurity(DeviceConfig c) {
+        if (!c.identity().keyBornOnDevice()) {
+            return List.of();
+        }
+        if (PartitionLayout.flashEncryptionScheme(c)) {
+            return List.of("CONFIG_SECURE_FLASH_ENC_ENABLED=y", "CONFIG_SECURE_FLASH_ENCRYPTION_MODE_DEVELOPMENT=y",
+                    "CONFIG_NVS_ENCRYPTION=y", "CONFIG_NVS_SEC_KEY_PROTECT_USING_FLASH_ENC=y");
+        }
+        return List.of("CONFIG_NVS_ENCRYPTION=y", "CONFIG_NVS_SEC_KEY_PROTECT_USING_HMAC=y",
+                "CONFIG_NVS_SEC_HMAC_EFUSE_KEY_ID=" + HMAC_EFUSE_KEY_BLOCK);
+    }
+
+    /**
+     * The eFuse key block of the NVS HMAC key: the last one, clear of those flash encryption (up to two, XTS-AES-256)
+     * and secure boot v2 (up to three digests) take first.
+     */
+    static final int HMAC_EFUSE_KEY_BLOCK = 5;
 
     private static List<Define> defines(DeviceConfig c) {
         List<Define> d = new ArrayList<>();
@@ -180,6 +208,8 @@ public record ProjectModel(String source, String productName, String cmakeProjec
         define(d, "ESPFLEET_NVS_KEY_DEVICE_CERT", CLiteral.string(c.identity().deviceCertKey().value()), null);
         define(d, "ESPFLEET_NVS_KEY_PRIVATE_KEY", CLiteral.string(c.identity().privateKeyKey().value()), null);
         define(d, "ESPFLEET_NVS_KEY_SERVER_CA", CLiteral.string(c.identity().serverCaKey().value()), null);
+        define(d, "ESPFLEET_DEVICE_KEYS_PARTITION", CLiteral.string(PartitionLayout.DEVICE_KEYS),
+                "identity.key_source device: the key made here and its certificate, in an encrypted NVS partition");
         define(d, "ESPFLEET_KEY_BORN_ON_DEVICE", c.identity().keyBornOnDevice() ? "1" : "0",
                 c.identity().keyBornOnDevice()
                         ? "identity.key_source device: the key is made here at first boot, the bench signs its CSR"

@@ -103,6 +103,16 @@ class ConfigSchemaTest {
     }
 
     @Test
+    void keysBornOnTheDeviceKeepWifiOutOfTheEncryptedDefaultPartition() {
+        assertEquals(List.of("6:14: wifi.partition: must be the identity partition 'certs' with identity.key_source"
+                        + " device: the firmware opens the default NVS partition 'nvs' encrypted, and the bench writes"
+                        + " Wi-Fi in plain"),
+                problems("identity:\n  key_source: device\nwifi:\n  partition: nvs\n"));
+        assertEquals(PartitionLabel.of("certs"), load("identity:\n  key_source: device\n").wifi().partition());
+        assertEquals(PartitionLabel.of("nvs"), load("wifi:\n  partition: nvs\n").wifi().partition());
+    }
+
+    @Test
     void aNumberFieldWithoutDefaultTakesTheBoundNearestZero() {
         List<DesiredField> fields = load("""
                 shadow:
