@@ -70,6 +70,17 @@ aws iot create-provisioning-template --template-name ${claim.templateName} --ena
 aws iot create-policy --policy-name ${claim.claimPolicyName} --policy-document file://aws/claim-policy.json
 ```
 </#if>
+<#if rotationTemplate??>
+
+Certificate rotation (`jobs.rotation`, espfleet's docs/jobs.md): the device registers each new certificate with
+provisioning template `${rotationTemplate}` (RegisterThing), whose body is `aws/provisioning-template.json`: it attaches
+the certificate to the existing thing (the `ThingName` parameter) and to policy `${aws.policyName}`.
+
+```sh
+aws iot create-provisioning-template --template-name ${rotationTemplate} --enabled \
+    --provisioning-role-arn <a role with AWSIoTThingsRegistration> --template-body file://aws/provisioning-template.json
+```
+</#if>
 
 ## Telemetry
 

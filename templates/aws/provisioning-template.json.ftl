@@ -1,4 +1,4 @@
-<#if claim??>
+<#if claim?? || rotationTemplate??>
 {
   "Parameters": {
     "ThingName": {
@@ -40,7 +40,7 @@
     "policy": {
       "Type": "AWS::IoT::Policy",
       "Properties": {
-        "PolicyName": "${claim.devicePolicyName}"
+        "PolicyName": "${aws.policyName}"
       }
     }
   },

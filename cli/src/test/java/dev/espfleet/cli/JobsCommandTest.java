@@ -112,7 +112,8 @@ class JobsCommandTest {
     @Test
     void rotateRefusesAConfigWithoutRotationAndBadNamesInOneLine() throws Exception {
         Path noRotation = dir.resolve("no-rotation.yaml");
-        Files.writeString(noRotation, Files.readString(CONFIG).replace("  rotation: true", "  rotation: false"));
+        Files.writeString(noRotation, Files.readString(CONFIG).replace("  rotation: true", "  rotation: false")
+                .replaceAll("(?m)^  rotation_template: .*\n", ""));
         Cli off = Cli.run("jobs", "rotate", noRotation.toString(), "--out", dir.resolve("jobs").toString());
         assertEquals(2, off.exit());
         assertTrue(off.err().contains("no-rotation.yaml: jobs.rotation is not true"), off.err());

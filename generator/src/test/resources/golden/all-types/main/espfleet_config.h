@@ -46,6 +46,8 @@
 #define ESPFLEET_JOBS_STEP_TIMEOUT_MINUTES 60
 /* rotate-certificate jobs: new key on the chip, CreateCertificateFromCsr, commit or fall back */
 #define ESPFLEET_JOBS_ROTATION 1
+/* jobs.rotation_template: RegisterThing attaches a rotated certificate to the thing and policy */
+#define ESPFLEET_JOBS_ROTATION_TEMPLATE "all-types-rotation"
 #define ESPFLEET_IDENTITY_PARTITION "identity"
 #define ESPFLEET_IDENTITY_NAMESPACE "device"
 #define ESPFLEET_NVS_KEY_THING_NAME "thing_name"

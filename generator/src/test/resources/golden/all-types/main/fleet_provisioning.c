@@ -23,11 +23,62 @@
 
 static const char *TAG = "fleet_prov";
 
+static const char *string_field(const cJSON *root, const char *name)
+{
+    const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, name));
+    return value != NULL && value[0] != '\0' ? value : NULL;
+}
+
+/* The documented error answer: {"statusCode": 400, "errorCode": "...", "errorMessage": "..."}. */
+static void describe_rejection(const char *what, const cJSON *root, char *why, size_t size)
+{
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(root, "statusCode");
+    const char *code = string_field(root, "errorCode");
+    const char *message = string_field(root, "errorMessage");
+    /* the console's failure detail holds 96 characters: status and code there, the message in the log */
+    snprintf(why, size, "%s rejected: %d %s", what, cJSON_IsNumber(status) ? status->valueint : 0,
+             code != NULL ? code : "?");
+    ESP_LOGW(TAG, "%s rejected: %s", what, message != NULL ? message : "(no errorMessage)");
+}
+
+cJSON *fleet_provisioning_register_request(const char *token, const char *thing)
+{
+    uint8_t mac[6] = {0};
+    char mac_text[18];
+    esp_read_mac(mac, ESP_MAC_WIFI_STA);
+    snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
+    cJSON *provision = cJSON_CreateObject();
+    cJSON *parameters = cJSON_AddObjectToObject(provision, "parameters");
+    if (cJSON_AddStringToObject(provision, "certificateOwnershipToken", token) == NULL
+        || cJSON_AddStringToObject(parameters, "ThingName", thing) == NULL
+        || cJSON_AddStringToObject(parameters, "MacAddress", mac_text) == NULL) {
+        cJSON_Delete(provision);
+        return NULL;
+    }
+    return provision;
+}
+
+esp_err_t fleet_provisioning_check_registered(const cJSON *answer, bool accepted, const char **thing_name, char *why,
+                                              size_t why_size)
+{
+    *thing_name = string_field(answer, "thingName");
+    if (!accepted) {
+        describe_rejection("RegisterThing", answer, why, why_size);
+        return ESP_FAIL;
+    }
+    if (*thing_name == NULL) {
+        snprintf(why, why_size, "RegisterThing's answer lacks thingName");
+        return ESP_ERR_INVALID_RESPONSE;
+    }
+    return ESP_OK;
+}
+
 #ifdef ESPFLEET_CLAIM_TEMPLATE
 
 /* AWS IoT Fleet Provisioning MQTT API, JSON payloads (developer guide, "Device provisioning MQTT API") */
 #define CREATE_TOPIC "$aws/certificates/create-from-csr/json"
-#define PROVISION_TOPIC "$aws/provisioning-templates/" ESPFLEET_CLAIM_TEMPLATE "/provision/json"
+#define PROVISION_TOPIC FLEET_PROVISIONING_TOPIC(ESPFLEET_CLAIM_TEMPLATE)
 #define ACCEPTED "/accepted"
 #define REJECTED "/rejected"
 #define ANSWER_TOPICS 4
@@ -211,24 +262,6 @@ static cJSON *await_answer(session_t *session, const char *request, bool *accept
     return NULL;
 }
 
-static const char *string_field(const cJSON *root, const char *name)
-{
-    const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, name));
-    return value != NULL && value[0] != '\0' ? value : NULL;
-}
-
-/* The documented error answer: {"statusCode": 400, "errorCode": "...", "errorMessage": "..."}. */
-static void describe_rejection(const char *what, const cJSON *root, char *why, size_t size)
-{
-    const cJSON *status = cJSON_GetObjectItemCaseSensitive(root, "statusCode");
-    const char *code = string_field(root, "errorCode");
-    const char *message = string_field(root, "errorMessage");
-    /* the console's failure detail holds 96 characters: status and code there, the message in the log */
-    snprintf(why, size, "%s rejected: %d %s", what, cJSON_IsNumber(status) ? status->valueint : 0,
-             code != NULL ? code : "?");
-    ESP_LOGW(TAG, "%s rejected: %s", what, message != NULL ? message : "(no errorMessage)");
-}
-
 static bool publish_json(esp_mqtt_client_handle_t client, const char *topic, cJSON *body)
 {
     char *text = cJSON_PrintUnformatted(body);
@@ -294,32 +327,18 @@ static esp_err_t exchange(esp_mqtt_client_handle_t client, session_t *session, c
     cJSON *registered = NULL;
     const char *registered_thing = NULL;
     if (err == ESP_OK) {
-        uint8_t mac[6] = {0};
-        char mac_text[18];
-        esp_read_mac(mac, ESP_MAC_WIFI_STA);
-        snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-                 mac[5]);
-        cJSON *provision = cJSON_CreateObject();
-        cJSON_AddStringToObject(provision, "certificateOwnershipToken", token);
-        cJSON *parameters = cJSON_AddObjectToObject(provision, "parameters");
-        cJSON_AddStringToObject(parameters, "ThingName", thing);
-        cJSON_AddStringToObject(parameters, "MacAddress", mac_text);
-        sent = publish_json(client, PROVISION_TOPIC, provision);
+        cJSON *provision = fleet_provisioning_register_request(token, thing);
+        sent = provision != NULL && publish_json(client, PROVISION_TOPIC, provision);
         cJSON_Delete(provision);
         registered = sent ? await_answer(session, PROVISION_TOPIC, &accepted) : NULL;
-        registered_thing = string_field(registered, "thingName");
         if (!sent) {
             snprintf(why, why_size, "cannot publish to " PROVISION_TOPIC);
             err = ESP_FAIL;
         } else if (registered == NULL) {
             snprintf(why, why_size, "no answer to RegisterThing within %d s", ANSWER_TIMEOUT_MS / 1000);
             err = ESP_ERR_TIMEOUT;
-        } else if (!accepted) {
-            describe_rejection("RegisterThing", registered, why, why_size);
-            err = ESP_FAIL;
-        } else if (registered_thing == NULL) {
-            snprintf(why, why_size, "RegisterThing's answer lacks thingName");
-            err = ESP_ERR_INVALID_RESPONSE;
+        } else {
+            err = fleet_provisioning_check_registered(registered, accepted, &registered_thing, why, why_size);
         }
     }
     if (err == ESP_OK) {

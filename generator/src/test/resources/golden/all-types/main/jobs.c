@@ -16,6 +16,7 @@
 #include "freertos/queue.h"
 #include "freertos/task.h"
 
+#include "fleet_provisioning.h"
 #include "ota_job.h"
 #include "rotate_job.h"
 
@@ -24,9 +25,12 @@ static const char *TAG = "jobs";
 /* $aws/things/<thing>/jobs/<jobId>/update/rejected: thing at most 128, job id at most 64 */
 #define JOBS_TOPIC_MAX 256
 #define JOBS_PREFIX_MAX 160 /* "$aws/things/" + 128 + "/jobs/" and the NUL */
-#define JOBS_SUBSCRIPTIONS (5 + 2 * ESPFLEET_JOBS_ROTATION)
-/* rotate-certificate asks CreateCertificateFromCsr on this connection; its answers come here */
+#define JOBS_SUBSCRIPTIONS (5 + 4 * ESPFLEET_JOBS_ROTATION)
+/* rotate-certificate asks CreateCertificateFromCsr, then RegisterThing, on this connection; their answers come here */
 #define JOBS_CREATE_FROM_CSR "$aws/certificates/create-from-csr/json"
+#if ESPFLEET_JOBS_ROTATION
+#define JOBS_REGISTER_THING FLEET_PROVISIONING_TOPIC(ESPFLEET_JOBS_ROTATION_TEMPLATE)
+#endif
 /* An update's answer travels back within the network timeout each way (as the shadow get's does). */
 #define JOBS_ANSWER_TIMEOUT_MS (2u * (uint32_t)ESPFLEET_MQTT_NETWORK_TIMEOUT_MS)
 /* Messages wait here while the jobs task downloads; a notify-next more or less is not lost for good (start-next
@@ -44,6 +48,8 @@ typedef enum {
     JOBS_MSG_SELF_TEST_DEADLINE, /* a new app's self-test ran out of time */
     JOBS_MSG_CERTIFICATE_ACCEPTED, /* payload: create-from-csr/json/accepted */
     JOBS_MSG_CERTIFICATE_REJECTED, /* payload: create-from-csr/json/rejected */
+    JOBS_MSG_REGISTER_ACCEPTED,  /* payload: provisioning-templates/<rotation template>/provision/json/accepted */
+    JOBS_MSG_REGISTER_REJECTED,  /* payload: .../provision/json/rejected */
 } jobs_message_kind_t;
 
 typedef struct {
@@ -161,13 +167,15 @@ static bool await_update_answer(const char *job_id, jobs_message_t *answer)
     return await_answer(JOBS_MSG_UPDATE_ACCEPTED, JOBS_MSG_UPDATE_REJECTED, job_id, JOBS_ANSWER_TIMEOUT_MS, answer);
 }
 
-bool jobs_await_certificate_answer(uint32_t timeout_ms, bool *accepted, char **payload)
+bool jobs_await_certificate_answer(bool register_thing, uint32_t timeout_ms, bool *accepted, char **payload)
 {
+    jobs_message_kind_t yes = register_thing ? JOBS_MSG_REGISTER_ACCEPTED : JOBS_MSG_CERTIFICATE_ACCEPTED;
+    jobs_message_kind_t no = register_thing ? JOBS_MSG_REGISTER_REJECTED : JOBS_MSG_CERTIFICATE_REJECTED;
     jobs_message_t answer;
-    if (!await_answer(JOBS_MSG_CERTIFICATE_ACCEPTED, JOBS_MSG_CERTIFICATE_REJECTED, NULL, timeout_ms, &answer)) {
+    if (!await_answer(yes, no, NULL, timeout_ms, &answer)) {
         return false;
     }
-    *accepted = answer.kind == JOBS_MSG_CERTIFICATE_ACCEPTED;
+    *accepted = answer.kind == yes;
     *payload = answer.payload;
     return answer.payload != NULL;
 }
@@ -175,6 +183,11 @@ bool jobs_await_certificate_answer(uint32_t timeout_ms, bool *accepted, char **p
 esp_mqtt_client_handle_t jobs_client(void)
 {
     return s_client;
+}
+
+const char *jobs_thing_name(void)
+{
+    return s_identity->thing_name;
 }
 
 bool jobs_update(jobs_execution_t *execution, const char *status, const cJSON *details)
@@ -388,6 +401,7 @@ void jobs_on_connected(void)
         "notify-next", "start-next/accepted", "start-next/rejected", "+/update/accepted", "+/update/rejected",
 #if ESPFLEET_JOBS_ROTATION
         JOBS_CREATE_FROM_CSR "/accepted", JOBS_CREATE_FROM_CSR "/rejected", /* whole topics, not under the prefix */
+        JOBS_REGISTER_THING "/accepted", JOBS_REGISTER_THING "/rejected",
 #endif
     };
     for (int i = 0; i < JOBS_SUBSCRIPTIONS; i++) {
@@ -433,6 +447,12 @@ bool jobs_handle_message(const char *message_topic, const char *data, size_t len
         || strcmp(message_topic, JOBS_CREATE_FROM_CSR "/rejected") == 0) {
         post(message_topic[sizeof(JOBS_CREATE_FROM_CSR)] == 'a' ? JOBS_MSG_CERTIFICATE_ACCEPTED
                                                                  : JOBS_MSG_CERTIFICATE_REJECTED, NULL, data, length);
+        return true;
+    }
+    if (strcmp(message_topic, JOBS_REGISTER_THING "/accepted") == 0
+        || strcmp(message_topic, JOBS_REGISTER_THING "/rejected") == 0) {
+        post(message_topic[sizeof(JOBS_REGISTER_THING)] == 'a' ? JOBS_MSG_REGISTER_ACCEPTED
+                                                                : JOBS_MSG_REGISTER_REJECTED, NULL, data, length);
         return true;
     }
 #endif

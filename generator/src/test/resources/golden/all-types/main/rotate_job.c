@@ -18,11 +18,15 @@
 #include "nvs.h"
 
 #include "device_key.h"
+#include "fleet_provisioning.h"
 
 static const char *TAG = "rotate_job";
 
-/* AWS IoT's CreateCertificateFromCsr (Fleet Provisioning MQTT API, JSON payloads), on the thing's own connection */
+/* AWS IoT's CreateCertificateFromCsr and RegisterThing (Fleet Provisioning MQTT API, JSON payloads), on the thing's
+ * own connection: the certificate CreateCertificateFromCsr makes is attached to nothing; RegisterThing with the
+ * rotation template attaches it to this thing and the device policy */
 #define CREATE_TOPIC "$aws/certificates/create-from-csr/json"
+#define REGISTER_TOPIC FLEET_PROVISIONING_TOPIC(ESPFLEET_JOBS_ROTATION_TEMPLATE)
 /* how long the service may take to answer (as for fleet provisioning) */
 #define ANSWER_TIMEOUT_MS 30000u
 /* how long this boot tries the new pair when the broker neither accepts nor refuses it (a network down, a broker
@@ -282,7 +286,50 @@ static const char *string_field(const cJSON *root, const char *name)
     return value != NULL && value[0] != '\0' ? value : NULL;
 }
 
-/* From the start: new key, CSR, certificate, staged, restart. */
+/*
+ * RegisterThing with the rotation template and the ownership token of the new certificate: the template attaches it
+ * to this thing and the device policy (without that AWS refuses a connection with it). `*step` becomes "register"
+ * once the request is made, so that a failure is reported as that step.
+ */
+static esp_err_t register_thing(const char *token, char *why, size_t why_size, const char **step)
+{
+    *step = "register";
+    const char *thing = jobs_thing_name();
+    cJSON *request = fleet_provisioning_register_request(token, thing);
+    char *text = request != NULL ? cJSON_PrintUnformatted(request) : NULL;
+    cJSON_Delete(request);
+    bool sent = text != NULL && esp_mqtt_client_publish(jobs_client(), REGISTER_TOPIC, text, 0, 1, 0) >= 0;
+    free_secret(text); /* the ownership token is a bearer secret */
+    bool accepted = false;
+    char *payload = NULL;
+    bool answered = sent && jobs_await_certificate_answer(true, ANSWER_TIMEOUT_MS, &accepted, &payload);
+    cJSON *answer = answered ? cJSON_Parse(payload) : NULL;
+    free(payload);
+    const char *registered = NULL;
+    esp_err_t err = ESP_FAIL;
+    if (!sent) {
+        snprintf(why, why_size, "cannot publish to " REGISTER_TOPIC);
+    } else if (!answered) {
+        snprintf(why, why_size, "no answer to RegisterThing within %u s", (unsigned)(ANSWER_TIMEOUT_MS / 1000u));
+    } else if (answer == NULL) {
+        snprintf(why, why_size, "RegisterThing's answer is not JSON");
+    } else {
+        err = fleet_provisioning_check_registered(answer, accepted, &registered, why, why_size);
+        if (err == ESP_OK && strcmp(registered, thing) != 0) {
+            snprintf(why, why_size, "RegisterThing registered thing '%.64s', not this one: check template '"
+                     ESPFLEET_JOBS_ROTATION_TEMPLATE "'", registered);
+            err = ESP_ERR_INVALID_RESPONSE;
+        }
+    }
+    if (err == ESP_OK) {
+        ESP_LOGI(TAG, "the new certificate is registered to '%s' with template '%s'", thing,
+                 ESPFLEET_JOBS_ROTATION_TEMPLATE);
+    }
+    cJSON_Delete(answer);
+    return err;
+}
+
+/* From the start: new key, CSR, certificate, registered with the thing, staged, restart. */
 static void start(jobs_execution_t *execution, nvs_handle_t handle)
 {
     discard_staged(handle, true); /* what an earlier rotation left */
@@ -311,12 +358,14 @@ static void start(jobs_execution_t *execution, nvs_handle_t handle)
     cJSON_free(text);
     bool accepted = false;
     char *payload = NULL;
-    bool answered = sent && jobs_await_certificate_answer(ANSWER_TIMEOUT_MS, &accepted, &payload);
+    bool answered = sent && jobs_await_certificate_answer(false, ANSWER_TIMEOUT_MS, &accepted, &payload);
     cJSON *answer = answered ? cJSON_Parse(payload) : NULL;
     free(payload);
     const char *certificate = string_field(answer, "certificatePem");
     const char *id = string_field(answer, "certificateId");
+    const char *token = string_field(answer, "certificateOwnershipToken");
     char why[REASON_MAX] = "";
+    const char *step = "certificate";
     if (!sent) {
         snprintf(why, sizeof(why), "cannot publish to " CREATE_TOPIC);
     } else if (!answered) {
@@ -329,9 +378,10 @@ static void start(jobs_execution_t *execution, nvs_handle_t handle)
         snprintf(why, sizeof(why), "CreateCertificateFromCsr rejected: %d %s: %s",
                  cJSON_IsNumber(status) ? status->valueint : 0, code != NULL ? code : "?",
                  message != NULL ? message : "");
-    } else if (certificate == NULL || id == NULL) {
-        snprintf(why, sizeof(why), "CreateCertificateFromCsr's answer lacks certificatePem or certificateId");
-    } else if (device_key_check_staged(ROTATE_NVS_KEY_STAGED_KEY, certificate, why, sizeof(why)) == ESP_OK) {
+    } else if (certificate == NULL || id == NULL || token == NULL) {
+        snprintf(why, sizeof(why), "CreateCertificateFromCsr's answer lacks certificatePem, certificateId or the token");
+    } else if (device_key_check_staged(ROTATE_NVS_KEY_STAGED_KEY, certificate, why, sizeof(why)) == ESP_OK
+               && register_thing(token, why, sizeof(why), &step) == ESP_OK) {
         err = nvs_set_str(handle, ROTATE_NVS_KEY_STAGED_CERT, certificate);
         if (err == ESP_OK) {
             err = nvs_commit(handle);
@@ -346,7 +396,7 @@ static void start(jobs_execution_t *execution, nvs_handle_t handle)
     if (why[0] != '\0') {
         cJSON_Delete(answer);
         discard_staged(handle, true);
-        finish(execution, "FAILED", "certificate", why);
+        finish(execution, "FAILED", step, why);
         return;
     }
     details = cJSON_CreateObject();

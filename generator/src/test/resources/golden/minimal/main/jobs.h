@@ -52,9 +52,13 @@ bool jobs_update(jobs_execution_t *execution, const char *status, const cJSON *d
 /* Jobs task: the MQTT client (rotate-certificate publishes its CreateCertificateFromCsr request with it). */
 esp_mqtt_client_handle_t jobs_client(void);
 
-/* Jobs task: waits up to `timeout_ms` for CreateCertificateFromCsr's answer on this connection; `*payload` (NUL-
- * terminated, for the caller to free) and whether it came on /accepted. False when none came. */
-bool jobs_await_certificate_answer(uint32_t timeout_ms, bool *accepted, char **payload);
+/* Jobs task: the thing this device is (rotate-certificate registers its new certificate with it). */
+const char *jobs_thing_name(void);
+
+/* Jobs task: waits up to `timeout_ms` for CreateCertificateFromCsr's answer (or, with `register_thing`, RegisterThing's
+ * with jobs.rotation_template) on this connection; `*payload` (NUL-terminated, for the caller to free) and whether it
+ * came on /accepted. False when none came. */
+bool jobs_await_certificate_answer(bool register_thing, uint32_t timeout_ms, bool *accepted, char **payload);
 
 /* Jobs task: statusDetails[key] as a string, or NULL. */
 const char *jobs_status_detail(const jobs_execution_t *execution, const char *key);

@@ -16,6 +16,7 @@ import dev.espfleet.flasher.sim.SimLink;
 import dev.espfleet.flasher.sim.SimulatedEsp32;
 import dev.espfleet.generator.config.ConfigLoader;
 import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.generator.render.ProjectRenderer;
 import dev.espfleet.model.MacAddress;
 import dev.espfleet.nvs.NvsCsv;
 import dev.espfleet.nvs.NvsEntry;
@@ -63,8 +64,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * AWS IoT Jobs' {@code rotate-certificate} end to end, in the loop: the env-sensor firmware with jobs and rotation
  * on, built with the host runtime, in a simulated ESP32's flash, connected through mosquitto (mutual TLS) to a
- * shadow service, a Jobs service and CreateCertificateFromCsr (FleetProvisioningStandIn) that follow AWS's
- * documentation. Every assertion is on what the Jobs service, the broker, the flash or the console saw.
+ * shadow service, a Jobs service and CreateCertificateFromCsr and RegisterThing (FleetProvisioningStandIn, serving the
+ * generated aws/provisioning-template.json as jobs.rotation_template) that follow AWS's documentation. Every assertion is on what the Jobs service, the broker, the flash or the console saw.
  */
 class CertificateRotationScenariosTest {
     static final MacAddress MAC = MacAddress.parse("24:0a:c4:5e:00:19");
@@ -77,6 +78,8 @@ class CertificateRotationScenariosTest {
     static Path cache;
     static DeviceConfig config;
     static SimFirmware firmware;
+    static String template;
+    static String templateBody;
 
     @TempDir
     Path dir;
@@ -87,11 +90,14 @@ class CertificateRotationScenariosTest {
         assumeTrue(Files.isRegularFile(Path.of("/usr/include/mosquitto.h")) && Mosquitto.installed(),
                 "the scenarios need " + HostAppBuild.PACKAGES + " and mosquitto");
         String yaml = Files.readString(SimFirmwareTest.HOST.resolve("../examples/env-sensor.yaml"))
-                + "jobs:\n  enabled: true\n  rotation: true\n";
+                + "jobs:\n  enabled: true\n  rotation: true\n  rotation_template: env-sensor-rotation\n";
         Path file = cache.resolve("rotation/env-sensor.yaml");
         Files.createDirectories(file.getParent());
         Files.writeString(file, yaml);
         config = ConfigLoader.load(file);
+        template = config.jobs().rotationTemplate().orElseThrow();
+        // the template the stand-in serves is the one espfleet generates for this config
+        templateBody = new ProjectRenderer().render(config).text("aws/provisioning-template.json");
         firmware = SimFirmware.build(config, cache.resolve("builds"));
     }
 
@@ -123,7 +129,7 @@ class CertificateRotationScenariosTest {
             jobs = JobsServiceStandIn.connect(broker, bench.clientTls("jobs-service"));
             open.add(jobs);
             certificates = FleetProvisioningStandIn.connect(broker, bench.clientTls("certificate-service"), bench.ca,
-                    "unused", "{}");
+                    template, templateBody);
             open.add(certificates);
             flashFile = dir.resolve("flash.bin");
             SimFlash flash = SimFlash.file(flashFile, 4 << 20);
@@ -222,6 +228,12 @@ class CertificateRotationScenariosTest {
         assertEquals(1, w.certificates.issued().size());
         FleetProvisioningStandIn.Issued issued = w.certificates.issued().get(0);
         assertEquals(issued.certificateId(), job.detail("certificateId"));
+        // RegisterThing with the rotation template attached the new certificate to the same thing
+        assertEquals(List.of(new FleetProvisioningStandIn.Registered("rotate-ok-001",
+                        Map.of("ThingName", "rotate-ok-001", "MacAddress", MAC.toString().toLowerCase()),
+                        issued.certificateId())),
+                w.certificates.registered());
+        assertEquals(List.of(), w.certificates.rejections());
         // the flash: the new certificate and a new key are the current ones; nothing staged is left
         Map<String, NvsEntry> nvs = w.identity();
         assertEquals(Pem.encodeCertificate(issued.certificate()).strip(),
@@ -281,6 +293,37 @@ class CertificateRotationScenariosTest {
         int refusedAt = log.indexOf("restarting with the old one");
         assertTrue(refusedAt > 0, log);
         assertTrue(log.indexOf("mqtt_connected", refusedAt) > refusedAt, log);
+    }
+
+    @Test
+    void registerThingRejectedEndsTheJobFailedWithNothingStagedAndTheOldCertificateInUse() throws Exception {
+        World w = new World("rotate-register-001");
+        DeviceConfig.Identity id = config.identity();
+        String oldCert = w.text(id.deviceCertKey().value());
+        String oldKey = w.text(id.privateKeyKey().value());
+        w.certificates.expireNextToken(); // RegisterThing then answers 400 InvalidCertificateOwnershipToken
+
+        JobsServiceStandIn.Snapshot job = w.runJob("rotate-3", rotateDocument());
+
+        assertEquals("FAILED", job.status(), w.console.console() + w.broker.log());
+        assertEquals("register", job.detail("step"));
+        assertEquals("RegisterThing rejected: 400 InvalidCertificateOwnershipToken", job.detail("reason"));
+        assertEquals(List.of("QUEUED", "IN_PROGRESS", "FAILED"), job.history());
+        assertEquals(1, w.certificates.issued().size());
+        assertEquals(List.of(), w.certificates.registered());
+        assertEquals(List.of("$aws/provisioning-templates/" + template + "/provision/json 400"
+                + " InvalidCertificateOwnershipToken"), w.certificates.rejections());
+        // nothing staged, no restart: the old pair is still the current one and still connected
+        Map<String, NvsEntry> nvs = w.identity();
+        assertEquals(oldCert, nvs.get(id.deviceCertKey().value()).stringValue());
+        assertEquals(oldKey, nvs.get(id.privateKeyKey().value()).stringValue());
+        for (String staged : STAGED_KEYS) {
+            assertFalse(nvs.containsKey(staged), staged + " is still in NVS: " + nvs.keySet());
+        }
+        String log = w.console.console();
+        assertFalse(log.contains("esp_restart()"), log);
+        assertFalse(log.contains("connecting with the new certificate"), log);
+        connectWith(w, w.unit, "rotate-register-001-old"); // the broker still takes the old certificate
     }
 
     /** A CRL from the bench CA naming {@code revoked}, as mosquitto's crlfile takes it. */

@@ -249,14 +249,31 @@ public final class ConfigSchema {
     static final Key<Boolean> JOBS_ROTATION = Key.of("rotation", ValueKind.bool()).byDefault(false)
             .doc("the firmware also takes `rotate-certificate` jobs: a new key made on the chip, its certificate from"
                     + " CreateCertificateFromCsr (`$aws/certificates/create-from-csr/json`, allowed by aws/policy.json),"
-                    + " a reconnect with it, commit or fall back to the old one; only with `enabled`; docs/jobs.md");
+                    + " attached to the thing by RegisterThing with `rotation_template`, a reconnect with it, commit or"
+                    + " fall back to the old one; only with `enabled`; docs/jobs.md");
+    static final Key<String> ROTATION_TEMPLATE = Key.of("rotation_template", ValueKind.text("string",
+                    "1-" + ConfigSchema.TEMPLATE_NAME_MAX + " of `0-9A-Za-z_-` (AWS's rule for a provisioning template"
+                            + " name)", ConfigSchema::templateNameProblem))
+            .defaultDoc("required with `rotation: true`")
+            .doc("the AWS IoT provisioning template a rotation registers its new certificate with (RegisterThing,"
+                    + " `$aws/provisioning-templates/<template>/provision/json`): it attaches the certificate to the"
+                    + " thing and to aws/policy.json's policy; aws/provisioning-template.json is its body");
     static final Schema<Jobs> JOBS_SCHEMA = Schema.of(v -> new Jobs(v.get(JOBS_ENABLED), v.get(SELF_TEST_TIMEOUT_S),
-            v.get(STEP_TIMEOUT_MINUTES), v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION)), JOBS_ENABLED, SELF_TEST_TIMEOUT_S,
-            STEP_TIMEOUT_MINUTES, JOBS_ROTATION)
+            v.get(STEP_TIMEOUT_MINUTES), v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION),
+            v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION) ? v.find(ROTATION_TEMPLATE) : Optional.empty()),
+            JOBS_ENABLED, SELF_TEST_TIMEOUT_S, STEP_TIMEOUT_MINUTES, JOBS_ROTATION, ROTATION_TEMPLATE)
             .rules(new Rule("`jobs.rotation` only with `jobs.enabled: true` (rotation is a job)", v -> {
                 if (v.get(JOBS_ROTATION) && !v.get(JOBS_ENABLED)) {
                     v.problem(JOBS_ROTATION, "applies only with enabled: true (rotate-certificate is an AWS IoT job);"
                             + " set jobs.enabled: true");
+                }
+            }), new Rule("`jobs.rotation_template` is required with `rotation: true`, and refused without it", v -> {
+                if (v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION) && !v.written(ROTATION_TEMPLATE)) {
+                    v.missing(ROTATION_TEMPLATE, "the AWS IoT provisioning template that attaches a rotated"
+                            + " certificate to its thing and policy, e.g. env-sensor-rotation");
+                } else if (!v.get(JOBS_ROTATION) && v.written(ROTATION_TEMPLATE)) {
+                    v.problem(ROTATION_TEMPLATE, "applies only with rotation: true; set jobs.rotation: true or remove"
+                            + " it");
                 }
             }));
 

@@ -66,8 +66,11 @@ public record DeviceConfig(
      * @param selfTestTimeoutSeconds how long a new app has to pass its self-test before it rolls back
      * @param stepTimeoutMinutes the stepTimeoutInMinutes of the device's IN_PROGRESS updates
      * @param rotation the firmware takes {@code rotate-certificate} jobs (only with {@code enabled})
+     * @param rotationTemplate the provisioning template a rotation registers its new certificate with (RegisterThing);
+     *                         present exactly when {@code rotation}
      */
-    public record Jobs(boolean enabled, int selfTestTimeoutSeconds, int stepTimeoutMinutes, boolean rotation) {
+    public record Jobs(boolean enabled, int selfTestTimeoutSeconds, int stepTimeoutMinutes, boolean rotation,
+                       Optional<String> rotationTemplate) {
     }
 
     /**

@@ -110,11 +110,16 @@ public final class AwsArtifacts {
                 received.add(arn + "topic/" + jobs + answer.replace("+", "*"));
             }
             if (c.jobs().rotation()) {
-                // rotate-certificate: CreateCertificateFromCsr on the thing's own connection (docs/jobs.md)
-                published.add(arn + "topic/" + CREATE_FROM_CSR_TOPIC);
-                for (String answer : List.of("/accepted", "/rejected")) {
-                    subscribeFilters.add(arn + "topicfilter/" + CREATE_FROM_CSR_TOPIC + answer);
-                    received.add(arn + "topic/" + CREATE_FROM_CSR_TOPIC + answer);
+                // rotate-certificate: CreateCertificateFromCsr, then RegisterThing with the rotation template (which
+                // attaches the new certificate to the thing and this policy), on the thing's own connection
+                // (docs/jobs.md)
+                for (String request : List.of(CREATE_FROM_CSR_TOPIC,
+                        provisionTopic(c.jobs().rotationTemplate().orElseThrow()))) {
+                    published.add(arn + "topic/" + request);
+                    for (String answer : List.of("/accepted", "/rejected")) {
+                        subscribeFilters.add(arn + "topicfilter/" + request + answer);
+                        received.add(arn + "topic/" + request + answer);
+                    }
                 }
             }
         }

@@ -22,6 +22,7 @@ import java.util.TreeSet;
  * @param source the config's file name, for "generated from" comments
  * @param nvsPartitionsToInit C string literals: every NVS partition the firmware opens besides the default one
  * @param claim fleet provisioning by claim; null without identity.claim (its aws/ files are then not written)
+ * @param rotationTemplate the provisioning template rotate-certificate registers with; null without jobs.rotation
  * @param sdkconfigSecurity lines of sdkconfig.defaults that turn on NVS encryption (none when the key comes from
  *                          the host)
  */
@@ -30,7 +31,7 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                            List<Define> defines, List<Partition> partitions, List<String> nvsPartitionsToInit,
                            List<Desired> desired, List<Reported> reported, Identity identity, AwsArtifacts.View aws,
                            Telemetry telemetry, boolean jobsEnabled, AwsArtifacts.Claim claim,
-                           List<String> sdkconfigSecurity) {
+                           String rotationTemplate, List<String> sdkconfigSecurity) {
     /**
      * ESP-IDF components main/ uses (json is cJSON; esp_hw_support has esp_random.h, esp_mac.h and esp_chip_info.h;
      * esp_app_format esp_app_desc.h; esp_rom esp_rom_crc.h; the console drivers and mbedtls for the console report;
@@ -121,7 +122,8 @@ public record ProjectModel(String source, String productName, String cmakeProjec
                 nvsPartitionsToInit(config), config.shadow().desired().stream().map(ProjectModel::desired).toList(),
                 config.shadow().reported().stream().map(ProjectModel::reported).toList(), identity(config),
                 AwsArtifacts.of(config), telemetry, config.jobs().enabled(),
-                AwsArtifacts.claim(config).orElse(null), sdkconfigSecurity(config));
+                AwsArtifacts.claim(config).orElse(null), config.jobs().rotationTemplate().orElse(null),
+                sdkconfigSecurity(config));
     }
 
     private static List<String> requires(DeviceConfig c) {
@@ -200,6 +202,8 @@ public record ProjectModel(String source, String productName, String cmakeProjec
             define(d, "ESPFLEET_JOBS_ROTATION", c.jobs().rotation() ? "1" : "0", c.jobs().rotation()
                     ? "rotate-certificate jobs: new key on the chip, CreateCertificateFromCsr, commit or fall back"
                     : "no rotate-certificate jobs (jobs.rotation)");
+            c.jobs().rotationTemplate().ifPresent(t -> define(d, "ESPFLEET_JOBS_ROTATION_TEMPLATE", CLiteral.string(t),
+                    "jobs.rotation_template: RegisterThing attaches a rotated certificate to the thing and policy"));
         }
         define(d, "ESPFLEET_IDENTITY_PARTITION", CLiteral.string(c.identity().partition().value()), null);
         define(d, "ESPFLEET_IDENTITY_NAMESPACE", CLiteral.string(c.identity().namespace().value()), null);

@@ -68,11 +68,28 @@ class ConfigSchemaTest {
 
     @Test
     void jobsRotationIsReadWithJobsEnabledOnly() {
-        assertTrue(load("jobs: {enabled: true, rotation: true}\n").jobs().rotation());
+        assertTrue(load("jobs: {enabled: true, rotation: true, rotation_template: t-rot}\n").jobs().rotation());
         assertFalse(load("jobs: {enabled: true}\n").jobs().rotation());
         assertEquals(List.of("4:13: jobs.rotation: applies only with enabled: true (rotate-certificate is an AWS IoT"
                         + " job); set jobs.enabled: true"),
                 problems("jobs:\n  rotation: true\n"));
+    }
+
+    @Test
+    void jobsRotationNamesTheProvisioningTemplateItRegistersWith() {
+        assertEquals(java.util.Optional.of("env-sensor-rotation"),
+                load("jobs: {enabled: true, rotation: true, rotation_template: env-sensor-rotation}\n").jobs()
+                        .rotationTemplate());
+        assertEquals(java.util.Optional.empty(), load("jobs: {enabled: true}\n").jobs().rotationTemplate());
+        List<String> missing = problems("jobs:\n  enabled: true\n  rotation: true\n");
+        assertEquals(1, missing.size(), missing.toString());
+        assertTrue(missing.get(0).contains("jobs.rotation_template"), missing.toString());
+        List<String> stray = problems("jobs:\n  enabled: true\n  rotation_template: t\n");
+        assertEquals(1, stray.size(), stray.toString());
+        assertTrue(stray.get(0).contains("applies only with rotation: true"), stray.toString());
+        List<String> badName = problems("jobs:\n  enabled: true\n  rotation: true\n  rotation_template: a.b\n");
+        assertEquals(1, badName.size(), badName.toString());
+        assertTrue(badName.get(0).contains("jobs.rotation_template"), badName.toString());
     }
 
     @Test
