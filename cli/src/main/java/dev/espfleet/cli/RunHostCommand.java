@@ -2,7 +2,15 @@ package dev.espfleet.cli;
 
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.ExitStatus;
+import dev.espfleet.flasher.sim.FlashFileBoot;
+import dev.espfleet.flasher.targets.ChipSpec;
+import dev.espfleet.generator.config.ConfigLoader;
+import dev.espfleet.generator.config.DeviceConfig;
+import dev.espfleet.host.HostFlashFile;
 import dev.espfleet.host.HostRun;
+import dev.espfleet.nvs.PartitionTable;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -51,6 +59,13 @@ final class RunHostCommand implements Callable<Integer> {
             + "the first finding stops the app with a report.")
     boolean sanitize;
 
+    @Option(names = "--flash-file", paramLabel = "FILE",
+            description = {"Run on a whole flash file, as a bench writes a chip: bootloader, partition table, otadata, "
+                    + "the app in its first slot and the unit's identity; created (mode 0600) when missing, reused as it "
+                    + "is when present. OTA jobs then have their slots: at each start, and after each esp_restart(), "
+                    + "the simulated bootloader picks the slot otadata selects (with app rollback when jobs are on)."})
+    Path flashFile;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (broker != null && !BROKER.matcher(broker).matches()) {
@@ -66,6 +81,9 @@ final class RunHostCommand implements Callable<Integer> {
         Shutdown shutdown = new Shutdown(work, workDir == null, err);
         Runtime.getRuntime().addShutdownHook(shutdown);
         try {
+            if (flashFile != null) {
+                return runOnFlashFile(work, shutdown, err);
+            }
             HostRun run = HostRun.prepare(config, unit, work, sanitize);
             err.printf("running %s %s (unit %s) from %s%s; Ctrl-C stops it%n", run.config().product().name(),
                     run.config().product().firmwareVersion(), unit, run.app(),
@@ -99,6 +117,61 @@ final class RunHostCommand implements Callable<Integer> {
                 }
                 shutdown.cleanUp();
             }
+        }
+    }
+
+    /** The runtime's exit status for esp_restart() (host/runtime/runtime.h, ESPFLEET_RESTART_EXIT_CODE). */
+    static final int RESTART_EXIT_CODE = 100;
+
+    private Integer runOnFlashFile(Path work, Shutdown shutdown, PrintWriter err) throws IOException, InterruptedException {
+        if (sanitize) {
+            throw EspfleetException.badInput("--sanitize does not go with --flash-file (the flash file's app is the "
+                    + "bench's build)");
+        }
+        DeviceConfig cfg = ConfigLoader.load(config);
+        if (Files.exists(flashFile)) {
+            err.printf("run-host: using the flash file %s as it is (its identity, slots and otadata)%n", flashFile);
+        } else {
+            HostFlashFile.write(cfg, HostFlashFile.regions(cfg, unit, work), flashFile);
+            err.printf("run-host: wrote %s (firmware %s and the identity of %s)%n", flashFile,
+                    cfg.product().firmwareVersion(), unit);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        while (true) {
+            FlashFileBoot.App boot = FlashFileBoot.boot(flashFile, cfg.flashSize().bytes(), ChipSpec.of(cfg.target()),
+                    cfg.jobs().enabled());
+            out.print(boot.console().replace("\r\n", "\n"));
+            out.flush();
+            Path exe = work.resolve("app-" + boot.partition().replaceAll("[^A-Za-z0-9_.-]", "_"));
+            Files.deleteIfExists(exe);
+            Files.write(exe, boot.elf());
+            Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwx------"));
+            List<String> command = new ArrayList<>(List.of(exe.toString(), "--flash", flashFile.toString(),
+                    "--partition-table-offset", String.format("0x%x", PartitionTable.DEFAULT_OFFSET),
+                    "--app-partition", boot.partition()));
+            if (broker != null) {
+                command.addAll(List.of("--broker", broker));
+            }
+            err.printf("running %s %s from partition %s of %s%s; Ctrl-C stops it%n", cfg.product().name(),
+                    boot.version(), boot.partition(), flashFile, broker != null ? " against " + broker : "");
+            err.flush();
+            Optional<Process> app = shutdown.start(new ProcessBuilder(command).inheritIO());
+            if (app.isEmpty()) {
+                return SIGTERM_STATUS;
+            }
+            int status = app.get().waitFor();
+            if (shutdown.started() || status == SIGINT_STATUS || status == SIGTERM_STATUS) {
+                return status;
+            }
+            if (status == RESTART_EXIT_CODE) {
+                err.println("run-host: esp_restart(): booting the flash file again");
+                continue;
+            }
+            if (status != 0) {
+                throw new EspfleetException(ExitStatus.JOB_FAILED, "the firmware stopped with exit status " + status
+                        + " (its log is above)");
+            }
+            return 0;
         }
     }
 
