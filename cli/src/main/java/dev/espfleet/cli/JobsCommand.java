@@ -65,6 +65,11 @@ final class JobsCommand implements Runnable {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the files.")
         Path out;
 
+        @Option(names = "--sign-key", paramLabel = "PRIVATE.pem",
+                description = "EC P-256 private key: adds \"signature\" (ECDSA over the image's SHA-256, DER, base64), "
+                        + "which firmware built with jobs.ota_signing_key requires.")
+        Path signKey;
+
         @Override
         int doCall() throws Exception {
             DeviceConfig device = ConfigLoader.load(config);
@@ -79,7 +84,8 @@ final class JobsCommand implements Runnable {
                 throw EspfleetException.badInput("--image: cannot read " + image + " (" + AtomicFiles.describe(e) + ")");
             }
             OtaJobDocument job = OtaJobDocument.prepare(new OtaJobDocument.Request(bytes, image.toString(), url, device,
-                    replaces, allowDowngrade, Optional.ofNullable(jobId), Optional.ofNullable(thingGroup)));
+                    replaces, allowDowngrade, Optional.ofNullable(jobId), Optional.ofNullable(thingGroup),
+                    Optional.ofNullable(signKey).map(dev.espfleet.provisioning.Pem::readPrivateKey)));
             Path document = out.resolve(job.jobId() + ".json");
             AtomicFiles.write(document, job.document().getBytes(StandardCharsets.UTF_8));
             out().printf("%s: %s %s for %s (%d bytes, SHA-256 %s), replacing %s%n", document,

@@ -54,6 +54,46 @@ class JobsCommandTest {
         assertTrue(run.out().contains("aws iot create-job --cli-input-json file://"), run.out());
     }
 
+    private Path privateKeyPem(java.security.KeyPair pair, String name) throws Exception {
+        Path pem = dir.resolve(name);
+        Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        return pem;
+    }
+
+    private static java.security.KeyPair ecKeyPair(String curve) throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec(curve));
+        return g.generateKeyPair();
+    }
+
+    @Test
+    void signKeyAddsAnEcdsaP256SignatureOverTheImageThatThePublicKeyVerifies() throws Exception {
+        Path image = image(Chip.ESP32C3, "smart_valve", "2.1.0");
+        java.security.KeyPair pair = ecKeyPair("secp256r1");
+        ota(image, "--sign-key", privateKeyPem(pair, "ota-signing.pem").toString()).ok();
+        String document = Files.readString(dir.resolve("jobs/ota-smart_valve-2-1-0.json"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(",\"signature\":\"([A-Za-z0-9+/=]+)\"}\n$")
+                .matcher(document);
+        assertTrue(m.find(), document);
+        java.security.Signature verify = java.security.Signature.getInstance("SHA256withECDSA");
+        verify.initVerify(pair.getPublic());
+        verify.update(Files.readAllBytes(image));
+        assertTrue(verify.verify(java.util.Base64.getDecoder().decode(m.group(1))), "DER ECDSA over the image's SHA-256");
+        verify.initVerify(ecKeyPair("secp256r1").getPublic());
+        verify.update(Files.readAllBytes(image));
+        assertFalse(verify.verify(java.util.Base64.getDecoder().decode(m.group(1))), "another key does not verify it");
+    }
+
+    @Test
+    void signKeyThatIsNotEcP256IsRefusedInOneLine() throws Exception {
+        Cli p384 = ota(image(Chip.ESP32C3, "smart_valve", "2.1.0"), "--sign-key",
+                privateKeyPem(ecKeyPair("secp384r1"), "p384.pem").toString());
+        assertEquals(2, p384.exit(), p384.err());
+        assertTrue(p384.err().contains("error: --sign-key: not an EC P-256 private key"), p384.err());
+        assertFalse(Files.exists(dir.resolve("jobs")), "nothing is written without a signature");
+    }
+
     @Test
     void refusesAnImageForAnotherChipProjectOrAnOlderVersionInOneLine() throws Exception {
         Cli chip = ota(image(Chip.ESP32, "smart_valve", "2.1.0"));

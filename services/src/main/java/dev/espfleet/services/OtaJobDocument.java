@@ -31,7 +31,8 @@ public record OtaJobDocument(String jobId, String document, Optional<String> cre
      * @param thingGroup a thing group name for the create-job input, or empty
      */
     public record Request(byte[] image, String imageName, String url, DeviceConfig config, String replaces,
-            boolean allowDowngrade, Optional<String> jobId, Optional<String> thingGroup) {
+            boolean allowDowngrade, Optional<String> jobId, Optional<String> thingGroup,
+            Optional<java.security.PrivateKey> signingKey) {
     }
 
     public static OtaJobDocument prepare(Request r) {
@@ -82,11 +83,36 @@ public record OtaJobDocument(String jobId, String document, Optional<String> cre
         String sha256 = sha256(r.image());
         String document = "{\"operation\":\"ota\",\"url\":" + json(r.url()) + ",\"sha256\":\"" + sha256
                 + "\",\"version\":" + json(desc.version()) + ",\"size\":" + r.image().length + ",\"allowDowngrade\":"
-                + r.allowDowngrade() + "}";
+                + r.allowDowngrade() + r.signingKey().map(k -> ",\"signature\":\"" + signature(k, r.image()) + "\"")
+                        .orElse("") + "}";
         Optional<String> createJob = r.thingGroup().map(group -> CreateJobInput.forThingGroup(r.config(), jobId, group,
                 document, "ota " + desc.projectName() + " " + r.replaces() + " -> " + desc.version()));
         return new OtaJobDocument(jobId, document + "\n", createJob, desc, sha256, r.image().length);
     }
+
+    /**
+     * The image's signature for a firmware built with {@code jobs.ota_signing_key}: ECDSA P-256 over the image's
+     * SHA-256, DER, base64 (what mbedtls_pk_verify with MBEDTLS_MD_SHA256 checks against the public key).
+     */
+    static String signature(java.security.PrivateKey key, byte[] image) {
+        if (!(key instanceof java.security.interfaces.ECPrivateKey ec) || ec.getParams().getCurve().getField()
+                .getFieldSize() != 256 || !ec.getParams().getOrder().equals(P256_ORDER)) {
+            throw EspfleetException.badInput("--sign-key: not an EC P-256 private key (jobs.ota_signing_key is an EC"
+                    + " P-256 public key; the firmware checks ECDSA P-256 signatures)");
+        }
+        try {
+            java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+            s.initSign(key);
+            s.update(image);
+            return java.util.Base64.getEncoder().encodeToString(s.sign());
+        } catch (java.security.GeneralSecurityException e) {
+            throw EspfleetException.badInput("--sign-key: cannot sign with this key: " + e.getMessage());
+        }
+    }
+
+    /** The order n of the NIST P-256 group (SEC 2 secp256r1). */
+    private static final java.math.BigInteger P256_ORDER = new java.math.BigInteger(
+            "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
 
     private static String sha256(byte[] data) {
         try {
