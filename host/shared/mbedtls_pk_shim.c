@@ -210,6 +210,78 @@ int mbedtls_pk_parse_key(mbedtls_pk_context *ctx, const unsigned char *key, size
     return pk_adopt(ctx, pkey);
 }
 
+int mbedtls_pk_parse_public_key(mbedtls_pk_context *ctx, const unsigned char *key, size_t keylen)
+{
+    if (ctx == NULL || key == NULL || keylen == 0 || ctx->MBEDTLS_PRIVATE(pk_info) != NULL) {
+        return MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+    }
+    EVP_PKEY *pkey = NULL;
+    if (key[keylen - 1] == '\0') { /* PEM, as mbedTLS decides it */
+        BIO *bio = BIO_new_mem_buf(key, (int)(keylen - 1));
+        pkey = bio != NULL ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+        BIO_free(bio);
+    } else {
+        const unsigned char *p = key;
+        pkey = d2i_PUBKEY(NULL, &p, (long)keylen);
+    }
+    if (pkey == NULL) {
+        return MBEDTLS_ERR_PK_KEY_INVALID_FORMAT;
+    }
+    return pk_adopt(ctx, pkey);
+}
+
+/* The length of the DER SEQUENCE at sig (header included), or 0 when sig does not start with one that fits. */
+static size_t der_sequence_length(const unsigned char *sig, size_t sig_len)
+{
+    if (sig_len < 2 || sig[0] != 0x30) {
+        return 0;
+    }
+    size_t length;
+    size_t header;
+    if (sig[1] < 0x80) {
+        length = sig[1];
+        header = 2;
+    } else if (sig[1] == 0x81 && sig_len >= 3) {
+        length = sig[2];
+        header = 3;
+    } else {
+        return 0;
+    }
+    return header + length <= sig_len ? header + length : 0;
+}
+
+int mbedtls_pk_verify(mbedtls_pk_context *ctx, mbedtls_md_type_t md_alg, const unsigned char *hash, size_t hash_len,
+                      const unsigned char *sig, size_t sig_len)
+{
+    EVP_PKEY *pkey = ctx != NULL ? pkey_of(ctx) : NULL;
+    const EVP_MD *md = md_alg == MBEDTLS_MD_SHA256 ? EVP_sha256() : md_alg == MBEDTLS_MD_SHA384 ? EVP_sha384()
+                     : md_alg == MBEDTLS_MD_SHA512 ? EVP_sha512() : md_alg == MBEDTLS_MD_SHA1 ? EVP_sha1() : NULL;
+    if (pkey == NULL || md == NULL || hash == NULL || sig == NULL) {
+        return MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+    }
+    if (hash_len == 0) {
+        hash_len = (size_t)EVP_MD_get_size(md);
+    } else if (hash_len != (size_t)EVP_MD_get_size(md)) {
+        return MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+    }
+    bool ec = mbedtls_pk_get_type(ctx) == MBEDTLS_PK_ECKEY;
+    size_t used = sig_len;
+    if (ec) {
+        used = der_sequence_length(sig, sig_len);
+        if (used == 0) {
+            return MBEDTLS_ERR_ECP_VERIFY_FAILED; /* mbedTLS: a signature that does not parse is a failed check */
+        }
+    }
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(pkey, NULL);
+    int ok = pctx != NULL && EVP_PKEY_verify_init(pctx) == 1 && EVP_PKEY_CTX_set_signature_md(pctx, md) == 1
+             && EVP_PKEY_verify(pctx, sig, used, hash, hash_len) == 1;
+    EVP_PKEY_CTX_free(pctx);
+    if (!ok) {
+        return ec ? MBEDTLS_ERR_ECP_VERIFY_FAILED : -0x4380; /* MBEDTLS_ERR_RSA_VERIFY_FAILED */
+    }
+    return used < sig_len ? MBEDTLS_ERR_PK_SIG_LEN_MISMATCH : 0;
+}
+
 /* Copies a memory BIO's bytes into buf with a NUL, as mbedTLS's PEM writers do. */
 static int bio_to_buffer(BIO *bio, unsigned char *buf, size_t size)
 {

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "mbedtls/ecp.h"
+#include "mbedtls/md.h"
 #include "mbedtls/private_access.h"
 
 #ifdef __cplusplus
@@ -15,6 +16,7 @@ extern "C" {
 #define MBEDTLS_ERR_PK_BAD_INPUT_DATA -0x3E80
 #define MBEDTLS_ERR_PK_KEY_INVALID_FORMAT -0x3D00
 #define MBEDTLS_ERR_PK_BUFFER_TOO_SMALL -0x3880
+#define MBEDTLS_ERR_PK_SIG_LEN_MISMATCH -0x3900
 
 typedef enum {
     MBEDTLS_PK_NONE = 0,
@@ -50,6 +52,13 @@ static inline mbedtls_ecp_keypair *mbedtls_pk_ec(const mbedtls_pk_context pk)
 /* A private key, PEM (keylen counts the terminating NUL) or DER; pwd for encrypted keys (unsupported: NULL). */
 int mbedtls_pk_parse_key(mbedtls_pk_context *ctx, const unsigned char *key, size_t keylen, const unsigned char *pwd,
                          size_t pwdlen, int (*f_rng)(void *, unsigned char *, size_t), void *p_rng);
+/* A public key (SubjectPublicKeyInfo), PEM (keylen counts the terminating NUL) or DER. */
+int mbedtls_pk_parse_public_key(mbedtls_pk_context *ctx, const unsigned char *key, size_t keylen);
+/* 0 when sig (DER ECDSA, or RSA PKCS#1 v1.5) is ctx's signature of the digest hash (md_alg; hash_len 0 for the
+ * algorithm's size); MBEDTLS_ERR_ECP_VERIFY_FAILED for a wrong ECDSA signature, MBEDTLS_ERR_PK_SIG_LEN_MISMATCH
+ * when bytes follow a valid one, MBEDTLS_ERR_PK_BAD_INPUT_DATA for an empty context or another digest size. */
+int mbedtls_pk_verify(mbedtls_pk_context *ctx, mbedtls_md_type_t md_alg, const unsigned char *hash, size_t hash_len,
+                      const unsigned char *sig, size_t sig_len);
 /* The private key as PEM, NUL-terminated (EC keys: "EC PRIVATE KEY", SEC1); MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL
  * when it does not fit. */
 int mbedtls_pk_write_key_pem(const mbedtls_pk_context *ctx, unsigned char *buf, size_t size);

@@ -19,6 +19,11 @@
 #include "esp_system.h"
 #include "esp_timer.h"
 #include "mbedtls/sha256.h"
+#ifdef ESPFLEET_OTA_SIGNING_KEY_PEM
+#include "mbedtls/base64.h"
+#include "mbedtls/md.h"
+#include "mbedtls/pk.h"
+#endif
 
 static const char *TAG = "ota_job";
 
@@ -198,13 +203,38 @@ static esp_err_t partition_sha256(const esp_partition_t *partition, size_t lengt
     return err;
 }
 
+#ifdef ESPFLEET_OTA_SIGNING_KEY_PEM
+/* A DER ECDSA P-256 signature is at most 72 bytes; room for more, refused by the verification. */
+#define OTA_SIGNATURE_MAX 160
+
+/* ESP_OK when `signature` (DER) is jobs.ota_signing_key's ECDSA over the image whose SHA-256 is `digest`. */
+static esp_err_t verify_signature(const unsigned char digest[32], const unsigned char *signature, size_t length,
+                                  char reason[OTA_REASON_MAX])
+{
+    static const char key[] = ESPFLEET_OTA_SIGNING_KEY_PEM;
+    mbedtls_pk_context pk;
+    mbedtls_pk_init(&pk);
+    int rc = mbedtls_pk_parse_public_key(&pk, (const unsigned char *)key, sizeof(key));
+    if (rc != 0) {
+        snprintf(reason, OTA_REASON_MAX, "the signing key built into the firmware cannot be read (-0x%04x)",
+                 (unsigned)-rc);
+    } else if ((rc = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, 32, signature, length)) != 0) {
+        snprintf(reason, OTA_REASON_MAX, "signature check failed: the image is not signed by jobs.ota_signing_key "
+                 "(-0x%04x)", (unsigned)-rc);
+    }
+    mbedtls_pk_free(&pk);
+    return rc == 0 ? ESP_OK : ESP_ERR_OTA_VALIDATE_FAILED;
+}
+#endif
+
 /*
  * One download into the next slot. ESP_OK: the image is there, its digest is the document's, and it is the
  * boot partition (esp_https_ota_finish switches only after the digest matched). Else `reason` says why and the
  * running app's slot stays the boot slot.
  */
 static esp_err_t download(const char *url, const char *ca, const char *version, const unsigned char digest[32],
-                          char reason[OTA_REASON_MAX], bool *retryable)
+                          const unsigned char *signature, size_t signature_length, char reason[OTA_REASON_MAX],
+                          bool *retryable)
 {
     *retryable = true; /* the connection, the server, the transfer: another attempt may get through */
     const esp_http_client_config_t http = {
@@ -267,6 +297,17 @@ static esp_err_t download(const char *url, const char *ca, const char *version, 
         esp_https_ota_abort(ota); /* the slot never becomes the boot slot */
         return err;
     }
+#ifdef ESPFLEET_OTA_SIGNING_KEY_PEM
+    /* the digest is the slot's own: the signature covers what was written, checked before the switch */
+    err = verify_signature(actual, signature, signature_length, reason);
+    if (err != ESP_OK) {
+        esp_https_ota_abort(ota);
+        return err;
+    }
+#else
+    (void)signature;
+    (void)signature_length;
+#endif
     err = esp_https_ota_finish(ota);
     if (err != ESP_OK) {
         snprintf(reason, OTA_REASON_MAX, "the image was refused: %s", esp_err_to_name(err));
@@ -301,6 +342,21 @@ void ota_job_run(jobs_execution_t *execution, const char *ca)
         finish(execution, "REJECTED", NULL, "reason", "job document: \"allowDowngrade\" must be true or false");
         return;
     }
+    const unsigned char *signature = NULL;
+    size_t signature_length = 0;
+#ifdef ESPFLEET_OTA_SIGNING_KEY_PEM
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(doc, "signature");
+    unsigned char signature_der[OTA_SIGNATURE_MAX];
+    if (!cJSON_IsString(sig) || mbedtls_base64_decode(signature_der, sizeof(signature_der), &signature_length,
+                                                      (const unsigned char *)sig->valuestring,
+                                                      strlen(sig->valuestring)) != 0
+        || signature_length == 0) {
+        finish(execution, "FAILED", "download", "reason", "job document: \"signature\" (base64 DER ECDSA over the "
+               "image's SHA-256) is required: this firmware has jobs.ota_signing_key");
+        return;
+    }
+    signature = signature_der;
+#endif
     const char *target = version->valuestring;
     const char *step = jobs_status_detail(execution, "step");
     bool after_switch = step != NULL && strcmp(step, STEP_REBOOTING) == 0;
@@ -351,7 +407,7 @@ void ota_job_run(jobs_execution_t *execution, const char *ca)
     for (int attempt = 1; attempt <= OTA_DOWNLOAD_ATTEMPTS && retryable; attempt++) {
         ESP_LOGI(TAG, "job %s: downloading %s (attempt %d of %d)", execution->job_id, target, attempt,
                  OTA_DOWNLOAD_ATTEMPTS);
-        err = download(url->valuestring, ca, target, digest, reason, &retryable);
+        err = download(url->valuestring, ca, target, digest, signature, signature_length, reason, &retryable);
         if (err == ESP_OK) {
             break;
         }

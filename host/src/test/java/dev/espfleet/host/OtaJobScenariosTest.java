@@ -55,6 +55,9 @@ class OtaJobScenariosTest {
     static SimFirmware current;
     static SimFirmware update;
     static byte[] brokenUpdate;
+    /** 1.2.3 built with jobs.ota_signing_key, and the key pair whose public half that is. */
+    static SimFirmware signedCurrent;
+    static java.security.KeyPair signingKey;
 
     @TempDir
     Path dir;
@@ -78,6 +81,28 @@ class OtaJobScenariosTest {
                 "#include <stdbool.h>\n#include \"ota_job.h\"\nbool app_self_test(void)\n{\n    return false;\n}\n");
         byte[] elf = Files.readAllBytes(HostAppBuild.build(project, cache.resolve("broken/build"), false));
         brokenUpdate = HostAppImage.pack(project, elf, next.flashSize().bytes());
+        signingKey = p256();
+        Path signed = cache.resolve("v1-signed/env-sensor.yaml");
+        Files.createDirectories(signed.getParent());
+        Files.writeString(signed.resolveSibling("ota-signing.pub.pem"), "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                        .encodeToString(signingKey.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        signedCurrent = SimFirmware.build(load(signed, yaml + "  ota_signing_key: ota-signing.pub.pem\n"),
+                cache.resolve("builds"));
+    }
+
+    static java.security.KeyPair p256() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        return g.generateKeyPair();
+    }
+
+    /** What espfleet jobs ota --sign-key puts in "signature": ECDSA P-256 over the image's SHA-256, DER, base64. */
+    static String sign(java.security.PrivateKey key, byte[] image) throws Exception {
+        java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+        s.initSign(key);
+        s.update(image);
+        return java.util.Base64.getEncoder().encodeToString(s.sign());
     }
 
     private static DeviceConfig load(Path file, String yaml) throws Exception {
@@ -104,6 +129,10 @@ class OtaJobScenariosTest {
         final Path flashFile;
 
         World(String thing, byte[] served) throws Exception {
+            this(thing, served, current);
+        }
+
+        World(String thing, byte[] served, SimFirmware firmware) throws Exception {
             this.thing = thing;
             Bench bench = Bench.create(dir);
             Path unit = bench.provision(thing, config);
@@ -116,7 +145,7 @@ class OtaJobScenariosTest {
             open.add(images);
             flashFile = dir.resolve("flash.bin");
             SimFlash flash = SimFlash.file(flashFile, 4 << 20);
-            List<FlashRegion> regions = new ArrayList<>(current.regions());
+            List<FlashRegion> regions = new ArrayList<>(firmware.regions());
             regions.add(identityRegion(unit, "localhost:" + broker.port()));
             for (FlashRegion r : regions) {
                 flash.load(r.offset(), r.data());
@@ -252,6 +281,32 @@ class OtaJobScenariosTest {
         OtaData.Entry[] e = w.otadata();
         assertEquals(-1, e[1].seq()); // ota_1 never became the boot slot
         assertFalse(w.console.console().contains("esp_restart()"), w.console.console());
+    }
+
+    @Test
+    void signatureMissingOrWrongIsRefusedBeforeTheSwitchAndARightOneIsAccepted() throws Exception {
+        byte[] image = appImage(update);
+        World w = new World("ota-signature-001", image, signedCurrent);
+        JobsServiceStandIn.Snapshot unsigned = w.runJob("ota-unsigned", otaDocument(w.images.url("app.bin"), image,
+                "1.3.0"));
+        assertEquals("FAILED", unsigned.status(), w.console.console());
+        assertTrue(unsigned.detail("reason").contains("\"signature\""), unsigned.detail("reason"));
+        assertEquals(0, w.images.requests()); // nothing to verify it with: not downloaded
+
+        ObjectNode wrong = otaDocument(w.images.url("app.bin"), image, "1.3.0");
+        wrong.put("signature", sign(p256().getPrivate(), image)); // a key the firmware does not hold
+        JobsServiceStandIn.Snapshot refused = w.runJob("ota-wrong-signature", wrong);
+        assertEquals("FAILED", refused.status(), w.console.console());
+        assertTrue(refused.detail("reason").startsWith("signature check failed"), refused.detail("reason"));
+        assertEquals(1, w.images.requests());
+        assertEquals(-1, w.otadata()[1].seq()); // ota_1 never became the boot slot
+        assertFalse(w.console.console().contains("esp_restart()"), w.console.console());
+
+        ObjectNode right = otaDocument(w.images.url("app.bin"), image, "1.3.0");
+        right.put("signature", sign(signingKey.getPrivate(), image));
+        JobsServiceStandIn.Snapshot accepted = w.runJob("ota-signed", right);
+        assertEquals("SUCCEEDED", accepted.status(), w.console.console());
+        assertEquals("1.3.0", accepted.detail("version"));
     }
 
     @Test

@@ -44,7 +44,13 @@ public final class ConfigLoader {
         } catch (CharacterCodingException e) {
             throw EspfleetException.badInput(file + ": not UTF-8 text; a device config is a YAML file");
         }
-        return parse(file.toString(), file.getFileName().toString(), text);
+        DeviceConfig config = parse(file.toString(), file.getFileName().toString(), text);
+        if (config.jobs().otaSigningKey().isPresent()) {
+            Path dir = file.toAbsolutePath().getParent();
+            Path key = dir.resolve(config.jobs().otaSigningKey().get());
+            config = config.withJobs(config.jobs().withOtaSigningKeyPem(OtaSigningKey.read(key, file)));
+        }
+        return config;
     }
 
     /**

@@ -258,14 +258,27 @@ public final class ConfigSchema {
             .doc("the AWS IoT provisioning template a rotation registers its new certificate with (RegisterThing,"
                     + " `$aws/provisioning-templates/<template>/provision/json`): it attaches the certificate to the"
                     + " thing and to aws/policy.json's policy; aws/provisioning-template.json is its body");
+    static final Key<String> OTA_SIGNING_KEY = Key.of("ota_signing_key", ValueKind.text("file",
+                    "a path relative to the config's folder", ConfigSchema::signingKeyPathProblem))
+            .defaultDoc("none: the document's SHA-256 alone")
+            .doc("an EC P-256 public key (PEM, `-----BEGIN PUBLIC KEY-----`): the firmware then requires `signature`"
+                    + " in each ota job document (ECDSA over the image's SHA-256, DER, base64; `espfleet jobs ota"
+                    + " --sign-key`) and ends the job FAILED before the switch when it is missing or does not verify;"
+                    + " docs/jobs.md");
     static final Schema<Jobs> JOBS_SCHEMA = Schema.of(v -> new Jobs(v.get(JOBS_ENABLED), v.get(SELF_TEST_TIMEOUT_S),
             v.get(STEP_TIMEOUT_MINUTES), v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION),
-            v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION) ? v.find(ROTATION_TEMPLATE) : Optional.empty()),
-            JOBS_ENABLED, SELF_TEST_TIMEOUT_S, STEP_TIMEOUT_MINUTES, JOBS_ROTATION, ROTATION_TEMPLATE)
+            v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION) ? v.find(ROTATION_TEMPLATE) : Optional.empty(),
+            v.get(JOBS_ENABLED) ? v.find(OTA_SIGNING_KEY) : Optional.empty(), Optional.empty()),
+            JOBS_ENABLED, SELF_TEST_TIMEOUT_S, STEP_TIMEOUT_MINUTES, JOBS_ROTATION, ROTATION_TEMPLATE, OTA_SIGNING_KEY)
             .rules(new Rule("`jobs.rotation` only with `jobs.enabled: true` (rotation is a job)", v -> {
                 if (v.get(JOBS_ROTATION) && !v.get(JOBS_ENABLED)) {
                     v.problem(JOBS_ROTATION, "applies only with enabled: true (rotate-certificate is an AWS IoT job);"
                             + " set jobs.enabled: true");
+                }
+            }), new Rule("`jobs.ota_signing_key` only with `jobs.enabled: true`", v -> {
+                if (v.written(OTA_SIGNING_KEY) && !v.get(JOBS_ENABLED)) {
+                    v.problem(OTA_SIGNING_KEY, "applies only with enabled: true (ota is a job); set jobs.enabled: true"
+                            + " or remove it");
                 }
             }), new Rule("`jobs.rotation_template` is required with `rotation: true`, and refused without it", v -> {
                 if (v.get(JOBS_ENABLED) && v.get(JOBS_ROTATION) && !v.written(ROTATION_TEMPLATE)) {
@@ -426,6 +439,13 @@ public final class ConfigSchema {
                     ConfigSchema::nvsKeysUsedOnce));
 
     /** The config read by {@link #CONFIG} without a problem, as the record the generator and provisioning take. */
+    static Optional<String> signingKeyPathProblem(String path) {
+        if (path.isBlank() || path.length() > 4096 || path.chars().anyMatch(c -> c < 0x20)) {
+            return Optional.of("a file path (relative to the config's folder), e.g. keys/ota-signing.pub.pem");
+        }
+        return Optional.empty();
+    }
+
     static DeviceConfig deviceConfig(Values config, String sourceName) {
         return new DeviceConfig(sourceName, config.get(PRODUCT), config.get(TARGET), config.get(FLASH_SIZE),
                 config.get(AWS), config.get(MQTT), config.get(RECONNECT), config.get(SHADOW), config.get(TELEMETRY),

@@ -68,9 +68,25 @@ public record DeviceConfig(
      * @param rotation the firmware takes {@code rotate-certificate} jobs (only with {@code enabled})
      * @param rotationTemplate the provisioning template a rotation registers its new certificate with (RegisterThing);
      *                         present exactly when {@code rotation}
+     * @param otaSigningKey jobs.ota_signing_key as written: an EC P-256 public key PEM file, relative to the config;
+     *                      when present the firmware requires a valid {@code signature} in ota job documents
+     * @param otaSigningKeyPem that file's PEM text (ConfigLoader.load reads it; empty for a config parsed from text)
      */
     public record Jobs(boolean enabled, int selfTestTimeoutSeconds, int stepTimeoutMinutes, boolean rotation,
-                       Optional<String> rotationTemplate) {
+                       Optional<String> rotationTemplate, Optional<String> otaSigningKey,
+                       Optional<String> otaSigningKeyPem) {
+
+        /** The same jobs with the signing key's PEM (read by ConfigLoader.load from beside the config). */
+        public Jobs withOtaSigningKeyPem(String pem) {
+            return new Jobs(enabled, selfTestTimeoutSeconds, stepTimeoutMinutes, rotation, rotationTemplate, otaSigningKey,
+                    Optional.of(pem));
+        }
+    }
+
+    /** The same config with other jobs settings. */
+    public DeviceConfig withJobs(Jobs j) {
+        return new DeviceConfig(sourceName, product, target, flashSize, aws, mqtt, reconnect, shadow, telemetry, j,
+                identity, wifi);
     }
 
     /**

@@ -202,6 +202,13 @@ public record ProjectModel(String source, String productName, String cmakeProjec
             define(d, "ESPFLEET_JOBS_ROTATION", c.jobs().rotation() ? "1" : "0", c.jobs().rotation()
                     ? "rotate-certificate jobs: new key on the chip, CreateCertificateFromCsr, commit or fall back"
                     : "no rotate-certificate jobs (jobs.rotation)");
+            if (c.jobs().otaSigningKey().isPresent()) {
+                String pem = c.jobs().otaSigningKeyPem().orElseThrow(() -> dev.espfleet.common.EspfleetException.badInput(
+                        "jobs.ota_signing_key: " + c.jobs().otaSigningKey().get() + " is read from beside the config"
+                                + " file; load the config from its file"));
+                define(d, "ESPFLEET_OTA_SIGNING_KEY_PEM", CLiteral.string(pem),
+                        "jobs.ota_signing_key: ota job documents need a signature this key verifies");
+            }
             c.jobs().rotationTemplate().ifPresent(t -> define(d, "ESPFLEET_JOBS_ROTATION_TEMPLATE", CLiteral.string(t),
                     "jobs.rotation_template: RegisterThing attaches a rotated certificate to the thing and policy"));
         }

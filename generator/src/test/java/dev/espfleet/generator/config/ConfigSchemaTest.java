@@ -75,6 +75,44 @@ class ConfigSchemaTest {
                 problems("jobs:\n  rotation: true\n"));
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    private DeviceConfig loadFile(String more) throws Exception {
+        java.nio.file.Path file = dir.resolve("device.yaml");
+        java.nio.file.Files.writeString(file, HEAD + more);
+        return ConfigLoader.load(file);
+    }
+
+    private static String publicKeyPem(String curve) throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec(curve));
+        return "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(g.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+    }
+
+    @Test
+    void jobsOtaSigningKeyIsAnEcP256PublicKeyReadFromBesideTheConfig() throws Exception {
+        String pem = publicKeyPem("secp256r1");
+        java.nio.file.Files.createDirectories(dir.resolve("keys"));
+        java.nio.file.Files.writeString(dir.resolve("keys/ota.pub.pem"), "a comment\n" + pem);
+        DeviceConfig c = loadFile("jobs: {enabled: true, ota_signing_key: keys/ota.pub.pem}\n");
+        assertEquals(Optional.of("keys/ota.pub.pem"), c.jobs().otaSigningKey());
+        assertEquals(Optional.of(pem), c.jobs().otaSigningKeyPem());
+        assertEquals(Optional.empty(), load("jobs: {enabled: true}\n").jobs().otaSigningKey());
+
+        dev.espfleet.common.EspfleetException missing = assertThrows(dev.espfleet.common.EspfleetException.class,
+                () -> loadFile("jobs: {enabled: true, ota_signing_key: keys/none.pem}\n"));
+        assertTrue(missing.getMessage().contains("jobs.ota_signing_key: cannot read"), missing.getMessage());
+        java.nio.file.Files.writeString(dir.resolve("keys/p384.pem"), publicKeyPem("secp384r1"));
+        dev.espfleet.common.EspfleetException p384 = assertThrows(dev.espfleet.common.EspfleetException.class,
+                () -> loadFile("jobs: {enabled: true, ota_signing_key: keys/p384.pem}\n"));
+        assertTrue(p384.getMessage().contains("is not an EC P-256 public key"), p384.getMessage());
+        List<String> stray = problems("jobs:\n  ota_signing_key: keys/ota.pub.pem\n");
+        assertEquals(1, stray.size(), stray.toString());
+        assertTrue(stray.get(0).contains("applies only with enabled: true"), stray.toString());
+    }
+
     @Test
     void jobsRotationNamesTheProvisioningTemplateItRegistersWith() {
         assertEquals(java.util.Optional.of("env-sensor-rotation"),
