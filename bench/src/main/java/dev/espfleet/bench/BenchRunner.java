@@ -313,12 +313,7 @@ public final class BenchRunner {
                 job.identityOffset(), image).asSecret()).checkedFor(loader, log::add);
         listener.state(port.name(), "flashing " + name);
         long total = regions.stream().mapToLong(r -> r.data().length).sum();
-        List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),
-                progress(port, Instant.now())).write(regions);
-        for (FlashWriter.RegionResult w : written) {
-            log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset()) + ": verified, MD5 "
-                    + w.md5() + (w.skipped() ? " (already there)" : ""));
-        }
+        List<FlashWriter.RegionResult> written = writeVerified(port, loader, regions, log);
         String verified = "verified " + written.size() + " region(s)";
         if (job.endOfLine().mode() == EndOfLineMode.NONE) {
             // Only now, with every region's MD5 confirmed by the chip, is the unit done.
@@ -421,12 +416,7 @@ public final class BenchRunner {
         List<FlashRegion> regions = plan.checkedFor(loader, log::add);
         listener.state(port.name(), "flashing " + name);
         long total = regions.stream().mapToLong(r -> r.data().length).sum();
-        List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),
-                progress(port, Instant.now())).write(regions);
-        for (FlashWriter.RegionResult w : written) {
-            log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset()) + ": verified, MD5 "
-                    + w.md5() + (w.skipped() ? " (already there)" : ""));
-        }
+        List<FlashWriter.RegionResult> written = writeVerified(port, loader, regions, log);
         // the unit boots, makes or reads its key, and asks for its certificate
         String[] fingerprint = new String[1];
         X509Certificate[] issued = new X509Certificate[1];
@@ -457,19 +447,12 @@ public final class BenchRunner {
             listener.state(port.name(), "flashing " + name + " (identity)");
             // not closed: closing a loader closes the port, which the end-of-line test reads next
             RomLoader again = RomLoader.connect(transport, port.connectOptions(job.baud(), transport), log::add);
-            {
-                List<FlashRegion> identity = FlashPlan.of(List.of(new FlashRegion("identity ("
-                        + job.layout().partition() + ", no key)", job.identityOffset(), image))).checkedFor(again,
-                        log::add);
-                for (FlashWriter.RegionResult w : new FlashWriter(again, FlashOptions.defaults(),
-                        progress(port, Instant.now())).write(identity)) {
-                    log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset())
-                            + ": verified, MD5 " + w.md5());
-                }
-                total += image.length;
-                new CertificateExchange(CERTIFICATE_DEADLINE, log::add, s -> listener.state(port.name(), s))
-                        .run(transport, again::finish, name.value(), certify);
-            }
+            List<FlashRegion> identity = FlashPlan.of(List.of(new FlashRegion("identity ("
+                    + job.layout().partition() + ", no key)", job.identityOffset(), image))).checkedFor(again, log::add);
+            writeVerified(port, again, identity, log);
+            total += image.length;
+            new CertificateExchange(CERTIFICATE_DEADLINE, log::add, s -> listener.state(port.name(), s))
+                    .run(transport, again::finish, name.value(), certify);
             imageSha = UnitBinding.sha256(image);
         }
         UnitBinding.recordFlashed(unitDir, imageSha, Instant.now());
@@ -541,6 +524,18 @@ public final class BenchRunner {
             throw new EspfleetException(ExitStatus.JOB_FAILED, "ledger " + ledger.describe() + ": cannot read the row of "
                     + mac + ": " + e.getMessage(), null, e);
         }
+    }
+
+    /** Writes {@code regions}, each checked by the chip's MD5, and logs each; what the writer did. */
+    private List<FlashWriter.RegionResult> writeVerified(BenchPort port, RomLoader loader, List<FlashRegion> regions,
+                                                         List<String> log) {
+        List<FlashWriter.RegionResult> written = new FlashWriter(loader, FlashOptions.defaults(),
+                progress(port, Instant.now())).write(regions);
+        for (FlashWriter.RegionResult w : written) {
+            log.add(w.region().name() + " at 0x" + Integer.toHexString(w.region().offset()) + ": verified, MD5 "
+                    + w.md5() + (w.skipped() ? " (already there)" : ""));
+        }
+        return written;
     }
 
     /** Rate since the write began (connect and provisioning time left out). */
