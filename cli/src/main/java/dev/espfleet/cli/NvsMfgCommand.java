@@ -6,8 +6,8 @@ import dev.espfleet.nvs.NvsEncryptionKeys;
 import dev.espfleet.nvs.NvsMfg;
 import dev.espfleet.nvs.NvsVersion;
 import dev.espfleet.nvs.PartitionSize;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,15 +60,19 @@ public final class NvsMfgCommand implements Callable<Integer> {
         int bytes = PartitionSize.nvs(size);
         NvsEncryptionKeys keys = inputKey == null ? null
                 : NvsEncryptionKeys.fromKeyPartition(NvsKeyOptions.readKeyFile(inputKey, "key file"));
-        List<Path> written = NvsMfg.generate(config, values, prefix, fileId, outDir, bytes, NvsVersion.of(version), keys);
-        // one write for all the lines: the console writer flushes at every println
+        PrintWriter out = spec.commandLine().getOut();
+        // the lines in blocks: the console writer flushes at every println
         StringBuilder report = new StringBuilder();
-        for (Path p : written) {
+        long count = NvsMfg.generate(config, values, prefix, fileId, outDir, bytes, NvsVersion.of(version), keys, p -> {
             report.append("wrote ").append(p).append(System.lineSeparator());
-        }
-        report.append(String.format("%d image(s) of 0x%x bytes%n", written.size(), bytes));
-        spec.commandLine().getOut().print(report);
-        spec.commandLine().getOut().flush();
+            if (report.length() >= 1 << 16) {
+                out.print(report);
+                report.setLength(0);
+            }
+        });
+        report.append(String.format("%d image(s) of 0x%x bytes%n", count, bytes));
+        out.print(report);
+        out.flush();
         return 0;
     }
 }

@@ -12,8 +12,8 @@ import java.util.Arrays;
 /**
  * Reads an input file whole, refusing what cannot be one: a folder, a device or pipe ({@code /dev/zero}
  * never ends, a FIFO without a writer blocks forever on open), or a file larger than the caller's bound
- * for that kind of input. The size is checked before anything is read, and again while reading (a file
- * may grow meanwhile), so no input can exhaust memory.
+ * for that kind of input. The size is checked before anything is read, and no more than that size is
+ * read (a file that grows meanwhile is read as it was), so no input can exhaust memory.
  */
 public final class InputFiles {
     private InputFiles() {
@@ -30,11 +30,7 @@ public final class InputFiles {
             throw tooLarge(file, maxBytes, what, attributes.size() + " bytes");
         }
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] data = read(in, (int) attributes.size(), maxBytes);
-            if (data.length > maxBytes) {
-                throw tooLarge(file, maxBytes, what, "more than " + maxBytes + " bytes");
-            }
-            return data;
+            return bounded(file, read(in, (int) attributes.size(), maxBytes), maxBytes, what);
         } catch (AccessDeniedException e) {
             throw bad(file + ": cannot read: permission denied");
         } catch (IOException e) {
@@ -42,26 +38,26 @@ public final class InputFiles {
         }
     }
 
+    private static byte[] bounded(Path file, byte[] data, long maxBytes, String what) {
+        if (data.length > maxBytes) {
+            throw tooLarge(file, maxBytes, what, "more than " + maxBytes + " bytes");
+        }
+        return data;
+    }
+
     /**
-     * The bytes of {@code in}, at most {@code maxBytes + 1}: read into one array of the {@code expected} size
-     * the file was seen to have (no chunks copied together, which matters to a run reading thousands of
-     * files), then followed further only if the file has grown meanwhile.
+     * The bytes of {@code in}: the {@code expected} bytes the file was seen to have, read into one array of
+     * that size (no chunks copied together, and one read call, which matters to a run reading thousands of
+     * files), or fewer if it has shrunk meanwhile; what it may have grown by since it was looked at is not
+     * read. A file seen empty (as files under /proc are) is read to its end, at most {@code maxBytes + 1}.
      */
     private static byte[] read(InputStream in, int expected, long maxBytes) throws IOException {
+        if (expected == 0) {
+            return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        }
         byte[] data = new byte[expected];
         int n = in.readNBytes(data, 0, expected);
-        if (n < expected) {
-            return Arrays.copyOf(data, n);
-        }
-        int next = in.read();
-        if (next < 0) {
-            return data;
-        }
-        byte[] rest = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8 - expected - 1, maxBytes - expected));
-        byte[] all = Arrays.copyOf(data, expected + 1 + rest.length);
-        all[expected] = (byte) next;
-        System.arraycopy(rest, 0, all, expected + 1, rest.length);
-        return all;
+        return n < expected ? Arrays.copyOf(data, n) : data;
     }
 
     /**

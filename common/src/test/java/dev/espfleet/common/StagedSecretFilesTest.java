@@ -2,12 +2,14 @@ package dev.espfleet.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -23,24 +25,58 @@ class StagedSecretFilesTest {
         }
     }
 
+    private static void write(StagedSecretFiles.Staged file, int value) {
+        file.write(new byte[] {(byte) value});
+    }
+
     @Test
-    void commitRenamesEveryFileOverItsTargetOwnerOnly() throws IOException {
+    void commitRenamesEveryFileOverItsTargetOwnerOnlyInCreationOrder() throws IOException {
         Path dir = tmp.resolve("out");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("b.bin"), "old");
-        List<Path> written;
+        List<Path> written = new ArrayList<>();
         try (StagedSecretFiles staged = new StagedSecretFiles(dir)) {
-            staged.reserve("a.bin");
-            staged.reserve("b.bin");
-            staged.write("b.bin", new byte[] {2});
-            staged.write("a.bin", new byte[] {1});
+            StagedSecretFiles.Staged b = staged.create("b.bin");
+            StagedSecretFiles.Staged a = staged.create("a.bin");
+            write(a, 1);
+            write(b, 2);
             assertEquals("old", Files.readString(dir.resolve("b.bin")), "nothing replaced before the commit");
-            written = staged.commit();
+            assertEquals(2, staged.commit(written::add));
         }
-        assertEquals(List.of(dir.resolve("a.bin"), dir.resolve("b.bin")), written);
+        assertEquals(List.of(dir.resolve("b.bin"), dir.resolve("a.bin")), written);
         assertEquals(List.of("a.bin", "b.bin"), names(dir));
         assertEquals(2, Files.readAllBytes(dir.resolve("b.bin"))[0]);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("a.bin"))));
+        assertEquals(List.of("out"), names(tmp), "no staging folder or list left");
+    }
+
+    @Test
+    void aFreshFolderArrivesWholeByOneRename() throws IOException {
+        Path dir = tmp.resolve("new/out");
+        List<Path> written = new ArrayList<>();
+        try (StagedSecretFiles staged = new StagedSecretFiles(dir)) {
+            write(staged.create("x.bin"), 7);
+            assertFalse(Files.exists(dir), "the folder appears only with the commit");
+            staged.commit(written::add);
+        }
+        assertEquals(List.of(dir.resolve("x.bin")), written);
+        assertEquals(List.of("x.bin"), names(dir));
+        assertEquals(List.of("out"), names(tmp.resolve("new")));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    }
+
+    @Test
+    void aNameGivenTwiceIsSeenByTheFileSystem() {
+        try (StagedSecretFiles staged = new StagedSecretFiles(tmp.resolve("out"))) {
+            StagedSecretFiles.Staged first = staged.create("a.bin");
+            assertNull(staged.create("a.bin"));
+            first.discard();
+        }
+        assertThrows(IllegalArgumentException.class, () -> {
+            try (StagedSecretFiles staged = new StagedSecretFiles(tmp.resolve("out"))) {
+                staged.create(".hidden");
+            }
+        });
     }
 
     @Test
@@ -49,27 +85,30 @@ class StagedSecretFilesTest {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("a.bin"), "old");
         try (StagedSecretFiles staged = new StagedSecretFiles(dir)) {
-            staged.reserve("a.bin");
-            staged.reserve("b.bin");
-            staged.write("a.bin", new byte[] {1});
+            write(staged.create("a.bin"), 1);
+            staged.create("b.bin").discard();
         }
         assertEquals(List.of("a.bin"), names(dir));
         assertEquals("old", Files.readString(dir.resolve("a.bin")));
         Path created = tmp.resolve("new/deeper");
         try (StagedSecretFiles staged = new StagedSecretFiles(created)) {
-            staged.reserve("x.bin");
-            staged.write("x.bin", new byte[] {1});
+            write(staged.create("x.bin"), 1);
         }
-        assertFalse(Files.exists(created), "a folder made for the batch goes with it");
+        assertFalse(Files.exists(tmp.resolve("new")), "folders made for the batch go with it");
     }
 
     @Test
-    void refusesATargetThatIsAFolder() throws IOException {
-        Files.createDirectories(tmp.resolve("out/a.bin"));
+    void refusesATargetThatIsAFolderBeforeMovingAnything() throws IOException {
+        Files.createDirectories(tmp.resolve("out/b.bin"));
+        Files.writeString(tmp.resolve("out/a.bin"), "old");
         try (StagedSecretFiles staged = new StagedSecretFiles(tmp.resolve("out"))) {
-            EspfleetException e = assertThrows(EspfleetException.class, () -> staged.reserve("a.bin"));
+            write(staged.create("a.bin"), 1);
+            write(staged.create("b.bin"), 2);
+            EspfleetException e = assertThrows(EspfleetException.class, () -> staged.commit(p -> { }));
             assertEquals(ExitStatus.BAD_INPUT, e.status());
-            assertEquals(tmp.resolve("out/a.bin") + ": is a folder; give the path of the file to write", e.getMessage());
+            assertEquals(tmp.resolve("out/b.bin") + ": is a folder; give the path of the file to write", e.getMessage());
         }
+        assertEquals("old", Files.readString(tmp.resolve("out/a.bin")));
+        assertEquals(List.of("a.bin", "b.bin"), names(tmp.resolve("out")));
     }
 }

@@ -8,15 +8,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -50,14 +49,21 @@ public final class NvsMfg {
     private NvsMfg() {
     }
 
-    /** The devices of a config/values pair; {@code fileIdKey} null numbers them 1, 2, 3... */
+    /**
+     * The devices of a config/values pair, in memory (for tests and small runs; {@link #generate} streams);
+     * {@code fileIdKey} null numbers them 1, 2, 3...
+     */
     public static List<Device> read(Path config, Path values, String fileIdKey) {
         List<ConfigRow> configRows = readConfig(config);
         List<Device> devices = new ArrayList<>();
+        java.util.Set<String> fileIds = new java.util.HashSet<>();
         try (NvsCsv.RecordStream records = new NvsCsv.RecordStream(values, PythonCsv.LineFilter.BLANK_LINES)) {
             ValuesTable table = new ValuesTable(configRows, values, records.next(), fileIdKey);
             for (PythonCsv.Record r = records.next(); r != null; r = records.next()) {
                 String fileId = table.admit(r);
+                if (!fileIds.add(fileId)) {
+                    throw bad(table.location(r) + ": file id '" + fileId + "' repeats an earlier device's");
+                }
                 devices.add(new Device(fileId, table.rows(r)));
             }
         }
@@ -67,24 +73,26 @@ public final class NvsMfg {
     /**
      * Writes one image per device into {@code outDir} (created 0700 if missing; images 0600, as they may
      * hold private keys), using every processor; see {@link #generate(Path, Path, String, String, Path, int,
-     * NvsVersion, NvsEncryptionKeys, int)}.
+     * NvsVersion, NvsEncryptionKeys, int, Consumer)}.
      */
-    public static List<Path> generate(Path config, Path values, String prefix, String fileIdKey, Path outDir,
-            int size, NvsVersion version, NvsEncryptionKeys keys) {
+    public static long generate(Path config, Path values, String prefix, String fileIdKey, Path outDir,
+            int size, NvsVersion version, NvsEncryptionKeys keys, Consumer<Path> written) {
         return generate(config, values, prefix, fileIdKey, outDir, size, version, keys,
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(), written);
     }
 
     /**
      * Writes one image per device into {@code outDir}, streaming: values.csv is read a row at a time, and
      * each row's image is built (its files read) and written by one of {@code threads} workers and then
-     * forgotten, so memory does not grow with the number of devices beyond their file ids. The images are
-     * staged beside their targets and renamed over them only when every device has been written
-     * ({@link StagedSecretFiles}): on a refusal nothing of this run is left, and the refusal is the first
-     * problem in row order, as a sequential run finds it. Returns the images in row order.
+     * forgotten, so memory is that of a few images whatever the number of devices. Each image is created
+     * in row order in a staging folder ({@link StagedSecretFiles}), which is how a file id that repeats an
+     * earlier row's is found, and arrives in {@code outDir} only when every device has been written: on a
+     * refusal nothing of this run is left, and the refusal is the first problem in row order, as a
+     * sequential run finds it. {@code written} gets the images in row order once they are all in place;
+     * returns their number.
      */
-    public static List<Path> generate(Path config, Path values, String prefix, String fileIdKey, Path outDir,
-            int size, NvsVersion version, NvsEncryptionKeys keys, int threads) {
+    public static long generate(Path config, Path values, String prefix, String fileIdKey, Path outDir,
+            int size, NvsVersion version, NvsEncryptionKeys keys, int threads, Consumer<Path> written) {
         if (!SAFE_PREFIX.matcher(prefix).matches()) {
             throw bad("PREFIX '" + prefix + "' must be letters, digits, '.', '_' or '-', not starting with '.':"
                     + " it names the image files inside the output folder");
@@ -98,7 +106,7 @@ public final class NvsMfg {
             ValuesTable table = new ValuesTable(configRows, values, records.next(), fileIdKey);
             PythonCsv.Record firstRow = records.next();
             if (firstRow == null) {
-                return List.of();
+                return 0;
             }
             // one image array per worker, reused: the garbage of a run does not grow with the image count
             ThreadLocal<byte[]> images = ThreadLocal.withInitial(() -> new byte[size]);
@@ -108,11 +116,9 @@ public final class NvsMfg {
                 List<Job> chunk = new ArrayList<>(Workers.CHUNK);
                 try {
                     for (PythonCsv.Record r = firstRow; r != null && !workers.failed(); r = records.next()) {
-                        String name = prefix + "-" + table.admit(r) + ".bin";
-                        staged.reserve(name);
-                        PythonCsv.Record row = r;
-                        chunk.add(new Job(index++, () -> staged.write(name,
-                                NvsCsv.writeInto(images.get(), table.rows(row), version, keys))));
+                        // the loop's body is a method of its own: the JIT compiles a method called thousands of
+                        // times early, a loop run in one call (on-stack replacement) only after 60,000 turns
+                        chunk.add(job(index++, r, table, staged, prefix, images, version, keys));
                         if (chunk.size() == Workers.CHUNK) {
                             workers.run(chunk);
                             chunk = new ArrayList<>(Workers.CHUNK);
@@ -124,24 +130,37 @@ public final class NvsMfg {
                     workers.fail(index, e);
                 }
                 workers.finish();
-                return staged.commit();
+                return staged.commit(written);
             }
         }
     }
 
-    /** One device's work, and its row index (0 for the first device). */
-    private record Job(int index, Runnable work) {
+    /** Admits a device row (in row order) and creates its image's staged file; its job. */
+    private static Job job(int index, PythonCsv.Record r, ValuesTable table, StagedSecretFiles staged, String prefix,
+            ThreadLocal<byte[]> images, NvsVersion version, NvsEncryptionKeys keys) {
+        String fileId = table.admit(r);
+        StagedSecretFiles.Staged file = staged.create(prefix + "-" + fileId + ".bin");
+        if (file == null) {
+            throw bad(table.location(r) + ": file id '" + fileId + "' repeats an earlier device's");
+        }
+        return new Job(index, file, () -> file.write(NvsCsv.writeInto(images.get(), table.rows(r), version, keys)));
+    }
+
+    /** One device's work, its row index (0 for the first device) and the file it writes. */
+    private record Job(int index, StagedSecretFiles.Staged file, Runnable work) {
     }
 
     /**
      * Runs the devices' jobs on {@code threads} workers (in the caller's thread for one), in chunks of
-     * {@link #CHUNK} rows (one hand-over between threads per chunk, not per row), at most
-     * {@link #IN_FLIGHT_PER_THREAD} chunks per worker queued or running, so memory stays that of a few
-     * images; keeps the failure of the lowest row index, the one a sequential run would meet first.
+     * {@link #CHUNK} rows (one hand-over between threads per chunk, not per row), with a bounded number of
+     * chunks queued or running (each job holds its open file), so memory stays that of a few images; keeps
+     * the failure of the lowest row index, the one a sequential run would meet first.
      */
     private static final class Workers implements AutoCloseable {
         static final int CHUNK = 16;
         private static final int IN_FLIGHT_PER_THREAD = 4;
+        /** At most this many chunks in flight: 512 open files. */
+        private static final int MAX_IN_FLIGHT = 32;
         /** A worker writes one chunk of images at most: far less than this, even to a slow disk. */
         private static final long STOP_SECONDS = 60;
         private final ExecutorService pool;
@@ -161,7 +180,7 @@ public final class NvsMfg {
                 t.setDaemon(true);
                 return t;
             });
-            permits = threads * IN_FLIGHT_PER_THREAD;
+            permits = Math.min(threads * IN_FLIGHT_PER_THREAD, MAX_IN_FLIGHT);
             slots = new Semaphore(permits);
         }
 
@@ -169,19 +188,25 @@ public final class NvsMfg {
             return failed;
         }
 
-        /** Runs the jobs in order, stopping at the first that fails. */
+        /** Runs the jobs in order, stopping at the first that fails (the rest only close their files). */
         void run(List<Job> jobs) {
             if (jobs.isEmpty()) {
                 return;
             }
             Runnable chunk = () -> {
                 try {
+                    boolean stopped = false;
                     for (Job job : jobs) {
+                        if (stopped) {
+                            job.file().discard();
+                            continue;
+                        }
                         try {
                             job.work().run();
                         } catch (RuntimeException | Error e) {
+                            job.file().discard();
                             fail(job.index(), e);
-                            return;
+                            stopped = true;
                         }
                     }
                 } finally {
@@ -246,7 +271,7 @@ public final class NvsMfg {
         private final int width;
         private final String fileIdKey;
         private final Path baseDir;
-        private final Set<String> fileIds = new HashSet<>();
+        private int admitted;
         private PythonCsv.Record first;
 
         ValuesTable(List<ConfigRow> config, Path values, PythonCsv.Record header, String fileIdKey) {
@@ -288,15 +313,13 @@ public final class NvsMfg {
             if (r.cells().size() != width) {
                 throw bad(location + ": " + r.cells().size() + " values for " + width + " columns");
             }
-            String fileId = fileIdKey == null ? String.valueOf(fileIds.size() + 1)
+            String fileId = fileIdKey == null ? String.valueOf(admitted + 1)
                     : r.cells().get(columns.get(fileIdKey).get(0)).strip();
             if (!SAFE_FILE_ID.matcher(fileId).matches()) {
                 throw bad(location + ": file id '" + fileId + "' (column " + fileIdKey
                         + ") must be letters, digits, '.', '_' or '-' to name a file");
             }
-            if (!fileIds.add(fileId)) {
-                throw bad(location + ": file id '" + fileId + "' repeats an earlier device's");
-            }
+            admitted++;
             if (first == null) {
                 first = r;
             }
@@ -320,7 +343,7 @@ public final class NvsMfg {
             return rows.rows();
         }
 
-        private String location(PythonCsv.Record r) {
+        String location(PythonCsv.Record r) {
             return valuesName + ":" + r.line();
         }
     }

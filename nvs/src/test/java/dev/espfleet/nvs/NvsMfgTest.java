@@ -17,10 +17,24 @@ class NvsMfgTest {
     @TempDir
     Path tmp;
 
+    /** The images a run wrote, in the order it reported them. */
+    private static List<Path> generate(Path config, Path values, String prefix, String fileIdKey, Path outDir, int size,
+            NvsVersion version, NvsEncryptionKeys keys, int threads) {
+        List<Path> written = new java.util.ArrayList<>();
+        long count = NvsMfg.generate(config, values, prefix, fileIdKey, outDir, size, version, keys, threads, written::add);
+        assertEquals(written.size(), count);
+        return written;
+    }
+
+    private static List<Path> generate(Path config, Path values, String prefix, String fileIdKey, Path outDir, int size,
+            NvsVersion version, NvsEncryptionKeys keys) {
+        return generate(config, values, prefix, fileIdKey, outDir, size, version, keys, 2);
+    }
+
     @Test
     void writesOneImagePerDeviceIdenticalToMfgGen() throws IOException {
         Path dir = Vectors.dir("mfg_small");
-        List<Path> written = NvsMfg.generate(dir.resolve("config.csv"), dir.resolve("values.csv"), "dev", "thing_name",
+        List<Path> written = generate(dir.resolve("config.csv"), dir.resolve("values.csv"), "dev", "thing_name",
                 tmp, 0x6000, NvsVersion.V2, null);
         List<String> expected;
         try (Stream<Path> s = Files.list(dir.resolve("expected"))) {
@@ -58,7 +72,7 @@ class NvsMfgTest {
     void refusesValueRowWithMissingCellNamingItsLine() throws IOException {
         Files.writeString(tmp.resolve("config.csv"), "app,namespace,\nserial,data,string\nslot,data,u8\n");
         Files.writeString(tmp.resolve("values.csv"), "id,serial,slot\n1,SN1,300\n");
-        EspfleetException e = assertThrows(EspfleetException.class, () -> NvsMfg.generate(tmp.resolve("config.csv"),
+        EspfleetException e = assertThrows(EspfleetException.class, () -> generate(tmp.resolve("config.csv"),
                 tmp.resolve("values.csv"), "dev", null, tmp.resolve("out"), 0x3000, NvsVersion.V2, null));
         assertTrue(e.getMessage().endsWith("values.csv:2 (column slot): key 'slot': u8 value 300 is out of range 0..255"),
                 e.getMessage());
@@ -68,7 +82,7 @@ class NvsMfgTest {
     private List<Path> mfg(String config, String values, String prefix) throws IOException {
         Files.writeString(tmp.resolve("config.csv"), config);
         Files.writeString(tmp.resolve("values.csv"), values);
-        return NvsMfg.generate(tmp.resolve("config.csv"), tmp.resolve("values.csv"), prefix, null, tmp.resolve("out"),
+        return generate(tmp.resolve("config.csv"), tmp.resolve("values.csv"), prefix, null, tmp.resolve("out"),
                 0x3000, NvsVersion.V2, null);
     }
 
@@ -191,9 +205,9 @@ class NvsMfgTest {
         writeVariedDevices(200);
         Path config = tmp.resolve("config.csv");
         Path values = tmp.resolve("values.csv");
-        List<Path> sequential = NvsMfg.generate(config, values, "dev", "thing_name", tmp.resolve("one"), 0x6000,
+        List<Path> sequential = generate(config, values, "dev", "thing_name", tmp.resolve("one"), 0x6000,
                 NvsVersion.V2, null, 1);
-        List<Path> parallel = NvsMfg.generate(config, values, "dev", "thing_name", tmp.resolve("four"), 0x6000,
+        List<Path> parallel = generate(config, values, "dev", "thing_name", tmp.resolve("four"), 0x6000,
                 NvsVersion.V2, null, 4);
         List<NvsMfg.Device> devices = NvsMfg.read(config, values, "thing_name");
         assertEquals(200, parallel.size());
@@ -224,7 +238,7 @@ class NvsMfgTest {
         Path out = Files.createDirectories(tmp.resolve("out"));
         Files.writeString(out.resolve("dev-thing-1.bin"), "old image");
         for (int threads : new int[] {1, 2, 4}) {
-            EspfleetException e = assertThrows(EspfleetException.class, () -> NvsMfg.generate(tmp.resolve("config.csv"),
+            EspfleetException e = assertThrows(EspfleetException.class, () -> generate(tmp.resolve("config.csv"),
                     values, "dev", "thing_name", out, 0x6000, NvsVersion.V2, null, threads));
             assertEquals(values + ":62 (column slot): key 'slot': u16 value 70000 is out of range 0..65535",
                     e.getMessage(), threads + " thread(s)");
@@ -232,6 +246,59 @@ class NvsMfgTest {
                 assertEquals(List.of(out.resolve("dev-thing-1.bin")), s.toList(), threads + " thread(s)");
             }
             assertEquals("old image", Files.readString(out.resolve("dev-thing-1.bin")));
+        }
+    }
+
+    /**
+     * A file id that repeats an earlier row's is found by the staging folder's exclusive creation in row
+     * order: the row named is the second of the pair however many workers share the rows, and it is the
+     * first problem in row order (a bad value in a later row is not the one reported).
+     */
+    @Test
+    void aRepeatedFileIdNamesTheLaterRowWhateverTheWorkers() throws IOException {
+        writeVariedDevices(150);
+        Path values = tmp.resolve("values.csv");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(values));
+        lines.set(101, lines.get(101).replaceFirst("^thing-100,", "thing-7,"));
+        lines.set(131, lines.get(131).replaceFirst("^(thing-130,[^,]*,)[0-9]+", "$170000"));
+        Files.write(values, lines);
+        for (int threads : new int[] {1, 2, 4}) {
+            Path out = tmp.resolve("out" + threads);
+            EspfleetException e = assertThrows(EspfleetException.class, () -> generate(tmp.resolve("config.csv"),
+                    values, "dev", "thing_name", out, 0x6000, NvsVersion.V2, null, threads));
+            assertEquals(values + ":102: file id 'thing-7' repeats an earlier device's", e.getMessage(), threads + " thread(s)");
+            assertTrue(Files.notExists(out), "nothing of the run is left: " + threads + " thread(s)");
+        }
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().startsWith(".")).toList(),
+                    "no staging folder or list left");
+        }
+    }
+
+    /** A folder that did not exist arrives whole; one that did gets the images beside what it held. */
+    @Test
+    void writesIntoAFreshOrAnExistingFolderLeavingNoStagingBehind() throws IOException {
+        writeVariedDevices(40);
+        Path fresh = tmp.resolve("runs/first");
+        List<Path> first = generate(tmp.resolve("config.csv"), tmp.resolve("values.csv"), "dev", "thing_name", fresh,
+                0x6000, NvsVersion.V2, null);
+        assertEquals(40, first.size());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));
+        Path existing = Files.createDirectories(tmp.resolve("existing"));
+        Files.writeString(existing.resolve("notes.txt"), "kept");
+        Files.writeString(existing.resolve("dev-thing-3.bin"), "old image");
+        List<Path> second = generate(tmp.resolve("config.csv"), tmp.resolve("values.csv"), "dev", "thing_name", existing,
+                0x6000, NvsVersion.V2, null);
+        assertEquals(first.stream().map(Path::getFileName).toList(), second.stream().map(Path::getFileName).toList());
+        for (int i = 0; i < first.size(); i++) {
+            Vectors.assertSameBytes(Files.readAllBytes(first.get(i)), Files.readAllBytes(second.get(i)), second.get(i).toString());
+        }
+        try (Stream<Path> s = Files.list(existing)) {
+            assertEquals(41, s.count(), "the 40 images and notes.txt, nothing staged left");
+        }
+        assertEquals("kept", Files.readString(existing.resolve("notes.txt")));
+        try (Stream<Path> s = Files.list(tmp.resolve("runs"))) {
+            assertEquals(List.of(fresh), s.toList());
         }
     }
 }
