@@ -13,10 +13,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code espfleet aws}: the fleet on AWS IoT Core. */
+/**
+ * {@code espfleet aws}: the fleet on AWS IoT Core.
+ * Its subcommands are listed in {@link EspfleetCommand#SUBCOMMANDS}, which builds only the one a run names.
+ */
 @Command(name = "aws", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "The fleet on AWS IoT Core: set it up, register what the bench left pending.",
-        synopsisSubcommandLabel = "COMMAND", subcommands = {AwsCommand.Setup.class, AwsCommand.Sync.class})
+        synopsisSubcommandLabel = "COMMAND")
 final class AwsCommand implements Runnable {
     @Spec
     CommandSpec spec;

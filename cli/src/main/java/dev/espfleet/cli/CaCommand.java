@@ -15,10 +15,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code espfleet ca}: a local certificate authority for offline benches. */
+/**
+ * {@code espfleet ca}: a local certificate authority for offline benches.
+ * Its subcommands are listed in {@link EspfleetCommand#SUBCOMMANDS}, which builds only the one a run names.
+ */
 @Command(name = "ca", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A local certificate authority for offline benches.",
-        synopsisSubcommandLabel = "COMMAND", subcommands = {CaCommand.Init.class})
+        synopsisSubcommandLabel = "COMMAND")
 final class CaCommand implements Runnable {
     @Spec
     CommandSpec spec;

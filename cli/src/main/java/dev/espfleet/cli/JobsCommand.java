@@ -18,10 +18,13 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code espfleet jobs}: AWS IoT job documents for the firmware's jobs (docs/jobs.md). */
+/**
+ * {@code espfleet jobs}: AWS IoT job documents for the firmware's jobs (docs/jobs.md).
+ * Its subcommands are listed in {@link EspfleetCommand#SUBCOMMANDS}, which builds only the one a run names.
+ */
 @Command(name = "jobs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "AWS IoT job documents for the firmware's jobs (jobs.enabled in the config).",
-        synopsisSubcommandLabel = "COMMAND", subcommands = {JobsCommand.Ota.class, JobsCommand.Rotate.class})
+        synopsisSubcommandLabel = "COMMAND")
 final class JobsCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -11,8 +11,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "ledger", mixinStandardHelpOptions = true, description = "Show the identity ledger of a bench.",
-        subcommands = {LedgerCommand.ListCommand.class, LedgerCommand.ExportCommand.class})
+/**
+ * {@code espfleet ledger}: the identity ledger of a bench. Its subcommands are listed in
+ * {@link EspfleetCommand#SUBCOMMANDS}, which builds only the one a run names.
+ */
+@Command(name = "ledger", mixinStandardHelpOptions = true, description = "Show the identity ledger of a bench.")
 final class LedgerCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -1,7 +1,8 @@
 package dev.espfleet.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 
 /** Entry point of the {@code espfleet} fat jar. */
 public final class Main {
@@ -24,29 +25,46 @@ public final class Main {
 
     /**
      * The command tree {@code args} need: the top-level command with only the subcommand the first
-     * non-option argument names, none for a bare {@code --version}, and every subcommand otherwise (usage
-     * help, a missing or mistyped command, which the error suggests a name for).
+     * non-option argument names (and of a group such as {@code nvs}, only the subcommand the next one
+     * names), none for a bare {@code --version}, and every subcommand at a level where none is named or the
+     * name is unknown (usage help, a missing or mistyped command, which the error suggests a name for).
      */
     static CommandLine newCommandLine(String[] args) {
         CommandLine cli = new CommandLine(new EspfleetCommand());
-        String word = null;
+        List<String> words = new ArrayList<>(2);
         boolean versionOnly = args.length > 0;
         for (String a : args) {
             if (!a.startsWith("-")) {
-                word = a;
-                break;
-            }
-            versionOnly &= a.equals("-V") || a.equals("--version") || a.equals("--debug");
-        }
-        for (Class<?> c : EspfleetCommand.SUBCOMMANDS) {
-            if (word == null ? !versionOnly : c.getAnnotation(Command.class).name().equals(word)) {
-                cli.addSubcommand(c);
+                words.add(a);
+                if (words.size() == 2) {
+                    break;
+                }
+            } else if (words.isEmpty()) {
+                versionOnly &= a.equals("-V") || a.equals("--version") || a.equals("--debug");
             }
         }
-        if (word != null && cli.getSubcommands().isEmpty()) {
-            EspfleetCommand.SUBCOMMANDS.forEach(cli::addSubcommand);
+        if (!(words.isEmpty() && versionOnly)) {
+            addSubcommands(cli, EspfleetCommand.SUBCOMMANDS, words, 0);
         }
         return configure(cli);
+    }
+
+    /** Adds the subcommand {@code words[level]} names, with its own named one; all if it names none. */
+    private static void addSubcommands(CommandLine parent, List<EspfleetCommand.Sub> subs, List<String> words, int level) {
+        String word = level < words.size() ? words.get(level) : null;
+        EspfleetCommand.Sub named = null;
+        for (EspfleetCommand.Sub sub : subs) {
+            if (sub.name().equals(word)) {
+                named = sub;
+            }
+        }
+        for (EspfleetCommand.Sub sub : named == null ? subs : List.of(named)) {
+            CommandLine child = new CommandLine(sub.type());
+            if (!sub.subcommands().isEmpty()) {
+                addSubcommands(child, sub.subcommands(), named == null ? List.of() : words, level + 1);
+            }
+            parent.addSubcommand(sub.name(), child);
+        }
     }
 
     /** The error handling every run gets: one {@code error:} line, the exit code of {@code ExitStatus}. */

@@ -6,19 +6,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code espfleet nvs}: NVS partition images, with the argument habits of Espressif's tools. */
+/**
+ * {@code espfleet nvs}: NVS partition images, with the argument habits of Espressif's tools.
+ * Its subcommands are listed in {@link EspfleetCommand#SUBCOMMANDS}, which builds only the one a run names.
+ */
 @Command(name = "nvs",
         description = "NVS partition images (compatible with ESP-IDF's nvs_partition_gen.py and mfg_gen.py).",
-        synopsisSubcommandLabel = "COMMAND",
-        subcommands = {
-            NvsGenerateCommand.class,
-            NvsEncryptCommand.class,
-            NvsDumpCommand.class,
-            NvsDecryptCommand.class,
-            NvsKeygenCommand.class,
-            NvsMfgCommand.class,
-            NvsBenchCommand.class,
-        })
+        synopsisSubcommandLabel = "COMMAND")
 public final class NvsCommand implements Runnable {
     @Spec
     CommandSpec spec;

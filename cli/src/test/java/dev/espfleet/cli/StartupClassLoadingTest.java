@@ -53,8 +53,13 @@ class StartupClassLoadingTest {
 
     @Test
     void aRunBuildsOnlyTheCommandItNames() {
-        assertEquals(Set.of("nvs"), Main.newCommandLine(new String[] {"--debug", "nvs", "dump", "x.bin"})
-                .getSubcommands().keySet());
+        picocli.CommandLine dump = Main.newCommandLine(new String[] {"--debug", "nvs", "dump", "x.bin"});
+        assertEquals(Set.of("nvs"), dump.getSubcommands().keySet());
+        assertEquals(Set.of("dump"), dump.getSubcommands().get("nvs").getSubcommands().keySet());
+        assertEquals(7, Main.newCommandLine(new String[] {"nvs", "--help"}).getSubcommands().get("nvs")
+                .getSubcommands().size(), "a group's usage help lists all its commands");
+        assertEquals(7, Main.newCommandLine(new String[] {"nvs", "dumb"}).getSubcommands().get("nvs")
+                .getSubcommands().size(), "a mistyped command gets suggestions from all");
         assertEquals(Set.of(), Main.newCommandLine(new String[] {"--version"}).getSubcommands().keySet());
         assertEquals(EspfleetCommand.SUBCOMMANDS.size(), Main.newCommandLine(new String[] {"--help"})
                 .getSubcommands().size());
