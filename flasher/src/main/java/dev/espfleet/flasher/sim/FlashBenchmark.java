@@ -11,15 +11,21 @@ import java.time.Duration;
 import java.util.Random;
 
 /**
- * Writes an image through the ROM path over a timed simulated link and measures the effective payload rate
- * against the wire limit of 8N1 serial, baud/10 bytes per second. Prints nothing; the caller does.
+ * Writes an image through the ROM path or the stub over a timed simulated link and measures the effective
+ * payload rate against the wire limit of 8N1 serial, baud/10 bytes per second, and the flash's share of the
+ * time. Prints nothing; the caller does.
  */
 public final class FlashBenchmark {
     private FlashBenchmark() {
     }
 
-    /** One measured write. */
-    public record Result(int baud, String data, int bytes, int wireBytes, boolean compressed, double seconds) {
+    /**
+     * One measured write. {@code flashWorkSeconds}: the chip's erasing and programming ({@link FlashTiming});
+     * {@code flashWaitSeconds}: how long commands that had arrived waited for earlier flash work, which is the
+     * part of the flash time the write did not hide behind the wire.
+     */
+    public record Result(int baud, String data, int bytes, int wireBytes, boolean compressed, double seconds,
+            double flashWorkSeconds, double flashWaitSeconds) {
         /** Image bytes per second. */
         public double rate() {
             return bytes / seconds;
@@ -31,18 +37,14 @@ public final class FlashBenchmark {
         }
     }
 
-    /** Measures on the real clock ({@code virtualClock} false) or on the link's own clock. */
-    public static Result run(int baud, String dataKind, byte[] image, Duration turnaround, boolean virtualClock) {
-        return run(baud, dataKind, image, turnaround, virtualClock, null);
-    }
-
     /**
-     * As {@link #run(int, String, byte[], Duration, boolean)}, through esptool's stub when {@code stub} is not
-     * null (uploaded before the clock starts; the simulator takes the jump into it as the stub starting).
+     * Writes {@code image} at 0x10000 on the real clock ({@code virtualClock} false) or on the link's own clock,
+     * through esptool's stub when {@code stub} is not null (uploaded before the clock starts; the simulator
+     * takes the jump into it as the stub starting), with a flash that erases and programs in {@code flash}'s time.
      */
     public static Result run(int baud, String dataKind, byte[] image, Duration turnaround, boolean virtualClock,
-            StubImage stub) {
-        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
+            StubImage stub, FlashTiming flash) {
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32().withFlashTiming(flash));
         // the timed link takes a real wire's time, so the loader waits as long as for a real chip
         SimLink link = new SimLink(chip, java.util.List.of(),
                 virtualClock ? LinkTiming.virtualClock(turnaround) : LinkTiming.timed(turnaround), LinkNoise.NONE, 1.0);
@@ -53,6 +55,7 @@ public final class FlashBenchmark {
         try (RomLoader loader = RomLoader.connect(link, options, stub, line -> {
         })) {
             long start = link.now();
+            SimLink.FlashWork before = link.flashWork();
             new FlashWriter(loader, FlashOptions.defaults(), new ProgressListener() {
                 @Override
                 public void regionStarted(String name, int offset, int size, int wireBytes, boolean c) {
@@ -61,7 +64,9 @@ public final class FlashBenchmark {
                 }
             }).write(java.util.List.of(new FlashRegion("bench.bin", 0x10000, image)));
             double seconds = (link.now() - start) / 1e9;
-            return new Result(baud, dataKind, image.length, wire[0], compressed[0], seconds);
+            SimLink.FlashWork after = link.flashWork();
+            return new Result(baud, dataKind, image.length, wire[0], compressed[0], seconds,
+                    (after.workNanos() - before.workNanos()) / 1e9, (after.waitNanos() - before.waitNanos()) / 1e9);
         }
     }
 

@@ -39,6 +39,11 @@ public final class SimLink implements Transport {
     private boolean inFrame;
     private int hostBaud = SimulatedEsp32.DEFAULT_BAUD;
     private long wireFreeAt;
+    /** When the chip is done with the flash work of the commands so far (timed links only). */
+    private long chipFreeAt;
+    /** Flash work charged so far, and how much of it held up a reply (timed links only). */
+    private long flashWorkNanos;
+    private long flashWaitNanos;
     private boolean disconnected;
     private boolean closed;
     private boolean ownsChip;
@@ -189,7 +194,17 @@ public final class SimLink implements Transport {
             return;
         }
         int replyBaud = chip.baud();
+        // the chip takes a command once it has fully arrived and the flash work before it is done (the UART
+        // holds what arrives meanwhile); the ROM answers after its own work, the stub before a data block's
+        long start = timing.timed() ? Math.max(arrival, chipFreeAt) : arrival;
         byte[] reply = chip.receive(bytes);
+        SimulatedEsp32.Work work = chip.takeWork();
+        if (timing.timed()) {
+            flashWaitNanos += start - arrival;
+            flashWorkNanos += work.nanos();
+            chipFreeAt = start + work.nanos();
+            arrival = work.afterReply() ? start : chipFreeAt;
+        }
         if (reply.length == 0) {
             return;
         }
@@ -298,6 +313,18 @@ public final class SimLink implements Transport {
     public synchronized void pump() throws IOException {
         checkOpen();
         queueToHost(chip.tick(), now(), SimulatedEsp32.DEFAULT_BAUD);
+    }
+
+    /**
+     * On a timed link, the chip's flash work so far (erasing and programming, {@link FlashTiming}) and how long
+     * commands waited for earlier work to finish before the chip took them; nanoseconds.
+     */
+    public synchronized FlashWork flashWork() {
+        return new FlashWork(flashWorkNanos, flashWaitNanos);
+    }
+
+    /** See {@link #flashWork()}. */
+    public record FlashWork(long workNanos, long waitNanos) {
     }
 
     /** Link time: the real clock, or the virtual one of a {@link LinkTiming#virtual()} link. */

@@ -84,6 +84,12 @@ public final class SimulatedEsp32 {
     private int flashParamsSize;
     private boolean stubRunning;
     private StubRead stubRead;
+    /** Flash time the commands handled since {@link #takeWork} took up (erasing, programming). */
+    private long workNanos;
+    /** Whether that time comes after the reply (the stub's data blocks) or before it (everything else). */
+    private boolean workAfterReply;
+    /** The stub's erase ahead of its writes, during a write. */
+    private FlashTiming.EraseAhead eraseAhead;
     /** esptool's stub answers with 2 status bytes on every chip. */
     static final int STUB_STATUS_LENGTH = 2;
     /** What the stub sends once it runs (esptool flasher stub, "OHAI"). */
@@ -205,6 +211,36 @@ public final class SimulatedEsp32 {
             }
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The flash work of what this chip received since the last call: how long erasing and programming took
+     * ({@link SimConfig#flashTiming()}), and whether the chip answered before doing it (the stub's data blocks:
+     * it acknowledges a block at once and writes it while the next arrives) or only after (the ROM; the
+     * stub's erase commands). A timed {@link SimLink} delays replies and later commands by it.
+     */
+    public Work takeWork() {
+        Work w = new Work(workNanos, workAfterReply);
+        workNanos = 0;
+        workAfterReply = false;
+        return w;
+    }
+
+    /** See {@link #takeWork}. */
+    public record Work(long nanos, boolean afterReply) {
+    }
+
+    private FlashTiming flashTiming() {
+        return config.flashTiming();
+    }
+
+    /** Time for programming {@code length} bytes at {@code at}; the stub first erases ahead of them. */
+    private void chargeProgram(long at, int length) {
+        if (stubRunning && eraseAhead != null) {
+            workNanos += eraseAhead.upTo(at + length);
+            workAfterReply = true;
+        }
+        workNanos += flashTiming().programNanos(at, length);
     }
 
     /** One un-SLIPped request packet in, the reply packets out (none when the ROM stays silent). */
@@ -400,6 +436,7 @@ public final class SimulatedEsp32 {
             }
             case ERASE_FLASH -> {
                 flash.eraseCovering(0, flash.size());
+                workNanos += flashTiming().eraseNanos(0, flash.size());
                 replies.add(ok(op, new byte[0]));
                 return replies;
             }
@@ -411,6 +448,7 @@ public final class SimulatedEsp32 {
                     return replies;
                 }
                 flash.eraseCovering(offset, size);
+                workNanos += flashTiming().eraseNanos(offset, size);
                 replies.add(ok(op, new byte[0]));
                 return replies;
             }
@@ -509,19 +547,26 @@ public final class SimulatedEsp32 {
         if (!inFlash(offset, size)) {
             return error(op, RomError.FAILED_TO_ACT);
         }
-        if (deflate && stubRunning) {
-            // the stub erases as it writes, sector by sector: nothing past the image changes
+        if (stubRunning) {
+            // the stub erases as it writes (the time is charged then), sector by sector or a 64 KB block at a
+            // time: nothing past the image changes
             flash.eraseCovering(offset, size);
-            inflater = new Inflater();
-            writeMode = WriteMode.DEFLATE;
+            eraseAhead = new FlashTiming.EraseAhead(flashTiming(), offset, size);
+            if (deflate) {
+                inflater = new Inflater();
+            }
+            writeMode = deflate ? WriteMode.DEFLATE : WriteMode.PLAIN;
         } else if (deflate) {
             // the ROM re-programs flash well past the image (RomDeflateSpill, measured on the genuine ROM)
             long spillEnd = Math.min(flash.size(), RomDeflateSpill.end(offset, size));
             flash.eraseCovering(offset, (int) (spillEnd - offset));
+            workNanos += flashTiming().eraseNanos(offset, spillEnd - offset);
             inflater = new Inflater();
             writeMode = WriteMode.DEFLATE;
         } else {
+            // the ROM erases the whole region before it answers (esptool gives FLASH_BEGIN a long timeout)
             flash.eraseCovering(offset, size);
+            workNanos += flashTiming().eraseNanos(offset, size);
             writeMode = WriteMode.PLAIN;
         }
         writeNext = offset;
@@ -550,6 +595,7 @@ public final class SimulatedEsp32 {
         if (!deflate) {
             int n = Math.min(data.length, Math.max(0, writeEnd - writeNext));
             flash.program(writeNext, data, 0, n);
+            chargeProgram(writeNext, n);
             writeNext += data.length;
             return ok(op, new byte[0]);
         }
@@ -563,6 +609,7 @@ public final class SimulatedEsp32 {
                 }
                 int allowed = Math.min(n, Math.max(0, writeEnd - writeNext));
                 flash.program(writeNext, out, 0, allowed);
+                chargeProgram(writeNext, allowed);
                 writeNext += n;
             }
         } catch (DataFormatException e) {
@@ -778,6 +825,7 @@ public final class SimulatedEsp32 {
         bootedAt = System.nanoTime();
         lastAppLog = bootedAt;
         stubRunning = false;
+        eraseAhead = null;
         stubRead = null;
         ram.clear();
         decoder.reset();

@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The virtual-clock link charges wire time as the model says; no wall-clock assertions. */
+/**
+ * The virtual-clock link charges wire time and the flash's erase and program time as the model says; no
+ * wall-clock assertions. The protocol-only tests take {@link FlashTiming#NONE}.
+ */
 class TimedLinkTest {
 
     @Test
     void virtualClockChargesTenBitsPerByteAndTheTurnaround() {
         byte[] image = FlashBenchmark.incompressible(16 * 1024);
-        FlashBenchmark.Result r = FlashBenchmark.run(115200, "incompressible", image, Duration.ofMillis(1), true);
+        FlashBenchmark.Result r = FlashBenchmark.run(115200, "incompressible", image, Duration.ofMillis(1), true, null, FlashTiming.NONE);
         // 16 blocks of ~1058 framed bytes each way plus 14-byte replies, 1 ms each: a little over 1.5 s of link time
         double wireOnly = 16 * 1024 * 10.0 / 115200;
         assertTrue(r.seconds() > wireOnly, r.seconds() + " s must exceed the raw payload time " + wireOnly);
@@ -24,7 +27,7 @@ class TimedLinkTest {
     @Test
     void compressibleDataGoesCompressedWhereTheRomsSpillStaysInTheImagesLastSector() {
         FlashBenchmark.Result r = FlashBenchmark.run(921600, "compressible", FlashBenchmark.compressible(62 * 1024),
-                Duration.ZERO, true);
+                Duration.ZERO, true, null, FlashTiming.NONE);
         assertTrue(r.compressed());
         assertTrue(r.wireBytes() < 62 * 1024 * 0.7, "sent " + r.wireBytes());
     }
@@ -33,14 +36,14 @@ class TimedLinkTest {
     @Test
     void compressibleDataGoesPlainWhereTheRomsSpillWouldChangeFlashPastIt() {
         FlashBenchmark.Result r = FlashBenchmark.run(921600, "compressible", FlashBenchmark.compressible(64 * 1024),
-                Duration.ZERO, true);
+                Duration.ZERO, true, null, FlashTiming.NONE);
         assertEquals(false, r.compressed());
     }
 
     @Test
     void incompressibleDataIsSentPlain() {
         FlashBenchmark.Result r = FlashBenchmark.run(921600, "incompressible", FlashBenchmark.incompressible(64 * 1024),
-                Duration.ZERO, true);
+                Duration.ZERO, true, null, FlashTiming.NONE);
         assertEquals(false, r.compressed());
     }
 
@@ -54,9 +57,70 @@ class TimedLinkTest {
         byte[] image = FlashBenchmark.incompressible(64 * 1024);
         double wireOnly = image.length * 10.0 / 921600;
         FlashBenchmark.Result stub = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true,
-                FlashBenchmark.standInStub());
-        FlashBenchmark.Result rom = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true);
+                FlashBenchmark.standInStub(), FlashTiming.NONE);
+        FlashBenchmark.Result rom = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true, null, FlashTiming.NONE);
         assertTrue(stub.seconds() > wireOnly && stub.seconds() < wireOnly * 1.05, stub.seconds() + " s for " + wireOnly);
         assertTrue(rom.seconds() > wireOnly * 1.05, rom.seconds() + " s for " + wireOnly);
+    }
+
+    private static final double MS = 1e-3;
+
+    /**
+     * The stub answers a 16 KB block first and then erases and programs: with a W25Q32 (64 KB block erase
+     * 150 ms, 64 pages 25.6 ms) the work of each block fits in the 178 ms the next block takes on the wire at
+     * 921600, so nothing waits but the command after the last block, for that block's programming; the
+     * flash time is still charged in full.
+     */
+    @Test
+    void theStubHidesAFastFlashsEraseAndProgramBehindTheNextBlock() {
+        byte[] image = FlashBenchmark.incompressible(64 * 1024);
+        FlashBenchmark.Result r = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true,
+                FlashBenchmark.standInStub(), FlashTiming.W25Q32);
+        assertEquals(150 * MS + 256 * 0.4 * MS, r.flashWorkSeconds(), 1e-6, "one block erase, 256 page programs");
+        assertTrue(r.flashWaitSeconds() > 20 * MS && r.flashWaitSeconds() < 25.6 * MS, r.flashWaitSeconds() + " s waited");
+        assertTrue(r.seconds() < image.length * 10.0 / 921600 * 1.05 + 25.6 * MS, r.seconds() + " s");
+    }
+
+    /**
+     * With a GD25Q32 (64 KB block erase 250 ms) the first block of each 64 KB takes 288 ms of flash work,
+     * more than the next block's 180 ms on the wire: that block waits about 108 ms; the others do not, but the
+     * command after the last block waits for its programming (38.4 ms less a round trip).
+     */
+    @Test
+    void aSlowerBlockEraseShowsThroughTheStubOncePer64Kb() {
+        byte[] image = FlashBenchmark.incompressible(128 * 1024);
+        FlashBenchmark.Result r = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true,
+                FlashBenchmark.standInStub(), FlashTiming.GD25Q32);
+        assertEquals(2 * 250 * MS + 512 * 0.6 * MS, r.flashWorkSeconds(), 1e-6);
+        assertTrue(r.flashWaitSeconds() > 2 * 100 * MS + 30 * MS && r.flashWaitSeconds() < 2 * 120 * MS + 38.4 * MS,
+                r.flashWaitSeconds() + " s waited");
+        FlashBenchmark.Result none = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true,
+                FlashBenchmark.standInStub(), FlashTiming.NONE);
+        assertEquals(none.seconds() + r.flashWaitSeconds(), r.seconds(), 1e-6);
+    }
+
+    /**
+     * The ROM erases the whole region before it answers FLASH_BEGIN and programs each 1 KB block before it
+     * answers it: all of the flash time adds to the wire time.
+     */
+    @Test
+    void theRomAddsItsEraseAndProgramTimeToTheWire() {
+        byte[] image = FlashBenchmark.incompressible(64 * 1024);
+        FlashBenchmark.Result r = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true, null,
+                FlashTiming.GD25Q32);
+        FlashBenchmark.Result none = FlashBenchmark.run(921600, "incompressible", image, Duration.ofMillis(1), true, null,
+                FlashTiming.NONE);
+        assertEquals(250 * MS + 256 * 0.6 * MS, r.flashWorkSeconds(), 1e-6);
+        assertEquals(none.seconds() + r.flashWorkSeconds(), r.seconds(), 1e-6);
+    }
+
+    @Test
+    void eraseTimeFollowsTheEraseLoopOfBlocksAndSectors() {
+        FlashTiming t = FlashTiming.GD25Q32;
+        // 0x1000..0x22000: 15 sectors up to 0x10000, one 64 KB block, then 2 sectors
+        assertEquals(17 * 50 * MS + 250 * MS, t.eraseNanos(0x1000, 0x21000) / 1e9, 1e-9);
+        // a partial sector at each end still costs the sector
+        assertEquals(2 * 50 * MS, t.eraseNanos(0x0ff0, 0x20) / 1e9, 1e-9);
+        assertEquals(2 * 0.6 * MS, t.programNanos(0x10f0, 0x20) / 1e9, 1e-9, "two pages touched");
     }
 }
