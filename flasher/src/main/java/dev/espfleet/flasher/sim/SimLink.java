@@ -60,9 +60,13 @@ public final class SimLink implements Transport {
         this(chip, faults, timing, LinkNoise.NONE);
     }
 
-    /** A link that also loses frames at random ({@link LinkNoise}), on top of the planned faults. */
+    /**
+     * A link that also loses frames at random ({@link LinkNoise}), on top of the planned faults. A timed link
+     * takes a real wire's and a real flash's time, so the loader waits as long as for a real chip (scale 1);
+     * an untimed one answers at once ({@link #IN_PROCESS_TIMEOUT_SCALE}).
+     */
     public SimLink(SimulatedEsp32 chip, List<Fault> faults, LinkTiming timing, LinkNoise noise) {
-        this(chip, faults, timing, noise, IN_PROCESS_TIMEOUT_SCALE);
+        this(chip, faults, timing, noise, timing.timed() ? 1.0 : IN_PROCESS_TIMEOUT_SCALE);
     }
 
     /**

@@ -123,4 +123,16 @@ class TimedLinkTest {
         assertEquals(2 * 50 * MS, t.eraseNanos(0x0ff0, 0x20) / 1e9, 1e-9);
         assertEquals(2 * 0.6 * MS, t.programNanos(0x10f0, 0x20) / 1e9, 1e-9, "two pages touched");
     }
+
+    /**
+     * A timed link takes the flash's real time (the ROM's erase of a 1 MB region: about 4 s), so the loader
+     * must wait as for a real chip, not the twentieth an untimed link asks for.
+     */
+    @Test
+    void aTimedLinkAsksTheLoaderForRealTimeouts() {
+        SimulatedEsp32 chip = new SimulatedEsp32(SimConfig.esp32());
+        assertEquals(1.0, new SimLink(chip, java.util.List.of(), LinkTiming.timed(Duration.ofMillis(1)), LinkNoise.NONE)
+                .timeoutScale());
+        assertEquals(SimLink.IN_PROCESS_TIMEOUT_SCALE, new SimLink(chip).timeoutScale());
+    }
 }
