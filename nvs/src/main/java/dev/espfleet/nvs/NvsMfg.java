@@ -8,15 +8,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -56,7 +58,7 @@ public final class NvsMfg {
     public static List<Device> read(Path config, Path values, String fileIdKey) {
         List<ConfigRow> configRows = readConfig(config);
         List<Device> devices = new ArrayList<>();
-        java.util.Set<String> fileIds = new java.util.HashSet<>();
+        Set<String> fileIds = new HashSet<>();
         try (NvsCsv.RecordStream records = new NvsCsv.RecordStream(values, PythonCsv.LineFilter.BLANK_LINES)) {
             ValuesTable table = new ValuesTable(configRows, values, records.next(), fileIdKey);
             for (PythonCsv.Record r = records.next(); r != null; r = records.next()) {
@@ -118,7 +120,8 @@ public final class NvsMfg {
                     for (PythonCsv.Record r = firstRow; r != null && !workers.failed(); r = records.next()) {
                         // the loop's body is a method of its own: the JIT compiles a method called thousands of
                         // times early, a loop run in one call (on-stack replacement) only after 60,000 turns
-                        chunk.add(job(index++, r, table, staged, prefix, images, version, keys));
+                        chunk.add(job(index, r, table, staged, prefix, images, version, keys));
+                        index++;
                         if (chunk.size() == Workers.CHUNK) {
                             workers.run(chunk);
                             chunk = new ArrayList<>(Workers.CHUNK);
