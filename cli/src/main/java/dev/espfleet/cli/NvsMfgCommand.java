@@ -63,8 +63,11 @@ public final class NvsMfgCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         // the lines in blocks: the console writer flushes at every println
         StringBuilder report = new StringBuilder();
-        long count = NvsMfg.generate(config, values, prefix, fileId, outDir, bytes, NvsVersion.of(version), keys, p -> {
-            report.append("wrote ").append(p).append(System.lineSeparator());
+        // as outDir.resolve(name) prints, without building a path per image
+        String folder = outDir.toString().isEmpty() || outDir.toString().endsWith(java.io.File.separator)
+                ? outDir.toString() : outDir + java.io.File.separator;
+        long count = NvsMfg.generate(config, values, prefix, fileId, outDir, bytes, NvsVersion.of(version), keys, name -> {
+            report.append("wrote ").append(folder).append(name).append(System.lineSeparator());
             if (report.length() >= 1 << 16) {
                 out.print(report);
                 report.setLength(0);

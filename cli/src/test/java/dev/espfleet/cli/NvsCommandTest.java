@@ -192,6 +192,9 @@ class NvsCommandTest {
         Result r = run("nvs", "mfg", dir.resolve("config.csv").toString(), dir.resolve("values.csv").toString(), "dev",
                 "0x6000", "--fileid", "thing_name", "--outdir", tmp.toString());
         assertEquals(0, r.exit(), r.err());
+        assertEquals("wrote " + tmp.resolve("dev-thing-0001.bin") + "\nwrote " + tmp.resolve("dev-thing-0002.bin")
+                + "\nwrote " + tmp.resolve("dev-thing-0003.bin") + "\n3 image(s) of 0x6000 bytes\n",
+                r.out().replace(System.lineSeparator(), "\n"), "the images in row order, as paths in the output folder");
         for (String id : new String[] {"thing-0001", "thing-0002", "thing-0003"}) {
             assertArrayEquals(Files.readAllBytes(dir.resolve("expected/dev-" + id + ".bin")),
                     Files.readAllBytes(tmp.resolve("dev-" + id + ".bin")), id);

@@ -157,9 +157,10 @@ public final class StagedSecretFiles implements AutoCloseable {
 
     /**
      * Moves every file of the batch into the folder (see the class comment) once all have been written;
-     * gives {@code each} their paths in creation order. Returns how many there were.
+     * gives {@code each} their names in creation order (a name, not a path: a run of a million files need
+     * not build a million paths to print them). Returns how many there were.
      */
-    public long commit(Consumer<Path> each) {
+    public long commit(Consumer<String> each) {
         try {
             names.close();
             if (fresh) {
@@ -177,7 +178,7 @@ public final class StagedSecretFiles implements AutoCloseable {
                 Files.deleteIfExists(staging);
             }
             committed = true;
-            forEachName(name -> each.accept(dir.resolve(name)));
+            forEachName(each);
             Files.deleteIfExists(list);
         } catch (IOException e) {
             throw failed("cannot write in " + dir, e);

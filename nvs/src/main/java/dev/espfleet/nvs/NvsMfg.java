@@ -78,7 +78,7 @@ public final class NvsMfg {
      * NvsVersion, NvsEncryptionKeys, int, Consumer)}.
      */
     public static long generate(Path config, Path values, String prefix, String fileIdKey, Path outDir,
-            int size, NvsVersion version, NvsEncryptionKeys keys, Consumer<Path> written) {
+            int size, NvsVersion version, NvsEncryptionKeys keys, Consumer<String> written) {
         return generate(config, values, prefix, fileIdKey, outDir, size, version, keys,
                 Runtime.getRuntime().availableProcessors(), written);
     }
@@ -90,11 +90,11 @@ public final class NvsMfg {
      * in row order in a staging folder ({@link StagedSecretFiles}), which is how a file id that repeats an
      * earlier row's is found, and arrives in {@code outDir} only when every device has been written: on a
      * refusal nothing of this run is left, and the refusal is the first problem in row order, as a
-     * sequential run finds it. {@code written} gets the images in row order once they are all in place;
-     * returns their number.
+     * sequential run finds it. {@code written} gets the images' file names (in {@code outDir}) in row order
+     * once they are all in place; returns their number.
      */
     public static long generate(Path config, Path values, String prefix, String fileIdKey, Path outDir,
-            int size, NvsVersion version, NvsEncryptionKeys keys, int threads, Consumer<Path> written) {
+            int size, NvsVersion version, NvsEncryptionKeys keys, int threads, Consumer<String> written) {
         if (!SAFE_PREFIX.matcher(prefix).matches()) {
             throw bad("PREFIX '" + prefix + "' must be letters, digits, '.', '_' or '-', not starting with '.':"
                     + " it names the image files inside the output folder");

@@ -21,7 +21,8 @@ class NvsMfgTest {
     private static List<Path> generate(Path config, Path values, String prefix, String fileIdKey, Path outDir, int size,
             NvsVersion version, NvsEncryptionKeys keys, int threads) {
         List<Path> written = new java.util.ArrayList<>();
-        long count = NvsMfg.generate(config, values, prefix, fileIdKey, outDir, size, version, keys, threads, written::add);
+        long count = NvsMfg.generate(config, values, prefix, fileIdKey, outDir, size, version, keys, threads,
+                name -> written.add(outDir.resolve(name)));
         assertEquals(written.size(), count);
         return written;
     }
