@@ -144,9 +144,11 @@ public final class NvsBenchCommand implements Callable<Integer> {
                     .append(".pem,keys/").append(thing).append(".key\n");
         }
         AtomicFiles.write(mfgInput.resolve("values.csv"), values.toString().getBytes(StandardCharsets.US_ASCII));
-        spec.commandLine().getOut().printf("wrote the input of %d devices to %s; time it with:%n  /usr/bin/time -v"
-                + " ./espfleet nvs mfg %s %s dev 0x6000 --fileid thing_name --outdir OUT%n", count, mfgInput,
+        String mfg = String.format("./espfleet nvs mfg %s %s dev 0x6000 --fileid thing_name --outdir OUT",
                 mfgInput.resolve("config.csv"), mfgInput.resolve("values.csv"));
+        spec.commandLine().getOut().printf("wrote the input of %d devices to %s; time it (median of 11 runs, then"
+                + " wall time and peak RSS) with:%n  tools/median-time -n 11 --prepare 'rm -rf OUT' -- %s%n"
+                + "  rm -rf OUT; /usr/bin/time -f '%%e s %%M KB' %s%n", count, mfgInput, mfg, mfg);
     }
 
     private static byte[] pem(String label, int derBytes, SplittableRandom random) {
