@@ -26,8 +26,9 @@ public final class Main {
     /**
      * The command tree {@code args} need: the top-level command with only the subcommand the first
      * non-option argument names (and of a group such as {@code nvs}, only the subcommand the next one
-     * names), none for a bare {@code --version}, and every subcommand at a level where none is named or the
-     * name is unknown (usage help, a missing or mistyped command, which the error suggests a name for).
+     * names), none for a bare {@code --version}, and every subcommand at a level where none is named, the
+     * name is unknown or a help option comes before it (usage help, a missing or mistyped command, which the
+     * error suggests a name for); the whole tree for {@code generate-completion}, whose script lists it.
      */
     static CommandLine newCommandLine(String[] args) {
         CommandLine cli = new CommandLine(new EspfleetCommand());
@@ -39,11 +40,18 @@ public final class Main {
                 if (words.size() == 2) {
                     break;
                 }
+            } else if (a.equals("-h") || a.equals("--help")) {
+                versionOnly = false;
+                break; // the help of this level lists all of its commands
             } else if (words.isEmpty()) {
                 versionOnly &= a.equals("-V") || a.equals("--version") || a.equals("--debug");
             }
         }
-        if (!(words.isEmpty() && versionOnly)) {
+        versionOnly &= words.isEmpty();
+        if (!words.isEmpty() && words.get(0).equals("generate-completion")) {
+            words.clear();
+        }
+        if (!versionOnly) {
             addSubcommands(cli, EspfleetCommand.SUBCOMMANDS, words, 0);
         }
         return configure(cli);

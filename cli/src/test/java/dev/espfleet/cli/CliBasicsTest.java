@@ -106,6 +106,9 @@ class CliBasicsTest {
         CliRun run = CliRun.of("generate-completion");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("complete -F"), "a bash completion script");
+        // every command and a group's own commands, as a user types them
+        assertTrue(run.out().contains("nvs") && run.out().contains("mfg") && run.out().contains("write-flash"),
+                "the script completes every command");
     }
 
     @Test

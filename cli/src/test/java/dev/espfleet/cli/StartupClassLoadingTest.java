@@ -60,6 +60,14 @@ class StartupClassLoadingTest {
                 .getSubcommands().size(), "a group's usage help lists all its commands");
         assertEquals(7, Main.newCommandLine(new String[] {"nvs", "dumb"}).getSubcommands().get("nvs")
                 .getSubcommands().size(), "a mistyped command gets suggestions from all");
+        assertEquals(7, Main.newCommandLine(new String[] {"nvs", "-h", "mfg"}).getSubcommands().get("nvs")
+                .getSubcommands().size(), "a help option before the name lists all");
+        assertEquals(EspfleetCommand.SUBCOMMANDS.size(), Main.newCommandLine(new String[] {"--help", "nvs"})
+                .getSubcommands().size());
+        picocli.CommandLine completion = Main.newCommandLine(new String[] {"generate-completion"});
+        assertEquals(EspfleetCommand.SUBCOMMANDS.size(), completion.getSubcommands().size(),
+                "the completion script lists every command");
+        assertEquals(7, completion.getSubcommands().get("nvs").getSubcommands().size());
         assertEquals(Set.of(), Main.newCommandLine(new String[] {"--version"}).getSubcommands().keySet());
         assertEquals(EspfleetCommand.SUBCOMMANDS.size(), Main.newCommandLine(new String[] {"--help"})
                 .getSubcommands().size());

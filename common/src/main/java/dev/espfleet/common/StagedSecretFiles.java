@@ -32,9 +32,11 @@ import java.util.function.Consumer;
  * thread's order: a name given twice is seen there, by the file system, not by a set in memory. The names
  * go to a list file beside the staging folder, in that order.</li>
  * <li>{@link Staged#write} fills and syncs a file; any thread may write any file.</li>
- * <li>{@link #commit}: if the folder did not exist, the staging folder (a sibling of it) becomes the
- * folder by one rename; otherwise each file is renamed over its target, in creation order, after every
- * target has been checked not to be a folder. Either way the folder is synced once.</li>
+ * <li>{@link #commit}: once every file has been written, if the folder did not exist, the staging folder (a
+ * sibling of it) becomes the folder by one rename; otherwise each file is renamed over its target, in
+ * creation order, after every target has been checked not to be a folder, an older file of the same name
+ * first kept as a hard link in the staging folder so that a failure halfway can put it back. Either way
+ * the folder is synced once.</li>
  * <li>{@link #close} without a commit removes the staging folder, the list, and any folder the batch
  * created: a refusal halfway through leaves things as they were.</li>
  * </ul>
@@ -46,23 +48,47 @@ public final class StagedSecretFiles implements AutoCloseable {
     private static final FileAttribute<?>[] OWNER_ONLY = {
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
     private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    /** Prefix of the links that keep older files during a commit (names never start with '.'). */
+    private static final String OLD = ".old.";
 
     private final Path dir;
     private final boolean posix;
     /** True if {@code dir} did not exist: the staging folder is its sibling and becomes it. */
     private final boolean fresh;
     private final Path staging;
+    /** {@code dir} made absolute: where the staging folder goes, and what it becomes when {@link #fresh}. */
+    private final Path target;
     private final Path list;
     /** Folders made for the batch (the parents of a fresh folder), outermost first. */
     private final Deque<Path> madeParents = new ArrayDeque<>();
     private BufferedWriter names;
     private long count;
+    private final java.util.concurrent.atomic.AtomicLong writtenCount = new java.util.concurrent.atomic.AtomicLong();
     private boolean committed;
 
     /** A batch writing into {@code dir}, which is created mode 0700 (with missing parents) by the commit. */
     public StagedSecretFiles(Path dir) {
+        this(dir, StagedSecretFiles::replace);
+    }
+
+    /** How a staged file replaces its target in an existing folder; tests make it fail halfway. */
+    @FunctionalInterface
+    interface Replace {
+        void replace(Path staged, Path target) throws IOException;
+    }
+
+    private final Replace replace;
+
+    StagedSecretFiles(Path dir, Replace replace) {
+        this.replace = replace;
         this.dir = dir;
-        Path absolute = dir.toAbsolutePath().normalize();
+        // the path as given (made absolute), not normalized: the kernel resolves "a/../b" through a symlink a
+        // as the files' own paths will be resolved; only a trailing "." or ".." needs naming
+        Path absolute = dir.toAbsolutePath();
+        String last = absolute.getFileName() == null ? "" : absolute.getFileName().toString();
+        if (last.equals(".") || last.equals("..")) {
+            absolute = absolute.normalize();
+        }
         if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
             throw EspfleetException.badInput(dir + " is a file, but a folder is expected there");
         }
@@ -76,14 +102,17 @@ public final class StagedSecretFiles implements AutoCloseable {
             for (Path p = parent; p != null && !Files.isDirectory(p); p = p.getParent()) {
                 madeParents.push(p);
             }
-            AtomicFiles.createPrivateDirectories(parent);
             staging = parent.resolve("." + absolute.getFileName() + "." + run + ".tmp");
         } else {
             staging = absolute.resolve(".espfleet-staged." + run + ".tmp");
         }
         list = staging.resolveSibling(staging.getFileName() + ".names");
         posix = absolute.getFileSystem().supportedFileAttributeViews().contains("posix");
+        this.target = absolute;
         try {
+            if (fresh) {
+                AtomicFiles.createPrivateDirectories(parent);
+            }
             AtomicFiles.createPrivateDirectories(staging);
             names = Files.newBufferedWriter(list, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE);
@@ -114,6 +143,7 @@ public final class StagedSecretFiles implements AutoCloseable {
             } catch (IOException e) {
                 throw failed("cannot write " + dir.resolve(name), e);
             }
+            writtenCount.incrementAndGet();
         }
 
         /** Closes the file unwritten (the batch is failing; {@link StagedSecretFiles#close} removes it). */
@@ -158,9 +188,13 @@ public final class StagedSecretFiles implements AutoCloseable {
     /**
      * Moves every file of the batch into the folder (see the class comment) once all have been written;
      * gives {@code each} their names in creation order (a name, not a path: a run of a million files need
-     * not build a million paths to print them). Returns how many there were.
+     * not build a million paths to print them). Returns how many there were. A file created but never
+     * written is refused: the batch then is not committed.
      */
     public long commit(Consumer<String> each) {
+        if (writtenCount.get() != count) {
+            throw new IllegalStateException((count - writtenCount.get()) + " of " + count + " staged files never written");
+        }
         try {
             names.close();
             if (fresh) {
@@ -174,44 +208,57 @@ public final class StagedSecretFiles implements AutoCloseable {
                     }
                 });
                 moveFiles();
-                syncDirectory(dir.toAbsolutePath());
-                Files.deleteIfExists(staging);
+                syncDirectory(target);
+                removeStaging();
             }
             committed = true;
             forEachName(each);
-            Files.deleteIfExists(list);
         } catch (IOException e) {
             throw failed("cannot write in " + dir, e);
+        } finally {
+            if (committed) {
+                try {
+                    Files.deleteIfExists(list);
+                } catch (IOException ignored) {
+                    // a hidden leftover; the files are in place
+                }
+            }
         }
         return count;
     }
 
     private void moveFolder() throws IOException {
+        if (Files.exists(target)) {
+            throw EspfleetException.badInput(dir + " was made by someone else while the images were written; run again");
+        }
         try {
-            Files.move(staging, dir.toAbsolutePath().normalize(), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            if (Files.exists(dir)) {
+            if (Files.exists(target)) {
                 throw EspfleetException.badInput(dir + " was made by someone else while the images were written; run again");
             }
             throw e;
         }
     }
 
-    /** Renames each staged file over its target; on a failure, removes the targets already moved. */
+    /**
+     * Renames each staged file over its target, an older file of that name first kept as a hard link in the
+     * staging folder; on a failure, puts the older files back and removes the new ones already moved.
+     */
     private void moveFiles() throws IOException {
         long[] moved = {0};
         try {
             forEachName(name -> {
-                Path target = dir.resolve(name);
+                Path to = dir.resolve(name);
                 try {
-                    try {
-                        Files.move(staging.resolve(name), target, StandardCopyOption.REPLACE_EXISTING,
-                                StandardCopyOption.ATOMIC_MOVE);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(staging.resolve(name), target, StandardCopyOption.REPLACE_EXISTING);
+                    if (Files.exists(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createLink(staging.resolve(OLD + name), to);
                     }
-                } catch (IOException e) {
-                    throw failed("cannot write " + target, e);
+                    replace.replace(staging.resolve(name), to);
+                } catch (IOException | UnsupportedOperationException e) {
+                    throw e instanceof IOException io ? failed("cannot write " + to, io)
+                            : new EspfleetException(ExitStatus.JOB_FAILED, "cannot write " + to + ": the file system"
+                                    + " cannot keep the older file while replacing it", null, e);
                 }
                 moved[0]++;
             });
@@ -219,14 +266,46 @@ public final class StagedSecretFiles implements AutoCloseable {
             long[] undone = {0};
             forEachName(name -> {
                 if (undone[0]++ < moved[0]) {
+                    Path to = dir.resolve(name);
+                    Path old = staging.resolve(OLD + name);
                     try {
-                        Files.deleteIfExists(dir.resolve(name));
+                        if (Files.exists(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            Files.move(old, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                        } else {
+                            Files.deleteIfExists(to);
+                        }
                     } catch (IOException ignored) {
                         // the failure that stopped the batch is the one worth reporting
                     }
                 }
             });
             throw e;
+        }
+    }
+
+    private static void replace(Path staged, Path target) throws IOException {
+        try {
+            Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** After a commit into an existing folder: the older files' links and the staging folder go; best effort. */
+    private void removeStaging() {
+        try {
+            deleteContents(staging);
+            Files.deleteIfExists(staging);
+        } catch (IOException ignored) {
+            // a hidden leftover; the files are in place
+        }
+    }
+
+    private static void deleteContents(Path folder) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder)) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
         }
     }
 
@@ -255,11 +334,7 @@ public final class StagedSecretFiles implements AutoCloseable {
         }
         try {
             if (Files.isDirectory(staging)) {
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(staging)) {
-                    for (Path f : files) {
-                        Files.deleteIfExists(f);
-                    }
-                }
+                deleteContents(staging);
                 Files.deleteIfExists(staging);
             }
             Files.deleteIfExists(list);

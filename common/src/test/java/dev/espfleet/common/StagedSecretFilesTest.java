@@ -111,4 +111,53 @@ class StagedSecretFilesTest {
         assertEquals("old", Files.readString(tmp.resolve("out/a.bin")));
         assertEquals(List.of("a.bin", "b.bin"), names(tmp.resolve("out")));
     }
+
+    /** A rename that fails halfway: the files replaced before it get their older content back. */
+    @Test
+    void aFailureHalfwayIntoAnExistingFolderPutsTheOlderFilesBack() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("out"));
+        Files.writeString(dir.resolve("a.bin"), "old a");
+        Files.writeString(dir.resolve("c.bin"), "old c");
+        StagedSecretFiles.Replace failOnC = (staged, target) -> {
+            if (target.getFileName().toString().equals("c.bin")) {
+                throw new IOException("disk on fire");
+            }
+            Files.move(staged, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        };
+        try (StagedSecretFiles staged = new StagedSecretFiles(dir, failOnC)) {
+            write(staged.create("a.bin"), 1);
+            write(staged.create("b.bin"), 2);
+            write(staged.create("c.bin"), 3);
+            EspfleetException e = assertThrows(EspfleetException.class, () -> staged.commit(name -> { }));
+            assertEquals("cannot write " + dir.resolve("c.bin") + ": disk on fire", e.getMessage());
+        }
+        assertEquals(List.of("a.bin", "c.bin"), names(dir), "b.bin, new, is gone again; nothing staged is left");
+        assertEquals("old a", Files.readString(dir.resolve("a.bin")));
+        assertEquals("old c", Files.readString(dir.resolve("c.bin")));
+    }
+
+    @Test
+    void aFileCreatedButNeverWrittenIsNotCommitted() throws IOException {
+        Path dir = tmp.resolve("out");
+        try (StagedSecretFiles staged = new StagedSecretFiles(dir)) {
+            write(staged.create("a.bin"), 1);
+            staged.create("b.bin").discard();
+            assertThrows(IllegalStateException.class, () -> staged.commit(name -> { }));
+        }
+        assertFalse(Files.exists(dir));
+    }
+
+    /** A fresh folder that someone makes meanwhile, even empty, is not replaced. */
+    @Test
+    void aFolderMadeByOthersMeanwhileIsNotReplaced() throws IOException {
+        Path dir = tmp.resolve("out");
+        try (StagedSecretFiles staged = new StagedSecretFiles(dir)) {
+            write(staged.create("a.bin"), 1);
+            Files.createDirectory(dir);
+            EspfleetException e = assertThrows(EspfleetException.class, () -> staged.commit(name -> { }));
+            assertEquals(ExitStatus.BAD_INPUT, e.status());
+        }
+        assertEquals(List.of("out"), names(tmp), "the staging folder and its list are gone");
+        assertEquals(List.of(), names(dir));
+    }
 }

@@ -128,7 +128,8 @@ public final class NvsMfg {
                         }
                     }
                     workers.run(chunk);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // the rows admitted so far still run (each job writes or closes its file), then the failure
                     workers.run(chunk);
                     workers.fail(index, e);
                 }

@@ -12,25 +12,32 @@ import java.time.Duration;
  * @param pageProgram one 256-byte page (tPP)
  * @param sectorErase one 4 KB sector (tSE)
  * @param blockErase  one 64 KB block (tBE2)
+ * @param chipErase   the whole chip (tCE; the stub's ERASE_FLASH)
  */
-public record FlashTiming(String name, Duration pageProgram, Duration sectorErase, Duration blockErase) {
+public record FlashTiming(String name, Duration pageProgram, Duration sectorErase, Duration blockErase,
+        Duration chipErase) {
     public static final int PAGE_SIZE = 256;
     public static final int SECTOR_SIZE = SimFlash.SECTOR_SIZE;
     public static final int SECTORS_PER_BLOCK = 16;
 
     /** No time at all: what the simulator charged before it modelled flash timing. */
-    public static final FlashTiming NONE = new FlashTiming("none", Duration.ZERO, Duration.ZERO, Duration.ZERO);
+    public static final FlashTiming NONE = new FlashTiming("none", Duration.ZERO, Duration.ZERO, Duration.ZERO,
+            Duration.ZERO);
 
     /**
      * GigaDevice GD25Q32C, the flash of the ROM traces' module (JEDEC c8 40 16), typical values of its
-     * datasheet: page program 0.6 ms, sector erase 50 ms, 64 KB block erase 250 ms.
+     * datasheet: page program 0.6 ms, sector erase 50 ms, 64 KB block erase 250 ms; chip erase taken as the
+     * W25Q32's 10 s.
      */
     public static final FlashTiming GD25Q32 = new FlashTiming("gd25q32", Duration.ofNanos(600_000), Duration.ofMillis(50),
-            Duration.ofMillis(250));
+            Duration.ofMillis(250), Duration.ofSeconds(10));
 
-    /** Winbond W25Q32JV, typical values of its datasheet: page program 0.4 ms, sector 45 ms, 64 KB block 150 ms. */
+    /**
+     * Winbond W25Q32JV, typical values of its datasheet: page program 0.4 ms, sector 45 ms, 64 KB block 150 ms,
+     * chip 10 s.
+     */
     public static final FlashTiming W25Q32 = new FlashTiming("w25q32", Duration.ofNanos(400_000), Duration.ofMillis(45),
-            Duration.ofMillis(150));
+            Duration.ofMillis(150), Duration.ofSeconds(10));
 
     /** The named timing: none, gd25q32 or w25q32. */
     public static FlashTiming named(String name) {

@@ -167,12 +167,14 @@ public final class SimLink implements Transport {
             case DROP_HOST_FRAME -> {
                 // lost on the wire
             }
-            case NAK -> queueToHost(chip.checksumRefusal(op.code()), arrival, chip.baud());
+            // the refusal comes when the chip takes the command, after the flash work before it
+            case NAK -> queueToHost(chip.checksumRefusal(op.code()), Math.max(arrival, chipFreeAt), chip.baud());
             case DISCONNECT -> {
                 disconnected = true;
                 throw new IOException("simulated link lost (cable pulled)");
             }
             case RESET -> {
+                chipFreeAt = Math.min(chipFreeAt, arrival); // a reset drops the flash work in progress
                 queueToHost(chip.boot(true), arrival, SimulatedEsp32.DEFAULT_BAUD);
                 deliverToChip(raw, arrival, null);
             }
@@ -365,6 +367,9 @@ public final class SimLink implements Transport {
         checkOpen();
         dtr = asserted;
         queueToHost(chip.setModemLines(dtr, rts), now(), SimulatedEsp32.DEFAULT_BAUD);
+        if (rts && !dtr) {
+            chipFreeAt = Math.min(chipFreeAt, now()); // EN low (the dev-board circuit) drops the flash work
+        }
     }
 
     @Override
@@ -372,6 +377,9 @@ public final class SimLink implements Transport {
         checkOpen();
         rts = asserted;
         queueToHost(chip.setModemLines(dtr, rts), now(), SimulatedEsp32.DEFAULT_BAUD);
+        if (rts && !dtr) {
+            chipFreeAt = Math.min(chipFreeAt, now()); // EN low (the dev-board circuit) drops the flash work
+        }
     }
 
     private void checkOpen() throws IOException {

@@ -436,7 +436,7 @@ public final class SimulatedEsp32 {
             }
             case ERASE_FLASH -> {
                 flash.eraseCovering(0, flash.size());
-                workNanos += flashTiming().eraseNanos(0, flash.size());
+                workNanos += flashTiming().chipErase().toNanos();
                 replies.add(ok(op, new byte[0]));
                 return replies;
             }
@@ -570,7 +570,8 @@ public final class SimulatedEsp32 {
             writeMode = WriteMode.PLAIN;
         }
         writeNext = offset;
-        writeEnd = deflate ? offset + size : offset + Math.max(size, blocks * blockSize);
+        // the stub trims the last block's padding (stub_write_flash.c); the ROM writes whole blocks
+        writeEnd = deflate || stubRunning ? offset + size : offset + Math.max(size, blocks * blockSize);
         writeBroken = false;
         return ok(op, new byte[0]);
     }
