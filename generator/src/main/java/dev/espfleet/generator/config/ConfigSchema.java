@@ -54,7 +54,7 @@ public final class ConfigSchema {
                     "1-32 of `a-z 0-9 - _`, starting with a letter", Names::projectNameProblem))
             .required("the product name, e.g. env-sensor").doc("also the CMake project name");
     static final Key<String> FIRMWARE_VERSION = Key.of("firmware_version", ValueKind.text("string",
-                    "at most " + FIRMWARE_VERSION_MAX + " printable ASCII characters, no spaces or quotes",
+                    "at most " + FIRMWARE_VERSION_MAX + " of `A-Z a-z 0-9 . _ - + ~`",
                     ConfigSchema::firmwareVersionProblem))
             .required("the firmware version, e.g. 1.0.0").doc("`esp_app_desc_t.version`");
     static final Schema<Product> PRODUCT_SCHEMA = Schema.of(v -> new Product(v.get(PRODUCT_NAME),
@@ -592,11 +592,17 @@ public final class ConfigSchema {
         return Optional.empty();
     }
 
+    /**
+     * A version as semantic versions and {@code git describe} write them ({@code 1.2.3}, {@code v1.2-3-gabc123},
+     * {@code 2.0.0+build.7}): it goes into the 32-byte {@code esp_app_desc_t.version}, a C string literal
+     * and CMake's {@code PROJECT_VER}, where {@code $}, {@code ;} or {@code #} would be read as a variable,
+     * a list separator or a comment.
+     */
     static Optional<String> firmwareVersionProblem(String version) {
-        if (version.length() > FIRMWARE_VERSION_MAX
-                || !version.chars().allMatch(c -> c > 32 && c < 127 && c != '"' && c != '\\')) {
-            return Optional.of("must be at most " + FIRMWARE_VERSION_MAX + " printable ASCII characters without spaces"
-                    + " or quotes (it is stored in the 32-byte esp_app_desc_t.version); got '" + version + "'");
+        if (version.isEmpty() || version.length() > FIRMWARE_VERSION_MAX
+                || !version.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || ".-_+~".indexOf(c) >= 0))) {
+            return Optional.of("must be 1-" + FIRMWARE_VERSION_MAX + " of A-Z a-z 0-9 . _ - + ~ (it is stored in the"
+                    + " 32-byte esp_app_desc_t.version and set as CMake's PROJECT_VER); got '" + version + "'");
         }
         return Optional.empty();
     }

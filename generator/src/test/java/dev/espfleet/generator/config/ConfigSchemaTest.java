@@ -40,6 +40,17 @@ class ConfigSchemaTest {
                 .toList();
     }
 
+    /** The version is CMake's PROJECT_VER too: what CMake reads as a variable, list or comment is refused. */
+    @Test
+    void firmwareVersionsAsSemverAndGitDescribeWriteThemAndNothingCmakeWouldRead() {
+        for (String ok : new String[] {"1.0.0", "v1.2-3-gabc123-dirty", "2.0.0+build.7", "0.1~rc1", "2.0.0-rc1"}) {
+            assertEquals(Optional.empty(), ConfigSchema.firmwareVersionProblem(ok), ok);
+        }
+        for (String bad : new String[] {"1.${X}", "1;2", "1#2", "1 2", "1\"2", "ü1", "", "1.0.0-" + "x".repeat(30)}) {
+            assertTrue(ConfigSchema.firmwareVersionProblem(bad).isPresent(), bad);
+        }
+    }
+
     @Test
     void keysLeftOutTakeTheDocumentedDefaults() {
         DeviceConfig c = load("");
