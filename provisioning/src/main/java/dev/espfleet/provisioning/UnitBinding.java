@@ -6,6 +6,7 @@ import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.Json;
 import dev.espfleet.common.JsonReader;
 import dev.espfleet.model.ThingName;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -147,8 +148,8 @@ public record UnitBinding(ThingName thing, String keySha256, Optional<Board> boa
         }
         Map<String, String> fields = new LinkedHashMap<>();
         members.forEach((k, v) -> {
-            if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1L << 53) {
-                fields.put((String) k, Long.toString(d.longValue()));
+            if (v instanceof BigDecimal d && wholeLong(d)) {
+                fields.put((String) k, Long.toString(d.longValueExact()));
             } else if (v instanceof String str) {
                 fields.put((String) k, str);
             } else {
@@ -165,5 +166,14 @@ public record UnitBinding(ThingName thing, String keySha256, Optional<Board> boa
             throw EspfleetException.badInput(file + " is not a unit binding espfleet wrote: no \"" + key + "\"");
         }
         return value;
+    }
+
+    private static boolean wholeLong(BigDecimal d) {
+        try {
+            d.longValueExact();
+            return true;
+        } catch (ArithmeticException e) {
+            return false;
+        }
     }
 }

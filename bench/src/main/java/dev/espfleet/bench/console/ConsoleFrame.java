@@ -1,5 +1,6 @@
 package dev.espfleet.bench.console;
 
+import dev.espfleet.common.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -37,7 +38,7 @@ public record ConsoleFrame(String kind, Map<String, Object> body) {
 
     /** The whole line as the firmware writes it, {@code \r\n} included. */
     public byte[] encode() {
-        String json = ConsoleJson.write(body);
+        String json = Json.write(body);
         if (json.getBytes(StandardCharsets.UTF_8).length > ConsoleProtocol.MAX_JSON_BYTES) {
             throw new IllegalArgumentException("a frame's JSON is at most " + ConsoleProtocol.MAX_JSON_BYTES + " bytes");
         }

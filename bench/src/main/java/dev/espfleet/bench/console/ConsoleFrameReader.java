@@ -1,5 +1,6 @@
 package dev.espfleet.bench.console;
 
+import dev.espfleet.common.JsonReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -181,9 +182,9 @@ public final class ConsoleFrameReader {
             String json = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(line, jsonStart, jsonEnd - jsonStart)).toString();
-            Map<String, Object> body = ConsoleJson.parseObject(json);
+            Map<String, Object> body = JsonReader.parseObject(json);
             return new ConsoleFrame(new String(line, kindStart, kindLength, StandardCharsets.US_ASCII), body);
-        } catch (CharacterCodingException | ConsoleJson.Malformed e) {
+        } catch (CharacterCodingException | JsonReader.Malformed e) {
             return null;
         }
     }

@@ -4,6 +4,7 @@ import dev.espfleet.common.AtomicFiles;
 import dev.espfleet.common.EspfleetException;
 import dev.espfleet.common.JsonReader;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,10 +34,19 @@ public record StubImage(String source, int entry, byte[] text, int textStart, by
     }
 
     private static int number(Map<?, ?> m, String key, Path file) {
-        if (!(m.get(key) instanceof Double d)) {
+        if (!(m.get(key) instanceof BigDecimal d)) {
             throw EspfleetException.badInput(file + ": \"" + key + "\" must be a number (esptool stub format)");
         }
-        return (int) d.longValue();
+        try {
+            long address = d.longValueExact();
+            if (address >= 0 && address <= 0xFFFF_FFFFL) {
+                return (int) address;
+            }
+        } catch (ArithmeticException e) {
+            // a fraction or a number beyond long: refused below
+        }
+        throw EspfleetException.badInput(file + ": \"" + key + "\" must be a 32-bit address, got " + d
+                + " (esptool stub format)");
     }
 
     private static byte[] bytes(Map<?, ?> m, String key, Path file) {
