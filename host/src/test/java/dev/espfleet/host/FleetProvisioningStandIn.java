@@ -25,13 +25,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocketFactory;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /**
  * Test support, not a product: AWS IoT's Fleet Provisioning MQTT API (JSON payloads) on a local broker, as the
@@ -85,31 +81,12 @@ final class FleetProvisioningStandIn implements AutoCloseable {
     /** Connects as {@code fleet-provisioning} and serves one provisioning template (its JSON body). */
     static FleetProvisioningStandIn connect(Mosquitto broker, SSLSocketFactory tls, CertificateAuthority ca,
                                             String templateName, String templateBody) throws Exception {
-        MqttClient client = new MqttClient("ssl://localhost:" + broker.port(), "fleet-provisioning",
-                new MemoryPersistence());
+        MqttClient client = StandInMqtt.client(broker, "fleet-provisioning");
         FleetProvisioningStandIn service = new FleetProvisioningStandIn(client, ca, templateName,
                 JSON.readTree(templateBody));
-        client.setCallback(new MqttCallback() {
-            @Override
-            public void connectionLost(Throwable cause) {
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                String payload = new String(message.getPayload(), StandardCharsets.UTF_8);
-                service.worker.submit(() -> service.handle(topic, payload));
-            }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setSocketFactory(tls);
-        options.setCleanSession(true);
-        options.setConnectionTimeout(10);
-        client.connect(options);
-        client.subscribe(new String[] {CREATE_TOPIC, "$aws/provisioning-templates/+/provision/json"}, new int[] {1, 1});
+        StandInMqtt.dispatch(client, service.worker, service::handle);
+        StandInMqtt.connect(client, tls, MqttConnectOptions.MAX_INFLIGHT_DEFAULT, CREATE_TOPIC,
+                "$aws/provisioning-templates/+/provision/json");
         return service;
     }
 

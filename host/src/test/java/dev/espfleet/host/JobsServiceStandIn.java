@@ -18,13 +18,9 @@ import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocketFactory;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /**
  * Test support, not a product: the device side of AWS IoT Jobs over MQTT as AWS documents it ("Jobs device MQTT
@@ -92,30 +88,11 @@ final class JobsServiceStandIn implements AutoCloseable {
     }
 
     static JobsServiceStandIn connect(Mosquitto broker, SSLSocketFactory tls) throws MqttException {
-        MqttClient client = new MqttClient("ssl://localhost:" + broker.port(), "jobs-service", new MemoryPersistence());
+        MqttClient client = StandInMqtt.client(broker, "jobs-service");
         JobsServiceStandIn service = new JobsServiceStandIn(client);
-        client.setCallback(new MqttCallback() {
-            @Override
-            public void connectionLost(Throwable cause) {
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                String payload = new String(message.getPayload(), StandardCharsets.UTF_8);
-                service.worker.submit(() -> service.handle(topic, payload));
-            }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setSocketFactory(tls);
-        options.setCleanSession(true);
-        options.setConnectionTimeout(10);
-        client.connect(options);
-        client.subscribe(new String[] {"$aws/things/+/jobs/start-next", "$aws/things/+/jobs/+/update"},
-                new int[] {1, 1});
+        StandInMqtt.dispatch(client, service.worker, service::handle);
+        StandInMqtt.connect(client, tls, MqttConnectOptions.MAX_INFLIGHT_DEFAULT, "$aws/things/+/jobs/start-next",
+                "$aws/things/+/jobs/+/update");
         return service;
     }
 

@@ -19,13 +19,8 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocketFactory;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /**
  * Test support, not a product: AWS IoT Device Shadow semantics on a local broker, for classic and named
@@ -80,38 +75,17 @@ final class ShadowServiceStandIn implements AutoCloseable {
      */
     static ShadowServiceStandIn connect(Mosquitto broker, SSLSocketFactory tls, String statusPrefix,
                                         String ruleShadowName) throws MqttException {
-        MqttClient client = new MqttClient("ssl://localhost:" + broker.port(), "shadow-service", new MemoryPersistence());
+        MqttClient client = StandInMqtt.client(broker, "shadow-service");
         ShadowServiceStandIn service = new ShadowServiceStandIn(client, tls, statusPrefix, ruleShadowName);
-        client.setCallback(new MqttCallback() {
-            @Override
-            public void connectionLost(Throwable cause) {
-                // the scenario that stops the broker reconnects explicitly
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                String payload = new String(message.getPayload(), StandardCharsets.UTF_8);
-                service.worker.submit(() -> service.handle(topic, payload));
-            }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
+        StandInMqtt.dispatch(client, service.worker, service::handle);
         service.open();
         return service;
     }
 
     /** (Re)connects and subscribes; after a broker restart the session is gone. */
     void open() throws MqttException {
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setSocketFactory(tls);
-        options.setCleanSession(true);
-        options.setMaxInflight(1000);
-        options.setConnectionTimeout(10);
-        client.connect(options);
-        client.subscribe(new String[] {"$aws/things/+/shadow/+", "$aws/things/+/shadow/name/+/+",
-            statusPrefix + "/+/status"}, new int[] {1, 1, 1});
+        StandInMqtt.connect(client, tls, 1000, "$aws/things/+/shadow/+", "$aws/things/+/shadow/name/+/+",
+                statusPrefix + "/+/status");
     }
 
     void reconnect() throws MqttException {
