@@ -156,7 +156,7 @@ public final class AtomicFiles {
     }
 
     /** Makes a rename durable: fsync of the directory (a no-op where the platform cannot open one). */
-    private static void syncDirectory(Path dir) {
+    static void syncDirectory(Path dir) {
         try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(dir,
                 java.nio.file.StandardOpenOption.READ)) {
             c.force(true);

@@ -11,6 +11,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -21,6 +22,7 @@ import java.util.Deque;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -63,7 +65,7 @@ public final class StagedSecretFiles implements AutoCloseable {
     private final Deque<Path> madeParents = new ArrayDeque<>();
     private BufferedWriter names;
     private long count;
-    private final java.util.concurrent.atomic.AtomicLong writtenCount = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong writtenCount = new AtomicLong();
     private boolean committed;
 
     /** A batch writing into {@code dir}, which is created mode 0700 (with missing parents) by the commit. */
@@ -198,17 +200,13 @@ public final class StagedSecretFiles implements AutoCloseable {
         try {
             names.close();
             if (fresh) {
-                syncDirectory(staging);
+                AtomicFiles.syncDirectory(staging);
                 moveFolder();
-                syncDirectory(staging.getParent());
+                AtomicFiles.syncDirectory(staging.getParent());
             } else {
-                forEachName(name -> {
-                    if (Files.isDirectory(dir.resolve(name))) {
-                        throw EspfleetException.badInput(dir.resolve(name) + ": is a folder; give the path of the file to write");
-                    }
-                });
+                forEachName(name -> AtomicFiles.checkTarget(dir.resolve(name)));
                 moveFiles();
-                syncDirectory(target);
+                AtomicFiles.syncDirectory(target);
                 removeStaging();
             }
             committed = true;
@@ -251,7 +249,7 @@ public final class StagedSecretFiles implements AutoCloseable {
             forEachName(name -> {
                 Path to = dir.resolve(name);
                 try {
-                    if (Files.exists(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
                         Files.createLink(staging.resolve(OLD + name), to);
                     }
                     replace.replace(staging.resolve(name), to);
@@ -269,7 +267,7 @@ public final class StagedSecretFiles implements AutoCloseable {
                     Path to = dir.resolve(name);
                     Path old = staging.resolve(OLD + name);
                     try {
-                        if (Files.exists(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        if (Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
                             Files.move(old, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                         } else {
                             Files.deleteIfExists(to);
@@ -348,13 +346,5 @@ public final class StagedSecretFiles implements AutoCloseable {
 
     private static EspfleetException failed(String what, IOException e) {
         return new EspfleetException(ExitStatus.JOB_FAILED, what + ": " + AtomicFiles.describe(e), null, e);
-    }
-
-    private static void syncDirectory(Path folder) {
-        try (FileChannel c = FileChannel.open(folder, StandardOpenOption.READ)) {
-            c.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // directories cannot be opened for sync on every platform; the files themselves are synced
-        }
     }
 }
