@@ -43,7 +43,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -145,7 +144,7 @@ class CertificateRotationScenariosTest {
             SimLink link = new SimLink(chip);
             link.setBaudRate(115200);
             console = new ConsoleFrames(link);
-            awaitConsole("jobs: no job pending", Duration.ofSeconds(30)); // subscribed, asked start-next
+            console.awaitText("jobs: no job pending", Duration.ofSeconds(30)); // subscribed, asked start-next
         }
 
         private FlashRegion identityRegion(String endpoint) throws Exception {
@@ -162,25 +161,8 @@ class CertificateRotationScenariosTest {
             return new FlashRegion("identity.bin", (int) identityPartition().offset(), image).asSecret();
         }
 
-        void awaitConsole(String text, Duration timeout) throws Exception {
-            pump(() -> console.console().contains(text), timeout);
-            assertTrue(console.console().contains(text), "no '" + text + "' on the console:\n" + console.console());
-        }
-
-        void pump(BooleanSupplier done, Duration timeout) throws Exception {
-            long end = System.nanoTime() + timeout.toNanos();
-            while (!done.getAsBoolean() && System.nanoTime() < end) {
-                console.await(f -> false, Duration.ofMillis(100));
-            }
-        }
-
         JobsServiceStandIn.Snapshot runJob(String jobId, ObjectNode document) throws Exception {
-            jobs.createJob(thing, jobId, document);
-            pump(() -> jobs.execution(thing, jobId).map(s -> JobsServiceStandIn.TERMINAL.contains(s.status()))
-                    .orElse(false), JOB_DEADLINE);
-            return jobs.execution(thing, jobId).filter(s -> JobsServiceStandIn.TERMINAL.contains(s.status()))
-                    .orElseThrow(() -> new AssertionError("job " + jobId + " did not end: "
-                            + jobs.execution(thing, jobId) + "\n" + console.console() + broker.log()));
+            return jobs.runToEnd(thing, jobId, document, console, JOB_DEADLINE, broker::log);
         }
 
         /** The identity namespace's keys and values as the flash file holds them now. */
@@ -251,7 +233,7 @@ class CertificateRotationScenariosTest {
         Path crl = revocationList(w.bench, old);
         int mark = w.console.console().length();
         w.broker.restartWithCrl(crl);
-        w.pump(() -> w.console.console().indexOf("mqtt_connected", mark) >= 0, Duration.ofSeconds(60));
+        w.console.pumpUntil(() -> w.console.console().indexOf("mqtt_connected", mark) >= 0, Duration.ofSeconds(60));
         assertTrue(w.console.console().indexOf("mqtt_connected", mark) >= 0,
                 "the device did not connect again after the old certificate was revoked:\n"
                         + w.console.console().substring(mark) + w.broker.log());

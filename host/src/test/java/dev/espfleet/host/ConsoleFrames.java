@@ -1,5 +1,7 @@
 package dev.espfleet.host;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.espfleet.flasher.connection.Transport;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,6 +96,20 @@ final class ConsoleFrames {
                 scanned = nl + 1;
             }
         }
+    }
+
+    /** Reads the console (which keeps a simulated chip running) until {@code done} holds or the deadline passes. */
+    void pumpUntil(BooleanSupplier done, Duration timeout) throws IOException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean() && System.nanoTime() < end) {
+            await(f -> false, Duration.ofMillis(100));
+        }
+    }
+
+    /** Reads until {@code text} is on the console; fails the test, showing the console, if it does not come. */
+    void awaitText(String text, Duration timeout) throws IOException {
+        pumpUntil(() -> console().contains(text), timeout);
+        assertTrue(console().contains(text), "no '" + text + "' on the console:\n" + console());
     }
 
     /** Everything read so far. */

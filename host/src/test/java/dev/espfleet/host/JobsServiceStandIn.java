@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocketFactory;
@@ -107,6 +109,23 @@ final class JobsServiceStandIn implements AutoCloseable {
         if (!next(thing).equals(before)) {
             notifyNext(thing);
         }
+    }
+
+    /**
+     * Creates the job and reads the device's console (which keeps a simulated chip running) until its execution
+     * ends; the end state. A job that does not end by {@code deadline} fails the test, showing the console and
+     * {@code more} (a broker's log).
+     */
+    Snapshot runToEnd(String thing, String jobId, JsonNode document, ConsoleFrames console, Duration deadline,
+            Supplier<String> more) throws IOException {
+        createJob(thing, jobId, document);
+        console.pumpUntil(() -> ended(thing, jobId).isPresent(), deadline);
+        return ended(thing, jobId).orElseThrow(() -> new AssertionError("job " + jobId + " did not end: "
+                + execution(thing, jobId) + "\n" + console.console() + more.get()));
+    }
+
+    private Optional<Snapshot> ended(String thing, String jobId) {
+        return execution(thing, jobId).filter(s -> TERMINAL.contains(s.status()));
     }
 
     synchronized Optional<Snapshot> execution(String thing, String jobId) {

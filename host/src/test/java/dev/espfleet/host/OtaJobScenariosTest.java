@@ -31,7 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -160,7 +159,7 @@ class OtaJobScenariosTest {
             ConsoleFrames.Frame hello = console.await(f -> f.kind().equals("hello"), Duration.ofSeconds(30))
                     .orElseThrow(() -> new AssertionError("no hello:\n" + console.console()));
             assertEquals("1.2.3", hello.text("fw"));
-            awaitConsole("jobs: no job pending", Duration.ofSeconds(30)); // subscribed, asked start-next
+            console.awaitText("jobs: no job pending", Duration.ofSeconds(30)); // subscribed, asked start-next
         }
 
         private FlashRegion identityRegion(Path unit, String endpoint) throws Exception {
@@ -178,26 +177,8 @@ class OtaJobScenariosTest {
             return new FlashRegion("identity.bin", (int) certs.offset(), image).asSecret();
         }
 
-        /** Reads the console (which keeps the simulated chip running) until {@code text} appears. */
-        void awaitConsole(String text, Duration timeout) throws Exception {
-            pump(() -> console.console().contains(text), timeout);
-            assertTrue(console.console().contains(text), "no '" + text + "' on the console:\n" + console.console());
-        }
-
-        void pump(BooleanSupplier done, Duration timeout) throws Exception {
-            long end = System.nanoTime() + timeout.toNanos();
-            while (!done.getAsBoolean() && System.nanoTime() < end) {
-                console.await(f -> false, Duration.ofMillis(100));
-            }
-        }
-
         JobsServiceStandIn.Snapshot runJob(String jobId, ObjectNode document) throws Exception {
-            jobs.createJob(thing, jobId, document);
-            pump(() -> jobs.execution(thing, jobId).map(s -> JobsServiceStandIn.TERMINAL.contains(s.status()))
-                    .orElse(false), JOB_DEADLINE);
-            return jobs.execution(thing, jobId).filter(s -> JobsServiceStandIn.TERMINAL.contains(s.status()))
-                    .orElseThrow(() -> new AssertionError("job " + jobId + " did not end: "
-                            + jobs.execution(thing, jobId) + "\n" + console.console()));
+            return jobs.runToEnd(thing, jobId, document, console, JOB_DEADLINE, () -> "");
         }
 
         /** The otadata copies in the flash file. */
